@@ -1,0 +1,80 @@
+/** The import rules of ARCHITECTURE.md, enforced by `npm run lint`. */
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    {
+      name: 'domain-is-pure',
+      comment: 'domain/ holds types and rules only: no I/O, no other layer',
+      severity: 'error',
+      from: { path: '^src/domain' },
+      to: { path: '^src/(?!domain)|^node:(fs|net|http|child_process)' , pathNot: '^src/db/schema\\.ts$' },
+    },
+    {
+      name: 'only-config-reads-env',
+      comment: 'config/ is the only reader of process.env (checked by grep in lint too)',
+      severity: 'error',
+      from: { path: '^src/config' },
+      to: { path: '^src/(?!config)' },
+    },
+    {
+      name: 'http-does-not-touch-db',
+      comment: 'surfaces call services; they never query the database',
+      severity: 'error',
+      from: { path: '^src/http' },
+      to: { path: '^src/db/(queries|migrations|client|migrate)' },
+    },
+    {
+      name: 'surfaces-are-separate',
+      comment: 'api, ops, crew and guest never import each other',
+      severity: 'error',
+      from: { path: '^src/http/(api|ops|crew|guest)/' },
+      to: { path: '^src/http/(api|ops|crew|guest)/', pathNot: '^src/http/$1/' },
+    },
+    {
+      name: 'services-not-surfaces',
+      comment: 'services know nothing of HTTP, CLI, jobs or entry points',
+      severity: 'error',
+      from: { path: '^src/services' },
+      to: { path: '^src/(http|cli|main|jobs|adapters)/' },
+    },
+    {
+      name: 'db-is-low',
+      comment: 'db/ depends on nothing above it',
+      severity: 'error',
+      from: { path: '^src/db' },
+      to: { path: '^src/(?!db)' },
+    },
+    {
+      name: 'ports-are-interfaces',
+      severity: 'error',
+      from: { path: '^src/ports' },
+      to: { path: '^src/(?!ports|db/client|domain)' },
+    },
+    {
+      name: 'adapters-are-leaves',
+      comment: 'adapters implement ports; they do not call services or surfaces',
+      severity: 'error',
+      from: { path: '^src/adapters' },
+      to: { path: '^src/(services|http|cli|main|jobs)/' },
+    },
+    {
+      name: 'only-main-chooses-adapters',
+      comment: 'adapters are built in main/ (and tests); everything else sees ports',
+      severity: 'error',
+      from: { path: '^src/(?!main|adapters)' },
+      to: { path: '^src/adapters' },
+    },
+    {
+      name: 'nothing-imports-main',
+      severity: 'error',
+      from: { path: '^src/(?!main)' },
+      to: { path: '^src/main' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.tsx', '.js'] },
+  },
+};

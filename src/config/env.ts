@@ -1,0 +1,126 @@
+/**
+ * The environment, validated once. This is the only module that reads `process.env`;
+ * everything else receives a `Config`. A value that is present but wrong becomes a
+ * `ConfigError` whose message is one line naming the variable and what is wrong.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const port = z.coerce
+  .number({ error: 'must be a whole number' })
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65535, 'must be between 1 and 65535');
+
+const postgresUrl = z.string().refine((v) => {
+  try {
+    const u = new URL(v);
+    return u.protocol === 'postgres:' || u.protocol === 'postgresql:';
+  } catch {
+    return false;
+  }
+}, 'must be a postgres:// or postgresql:// URL');
+
+const httpUrl = z.string().refine((v) => {
+  try {
+    const u = new URL(v);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}, 'must be an http:// or https:// URL');
+
+const schema = z.object({
+  PORT: port.default(8080),
+  BOSUN_DATA_DIR: z.string().min(1, 'must not be empty').default('./.bosun'),
+  DATABASE_URL: postgresUrl.optional(),
+  BOSUN_OBJECT_STORE: z
+    .string()
+    .refine((v) => v.startsWith('s3://') && v.length > 5, 'must be an s3://bucket-or-prefix URL')
+    .optional(),
+  BOSUN_CDN: z.enum(['cloudfront'], { error: 'must be "cloudfront" (or unset for the local edge)' }).optional(),
+  SMTP_URL: z
+    .string()
+    .refine((v) => /^smtps?:\/\/.+/.test(v), 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  BOSUN_PUBLIC_URL: httpUrl.optional(),
+  BOSUN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  BOSUN_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+  BOSUN_DEMO: z
+    .enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' })
+    .default('1')
+    .transform((v) => v === '1' || v === 'true'),
+});
+
+export type Config = {
+  port: number;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  objectStore: string | undefined;
+  cdn: 'cloudfront' | undefined;
+  smtpUrl: string | undefined;
+  publicUrl: string;
+  logLevel: z.infer<typeof schema>['BOSUN_LOG_LEVEL'];
+  demo: boolean;
+  /** Explicit secret, when configured; otherwise `loadSigningSecret` makes one in the data folder. */
+  secret: string | undefined;
+};
+
+/** Parses the environment; throws `ConfigError` with one line for the first wrong variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty variable is treated as absent, as shells and .env files often leave them.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? 'environment');
+    throw new ConfigError(`${name}: ${issue?.message ?? 'is invalid'} (got ${JSON.stringify(env[name] ?? '')})`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    dataDir: resolve(e.BOSUN_DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    objectStore: e.BOSUN_OBJECT_STORE,
+    cdn: e.BOSUN_CDN,
+    smtpUrl: e.SMTP_URL,
+    publicUrl: (e.BOSUN_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    logLevel: e.BOSUN_LOG_LEVEL,
+    demo: e.BOSUN_DEMO,
+    secret: e.BOSUN_SECRET,
+  };
+}
+
+/**
+ * The secret that signs sessions and feed URLs. Taken from `BOSUN_SECRET` when set;
+ * otherwise generated once into `$BOSUN_DATA_DIR/secret` (mode 0600) and reused.
+ */
+export function loadSigningSecret(config: Config): string {
+  if (config.secret) return config.secret;
+  mkdirSync(config.dataDir, { recursive: true });
+  const file = join(config.dataDir, 'secret');
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const secret = randomBytes(32).toString('base64url');
+  try {
+    writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+    return secret;
+  } catch (err) {
+    // Another process created it first: use theirs.
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(file, 'utf8').trim();
+    throw err;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Opens the database: embedded PostgreSQL (PGlite) in a folder, or a PostgreSQL server through `pg`.
+ * Both yield the same `Kysely<Database>` and the same `executeSql` used by the job queue, so every
+ * query in Bosun runs unchanged on either engine (ADR 0002).
+ */
+import { PGlite } from '@electric-sql/pglite';
+import { CompiledQuery, Kysely, PostgresDialect, type Transaction } from 'kysely';
+import pg from 'pg';
+import { PGliteDialect, SessionLock } from './pglite-dialect';
+import type { Database } from './schema';
+
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+/** Either the database or an open transaction: query functions accept both. */
+export type Queryable = Db | Tx;
+
+export type SqlExecutor = {
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+};
+
+export type DbHandle = SqlExecutor & {
+  db: Db;
+  engine: 'pglite' | 'postgres';
+  /** The embedded instance, when the engine is PGlite (tests copy its data folder). */
+  pglite?: PGlite;
+  close(): Promise<void>;
+};
+
+// DATE stays a 'YYYY-MM-DD' string and NUMERIC a decimal string on both engines.
+const DATE_OID = 1082;
+const NUMERIC_OID = 1700;
+const INT8_OID = 20;
+
+/** Opens (creating if needed) a PGlite database in `dataDir`, or in memory when `dataDir` is undefined. */
+export async function openPglite(dataDir: string | undefined, loadDataDir?: Blob): Promise<DbHandle> {
+  const pglite = await PGlite.create({
+    ...(dataDir ? { dataDir } : {}),
+    ...(loadDataDir ? { loadDataDir } : {}),
+    parsers: {
+      [DATE_OID]: (v: string) => v,
+      [NUMERIC_OID]: (v: string) => v,
+      [INT8_OID]: (v: string) => v,
+    },
+  });
+  const lock = new SessionLock();
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite, lock) });
+  return {
+    db,
+    engine: 'pglite',
+    pglite,
+    executeSql: (text, values) =>
+      lock.runExclusive(async () => {
+        if (values && values.length > 0) return pglite.query<Record<string, unknown>>(text, values);
+        const results = await pglite.exec(text);
+        return { rows: (results.at(-1)?.rows ?? []) as Record<string, unknown>[] };
+      }),
+    close: () => db.destroy(),
+  };
+}
+
+let typesConfigured = false;
+
+/** Connects a pool to a PostgreSQL server. */
+export async function openPostgres(url: string, options: { max?: number } = {}): Promise<DbHandle> {
+  if (!typesConfigured) {
+    pg.types.setTypeParser(DATE_OID, (v) => v);
+    typesConfigured = true;
+  }
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
+  // Fail now, with the server's own message, rather than at the first request.
+  const client = await pool.connect();
+  client.release();
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    engine: 'postgres',
+    executeSql: async (text, values) => pool.query(text, values),
+    close: () => db.destroy(),
+  };
+}
+
+/** Wraps an open transaction so the job queue inserts its jobs inside it. */
+export function executorFor(tx: Tx): SqlExecutor {
+  return {
+    executeSql: async (text, values) => {
+      const result = await tx.executeQuery(CompiledQuery.raw(text, values ?? []));
+      return { rows: result.rows as Record<string, unknown>[] };
+    },
+  };
+}

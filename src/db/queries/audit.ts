@@ -1,0 +1,31 @@
+/** The append-only audit log of one tenant. */
+import type { Queryable } from '../client';
+import type { ActorKind } from '../schema';
+
+export type Actor = { kind: ActorKind; id: string | null };
+
+export async function insertAuditEntry(
+  q: Queryable,
+  tenantId: string,
+  e: { actor: Actor; action: string; entityType: string; entityId: string; before?: unknown; after?: unknown },
+) {
+  await q
+    .insertInto('audit_log')
+    .values({
+      tenant_id: tenantId,
+      actor_kind: e.actor.kind,
+      actor_id: e.actor.id,
+      action: e.action,
+      entity_type: e.entityType,
+      entity_id: e.entityId,
+      before: e.before === undefined ? null : JSON.stringify(e.before),
+      after: e.after === undefined ? null : JSON.stringify(e.after),
+    })
+    .execute();
+}
+
+export async function listAuditEntries(q: Queryable, tenantId: string, filter: { entityId?: string; limit: number }) {
+  let query = q.selectFrom('audit_log').selectAll().where('tenant_id', '=', tenantId);
+  if (filter.entityId) query = query.where('entity_id', '=', filter.entityId);
+  return query.orderBy('id', 'desc').limit(filter.limit).execute();
+}

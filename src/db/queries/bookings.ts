@@ -1,0 +1,115 @@
+/** Bookings with their vessel and crew, always within one tenant. */
+
+import type { Insertable, Updateable } from 'kysely';
+import type { Queryable } from '../client';
+import type { BookingStatus, BookingsTable } from '../schema';
+
+const bookingColumns = [
+  'b.tenant_id',
+  'b.id',
+  'b.status',
+  'b.guest_name',
+  'b.guest_email',
+  'b.guest_phone',
+  'b.party_size',
+  'b.vessel_id',
+  'b.starts_at',
+  'b.ends_at',
+  'b.timezone',
+  'b.pricing_total',
+  'b.currency',
+  'b.captain_fee_per_hour',
+  'b.notes_internal',
+  'b.notes_crew',
+  'b.notes_guest',
+  'b.friendly_slug',
+  'b.version',
+  'b.created_at',
+  'b.updated_at',
+  'v.slug as vessel_slug',
+  'v.name as vessel_name',
+  'v.meeting_point',
+  'v.capacity as vessel_capacity',
+] as const;
+
+function selectBookings(q: Queryable, tenantId: string) {
+  return q
+    .selectFrom('bookings as b')
+    .innerJoin('vessels as v', (j) => j.onRef('v.id', '=', 'b.vessel_id').onRef('v.tenant_id', '=', 'b.tenant_id'))
+    .select(bookingColumns)
+    .where('b.tenant_id', '=', tenantId);
+}
+
+export type BookingRow = NonNullable<Awaited<ReturnType<typeof getBooking>>>;
+
+export async function getBooking(q: Queryable, tenantId: string, id: string) {
+  return selectBookings(q, tenantId).where('b.id', '=', id).executeTakeFirst();
+}
+
+/** Same as `getBooking` but locks the row until the transaction ends. */
+export async function getBookingForUpdate(q: Queryable, tenantId: string, id: string) {
+  return selectBookings(q, tenantId).where('b.id', '=', id).forUpdate('b').executeTakeFirst();
+}
+
+export async function listBookings(
+  q: Queryable,
+  tenantId: string,
+  filter: { from?: Date | undefined; to?: Date | undefined; status?: BookingStatus | undefined; limit: number },
+) {
+  let query = selectBookings(q, tenantId);
+  if (filter.from) query = query.where('b.ends_at', '>', filter.from);
+  if (filter.to) query = query.where('b.starts_at', '<', filter.to);
+  if (filter.status) query = query.where('b.status', '=', filter.status);
+  return query.orderBy('b.starts_at').orderBy('b.id').limit(filter.limit).execute();
+}
+
+export async function bookingIdExists(q: Queryable, tenantId: string, id: string): Promise<boolean> {
+  const row = await q.selectFrom('bookings').select('id').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function friendlySlugTaken(q: Queryable, tenantId: string, slug: string, exceptId?: string) {
+  let query = q.selectFrom('bookings').select('id').where('tenant_id', '=', tenantId).where('friendly_slug', '=', slug);
+  if (exceptId) query = query.where('id', '!=', exceptId);
+  return (await query.executeTakeFirst()) !== undefined;
+}
+
+export async function insertBooking(q: Queryable, tenantId: string, values: Omit<Insertable<BookingsTable>, 'tenant_id'>) {
+  await q
+    .insertInto('bookings')
+    .values({ ...values, tenant_id: tenantId })
+    .execute();
+}
+
+/**
+ * Applies `changes` only if the stored version is still `expectedVersion`, bumping it.
+ * Returns false when another write got there first (the caller answers 412).
+ */
+export async function updateBookingIfVersion(
+  q: Queryable,
+  tenantId: string,
+  id: string,
+  expectedVersion: number,
+  changes: Omit<Updateable<BookingsTable>, 'tenant_id' | 'id' | 'version'>,
+): Promise<boolean> {
+  const result = await q
+    .updateTable('bookings')
+    .set({ ...changes, version: expectedVersion + 1 })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .where('version', '=', expectedVersion)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+export async function listCrewOfBooking(q: Queryable, tenantId: string, bookingId: string) {
+  return q
+    .selectFrom('assignments as a')
+    .innerJoin('crew_members as c', (j) => j.onRef('c.id', '=', 'a.crew_member_id').onRef('c.tenant_id', '=', 'a.tenant_id'))
+    .select(['c.id', 'c.name', 'c.email', 'c.phone', 'a.role', 'a.status'])
+    .where('a.tenant_id', '=', tenantId)
+    .where('a.booking_id', '=', bookingId)
+    .orderBy('a.role')
+    .orderBy('c.name')
+    .execute();
+}

@@ -1,0 +1,46 @@
+/** Tenants and their sites. Tenants are the one table not owned by a tenant; sites are keyed by tenant. */
+import type { Queryable } from '../client';
+import type { TenantSettings } from '../schema';
+
+export async function insertTenant(q: Queryable, t: { slug: string; name: string; timezone: string; settings?: TenantSettings }) {
+  return q
+    .insertInto('tenants')
+    .values({ slug: t.slug, name: t.name, timezone: t.timezone, settings: JSON.stringify(t.settings ?? {}) })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function getTenantBySlug(q: Queryable, slug: string) {
+  return q.selectFrom('tenants').selectAll().where('slug', '=', slug).executeTakeFirst();
+}
+
+export async function getTenantById(q: Queryable, tenantId: string) {
+  return q.selectFrom('tenants').selectAll().where('id', '=', tenantId).executeTakeFirst();
+}
+
+export async function listTenants(q: Queryable) {
+  return q.selectFrom('tenants').selectAll().orderBy('slug').execute();
+}
+
+export async function insertSite(q: Queryable, tenantId: string, s: { domain: string; role: 'guest' | 'ops' }) {
+  return q.insertInto('sites').values({ tenant_id: tenantId, domain: s.domain, role: s.role }).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function listSites(q: Queryable, tenantId: string) {
+  return q.selectFrom('sites').selectAll().where('tenant_id', '=', tenantId).orderBy('domain').execute();
+}
+
+export async function getGuestSite(q: Queryable, tenantId: string) {
+  return q
+    .selectFrom('sites')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('role', '=', 'guest')
+    .orderBy('created_at')
+    .executeTakeFirst();
+}
+
+/** Looks a site up by its domain: how a guest request finds its tenant. */
+export async function getSiteByDomain(q: Queryable, domain: string) {
+  return q.selectFrom('sites').selectAll().where('domain', '=', domain.toLowerCase()).executeTakeFirst();
+}

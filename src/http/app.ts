@@ -1,0 +1,81 @@
+/**
+ * The Bosun application as one `fetch` function (ADR 0001). Entry points (Node server, Lambda,
+ * tests) build the dependencies and call `createApp`; nothing here chooses an adapter.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { Logger } from 'pino';
+import type { ServiceDeps } from '../services/context';
+import { ServiceError } from '../services/errors';
+import { renderApiDocs } from './api/docs';
+import { createApiRouter } from './api/routes';
+import { FailureLimiter } from './middleware/auth';
+import { problem, problemResponse } from './problem';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export type AppDeps = ServiceDeps & {
+  log: Logger;
+  /** Answers once the database does. */
+  ping(): Promise<void>;
+  /** The client's address, for rate limits; the runtime adapter knows it. */
+  clientAddress?: (c: Context) => string;
+  limiter?: FailureLimiter;
+};
+
+export function createApp(deps: AppDeps) {
+  const app = new OpenAPIHono();
+  const clientAddress = deps.clientAddress ?? (() => 'unknown');
+  const limiter = deps.limiter ?? new FailureLimiter();
+
+  app.onError((err, c) => {
+    if (err instanceof ServiceError) {
+      return problemResponse({ status: err.status, title: err.title, detail: err.message, ...(err.errors ? { errors: err.errors } : {}) });
+    }
+    if (err instanceof HTTPException) {
+      const status = err.status;
+      const detail = status === 400 ? 'The body is not valid JSON.' : err.message || 'Bad request.';
+      return problem(c, status, status === 400 ? 'Malformed request' : 'Request rejected', detail);
+    }
+    deps.log.error({ err, method: c.req.method, path: c.req.path }, 'request failed');
+    return problem(c, 500, 'Internal error', 'Bosun could not complete the request; it has been logged.');
+  });
+  app.notFound((c) => problem(c, 404, 'Not found', `Nothing at ${c.req.method} ${c.req.path}.`));
+
+  app.get('/healthz', async (c) => {
+    try {
+      await deps.ping();
+      return c.json({ status: 'ok' });
+    } catch {
+      return c.json({ status: 'unavailable' }, 503);
+    }
+  });
+
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => problem(c, 413, 'Body too large', `The body exceeds ${MAX_BODY_BYTES} bytes.`),
+    }),
+  );
+
+  const api = createApiRouter(deps, limiter, clientAddress);
+  app.route('/api/v1', api);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'serviceKey', { type: 'apiKey', in: 'header', name: 'X-Service-Key' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'dashboardToken', { type: 'apiKey', in: 'header', name: 'X-Dashboard-Token' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  const documentConfig = {
+    openapi: '3.1.0',
+    info: { title: 'Bosun API', version: '1', description: 'Bookings, crew events and calendar for charter operators.' },
+    servers: [{ url: '/api/v1' }],
+  };
+  app.doc31('/api/v1/openapi.json', documentConfig);
+  app.get('/api/docs', (c) => c.html(renderApiDocs(app.getOpenAPI31Document(documentConfig))));
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

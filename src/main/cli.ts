@@ -1,0 +1,170 @@
+/**
+ * The `bosun` command line. Parses arguments, then runs a command in-process — or, when a server
+ * owns the embedded database, hands it to that server over the control socket (ADR 0005).
+ * `--json` prints one JSON object; errors print one line per problem and exit non-zero.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { type CommandResult, commands } from '../cli/commands';
+import { type Config, ConfigError, loadConfig } from '../config/env';
+import { ServiceError } from '../services/errors';
+import { sendCommand } from './control';
+import { acquireDataLock } from './data-lock';
+import { createLogger, openRuntime } from './runtime';
+import { StartupError, startServer } from './server';
+
+type Out = { json: boolean };
+
+function fail(out: Out, err: unknown): never {
+  if (err instanceof ServiceError) {
+    if (out.json) {
+      process.stdout.write(
+        `${JSON.stringify({ error: { status: err.status, title: err.title, detail: err.message, errors: err.errors ?? [] } })}\n`,
+      );
+    } else {
+      process.stderr.write(`bosun: ${err.message}\n`);
+      for (const e of err.errors ?? []) process.stderr.write(`  ${e.field}: ${e.message}\n`);
+    }
+    process.exit(1);
+  }
+  if (err instanceof ConfigError || err instanceof StartupError) {
+    if (out.json) process.stdout.write(`${JSON.stringify({ error: { title: 'Configuration', detail: err.message } })}\n`);
+    else process.stderr.write(`bosun: ${err.message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`bosun: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(1);
+}
+
+function print(out: Out, result: CommandResult) {
+  process.stdout.write(`${out.json ? JSON.stringify(result.json) : result.text}\n`);
+}
+
+/** Runs a command where the data is: in this process, or in the server that owns it. */
+export async function execute(config: Config, name: string, args: Record<string, unknown>): Promise<CommandResult> {
+  const run = commands[name];
+  if (!run) throw new Error(`unknown command ${name}`);
+  let lock: { release(): void } | null = null;
+  if (!config.databaseUrl) {
+    const taken = acquireDataLock(config.dataDir, { role: 'command' });
+    if ('heldBy' in taken) {
+      if (taken.heldBy.socket) return sendCommand(taken.heldBy.socket, name, args);
+      throw new ServiceError(409, 'Busy', `The data folder ${config.dataDir} is in use by process ${taken.heldBy.pid}; try again.`);
+    }
+    lock = taken;
+  }
+  try {
+    const rt = await openRuntime(config, { log: createLogger(config, 'stderr') });
+    try {
+      return await run(rt, args);
+    } finally {
+      await rt.close();
+    }
+  } finally {
+    lock?.release();
+  }
+}
+
+function program(): Command {
+  const root = new Command('bosun')
+    .description('Bosun: charter operations for many operators on one installation.')
+    .option('--json', 'print one JSON object')
+    .showHelpAfterError()
+    .exitOverride();
+
+  const act =
+    (name: string, toArgs: (...a: never[]) => Record<string, unknown>) =>
+    async (...a: unknown[]) => {
+      const out = { json: Boolean(root.opts().json) };
+      try {
+        const config = loadConfig();
+        print(out, await execute(config, name, toArgs(...(a as never[]))));
+      } catch (err) {
+        fail(out, err);
+      }
+    };
+
+  root
+    .command('start')
+    .description('run everything in one process: API, pages, guest sites, job worker')
+    .action(async () => {
+      const out = { json: Boolean(root.opts().json) };
+      try {
+        const server = await startServer(loadConfig());
+        const shutdown = async () => {
+          await server.stop();
+          process.exit(0);
+        };
+        process.once('SIGINT', shutdown);
+        process.once('SIGTERM', shutdown);
+      } catch (err) {
+        fail(out, err);
+      }
+    });
+
+  const tenant = root.command('tenant').description('tenants (operators)');
+  tenant
+    .command('create <slug>')
+    .requiredOption('--name <text>', 'display name')
+    .requiredOption('--guest-domain <host>', 'host name of the guest site')
+    .option('--timezone <IANA>', 'default time zone', 'UTC')
+    .action(act('tenant create', (slug: string, o: { name: string; guestDomain: string; timezone: string }) => ({ slug, ...o })));
+  tenant.command('list').action(act('tenant list', () => ({})));
+
+  const key = root.command('key').description('API keys: service keys and dashboard tokens');
+  key
+    .command('create <tenant>')
+    .addOption(new Option('--kind <kind>', 'service or dashboard').choices(['service', 'dashboard']).makeOptionMandatory())
+    .option('--scope <scopes>', 'comma-separated: bookings:read,bookings:write,events:write,calendar:write')
+    .option('--label <text>', 'what the key is for')
+    .action(act('key create', (tenantSlug: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, ...o })));
+  key.command('list <tenant>').action(act('key list', (tenantSlug: string) => ({ tenant: tenantSlug })));
+  key.command('revoke <key-id>').action(act('key revoke', (keyId: string) => ({ keyId })));
+
+  root
+    .command('vessel')
+    .description('vessels')
+    .command('add <tenant> <slug>')
+    .requiredOption('--name <text>', 'vessel name')
+    .option('--capacity <n>', 'guests it may carry')
+    .option('--meeting-point <text>', 'where guests board')
+    .option('--timezone <IANA>', "the vessel's time zone (default: the tenant's)")
+    .action(act('vessel add', (tenantSlug: string, slug: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, slug, ...o })));
+
+  root
+    .command('crew')
+    .description('crew members')
+    .command('add <tenant>')
+    .requiredOption('--name <text>', 'full name')
+    .requiredOption('--email <addr>', 'e-mail address for notices and sign-in links')
+    .option('--phone <text>', 'phone number')
+    .addOption(new Option('--role <role>', 'captain or crew').choices(['captain', 'crew']))
+    .action(act('crew add', (tenantSlug: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, ...o })));
+
+  root
+    .command('staff')
+    .description('operator staff (dashboard users)')
+    .command('add <tenant>')
+    .requiredOption('--name <text>', 'full name')
+    .requiredOption('--email <addr>', 'e-mail address for sign-in links')
+    .addOption(new Option('--role <role>', 'owner or staff').choices(['owner', 'staff']))
+    .action(act('staff add', (tenantSlug: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, ...o })));
+
+  root
+    .command('audit <tenant>')
+    .description('the audit trail: who changed what, when (newest first)')
+    .option('--entity <id>', 'only entries about this booking, key or other entity')
+    .action(act('audit', (tenantSlug: string, o: { entity?: string }) => ({ tenant: tenantSlug, ...o })));
+
+  root
+    .command('jobs')
+    .description('failed background jobs with their errors')
+    .action(act('jobs', () => ({})));
+  return root;
+}
+
+try {
+  await program().parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
+  throw err;
+}

@@ -1,0 +1,91 @@
+/**
+ * `bosun start`: everything in one process — API, (later) dashboard, crew pages and guest sites,
+ * and the job worker — on the configured port, plus the control socket for the CLI.
+ */
+import type { Server } from 'node:http';
+import { type ServerType, serve } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Config } from '../config/env';
+import { loadSigningSecret } from '../config/env';
+import { createApp } from '../http/app';
+import { registerJobHandlers } from '../jobs/register';
+import { type DemoCredentials, seedDemoIfEmpty } from '../services/demo';
+import { controlSocketPath, startControlServer } from './control';
+import { acquireDataLock } from './data-lock';
+import { createLogger, openRuntime, pingDatabase, type Runtime } from './runtime';
+
+export type RunningServer = { url: string; runtime: Runtime; demo: DemoCredentials | null; stop(): Promise<void> };
+
+export class StartupError extends Error {}
+
+export async function startServer(config: Config, options: { print?: (line: string) => void } = {}): Promise<RunningServer> {
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const log = createLogger(config);
+  loadSigningSecret(config);
+  const embedded = !config.databaseUrl;
+  const socket = controlSocketPath(config.dataDir);
+  const lock = embedded ? acquireDataLock(config.dataDir, { role: 'server', socket }) : null;
+  if (lock && 'heldBy' in lock) {
+    throw new StartupError(
+      `BOSUN_DATA_DIR: ${config.dataDir} is in use by process ${lock.heldBy.pid} (${lock.heldBy.role}); stop it or choose another folder`,
+    );
+  }
+  let runtime: Runtime | undefined;
+  let http: ServerType | undefined;
+  let control: Server | undefined;
+  const stop = async () => {
+    await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => (control ? control.close(() => resolve()) : resolve()));
+    await runtime?.close();
+    lock?.release();
+  };
+  try {
+    runtime = await openRuntime(config, { log, supervise: true });
+    registerJobHandlers();
+    const demo = config.demo ? await seedDemoIfEmpty(runtime.deps) : null;
+    const handle = runtime.handle;
+    const app = createApp({
+      ...runtime.deps,
+      log,
+      ping: () => pingDatabase(handle),
+      clientAddress: (c) => {
+        try {
+          return getConnInfo(c).remote.address ?? 'unknown';
+        } catch {
+          return 'unknown';
+        }
+      },
+    });
+    http = await new Promise<ServerType>((resolve, reject) => {
+      const server = serve({ fetch: app.fetch, port: config.port }, () => resolve(server));
+      server.once('error', reject);
+    });
+    if (embedded) control = await startControlServer(runtime, socket);
+    const url = `http://localhost:${config.port}`;
+    log.info({ url, database: handle.engine }, 'Bosun is running');
+    print(
+      `Bosun is running on ${url} (database: ${handle.engine === 'pglite' ? `embedded in ${config.dataDir}/db` : 'PostgreSQL server'})`,
+    );
+    if (demo) printDemo(print, demo, config);
+    return { url, runtime, demo, stop };
+  } catch (err) {
+    await stop().catch(() => {});
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new StartupError(`PORT: ${config.port} is already in use; set PORT to a free port`);
+    }
+    throw err;
+  }
+}
+
+function printDemo(print: (line: string) => void, demo: DemoCredentials, config: Config) {
+  const guest = `http://${demo.guestDomain}:${config.port}`;
+  print('');
+  print(`Created the demo tenant "${demo.tenant}" with bookings ${demo.bookings.join(', ')}.`);
+  print(`  Guest site:                   ${guest}`);
+  print(`  Service key (shown once):     ${demo.serviceKey}`);
+  print(`  Dashboard token (shown once): ${demo.dashboardToken}`);
+  print('');
+  print('Try:');
+  print(`  curl -H 'X-Service-Key: ${demo.serviceKey}' ${config.publicUrl}/api/v1/bookings`);
+  print(`  API docs: ${config.publicUrl}/api/docs`);
+}

@@ -1,0 +1,80 @@
+/** The zod schemas of booking input: the API (and its OpenAPI document) and the CLI parse with these. */
+import { z } from 'zod';
+import { BOOKING_STATUSES } from '../domain/booking';
+import { BOOKING_ID_PATTERN } from '../domain/ids';
+import { ISO_WITH_OFFSET } from '../domain/time';
+
+const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const note = z.string().max(4000, 'must be at most 4000 characters');
+const dateTime = z
+  .string()
+  .regex(ISO_WITH_OFFSET, 'must be an ISO 8601 date-time with an offset, e.g. 2026-05-30T10:00:00-07:00')
+  .refine((v) => !Number.isNaN(Date.parse(v)), 'is not a real date')
+  .meta({ example: '2026-05-30T10:00:00-07:00' });
+const money = z
+  .number()
+  .nonnegative('must not be negative')
+  .max(1e10, 'is too large')
+  .refine((v) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-6, 'must have at most 2 decimals');
+export const friendlySlugSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be 2–63 lower-case letters, digits or dashes')
+  .refine((v) => v !== 'g' && v !== 'api', 'is reserved');
+
+export const guestSchema = z.strictObject({
+  name: text(200),
+  email: z.email('must be an e-mail address').max(254),
+  phone: z.string().trim().max(40).nullish(),
+});
+
+export const createBookingSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .transform((v) => v.toUpperCase())
+      .pipe(z.string().regex(BOOKING_ID_PATTERN, 'must be 4–16 letters and digits'))
+      .optional(),
+    guest: guestSchema,
+    partySize: z.number().int('must be a whole number').min(1, 'must be at least 1').max(10000),
+    vessel: z.string().min(1).max(64).meta({ description: 'the vessel slug' }),
+    startsAt: dateTime,
+    endsAt: dateTime,
+    status: z.enum(['hold', 'confirmed']).optional(),
+    pricing: z.strictObject({ total: money, currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like USD') }).optional(),
+    captainFeePerHour: money.optional(),
+    notes: z.strictObject({ internal: note.optional(), crew: note.optional(), guest: note.optional() }).optional(),
+    friendlySlug: friendlySlugSchema.optional(),
+  })
+  .meta({ id: 'BookingInput' });
+
+export type CreateBookingInput = z.infer<typeof createBookingSchema>;
+
+export const patchBookingSchema = z
+  .strictObject({
+    guest: z
+      .strictObject({
+        name: guestSchema.shape.name.optional(),
+        email: guestSchema.shape.email.optional(),
+        phone: guestSchema.shape.phone,
+      })
+      .optional(),
+    partySize: createBookingSchema.shape.partySize.optional(),
+    vessel: createBookingSchema.shape.vessel.optional(),
+    startsAt: dateTime.optional(),
+    endsAt: dateTime.optional(),
+    status: z.enum(BOOKING_STATUSES).optional(),
+    pricing: createBookingSchema.shape.pricing.nullable(),
+    captainFeePerHour: money.nullish(),
+    notes: z.strictObject({ internal: note.nullish(), crew: note.nullish(), guest: note.nullish() }).optional(),
+    friendlySlug: friendlySlugSchema.nullish(),
+  })
+  .meta({ id: 'BookingPatch' });
+
+export type PatchBookingInput = z.infer<typeof patchBookingSchema>;
+
+export const listBookingsSchema = z.strictObject({
+  from: dateTime.optional(),
+  to: dateTime.optional(),
+  status: z.enum(BOOKING_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});

@@ -1,0 +1,344 @@
+/**
+ * Booking use cases. Each write stores the change, its audit entries and the jobs that follow in
+ * one transaction (no side effect happens inside a request); reads return views, never rows.
+ */
+import { createHash } from 'node:crypto';
+import type { Tx } from '../db/client';
+import { insertAuditEntry } from '../db/queries/audit';
+import * as q from '../db/queries/bookings';
+import { getCrewEvent } from '../db/queries/events';
+import { getIdempotencyRecord, insertIdempotencyRecord } from '../db/queries/idempotency';
+import { getVesselBySlug } from '../db/queries/people';
+import { getGuestSite } from '../db/queries/tenants';
+import type { BookingStatus } from '../db/schema';
+import { canTransition, checkBookingRules } from '../domain/booking';
+import { generateBookingId, normalizeBookingId } from '../domain/ids';
+import { type BookingRecord, type StaffBookingView, viewBookingForCrew, viewBookingForStaff } from '../domain/visibility';
+import { guestPageUrl } from '../publish/site-layout';
+import type { CreateBookingInput, PatchBookingInput } from './booking-schemas';
+import type { ServiceDeps, TenantContext } from './context';
+import { ConflictError, NotFoundError, PreconditionFailedError, ServiceError, ValidationError } from './errors';
+
+const MAX_ID_ATTEMPTS = 8;
+
+/** A PostgreSQL unique violation, on either engine. */
+function uniqueViolation(err: unknown): string | null {
+  const e = err as { code?: string; constraint?: string };
+  return e?.code === '23505' ? (e.constraint ?? 'unique') : null;
+}
+
+export function etagOf(version: number): string {
+  return `"v${version}"`;
+}
+
+/** Loads a booking as the record that views are built from. */
+async function loadRecord(
+  deps: ServiceDeps,
+  tx: Tx | ServiceDeps['db'],
+  tenantId: string,
+  id: string,
+): Promise<{ record: BookingRecord; capacity: number } | undefined> {
+  const row = await q.getBooking(tx, tenantId, id);
+  if (!row) return undefined;
+  return { record: await toRecord(deps, tx, tenantId, row), capacity: row.vessel_capacity };
+}
+
+async function toRecord(deps: ServiceDeps, tx: Tx | ServiceDeps['db'], tenantId: string, row: q.BookingRow): Promise<BookingRecord> {
+  const [crew, site] = await Promise.all([q.listCrewOfBooking(tx, tenantId, row.id), getGuestSite(tx, tenantId)]);
+  return {
+    id: row.id,
+    status: row.status,
+    guestName: row.guest_name,
+    guestEmail: row.guest_email,
+    guestPhone: row.guest_phone,
+    partySize: row.party_size,
+    vesselSlug: row.vessel_slug,
+    vesselName: row.vessel_name,
+    meetingPoint: row.meeting_point,
+    startsAt: row.starts_at,
+    endsAt: row.ends_at,
+    timezone: row.timezone,
+    pricingTotal: row.pricing_total,
+    currency: row.currency,
+    captainFeePerHour: row.captain_fee_per_hour,
+    notesInternal: row.notes_internal,
+    notesCrew: row.notes_crew,
+    notesGuest: row.notes_guest,
+    friendlySlug: row.friendly_slug,
+    guestPageUrl: site ? guestPageUrl(deps.guestOrigin(site.domain), row.id) : '',
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    crew,
+  };
+}
+
+export type BookingResult = { booking: StaffBookingView; etag: string };
+
+function result(record: BookingRecord): BookingResult {
+  return { booking: viewBookingForStaff(record), etag: etagOf(record.version) };
+}
+
+/** Jobs that follow a change of a booking: the guest page whenever guests can see it, crew when assigned. */
+async function enqueueFollowUps(
+  deps: ServiceDeps,
+  tx: Tx,
+  tenantId: string,
+  bookingId: string,
+  status: BookingStatus,
+  previous: BookingStatus | null,
+  reason: string,
+  crewRelevant: boolean,
+) {
+  const guestVisible =
+    status === 'confirmed' || status === 'completed' || (status === 'cancelled' && previous !== null && previous !== 'hold');
+  if (guestVisible) {
+    await deps.jobs.enqueue(tx, 'guest-page.publish', { tenantId, bookingId, reason });
+  }
+  if (crewRelevant && (await getCrewEvent(tx, tenantId, bookingId))) {
+    await deps.jobs.enqueue(tx, 'crew.notify', { tenantId, bookingId, reason });
+  }
+}
+
+export function hashRequest(parts: unknown): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
+
+export type Idempotency = { key: string; requestHash: string };
+
+/**
+ * Creates a booking. With `idempotency`, a retry with the same key and body returns the first
+ * result; the same key with another body is a 422. Errors: ValidationError (unknown vessel, end
+ * before start, party over capacity), ConflictError (id or friendly slug taken).
+ */
+export async function createBooking(
+  deps: ServiceDeps,
+  ctx: TenantContext,
+  input: CreateBookingInput,
+  idempotency?: Idempotency,
+): Promise<BookingResult & { replayed: boolean }> {
+  const { tenantId } = ctx;
+  const replay = await replayIdempotent(deps, tenantId, idempotency);
+  if (replay) return replay;
+
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const created = await deps.db.transaction().execute(async (tx) => {
+        const vessel = await getVesselBySlug(tx, tenantId, input.vessel);
+        if (!vessel) throw new ValidationError([{ field: 'vessel', message: `no vessel "${input.vessel}" in this tenant` }]);
+        const startsAt = new Date(input.startsAt);
+        const endsAt = new Date(input.endsAt);
+        const problems = checkBookingRules({ startsAt, endsAt, partySize: input.partySize, capacity: vessel.capacity });
+        if (problems.length > 0) throw new ValidationError(problems);
+        if (input.friendlySlug && (await q.friendlySlugTaken(tx, tenantId, input.friendlySlug))) {
+          throw new ConflictError('The friendly slug is taken.', [
+            { field: 'friendlySlug', message: 'is already used by another booking' },
+          ]);
+        }
+        const id = input.id ? normalizeBookingId(input.id) : generateBookingId();
+        if (await q.bookingIdExists(tx, tenantId, id)) {
+          if (input.id) throw new ConflictError(`A booking ${id} exists already.`, [{ field: 'id', message: 'is taken' }]);
+          throw new IdCollision();
+        }
+        const now = deps.clock.now();
+        const status = input.status ?? 'confirmed';
+        await q.insertBooking(tx, tenantId, {
+          id,
+          status,
+          guest_name: input.guest.name,
+          guest_email: input.guest.email,
+          guest_phone: input.guest.phone ?? null,
+          party_size: input.partySize,
+          vessel_id: vessel.id,
+          starts_at: startsAt,
+          ends_at: endsAt,
+          timezone: vessel.timezone,
+          pricing_total: input.pricing?.total.toFixed(2) ?? null,
+          currency: input.pricing?.currency ?? null,
+          captain_fee_per_hour: input.captainFeePerHour?.toFixed(2) ?? null,
+          notes_internal: input.notes?.internal ?? null,
+          notes_crew: input.notes?.crew ?? null,
+          notes_guest: input.notes?.guest ?? null,
+          friendly_slug: input.friendlySlug ?? null,
+          updated_at: now,
+        });
+        const loaded = await loadRecord(deps, tx, tenantId, id);
+        if (!loaded) throw new Error(`booking ${id} vanished inside its own transaction`);
+        const out = result(loaded.record);
+        await insertAuditEntry(tx, tenantId, {
+          actor: ctx.actor,
+          action: 'booking.created',
+          entityType: 'booking',
+          entityId: id,
+          after: out.booking,
+        });
+        if (status === 'confirmed') {
+          await insertAuditEntry(tx, tenantId, { actor: ctx.actor, action: 'booking.confirmed', entityType: 'booking', entityId: id });
+        }
+        await enqueueFollowUps(deps, tx, tenantId, id, status, null, 'booking.created', false);
+        if (idempotency) {
+          await insertIdempotencyRecord(tx, tenantId, { ...idempotency, status: 201, body: out }, now);
+        }
+        return out;
+      });
+      return { ...created, replayed: false };
+    } catch (err) {
+      if (err instanceof IdCollision && attempt < MAX_ID_ATTEMPTS) continue;
+      const constraint = uniqueViolation(err);
+      if (constraint === 'bookings_pkey' && !input.id && attempt < MAX_ID_ATTEMPTS) continue;
+      if (constraint === 'idempotency_records_pkey' && idempotency) {
+        // A concurrent request with the same key won: answer as it did.
+        const again = await replayIdempotent(deps, tenantId, idempotency);
+        if (again) return again;
+      }
+      if (constraint === 'bookings_slug_idx') {
+        throw new ConflictError('The friendly slug is taken.', [{ field: 'friendlySlug', message: 'is already used by another booking' }]);
+      }
+      if (constraint === 'bookings_pkey')
+        throw new ConflictError('A booking with this id exists already.', [{ field: 'id', message: 'is taken' }]);
+      throw err;
+    }
+  }
+}
+
+class IdCollision extends Error {}
+
+async function replayIdempotent(
+  deps: ServiceDeps,
+  tenantId: string,
+  idempotency: Idempotency | undefined,
+): Promise<(BookingResult & { replayed: true }) | undefined> {
+  if (!idempotency) return undefined;
+  const record = await getIdempotencyRecord(deps.db, tenantId, idempotency.key, deps.clock.now());
+  if (!record) return undefined;
+  if (record.request_hash !== idempotency.requestHash) {
+    throw new ServiceError(422, 'Idempotency key reused', 'This Idempotency-Key was used with a different request in the last 24 hours.');
+  }
+  return { ...(record.body as BookingResult), replayed: true };
+}
+
+export async function getBooking(deps: ServiceDeps, ctx: TenantContext, id: string): Promise<BookingResult> {
+  const loaded = await loadRecord(deps, deps.db, ctx.tenantId, normalizeBookingId(id));
+  if (!loaded) throw new NotFoundError(`Booking ${id}`);
+  return result(loaded.record);
+}
+
+/** The crew-safe view of a booking: no money, no internal notes, no guest contact. */
+export async function getBookingForCrew(deps: ServiceDeps, ctx: TenantContext, id: string) {
+  const loaded = await loadRecord(deps, deps.db, ctx.tenantId, normalizeBookingId(id));
+  if (!loaded) throw new NotFoundError(`Booking ${id}`);
+  return viewBookingForCrew(loaded.record);
+}
+
+export async function listBookings(
+  deps: ServiceDeps,
+  ctx: TenantContext,
+  filter: { from?: string | undefined; to?: string | undefined; status?: BookingStatus | undefined; limit: number },
+): Promise<StaffBookingView[]> {
+  const rows = await q.listBookings(deps.db, ctx.tenantId, {
+    from: filter.from ? new Date(filter.from) : undefined,
+    to: filter.to ? new Date(filter.to) : undefined,
+    status: filter.status,
+    limit: filter.limit,
+  });
+  const records = [];
+  for (const row of rows) records.push(viewBookingForStaff(await toRecord(deps, deps.db, ctx.tenantId, row)));
+  return records;
+}
+
+/** Parses an `If-Match` value into a version; `*` matches any. */
+export function versionFromEtag(ifMatch: string): number | '*' | null {
+  const value = ifMatch.trim();
+  if (value === '*') return '*';
+  const match = /^(?:W\/)?"v(\d+)"$/.exec(value);
+  return match ? Number(match[1]) : null;
+}
+
+/**
+ * Changes a booking if it is still at `expectedVersion` (from `If-Match`); otherwise a
+ * PreconditionFailedError, and nothing is written. Of concurrent changes with the same version,
+ * exactly one wins.
+ */
+export async function updateBooking(
+  deps: ServiceDeps,
+  ctx: TenantContext,
+  rawId: string,
+  patch: PatchBookingInput,
+  expectedVersion: number | '*',
+): Promise<BookingResult> {
+  const { tenantId } = ctx;
+  const id = normalizeBookingId(rawId);
+  return deps.db.transaction().execute(async (tx) => {
+    const before = await loadRecord(deps, tx, tenantId, id);
+    if (!before) throw new NotFoundError(`Booking ${rawId}`);
+    const version = expectedVersion === '*' ? before.record.version : expectedVersion;
+    if (version !== before.record.version) {
+      throw new PreconditionFailedError(`The booking has changed since version ${version}; fetch it again.`);
+    }
+    const b = before.record;
+    let vessel = { id: '', capacity: before.capacity, timezone: b.timezone, changed: false };
+    if (patch.vessel !== undefined && patch.vessel !== b.vesselSlug) {
+      const v = await getVesselBySlug(tx, tenantId, patch.vessel);
+      if (!v) throw new ValidationError([{ field: 'vessel', message: `no vessel "${patch.vessel}" in this tenant` }]);
+      vessel = { id: v.id, capacity: v.capacity, timezone: v.timezone, changed: true };
+    }
+    const startsAt = patch.startsAt ? new Date(patch.startsAt) : b.startsAt;
+    const endsAt = patch.endsAt ? new Date(patch.endsAt) : b.endsAt;
+    const partySize = patch.partySize ?? b.partySize;
+    const problems = checkBookingRules({ startsAt, endsAt, partySize, capacity: vessel.capacity });
+    const status = patch.status ?? b.status;
+    if (!canTransition(b.status, status)) problems.push({ field: 'status', message: `cannot change from ${b.status} to ${status}` });
+    if (problems.length > 0) throw new ValidationError(problems);
+    if (patch.friendlySlug && (await q.friendlySlugTaken(tx, tenantId, patch.friendlySlug, id))) {
+      throw new ConflictError('The friendly slug is taken.', [{ field: 'friendlySlug', message: 'is already used by another booking' }]);
+    }
+    const now = deps.clock.now();
+    const won = await q.updateBookingIfVersion(tx, tenantId, id, version, {
+      status,
+      ...(patch.guest?.name !== undefined ? { guest_name: patch.guest.name } : {}),
+      ...(patch.guest?.email !== undefined ? { guest_email: patch.guest.email } : {}),
+      ...(patch.guest?.phone !== undefined ? { guest_phone: patch.guest.phone } : {}),
+      party_size: partySize,
+      ...(vessel.changed ? { vessel_id: vessel.id, timezone: vessel.timezone } : {}),
+      starts_at: startsAt,
+      ends_at: endsAt,
+      ...(patch.pricing !== undefined
+        ? { pricing_total: patch.pricing?.total.toFixed(2) ?? null, currency: patch.pricing?.currency ?? null }
+        : {}),
+      ...(patch.captainFeePerHour !== undefined ? { captain_fee_per_hour: patch.captainFeePerHour?.toFixed(2) ?? null } : {}),
+      ...(patch.notes?.internal !== undefined ? { notes_internal: patch.notes.internal } : {}),
+      ...(patch.notes?.crew !== undefined ? { notes_crew: patch.notes.crew } : {}),
+      ...(patch.notes?.guest !== undefined ? { notes_guest: patch.notes.guest } : {}),
+      ...(patch.friendlySlug !== undefined ? { friendly_slug: patch.friendlySlug } : {}),
+      updated_at: now,
+    });
+    if (!won) throw new PreconditionFailedError('The booking was changed by another request; fetch it again.');
+    const after = await loadRecord(deps, tx, tenantId, id);
+    if (!after) throw new Error(`booking ${id} vanished inside its own transaction`);
+    const beforeView = viewBookingForStaff(b);
+    const out = result(after.record);
+    await insertAuditEntry(tx, tenantId, {
+      actor: ctx.actor,
+      action: 'booking.updated',
+      entityType: 'booking',
+      entityId: id,
+      before: beforeView,
+      after: out.booking,
+    });
+    if (status !== b.status) {
+      await insertAuditEntry(tx, tenantId, { actor: ctx.actor, action: `booking.${status}`, entityType: 'booking', entityId: id });
+    }
+    const crewRelevant =
+      status !== b.status || vessel.changed || startsAt.getTime() !== b.startsAt.getTime() || endsAt.getTime() !== b.endsAt.getTime();
+    await enqueueFollowUps(deps, tx, tenantId, id, status, b.status, 'booking.updated', crewRelevant);
+    return out;
+  });
+}
+
+/** Cancels a booking; cancelling a cancelled one changes nothing. A completed charter cannot be cancelled. */
+export async function cancelBooking(deps: ServiceDeps, ctx: TenantContext, rawId: string): Promise<BookingResult> {
+  const current = await getBooking(deps, ctx, rawId);
+  if (current.booking.status === 'cancelled') return current;
+  if (current.booking.status === 'completed') throw new ConflictError('A completed charter cannot be cancelled.');
+  return updateBooking(deps, ctx, rawId, { status: 'cancelled' }, '*');
+}

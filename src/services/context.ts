@@ -1,0 +1,18 @@
+/** What every service receives: its dependencies, and who acts for which tenant. */
+import type { Db } from '../db/client';
+import type { Actor } from '../db/queries/audit';
+import type { Clock } from '../ports/clock';
+import type { JobQueue } from '../ports/job-queue';
+
+export type ServiceDeps = {
+  db: Db;
+  jobs: JobQueue;
+  clock: Clock;
+  /** The origin of a tenant's guest site, e.g. `http://demo.localhost:8080`. */
+  guestOrigin(domain: string): string;
+};
+
+/** The tenant is never optional: every service call names it and the actor. */
+export type TenantContext = { tenantId: string; actor: Actor };
+
+export type { Actor };

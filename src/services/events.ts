@@ -1,0 +1,80 @@
+/**
+ * Crew events: the crew side of a booking (`event_id` equals the booking id) and its assignments.
+ * Creating or changing one enqueues the crew notification in the same transaction.
+ */
+import { z } from 'zod';
+import { insertAuditEntry } from '../db/queries/audit';
+import { bookingIdExists } from '../db/queries/bookings';
+import { getCrewEvent, upsertAssignment, upsertCrewEvent } from '../db/queries/events';
+import { getCrewMemberByEmail, getCrewMemberById } from '../db/queries/people';
+import { normalizeBookingId } from '../domain/ids';
+import { getBookingForCrew } from './bookings';
+import type { ServiceDeps, TenantContext } from './context';
+import { NotFoundError, ValidationError } from './errors';
+
+export const crewEventSchema = z
+  .strictObject({
+    booking_id: z.string().min(1).max(16),
+    crew: z
+      .array(
+        z
+          .strictObject({
+            crewId: z.uuid('must be a crew member id').optional(),
+            email: z.email('must be an e-mail address').optional(),
+            role: z.enum(['captain', 'crew']),
+          })
+          .refine((c) => (c.crewId === undefined) !== (c.email === undefined), 'give exactly one of crewId or email'),
+      )
+      .max(50)
+      .optional(),
+    notes: z.string().max(4000).nullish(),
+  })
+  .meta({ id: 'CrewEventInput' });
+
+export type CrewEventInput = z.infer<typeof crewEventSchema>;
+
+/** Creates or updates the crew event of a booking; returns its crew-safe view. */
+export async function upsertEvent(deps: ServiceDeps, ctx: TenantContext, input: CrewEventInput) {
+  const { tenantId } = ctx;
+  const bookingId = normalizeBookingId(input.booking_id);
+  await deps.db.transaction().execute(async (tx) => {
+    if (!(await bookingIdExists(tx, tenantId, bookingId))) {
+      throw new ValidationError([{ field: 'booking_id', message: `no booking ${input.booking_id} in this tenant` }]);
+    }
+    const existed = (await getCrewEvent(tx, tenantId, bookingId)) !== undefined;
+    const now = deps.clock.now();
+    await upsertCrewEvent(tx, tenantId, bookingId, input.notes, now);
+    const assigned: string[] = [];
+    const problems: { field: string; message: string }[] = [];
+    for (const [i, c] of (input.crew ?? []).entries()) {
+      const member = c.crewId ? await getCrewMemberById(tx, tenantId, c.crewId) : await getCrewMemberByEmail(tx, tenantId, c.email ?? '');
+      if (!member) {
+        problems.push({ field: `crew.${i}`, message: `no crew member ${c.crewId ?? c.email} in this tenant` });
+        continue;
+      }
+      await upsertAssignment(tx, tenantId, { bookingId, crewMemberId: member.id, role: c.role }, now);
+      assigned.push(member.id);
+    }
+    if (problems.length > 0) throw new ValidationError(problems);
+    await insertAuditEntry(tx, tenantId, {
+      actor: ctx.actor,
+      action: existed ? 'event.updated' : 'event.created',
+      entityType: 'event',
+      entityId: bookingId,
+      after: { crew: assigned, notes: input.notes ?? null },
+    });
+    if (assigned.length > 0) {
+      await deps.jobs.enqueue(tx, 'crew.notify', { tenantId, bookingId, reason: existed ? 'event.updated' : 'event.created' });
+    }
+  });
+  return getEvent(deps, ctx, bookingId);
+}
+
+/** The crew-safe view of an event: the booking's crew view plus the event's own notes. */
+export async function getEvent(deps: ServiceDeps, ctx: TenantContext, rawId: string) {
+  const id = normalizeBookingId(rawId);
+  const event = await getCrewEvent(deps.db, ctx.tenantId, id);
+  if (!event) throw new NotFoundError(`Event ${rawId}`);
+  const booking = await getBookingForCrew(deps, ctx, id);
+  return { event_id: id, notes: event.notes, booking };
+}

@@ -1,0 +1,115 @@
+/**
+ * API keys: service keys (`bsk_…`) and dashboard tokens (`bdt_…`), 256 random bits each, scoped,
+ * per tenant. Only a public prefix and the SHA-256 digest are stored; a presented key is checked by
+ * comparing digests in constant time. The key itself is returned once, at creation.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { Db } from '../db/client';
+import { insertAuditEntry } from '../db/queries/audit';
+import * as q from '../db/queries/keys';
+import type { KeyKind } from '../db/schema';
+import type { Actor, ServiceDeps } from './context';
+import { NotFoundError, ValidationError } from './errors';
+
+export const SCOPES = ['bookings:read', 'bookings:write', 'events:write', 'calendar:write'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+const DEFAULT_SCOPES: Record<KeyKind, Scope[]> = {
+  service: ['bookings:read', 'bookings:write', 'events:write'],
+  dashboard: ['bookings:read', 'bookings:write', 'calendar:write'],
+};
+const KIND_PREFIX: Record<KeyKind, string> = { service: 'bsk_', dashboard: 'bdt_' };
+/** The stored, displayable start of a key: the kind marker and 8 characters. */
+const PREFIX_LENGTH = 12;
+
+export const createKeySchema = z.strictObject({
+  kind: z.enum(['service', 'dashboard'], { error: 'must be service or dashboard' }),
+  scopes: z
+    .array(z.enum(SCOPES, { error: `must be among ${SCOPES.join(', ')}` }))
+    .min(1)
+    .optional(),
+  label: z.string().trim().min(1).max(100).optional(),
+});
+
+export type Principal = { keyId: string; tenantId: string; kind: KeyKind; scopes: string[] };
+
+function digest(key: string): Buffer {
+  return createHash('sha256').update(key, 'utf8').digest();
+}
+
+/** Creates a key for a tenant; the returned `key` is never stored or shown again. */
+export async function createKey(deps: Pick<ServiceDeps, 'db'>, actor: Actor, tenantId: string, input: z.infer<typeof createKeySchema>) {
+  const key = KIND_PREFIX[input.kind] + randomBytes(32).toString('base64url');
+  const scopes = [...new Set(input.scopes ?? DEFAULT_SCOPES[input.kind])];
+  return deps.db.transaction().execute(async (tx) => {
+    const row = await q.insertApiKey(tx, tenantId, {
+      kind: input.kind,
+      prefix: key.slice(0, PREFIX_LENGTH),
+      hash: digest(key).toString('hex'),
+      scopes,
+      label: input.label ?? null,
+    });
+    await insertAuditEntry(tx, tenantId, {
+      actor,
+      action: 'key.created',
+      entityType: 'key',
+      entityId: row.id,
+      after: { kind: row.kind, prefix: row.prefix, scopes: row.scopes, label: row.label },
+    });
+    return { key, id: row.id, kind: row.kind, prefix: row.prefix, scopes: row.scopes, label: row.label };
+  });
+}
+
+export async function listKeys(deps: Pick<ServiceDeps, 'db'>, tenantId: string) {
+  const rows = await q.listApiKeys(deps.db, tenantId);
+  return rows.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    prefix: r.prefix,
+    scopes: r.scopes,
+    label: r.label,
+    createdAt: r.created_at.toISOString(),
+    lastUsedAt: r.last_used_at?.toISOString() ?? null,
+    revokedAt: r.revoked_at?.toISOString() ?? null,
+  }));
+}
+
+/** Revokes a key by id; it fails at once on the next request. Revoking twice is harmless. */
+export async function revokeKey(deps: Pick<ServiceDeps, 'db' | 'clock'>, actor: Actor, keyId: string) {
+  if (!z.uuid().safeParse(keyId).success) throw new ValidationError([{ field: 'key-id', message: 'must be a key id (a UUID)' }]);
+  return deps.db.transaction().execute(async (tx) => {
+    const key = await q.getApiKey(tx, keyId);
+    if (!key) throw new NotFoundError(`Key ${keyId}`);
+    const changed = await q.revokeApiKey(tx, key.tenant_id, keyId, deps.clock.now());
+    if (changed.numUpdatedRows > 0n) {
+      await insertAuditEntry(tx, key.tenant_id, { actor, action: 'key.revoked', entityType: 'key', entityId: keyId });
+    }
+    return { id: keyId, prefix: key.prefix, revoked: true };
+  });
+}
+
+/** Finds the live key a request presents, or null. Digests are compared in constant time. */
+export async function authenticateKey(db: Db, presented: string): Promise<Principal | null> {
+  if (presented.length < PREFIX_LENGTH || presented.length > 200) return null;
+  const candidates = await q.listApiKeysByPrefix(db, presented.slice(0, PREFIX_LENGTH));
+  const actual = digest(presented);
+  let found: Principal | null = null;
+  for (const c of candidates) {
+    const stored = Buffer.from(c.hash, 'hex');
+    if (stored.length === actual.length && timingSafeEqual(stored, actual) && c.revoked_at === null) {
+      found = { keyId: c.id, tenantId: c.tenant_id, kind: c.kind, scopes: c.scopes };
+    }
+  }
+  return found;
+}
+
+/** Records when a key was last used (at most once a minute per key, to spare the database). */
+const lastTouched = new Map<string, number>();
+export async function recordKeyUse(deps: Pick<ServiceDeps, 'db' | 'clock'>, principal: Principal) {
+  const now = deps.clock.now();
+  const previous = lastTouched.get(principal.keyId);
+  if (previous !== undefined && now.getTime() - previous < 60_000) return;
+  lastTouched.set(principal.keyId, now.getTime());
+  await q.touchApiKey(deps.db, principal.tenantId, principal.keyId, now);
+}

@@ -1,0 +1,47 @@
+/** The application over a test database, called through `app.request()` with no server. */
+import pino from 'pino';
+import { createApp } from '../../src/http/app';
+import { pingDatabase } from '../../src/main/runtime';
+import type { TestDb } from './db';
+
+export function makeApp(t: TestDb, options: { logs?: string[] } = {}) {
+  const logs = options.logs;
+  const log = pino({ level: logs ? 'debug' : 'silent' }, { write: (line: string) => logs?.push(line) });
+  return createApp({
+    ...t.deps,
+    log,
+    ping: () => pingDatabase(t.handle),
+    // Tests name the client address in a header, to exercise the per-address limits.
+    clientAddress: (c) => c.req.header('x-test-client') ?? '192.0.2.1',
+  });
+}
+
+export type TestApp = ReturnType<typeof makeApp>;
+
+/** JSON request helper: `call(app, 'POST', '/api/v1/bookings', key, body)`. */
+export async function call(
+  app: TestApp,
+  method: string,
+  path: string,
+  key: string | null,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  const res = await app.request(path, {
+    method,
+    headers: {
+      ...(key ? { 'x-service-key': key } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
+    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, json, text };
+}

@@ -1,0 +1,83 @@
+/**
+ * A fresh, migrated database for one test file, on the engine the project runs with
+ * (`BOSUN_TEST_DB`): a PGlite copy of the run's template, or a new PostgreSQL database
+ * created from the run's template database (and dropped at the end).
+ */
+
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { inject } from 'vitest';
+import { PgBossJobQueue } from '../../src/adapters/pg-boss-job-queue';
+import { type DbHandle, openPglite, openPostgres } from '../../src/db/client';
+import type { Clock } from '../../src/ports/clock';
+import { siteOrigin } from '../../src/publish/site-layout';
+import type { ServiceDeps } from '../../src/services/context';
+import { adminUrl, databaseUrl } from './pg-url';
+
+export type TestDb = {
+  handle: DbHandle;
+  jobs: PgBossJobQueue;
+  deps: ServiceDeps;
+  clock: Clock & { set(d: Date): void };
+  /** The PostgreSQL URL of this database (postgres engine only). */
+  url?: string;
+  close(): Promise<void>;
+};
+
+export const testEngine = (): 'pglite' | 'postgres' => (process.env.BOSUN_TEST_DB === 'postgres' ? 'postgres' : 'pglite');
+
+export async function openTemplateCopy(): Promise<{ handle: DbHandle; url?: string; drop(): Promise<void> }> {
+  if (testEngine() === 'pglite') {
+    const blob = new Blob([readFileSync(inject('pgliteTemplate'))]);
+    const handle = await openPglite(undefined, blob);
+    return { handle, drop: async () => {} };
+  }
+  const template = inject('postgresTemplate');
+  const name = `${template}_f${randomBytes(4).toString('hex')}`;
+  const admin = await openPostgres(adminUrl(), { max: 1 });
+  try {
+    await admin.executeSql(`create database ${name} template ${template}`);
+  } finally {
+    await admin.close();
+  }
+  const url = databaseUrl(name);
+  const handle = await openPostgres(url, { max: 10 });
+  return {
+    handle,
+    url,
+    drop: async () => {
+      const a = await openPostgres(adminUrl(), { max: 1 });
+      try {
+        await a.executeSql(`drop database if exists ${name} with (force)`);
+      } finally {
+        await a.close();
+      }
+    },
+  };
+}
+
+/** A fresh database with the job queue started (not working jobs) and a settable clock. */
+export async function createTestDb(): Promise<TestDb> {
+  const { handle, url, drop } = await openTemplateCopy();
+  const jobs = await PgBossJobQueue.start(handle);
+  let now: Date | null = null;
+  const clock = { now: () => now ?? new Date(), set: (d: Date) => (now = d) };
+  const deps: ServiceDeps = {
+    db: handle.db,
+    jobs,
+    clock,
+    guestOrigin: (domain) => siteOrigin(domain, { https: false, port: 8080 }),
+  };
+  return {
+    handle,
+    jobs,
+    deps,
+    clock,
+    ...(url ? { url } : {}),
+    close: async () => {
+      await jobs.stop();
+      await handle.close();
+      await drop();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/** Builders for a tenant with a vessel, crew and keys, through the services (as a real operator would). */
+
+import type { ServiceDeps } from '../../src/services/context';
+import { createKey } from '../../src/services/keys';
+import { addCrewMember, addVessel, createTenant } from '../../src/services/tenants';
+
+const OPERATOR = { kind: 'operator' as const, id: 'test' };
+
+export async function makeTenant(deps: ServiceDeps, slug: string, options: { capacity?: number } = {}) {
+  const tenant = await createTenant(deps, OPERATOR, {
+    slug,
+    name: `${slug} Charters`,
+    guestDomain: `${slug}.localhost`,
+    timezone: 'America/Los_Angeles',
+  });
+  const ctx = { tenantId: tenant.id, actor: OPERATOR };
+  const vessel = await addVessel(deps, ctx, {
+    slug: 'jada',
+    name: 'Jada',
+    capacity: options.capacity ?? 12,
+    meetingPoint: 'Dock C',
+    timezone: 'America/Los_Angeles',
+  });
+  const captain = await addCrewMember(deps, ctx, { name: 'Casey Captain', email: `captain@${slug}.test`, role: 'captain' });
+  const deckhand = await addCrewMember(deps, ctx, { name: 'Dana Deckhand', email: `deck@${slug}.test`, role: 'crew' });
+  const service = await createKey(deps, OPERATOR, tenant.id, { kind: 'service' });
+  const dashboard = await createKey(deps, OPERATOR, tenant.id, { kind: 'dashboard' });
+  return { tenant, ctx, vessel, captain, deckhand, serviceKey: service.key, serviceKeyId: service.id, dashboardToken: dashboard.key };
+}
+
+export function bookingInput(overrides: Record<string, unknown> = {}) {
+  return {
+    guest: { name: 'Avery Guest', email: 'avery@example.com', phone: '+1 619 555 0100' },
+    partySize: 6,
+    vessel: 'jada',
+    startsAt: '2026-05-30T10:00:00-07:00',
+    endsAt: '2026-05-30T13:00:00-07:00',
+    status: 'confirmed',
+    pricing: { total: 840.75, currency: 'USD' },
+    captainFeePerHour: 50,
+    notes: { internal: 'Revenue: $840.75', crew: 'Bring spare fenders', guest: 'Bring sunscreen' },
+    ...overrides,
+  };
+}

@@ -1,0 +1,20 @@
+import { defineConfig } from 'vitest/config';
+
+// Every suite runs twice: on embedded PostgreSQL (PGlite) and on a PostgreSQL server.
+const shared = {
+  include: ['test/**/*.test.ts', 'test/**/*.test.tsx', 'src/**/*.test.ts'],
+  exclude: ['test/e2e/**'],
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
+  globalSetup: ['test/support/global-setup.ts'],
+};
+
+export default defineConfig({
+  oxc: { jsx: { runtime: 'automatic', importSource: 'hono/jsx' } },
+  test: {
+    projects: [
+      { extends: true, test: { ...shared, name: 'pglite', env: { BOSUN_TEST_DB: 'pglite' } } },
+      { extends: true, test: { ...shared, name: 'postgres', env: { BOSUN_TEST_DB: 'postgres' } } },
+    ],
+  },
+});
