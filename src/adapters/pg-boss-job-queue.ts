@@ -5,12 +5,10 @@
  */
 import PgBoss from 'pg-boss';
 import { type DbHandle, executorFor, type Tx } from '../db/client';
-import type { FailedJob, JobName, JobPayload, JobQueue } from '../ports/job-queue';
+import type { FailedJob, JobHandler, JobName, JobPayload, JobQueue, JobWorker } from '../ports/job-queue';
 
 export const JOB_SCHEMA = 'pgboss';
 export const JOB_NAMES: readonly JobName[] = ['guest-page.publish', 'crew.notify'];
-
-export type JobHandler = (payload: JobPayload, job: { id: string; retryCount: number }) => Promise<void>;
 
 export type JobQueueOptions = {
   /** Run maintenance and monitoring (the process that works the jobs); off for one-shot commands. */
@@ -21,7 +19,7 @@ export type JobQueueOptions = {
   onError?: (err: Error) => void;
 };
 
-export class PgBossJobQueue implements JobQueue {
+export class PgBossJobQueue implements JobQueue, JobWorker {
   private constructor(
     private readonly boss: PgBoss,
     private readonly handle: DbHandle,

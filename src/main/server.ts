@@ -41,7 +41,7 @@ export async function startServer(config: Config, options: { print?: (line: stri
   };
   try {
     runtime = await openRuntime(config, { log, supervise: true });
-    registerJobHandlers();
+    await registerJobHandlers(runtime.jobs, runtime.deps);
     const demo = config.demo ? await seedDemoIfEmpty(runtime.deps) : null;
     const handle = runtime.handle;
     const app = createApp({

@@ -24,3 +24,10 @@ export interface JobQueue {
   /** Failed jobs (retries used up) with their last error, newest first. */
   listFailed(limit?: number): Promise<FailedJob[]>;
 }
+
+export type JobHandler = (payload: JobPayload, job: { id: string; retryCount: number }) => Promise<void>;
+
+/** The working side of the queue: the process that runs jobs registers a handler per job name. */
+export interface JobWorker {
+  work(name: JobName, handler: JobHandler): Promise<string>;
+}
