@@ -28,16 +28,20 @@ export type CommandResult = { json: Record<string, unknown>; text: string };
 export type CommandRuntime = { deps: ServiceDeps };
 export type Command = (rt: CommandRuntime, args: Record<string, unknown>) => Promise<CommandResult>;
 
+/** Positional arguments are named `<slug>`, options `--guest-domain`, as the help shows them. */
+const POSITIONAL = new Set(['slug', 'tenant', 'keyId']);
+function argumentName(path: string): string {
+  const kebab = path.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`);
+  return POSITIONAL.has(path) ? `<${kebab}>` : `--${kebab}`;
+}
+
 /** Parses with `schema`, turning zod issues into a ValidationError that names the option. */
 function parse<T extends z.ZodType>(schema: T, args: unknown): z.infer<T> {
   const result = schema.safeParse(args);
   if (result.success) return result.data;
   throw new ValidationError(
     result.error.issues.map((i) => ({
-      field: `--${i.path
-        .map(String)
-        .join('.')
-        .replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}`,
+      field: argumentName(i.path.map(String).join('.')),
       message: i.message,
     })),
     'Invalid arguments.',
