@@ -54,7 +54,11 @@ export async function openPglite(dataDir: string | undefined, loadDataDir?: Blob
         const results = await pglite.exec(text);
         return { rows: (results.at(-1)?.rows ?? []) as Record<string, unknown>[] };
       }),
-    close: () => db.destroy(),
+    close: async () => {
+      await db.destroy();
+      // Kysely closes the driver only if a query went through it; close PGlite in any case.
+      if (!pglite.closed) await pglite.close();
+    },
   };
 }
 
@@ -67,6 +71,9 @@ export async function openPostgres(url: string, options: { max?: number } = {}):
     typesConfigured = true;
   }
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
+  // An idle connection the server ends (restart, terminated backend) is dropped from the pool and
+  // reported here; without a listener that report would crash the process. The next query reconnects.
+  pool.on('error', () => {});
   // Fail now, with the server's own message, rather than at the first request.
   const client = await pool.connect();
   client.release();

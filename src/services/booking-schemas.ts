@@ -6,10 +6,15 @@ import { ISO_WITH_OFFSET } from '../domain/time';
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 const note = z.string().max(4000, 'must be at most 4000 characters');
+/** `Date.parse` rolls 2026-02-30 over into March; the day must exist in its month. */
+const dayExists = (v: string) => {
+  const [year, month, day] = v.slice(0, 10).split('-').map(Number) as [number, number, number];
+  return month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+};
 const dateTime = z
   .string()
   .regex(ISO_WITH_OFFSET, 'must be an ISO 8601 date-time with an offset, e.g. 2026-05-30T10:00:00-07:00')
-  .refine((v) => !Number.isNaN(Date.parse(v)), 'is not a real date')
+  .refine((v) => !Number.isNaN(Date.parse(v)) && dayExists(v), 'is not a real date')
   .meta({ example: '2026-05-30T10:00:00-07:00' });
 const money = z
   .number()

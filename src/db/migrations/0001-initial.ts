@@ -31,7 +31,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       meeting_point text not null default '',
       timezone text not null,
       created_at timestamptz not null default now(),
-      unique (tenant_id, slug)
+      unique (tenant_id, slug),
+      unique (tenant_id, id)
     );
 
     create table crew_members (
@@ -41,7 +42,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       email text not null,
       phone text,
       role text not null check (role in ('captain', 'crew')),
-      created_at timestamptz not null default now()
+      created_at timestamptz not null default now(),
+      unique (tenant_id, id)
     );
     create unique index crew_members_email_idx on crew_members (tenant_id, lower(email));
 
@@ -63,7 +65,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       guest_email text not null,
       guest_phone text,
       party_size integer not null check (party_size > 0),
-      vessel_id uuid not null references vessels(id),
+      vessel_id uuid not null,
       starts_at timestamptz not null,
       ends_at timestamptz not null,
       timezone text not null,
@@ -78,6 +80,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       created_at timestamptz not null default now(),
       updated_at timestamptz not null default now(),
       primary key (tenant_id, id),
+      -- Composite keys: a booking can only name a vessel of its own tenant.
+      foreign key (tenant_id, vessel_id) references vessels (tenant_id, id),
       check (ends_at > starts_at)
     );
     create index bookings_starts_idx on bookings (tenant_id, starts_at);
@@ -97,13 +101,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       id uuid primary key default gen_random_uuid(),
       tenant_id uuid not null,
       booking_id text not null,
-      crew_member_id uuid not null references crew_members(id) on delete cascade,
+      crew_member_id uuid not null,
       role text not null check (role in ('captain', 'crew')),
       status text not null default 'invited' check (status in ('invited', 'accepted', 'declined')),
       decline_reason text,
       created_at timestamptz not null default now(),
       updated_at timestamptz not null default now(),
       unique (tenant_id, booking_id, crew_member_id),
+      foreign key (tenant_id, crew_member_id) references crew_members (tenant_id, id) on delete cascade,
       foreign key (tenant_id, booking_id) references crew_events (tenant_id, booking_id) on delete cascade
     );
 

@@ -29,7 +29,7 @@ code,pre{font:14px ui-monospace,monospace;background:#f4f4f4;border-radius:4px}p
       {Object.entries(doc.paths ?? {}).flatMap(([path, ops]) =>
         Object.entries(ops as Record<string, Operation>).map(([method, op]) => (
           <div class="op">
-            <span class="m">{method.toUpperCase()}</span> <code>/api/v1{path}</code> — {op.summary}
+            <span class="m">{method.toUpperCase()}</span> <code>{path}</code> — {op.summary}
             <div>Responses: {Object.keys(op.responses ?? {}).join(', ')}</div>
           </div>
         )),

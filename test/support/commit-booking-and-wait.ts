@@ -1,0 +1,32 @@
+/**
+ * A process for the jobs durability test (`node --import tsx`): opens Bosun's data from the
+ * environment without working jobs, commits a confirmed booking (whose guest-page job is enqueued
+ * in the same transaction), prints "committed <id>" and then waits until it is killed.
+ */
+import { loadConfig } from '../../src/config/env';
+import { createLogger, openRuntime } from '../../src/main/runtime';
+import { createBooking } from '../../src/services/bookings';
+import { addVessel, createTenant } from '../../src/services/tenants';
+
+const config = loadConfig(process.env);
+const rt = await openRuntime(config, { log: createLogger(config, 'stderr') });
+const actor = { kind: 'operator' as const, id: 'durability' };
+const tenant = await createTenant(rt.deps, actor, {
+  slug: 'harbor',
+  name: 'Harbor Charters',
+  guestDomain: 'harbor.localhost',
+  timezone: 'America/Los_Angeles',
+});
+const ctx = { tenantId: tenant.id, actor };
+await addVessel(rt.deps, ctx, { slug: 'jada', name: 'Jada', capacity: 12, meetingPoint: 'Dock C', timezone: 'America/Los_Angeles' });
+const { booking } = await createBooking(rt.deps, ctx, {
+  guest: { name: 'Avery Guest', email: 'avery@example.com' },
+  partySize: 4,
+  vessel: 'jada',
+  startsAt: '2026-06-01T10:00:00-07:00',
+  endsAt: '2026-06-01T13:00:00-07:00',
+  status: 'confirmed',
+});
+process.stdout.write(`committed ${booking.id}\n`);
+// Keep the database open and the process alive; the test ends it with SIGKILL.
+setInterval(() => {}, 60_000);

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { offsetOf, toZonedIso } from '../../src/domain/time';
+
+describe('time helpers across a daylight-saving change', () => {
+  it('moves Los Angeles from -08:00 to -07:00 when spring comes (2026-03-08)', () => {
+    const before = new Date('2026-03-08T09:59:59Z');
+    const after = new Date('2026-03-08T10:00:00Z');
+    expect(offsetOf(before, 'America/Los_Angeles')).toBe('-08:00');
+    expect(offsetOf(after, 'America/Los_Angeles')).toBe('-07:00');
+    expect(toZonedIso(before, 'America/Los_Angeles')).toBe('2026-03-08T01:59:59-08:00');
+    // 02:00–02:59 does not exist that day: the next second is 03:00.
+    expect(toZonedIso(after, 'America/Los_Angeles')).toBe('2026-03-08T03:00:00-07:00');
+  });
+
+  it('repeats an hour in Berlin when autumn comes (2026-10-25), with the offset telling them apart', () => {
+    const first = new Date('2026-10-25T00:30:00Z');
+    const second = new Date('2026-10-25T01:30:00Z');
+    expect(toZonedIso(first, 'Europe/Berlin')).toBe('2026-10-25T02:30:00+02:00');
+    expect(toZonedIso(second, 'Europe/Berlin')).toBe('2026-10-25T02:30:00+01:00');
+    expect(offsetOf(first, 'Europe/Berlin')).toBe('+02:00');
+    expect(offsetOf(second, 'Europe/Berlin')).toBe('+01:00');
+  });
+
+  it('formats UTC and zones with minutes in their offset', () => {
+    const instant = new Date('2026-01-15T12:00:00Z');
+    expect(toZonedIso(instant, 'UTC')).toBe('2026-01-15T12:00:00+00:00');
+    expect(toZonedIso(instant, 'Asia/Kolkata')).toBe('2026-01-15T17:30:00+05:30');
+    expect(toZonedIso(instant, 'America/St_Johns')).toBe('2026-01-15T08:30:00-03:30');
+    expect(toZonedIso(instant, 'Pacific/Chatham')).toBe('2026-01-16T01:45:00+13:45');
+  });
+
+  it('round-trips every hour of a year with DST changes in several zones', () => {
+    const zones = ['America/Los_Angeles', 'Europe/Berlin', 'Australia/Sydney', 'America/Santiago', 'UTC'];
+    for (const zone of zones) {
+      for (let hour = 0; hour < 366 * 24; hour += 7) {
+        const instant = new Date(Date.UTC(2026, 0, 1) + hour * 3_600_000);
+        expect(new Date(toZonedIso(instant, zone)).getTime()).toBe(instant.getTime());
+      }
+    }
+  });
+
+  it('crosses midnight into the next local day', () => {
+    expect(toZonedIso(new Date('2026-12-31T23:30:00Z'), 'Australia/Sydney')).toBe('2027-01-01T10:30:00+11:00');
+    expect(toZonedIso(new Date('2026-01-01T07:59:59Z'), 'America/Los_Angeles')).toBe('2025-12-31T23:59:59-08:00');
+  });
+});
