@@ -1,0 +1,109 @@
+/**
+ * Runs a CloudFront Function (viewer request) in `node:vm`, as the local edge does: the code is
+ * evaluated unchanged in strict mode in its own context, except that each `import x from 'module'`
+ * line is bound to a module supplied here (only `cloudfront`, whose key value store the caller backs).
+ */
+import vm from 'node:vm';
+
+/** The key value store handle of the `cloudfront` module: `get` rejects when the key is missing. */
+export type KeyValueStoreHandle = {
+  get(key: string, options?: { format?: 'string' | 'json' | 'bytes' }): Promise<unknown>;
+  exists(key: string): Promise<boolean>;
+};
+
+export type CloudFrontModule = { kvs(id?: string): KeyValueStoreHandle };
+
+type HeaderMap = Record<string, { value: string; multiValue?: { value: string }[] }>;
+
+export type ViewerRequest = {
+  method: string;
+  uri: string;
+  querystring: HeaderMap;
+  headers: HeaderMap;
+  cookies: HeaderMap;
+};
+
+export type ViewerRequestEvent = {
+  version: '1.0';
+  context: { distributionDomainName: string; distributionId: string; eventType: 'viewer-request'; requestId: string };
+  viewer: { ip: string };
+  request: ViewerRequest;
+};
+
+export type FunctionResponse = { statusCode: number; statusDescription?: string; headers?: HeaderMap; body?: string | { data: string } };
+
+export type ViewerRequestOutcome = { kind: 'request'; request: ViewerRequest } | { kind: 'response'; response: FunctionResponse };
+
+export type EdgeFunction = (event: ViewerRequestEvent) => Promise<ViewerRequestOutcome>;
+
+const IMPORT_LINE = /^import\s+([A-Za-z_$][\w$]*)\s+from\s+'([a-z-]+)';?[ \t]*$/;
+
+/** A `cloudfront` module whose key value store reads through `lookup` (null: no such key). */
+export function cloudFrontModule(lookup: (key: string) => Promise<string | null>): CloudFrontModule {
+  const handle: KeyValueStoreHandle = {
+    get: async (key, options) => {
+      const value = await lookup(key);
+      if (value === null) throw new Error(`Key ${key} not found`);
+      return options?.format === 'json' ? JSON.parse(value) : options?.format === 'bytes' ? Buffer.from(value) : value;
+    },
+    exists: async (key) => (await lookup(key)) !== null,
+  };
+  return { kvs: () => handle };
+}
+
+/**
+ * Compiles `code` once; the returned function runs its `handler` for an event. Throws when the
+ * code imports a module not supplied or defines no `handler`.
+ */
+export function loadEdgeFunction(code: string, modules: { cloudfront: CloudFrontModule }): EdgeFunction {
+  const available: Record<string, unknown> = { cloudfront: modules.cloudfront };
+  const lines = code.split('\n').map((line) => {
+    if (!/^\s*import\b/.test(line)) return line;
+    const match = IMPORT_LINE.exec(line.trim());
+    if (!match) throw new Error(`unsupported import in edge function: ${line.trim()}`);
+    const [, name, module] = match as unknown as [string, string, string];
+    if (!(module in available)) throw new Error(`edge function imports unknown module "${module}"`);
+    return `const ${name} = __edgeModules[${JSON.stringify(module)}];`;
+  });
+  const context = vm.createContext({ __edgeModules: available, console: { log: () => {} } }, { name: 'edge-function' });
+  const script = new vm.Script(`'use strict';\n${lines.join('\n')}\n;typeof handler === 'function' ? handler : undefined`, {
+    filename: 'edge-function.js',
+  });
+  const handler = script.runInContext(context, { timeout: 1000 }) as ((event: ViewerRequestEvent) => Promise<unknown>) | undefined;
+  if (typeof handler !== 'function') throw new Error('the edge function defines no handler(event)');
+  return async (event) => {
+    const out = (await handler(event)) as (ViewerRequest & Partial<FunctionResponse>) | undefined;
+    if (out && typeof out.statusCode === 'number') return { kind: 'response', response: out as FunctionResponse };
+    if (out && typeof out.uri === 'string') return { kind: 'request', request: out as ViewerRequest };
+    throw new Error('the edge function returned neither a request nor a response');
+  };
+}
+
+/** A viewer-request event for `method` and `url` as CloudFront would build it. */
+export function viewerRequestEvent(
+  method: string,
+  url: URL,
+  headers: Headers,
+  site: { domain: string; distributionId?: string },
+): ViewerRequestEvent {
+  const h: HeaderMap = {};
+  headers.forEach((value, name) => {
+    h[name.toLowerCase()] = { value };
+  });
+  h.host = { value: site.domain };
+  const qs: HeaderMap = {};
+  url.searchParams.forEach((value, name) => {
+    qs[name] = { value };
+  });
+  return {
+    version: '1.0',
+    context: {
+      distributionDomainName: site.domain,
+      distributionId: site.distributionId ?? 'LOCAL',
+      eventType: 'viewer-request',
+      requestId: '',
+    },
+    viewer: { ip: '127.0.0.1' },
+    request: { method, uri: url.pathname, querystring: qs, headers: h, cookies: {} },
+  };
+}

@@ -1,0 +1,146 @@
+/** Guest pages' publishing state and guest sites' friendly-slug history, always within one tenant. */
+import type { Queryable } from '../client';
+
+export async function getGuestPage(q: Queryable, tenantId: string, bookingId: string) {
+  return q.selectFrom('guest_pages').selectAll().where('tenant_id', '=', tenantId).where('booking_id', '=', bookingId).executeTakeFirst();
+}
+
+export type PublishedPage = {
+  siteId: string;
+  url: string;
+  pageKey: string;
+  pageHash: string;
+  calendarHash: string;
+  bookingVersion: number;
+  publishedAt: Date;
+  verifiedAt: Date;
+};
+
+/** Records a verified publish, clearing any earlier error. */
+export async function recordGuestPagePublished(q: Queryable, tenantId: string, bookingId: string, p: PublishedPage) {
+  const values = {
+    site_id: p.siteId,
+    url: p.url,
+    page_key: p.pageKey,
+    page_hash: p.pageHash,
+    calendar_hash: p.calendarHash,
+    booking_version: p.bookingVersion,
+    published_at: p.publishedAt,
+    verified_at: p.verifiedAt,
+    last_error: null,
+    last_error_at: null,
+    failures: 0,
+    updated_at: p.verifiedAt,
+  };
+  await q
+    .insertInto('guest_pages')
+    .values({ tenant_id: tenantId, booking_id: bookingId, ...values })
+    .onConflict((oc) => oc.columns(['tenant_id', 'booking_id']).doUpdateSet(values))
+    .execute();
+}
+
+/** Records a failed attempt; what was published before stays recorded (and live). */
+export async function recordGuestPageFailure(
+  q: Queryable,
+  tenantId: string,
+  bookingId: string,
+  f: { siteId: string; url: string; pageKey: string; error: string; at: Date },
+) {
+  await q
+    .insertInto('guest_pages')
+    .values({
+      tenant_id: tenantId,
+      booking_id: bookingId,
+      site_id: f.siteId,
+      url: f.url,
+      page_key: f.pageKey,
+      last_error: f.error,
+      last_error_at: f.at,
+      failures: 1,
+      updated_at: f.at,
+    })
+    .onConflict((oc) =>
+      oc.columns(['tenant_id', 'booking_id']).doUpdateSet((eb) => ({
+        last_error: f.error,
+        last_error_at: f.at,
+        failures: eb('guest_pages.failures', '+', 1),
+        updated_at: f.at,
+      })),
+    )
+    .execute();
+}
+
+/**
+ * The bookings whose guest page a full republish covers: confirmed and completed ones, and cancelled
+ * ones that had a page (it shows the cancellation). Holds never have one.
+ */
+export async function listPublishableBookingIds(q: Queryable, tenantId: string): Promise<string[]> {
+  const rows = await q
+    .selectFrom('bookings as b')
+    .leftJoin('guest_pages as p', (j) => j.onRef('p.tenant_id', '=', 'b.tenant_id').onRef('p.booking_id', '=', 'b.id'))
+    .select('b.id')
+    .where('b.tenant_id', '=', tenantId)
+    .where((eb) =>
+      eb.or([
+        eb('b.status', 'in', ['confirmed', 'completed']),
+        eb.and([eb('b.status', '=', 'cancelled'), eb('p.booking_id', 'is not', null)]),
+      ]),
+    )
+    .orderBy('b.starts_at')
+    .orderBy('b.id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+export async function getBookingVersion(q: Queryable, tenantId: string, bookingId: string): Promise<number | null> {
+  const row = await q
+    .selectFrom('bookings')
+    .select('version')
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', bookingId)
+    .executeTakeFirst();
+  return row?.version ?? null;
+}
+
+/** Points `slug` of the site at the booking (taking it over from another booking that once had it). */
+export async function upsertFriendlySlug(q: Queryable, tenantId: string, siteId: string, slug: string, bookingId: string, now: Date) {
+  await q
+    .insertInto('friendly_slugs')
+    .values({ tenant_id: tenantId, site_id: siteId, slug, booking_id: bookingId, updated_at: now })
+    .onConflict((oc) => oc.columns(['site_id', 'slug']).doUpdateSet({ tenant_id: tenantId, booking_id: bookingId, updated_at: now }))
+    .execute();
+}
+
+export async function listFriendlySlugsOfBooking(q: Queryable, tenantId: string, bookingId: string): Promise<string[]> {
+  const rows = await q
+    .selectFrom('friendly_slugs')
+    .select('slug')
+    .where('tenant_id', '=', tenantId)
+    .where('booking_id', '=', bookingId)
+    .orderBy('slug')
+    .execute();
+  return rows.map((r) => r.slug);
+}
+
+/** The booking a slug of the site at `domain` leads to, or undefined. How the edge's key value store reads. */
+export async function getFriendlySlugTarget(q: Queryable, domain: string, slug: string): Promise<string | undefined> {
+  const row = await q
+    .selectFrom('friendly_slugs as f')
+    .innerJoin('sites as s', (j) => j.onRef('s.id', '=', 'f.site_id').onRef('s.tenant_id', '=', 'f.tenant_id'))
+    .select('f.booking_id')
+    .where('s.domain', '=', domain.toLowerCase())
+    .where('s.role', '=', 'guest')
+    .where('f.slug', '=', slug)
+    .executeTakeFirst();
+  return row?.booking_id;
+}
+
+/** Replaces the CDN settings of a tenant's site (its CloudFront distribution and key value store). */
+export async function updateSiteCdn(q: Queryable, tenantId: string, siteId: string, cdn: Record<string, unknown>) {
+  await q
+    .updateTable('sites')
+    .set({ cdn: JSON.stringify(cdn) })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', siteId)
+    .execute();
+}

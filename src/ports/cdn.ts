@@ -1,0 +1,20 @@
+/**
+ * Cdn port: the edge in front of a guest site (the local edge, or CloudFront). Invalidation names
+ * exact paths — never a wildcard — and a change identifier, so a retried change is not sent twice
+ * (ADR 0009).
+ */
+
+/** A guest site as the CDN knows it. `distributionId` comes from the site's CDN settings. */
+export type CdnSite = { domain: string; distributionId?: string | undefined };
+
+export interface Cdn {
+  /**
+   * Drops exactly `paths` (each starting with `/`) from the site's edge caches. `changeRef`
+   * identifies the change that made them stale: calling again with the same paths and reference
+   * (a retry) does not start a second invalidation. Resolves once the edges no longer serve what
+   * was cached at those paths (for CloudFront: once the invalidation has completed).
+   */
+  invalidate(site: CdnSite, paths: readonly string[], changeRef: string): Promise<void>;
+  /** Requests `path` from the site's public origin through the edge, as a guest's browser would. */
+  fetch(site: CdnSite, path: string): Promise<Response>;
+}

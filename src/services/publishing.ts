@@ -1,0 +1,505 @@
+/**
+ * Publishing guest pages: render → store → invalidate → verify → record. A page is rendered from
+ * the booking's guest view, stored with its calendar file at the keys of the site layout, dropped
+ * from the edge at exactly its paths, fetched back through the edge and compared by SHA-256, and
+ * only then recorded as published. A failed step is recorded on the booking and thrown, so the job
+ * is retried; running it again is harmless (ADR 0009).
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { insertAuditEntry } from '../db/queries/audit';
+import * as pq from '../db/queries/publishing';
+import { getGuestSite, getSiteByDomain, getTenantById, getTenantBySlug } from '../db/queries/tenants';
+import { normalizeBookingId } from '../domain/ids';
+import type { Cdn, CdnSite } from '../ports/cdn';
+import type { ObjectStore } from '../ports/object-store';
+import { generateEdgeFunction } from '../publish/edge-function';
+import { renderGuestCalendar } from '../publish/guest-calendar';
+import { renderGuestPage, renderNotFoundPage } from '../publish/guest-page';
+import * as layout from '../publish/site-layout';
+import { getBookingForGuest } from './bookings';
+import type { ServiceDeps, TenantContext } from './context';
+import { NotFoundError, ValidationError } from './errors';
+
+/** The ports guest sites are published through. */
+export type SitePorts = { store: ObjectStore; cdn: Cdn };
+export type PublishingDeps = ServiceDeps & { sites: SitePorts };
+
+/** A site's CDN settings (`sites.cdn`): its CloudFront distribution and key value store. */
+export const siteCdnSettingsSchema = z.strictObject({
+  distributionId: z
+    .string()
+    .regex(/^[A-Z0-9]{6,32}$/, 'must be a CloudFront distribution id like E2QWRUHAPOMQZL')
+    .optional(),
+  keyValueStoreId: z
+    .string()
+    .regex(/^[A-Za-z0-9:/_-]{1,200}$/, 'must be a KeyValueStore id or ARN')
+    .optional(),
+});
+const siteCdnSchema = siteCdnSettingsSchema.catch({});
+
+type GuestSite = {
+  id: string;
+  tenantId: string;
+  tenantSlug: string;
+  tenantName: string;
+  settings: unknown;
+  domain: string;
+  bucket: string;
+  cdn: CdnSite;
+  keyValueStoreId: string | undefined;
+};
+
+export type PublishStep = 'render' | 'store' | 'invalidate' | 'verify' | 'record';
+
+/** A step of publishing failed; the message names the step, e.g. `verify: /g/ABC answered 404`. */
+export class PublishError extends Error {
+  override name = 'PublishError';
+  constructor(
+    readonly step: PublishStep,
+    cause: unknown,
+  ) {
+    const text = cause instanceof Error ? cause.message : String(cause);
+    super(text.startsWith(`${step}: `) ? text : `${step}: ${text}`, { cause });
+  }
+}
+
+export type PublishOutcome = {
+  bookingId: string;
+  /** published: stored and verified live · unchanged: the live page already matches · skipped: no page (no such booking, or a hold) · superseded: the booking changed meanwhile. */
+  result: 'published' | 'unchanged' | 'skipped' | 'superseded' | 'failed';
+  url?: string;
+  pageHash?: string;
+  error?: string;
+};
+
+const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+async function loadGuestSite(deps: Pick<ServiceDeps, 'db'>, tenantId: string): Promise<GuestSite> {
+  const [tenant, site] = await Promise.all([getTenantById(deps.db, tenantId), getGuestSite(deps.db, tenantId)]);
+  if (!tenant || !site) throw new NotFoundError('The guest site of this tenant');
+  const cdn = siteCdnSchema.parse(site.cdn ?? {});
+  return {
+    id: site.id,
+    tenantId,
+    tenantSlug: tenant.slug,
+    tenantName: tenant.name,
+    settings: tenant.settings,
+    domain: site.domain,
+    bucket: layout.siteBucket(site.domain),
+    cdn: { domain: site.domain, distributionId: cdn.distributionId },
+    keyValueStoreId: cdn.keyValueStoreId,
+  };
+}
+
+type Rendered = {
+  bookingId: string;
+  version: number;
+  url: string;
+  page: string;
+  pageHash: string;
+  calendar: string;
+  calendarHash: string;
+  slug: string | null;
+};
+
+/** Renders a booking's page and calendar file, or null when it has none (no such booking, or a hold). */
+async function render(deps: PublishingDeps, site: GuestSite, bookingId: string): Promise<Rendered | null> {
+  let loaded: Awaited<ReturnType<typeof getBookingForGuest>>;
+  try {
+    loaded = await getBookingForGuest(deps, { tenantId: site.tenantId }, bookingId);
+  } catch (err) {
+    if (err instanceof NotFoundError) return null;
+    throw err;
+  }
+  if (loaded.status === 'hold') return null;
+  const tenant = { name: site.tenantName, settings: site.settings };
+  const page = renderGuestPage(loaded.view, tenant);
+  const calendar = renderGuestCalendar(loaded.view, { domain: site.domain, tenantName: site.tenantName }, loaded);
+  return {
+    bookingId,
+    version: loaded.version,
+    url: layout.guestPageUrl(deps.guestOrigin(site.domain), bookingId),
+    page,
+    pageHash: sha256(page),
+    calendar,
+    calendarHash: sha256(calendar),
+    slug: loaded.friendlySlug,
+  };
+}
+
+async function step<T>(name: PublishStep, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof PublishError) throw err;
+    throw new PublishError(name, err);
+  }
+}
+
+/** Stores the site's not-found page when it differs; returns the paths that changed. */
+async function ensureNotFoundPage(deps: PublishingDeps, site: GuestSite): Promise<{ paths: string[]; ref: string }> {
+  const html = renderNotFoundPage({ name: site.tenantName, settings: site.settings });
+  const hash = sha256(html);
+  const head = await deps.sites.store.head(site.bucket, layout.NOT_FOUND_KEY);
+  if (head?.sha256 === hash) return { paths: [], ref: '' };
+  await deps.sites.store.put({
+    bucket: site.bucket,
+    key: layout.NOT_FOUND_KEY,
+    body: html,
+    contentType: layout.PAGE_CONTENT_TYPE,
+    cacheControl: layout.SITE_CACHE_CONTROL,
+  });
+  return { paths: [layout.objectPath(layout.NOT_FOUND_KEY)], ref: `404:${head?.sha256 ?? '-'}>${hash}` };
+}
+
+/** Fetches the page's public path through the edge and compares what it serves with what was rendered. */
+async function verify(deps: PublishingDeps, site: GuestSite, r: Rendered): Promise<void> {
+  const path = layout.guestPagePath(r.bookingId);
+  const res = await deps.sites.cdn.fetch(site.cdn, path);
+  const body = new Uint8Array(await res.arrayBuffer());
+  if (res.status !== 200) throw new Error(`${path} on ${site.domain} answered ${res.status}`);
+  const live = sha256(body);
+  if (live !== r.pageHash) {
+    throw new Error(`${path} on ${site.domain} serves other content (sha256 ${live.slice(0, 12)}…, expected ${r.pageHash.slice(0, 12)}…)`);
+  }
+}
+
+async function forEachLimit<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await run(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}
+
+type Progress = (done: number, total: number) => void;
+
+/**
+ * Publishes the pages of `ids` on one site: renders and stores each (bounded concurrency), sends one
+ * invalidation for all that changed, then verifies and records each. Never throws for one booking's
+ * failure: that is recorded on the booking and reported in its outcome.
+ */
+async function publishPages(
+  deps: PublishingDeps,
+  site: GuestSite,
+  ids: readonly string[],
+  options: { concurrency: number; onProgress?: Progress | undefined },
+): Promise<PublishOutcome[]> {
+  const { store, cdn } = deps.sites;
+  const outcomes = new Map<string, PublishOutcome>();
+  let done = 0;
+  const tick = () => options.onProgress?.(++done, ids.length);
+  const fail = async (bookingId: string, err: unknown) => {
+    const error = (err instanceof PublishError ? err : new PublishError('render', err)).message.slice(0, 2000);
+    outcomes.set(bookingId, { bookingId, result: 'failed', error });
+    await pq.recordGuestPageFailure(deps.db, site.tenantId, bookingId, {
+      siteId: site.id,
+      url: layout.guestPageUrl(deps.guestOrigin(site.domain), bookingId),
+      pageKey: layout.guestPageKey(bookingId),
+      error,
+      at: deps.clock.now(),
+    });
+  };
+
+  let notFound: { paths: string[]; ref: string };
+  try {
+    notFound = await step('store', () => ensureNotFoundPage(deps, site));
+  } catch (err) {
+    for (const id of ids) {
+      await fail(id, err);
+      tick();
+    }
+    return ids.map((id) => outcomes.get(id) as PublishOutcome);
+  }
+
+  // 1. Render and store.
+  const changed: { r: Rendered; ref: string }[] = [];
+  await forEachLimit(ids, options.concurrency, async (bookingId) => {
+    try {
+      const r = await step('render', () => render(deps, site, bookingId));
+      if (!r) {
+        outcomes.set(bookingId, { bookingId, result: 'skipped' });
+        tick();
+        return;
+      }
+      const previous = await pq.getGuestPage(deps.db, site.tenantId, bookingId);
+      const [pageHead, calendarHead] = await step('store', () =>
+        Promise.all([store.head(site.bucket, layout.guestPageKey(bookingId)), store.head(site.bucket, layout.guestCalendarKey(bookingId))]),
+      );
+      const stored = pageHead?.sha256 === r.pageHash && calendarHead?.sha256 === r.calendarHash;
+      // The slug points at the page once the page is stored; a former slug keeps its row (and redirect).
+      const recordSlug = async () => {
+        if (r.slug)
+          await step('record', () => pq.upsertFriendlySlug(deps.db, site.tenantId, site.id, r.slug as string, bookingId, deps.clock.now()));
+      };
+      if (
+        stored &&
+        previous?.page_hash === r.pageHash &&
+        previous.calendar_hash === r.calendarHash &&
+        previous.verified_at &&
+        !previous.last_error
+      ) {
+        await recordSlug();
+        outcomes.set(bookingId, { bookingId, result: 'unchanged', url: r.url, pageHash: r.pageHash });
+        tick();
+        return;
+      }
+      if (!stored) {
+        await step('store', async () => {
+          await store.put({
+            bucket: site.bucket,
+            key: layout.guestCalendarKey(bookingId),
+            body: r.calendar,
+            contentType: layout.CALENDAR_CONTENT_TYPE,
+            cacheControl: layout.SITE_CACHE_CONTROL,
+          });
+          await store.put({
+            bucket: site.bucket,
+            key: layout.guestPageKey(bookingId),
+            body: r.page,
+            contentType: layout.PAGE_CONTENT_TYPE,
+            cacheControl: layout.SITE_CACHE_CONTROL,
+          });
+        });
+      }
+      await recordSlug();
+      // The change is "from what was last published to this": a retry names the same change, a
+      // later change (even back to earlier content) a new one.
+      const ref = sha256(
+        [
+          site.tenantId,
+          bookingId,
+          previous?.page_hash ?? '-',
+          previous?.published_at?.toISOString() ?? '-',
+          r.pageHash,
+          r.calendarHash,
+        ].join(':'),
+      );
+      changed.push({ r, ref });
+    } catch (err) {
+      await fail(bookingId, err);
+      tick();
+    }
+  });
+
+  // 2. One invalidation for every path that changed.
+  const paths = [...notFound.paths, ...changed.flatMap(({ r }) => layout.guestPageInvalidationPaths(r.bookingId))];
+  if (paths.length > 0) {
+    const ref =
+      changed.length === 1 && !notFound.ref
+        ? (changed[0]?.ref ?? '')
+        : sha256([notFound.ref, ...changed.map((c) => c.ref).sort()].join('\n'));
+    try {
+      await step('invalidate', () => cdn.invalidate(site.cdn, paths, ref));
+    } catch (err) {
+      for (const { r } of changed) {
+        await fail(r.bookingId, err);
+        tick();
+      }
+      return ids.map((id) => outcomes.get(id) as PublishOutcome);
+    }
+  }
+
+  // 3. Verify through the edge, then record.
+  await forEachLimit(changed, options.concurrency, async ({ r }) => {
+    try {
+      await step('verify', () => verify(deps, site, r));
+      const current = await step('record', () => pq.getBookingVersion(deps.db, site.tenantId, r.bookingId));
+      if (current !== r.version) {
+        outcomes.set(r.bookingId, { bookingId: r.bookingId, result: 'superseded', url: r.url });
+      } else {
+        const now = deps.clock.now();
+        await step('record', () =>
+          pq.recordGuestPagePublished(deps.db, site.tenantId, r.bookingId, {
+            siteId: site.id,
+            url: r.url,
+            pageKey: layout.guestPageKey(r.bookingId),
+            pageHash: r.pageHash,
+            calendarHash: r.calendarHash,
+            bookingVersion: r.version,
+            publishedAt: now,
+            verifiedAt: now,
+          }),
+        );
+        outcomes.set(r.bookingId, { bookingId: r.bookingId, result: 'published', url: r.url, pageHash: r.pageHash });
+      }
+    } catch (err) {
+      await fail(r.bookingId, err);
+    }
+    tick();
+  });
+  return ids.map((id) => outcomes.get(id) as PublishOutcome);
+}
+
+const MAX_SUPERSEDED = 3;
+
+/**
+ * Publishes one booking's guest page (the `guest-page.publish` job). Throws a PublishError when a
+ * step fails — after recording it on the booking — so the job queue retries with back-off.
+ */
+export async function publishGuestPage(deps: PublishingDeps, tenantId: string, bookingId: string): Promise<PublishOutcome> {
+  const site = await loadGuestSite(deps, tenantId);
+  const id = normalizeBookingId(bookingId);
+  for (let attempt = 1; ; attempt++) {
+    const [outcome] = await publishPages(deps, site, [id], { concurrency: 1 });
+    if (!outcome) throw new Error(`no outcome for ${id}`);
+    if (outcome.result === 'failed') throw new PublishError(stepOf(outcome.error), outcome.error ?? 'failed');
+    // A change that committed while this ran has its own job; publishing again here keeps the
+    // newest version live even if that job ran first.
+    if (outcome.result !== 'superseded') return outcome;
+    if (attempt >= MAX_SUPERSEDED) throw new PublishError('record', `booking ${id} kept changing while it was published`);
+  }
+}
+
+function stepOf(error: string | undefined): PublishStep {
+  const name = error?.split(':')[0];
+  return name === 'render' || name === 'store' || name === 'invalidate' || name === 'verify' || name === 'record' ? name : 'render';
+}
+
+export const republishSchema = z.union([
+  z.strictObject({ bookingId: z.string().regex(/^[A-Za-z0-9]{4,16}$/, 'must be a booking id') }),
+  z.strictObject({ all: z.literal(true) }),
+]);
+
+export type RepublishSummary = {
+  tenant: string;
+  domain: string;
+  total: number;
+  published: string[];
+  unchanged: string[];
+  skipped: string[];
+  failed: { bookingId: string; error: string }[];
+};
+
+/**
+ * Republishes one booking's page or all of a tenant's (after a template or branding change): pages
+ * whose stored hash already matches are left alone; the rest share one invalidation.
+ */
+export async function republishGuestPages(
+  deps: PublishingDeps,
+  ctx: TenantContext,
+  selection: z.infer<typeof republishSchema>,
+  options: { concurrency?: number; onProgress?: Progress } = {},
+): Promise<RepublishSummary> {
+  const site = await loadGuestSite(deps, ctx.tenantId);
+  let ids: string[];
+  if ('bookingId' in selection) {
+    const id = normalizeBookingId(selection.bookingId);
+    const booking = await getBookingForGuest(deps, ctx, id);
+    if (booking.status === 'hold') {
+      throw new ValidationError([{ field: 'booking', message: `${id} is on hold; it gets a guest page once it is confirmed` }]);
+    }
+    ids = [id];
+  } else {
+    ids = await pq.listPublishableBookingIds(deps.db, ctx.tenantId);
+  }
+  const outcomes = await publishPages(deps, site, ids, { concurrency: options.concurrency ?? 8, onProgress: options.onProgress });
+  const summary: RepublishSummary = {
+    tenant: site.tenantSlug,
+    domain: site.domain,
+    total: ids.length,
+    published: [],
+    unchanged: [],
+    skipped: [],
+    failed: [],
+  };
+  for (let o of outcomes) {
+    if (o.result === 'superseded') {
+      try {
+        o = await publishGuestPage(deps, ctx.tenantId, o.bookingId);
+      } catch (err) {
+        o = { bookingId: o.bookingId, result: 'failed', error: (err as Error).message };
+      }
+    }
+    if (o.result === 'published') summary.published.push(o.bookingId);
+    else if (o.result === 'unchanged') summary.unchanged.push(o.bookingId);
+    else if (o.result === 'skipped') summary.skipped.push(o.bookingId);
+    else summary.failed.push({ bookingId: o.bookingId, error: o.error ?? 'failed' });
+  }
+  return summary;
+}
+
+export type GuestPageStatus = {
+  bookingId: string;
+  url: string;
+  pageHash: string | null;
+  publishedAt: string | null;
+  verifiedAt: string | null;
+  error: string | null;
+  errorAt: string | null;
+  failures: number;
+};
+
+/** What was last published for a booking, and the error of the last attempt until one succeeds. */
+export async function getGuestPageStatus(deps: ServiceDeps, ctx: TenantContext, bookingId: string): Promise<GuestPageStatus | null> {
+  const row = await pq.getGuestPage(deps.db, ctx.tenantId, normalizeBookingId(bookingId));
+  if (!row) return null;
+  return {
+    bookingId: row.booking_id,
+    url: row.url,
+    pageHash: row.page_hash,
+    publishedAt: row.published_at?.toISOString() ?? null,
+    verifiedAt: row.verified_at?.toISOString() ?? null,
+    error: row.last_error,
+    errorAt: row.last_error_at?.toISOString() ?? null,
+    failures: row.failures,
+  };
+}
+
+/** Sets the CDN settings of the tenant's guest site (used with `BOSUN_CDN=cloudfront`), with an audit entry. */
+export async function setGuestSiteCdn(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContext, settings: z.infer<typeof siteCdnSettingsSchema>) {
+  const site = await loadGuestSite(deps, ctx.tenantId);
+  const before = { distributionId: site.cdn.distributionId, keyValueStoreId: site.keyValueStoreId };
+  const after = { ...before, ...settings };
+  const stored = Object.fromEntries(Object.entries(after).filter(([, v]) => v !== undefined));
+  await deps.db.transaction().execute(async (tx) => {
+    await pq.updateSiteCdn(tx, ctx.tenantId, site.id, stored);
+    await insertAuditEntry(tx, ctx.tenantId, {
+      actor: ctx.actor,
+      action: 'site.cdn_set',
+      entityType: 'site',
+      entityId: site.id,
+      before,
+      after: stored,
+    });
+  });
+  return { domain: site.domain, cdn: stored };
+}
+
+/** The edge function of a tenant's guest site, exactly as the local edge runs it. */
+export async function getEdgeFunction(deps: Pick<ServiceDeps, 'db'>, tenantSlug: string): Promise<{ domain: string; code: string }> {
+  const tenant = await getTenantBySlug(deps.db, tenantSlug);
+  if (!tenant) throw new NotFoundError(`Tenant "${tenantSlug}"`);
+  const site = await loadGuestSite(deps, tenant.id);
+  return {
+    domain: site.domain,
+    code: generateEdgeFunction({ domain: site.domain, tenantSlug: tenant.slug, keyValueStoreId: site.keyValueStoreId }),
+  };
+}
+
+/** A guest site as an edge serves it. */
+export type EdgeSiteInfo = { domain: string; bucket: string; edgeFunction: string; notFoundKey: string };
+
+/** The guest site served at `host`, or null when no tenant has a guest site there. */
+export async function findEdgeSite(deps: Pick<ServiceDeps, 'db'>, host: string): Promise<EdgeSiteInfo | null> {
+  const site = await getSiteByDomain(deps.db, host);
+  if (site?.role !== 'guest') return null;
+  const tenant = await getTenantById(deps.db, site.tenant_id);
+  if (!tenant) return null;
+  const cdn = siteCdnSchema.parse(site.cdn ?? {});
+  return {
+    domain: site.domain,
+    bucket: layout.siteBucket(site.domain),
+    edgeFunction: generateEdgeFunction({ domain: site.domain, tenantSlug: tenant.slug, keyValueStoreId: cdn.keyValueStoreId }),
+    notFoundKey: layout.NOT_FOUND_KEY,
+  };
+}
+
+/** The booking id a friendly slug of the site leads to (current or former slug), or null. */
+export async function lookupFriendlySlug(deps: Pick<ServiceDeps, 'db'>, domain: string, slug: string): Promise<string | null> {
+  return (await pq.getFriendlySlugTarget(deps.db, domain, slug)) ?? null;
+}

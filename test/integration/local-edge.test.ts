@@ -1,0 +1,198 @@
+/**
+ * The local edge over a real folder of objects: routing by host through the generated edge function,
+ * the cache and its exact-path invalidation, conditional requests and compression.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FsObjectStore } from '../../src/adapters/fs-object-store';
+import { type EdgeSite, LocalEdge } from '../../src/adapters/local-edge';
+import type { ObjectStore } from '../../src/ports/object-store';
+import { generateEdgeFunction } from '../../src/publish/edge-function';
+import {
+  guestPageInvalidationPaths,
+  guestPageKey,
+  NOT_FOUND_KEY,
+  PAGE_CONTENT_TYPE,
+  SITE_CACHE_CONTROL,
+} from '../../src/publish/site-layout';
+
+let root: string;
+let store: FsObjectStore;
+
+const site = (domain: string): EdgeSite => ({
+  domain,
+  bucket: domain,
+  edgeFunction: generateEdgeFunction({ domain, tenantSlug: domain.split('.')[0] ?? 'x' }),
+  notFoundKey: NOT_FOUND_KEY,
+});
+const SITES: Record<string, EdgeSite> = { 'alpha.localhost': site('alpha.localhost'), 'beta.localhost': site('beta.localhost') };
+const SLUGS: Record<string, Record<string, string>> = { 'alpha.localhost': { 'sunset-sail': 'ABC1234' } };
+
+function makeEdge(objects: ObjectStore = store, revalidateAfterMs = Number.POSITIVE_INFINITY) {
+  return new LocalEdge({
+    revalidateAfterMs,
+    store: objects,
+    findSite: async (host) => SITES[host] ?? null,
+    lookupKey: async (domain, key) => SLUGS[domain]?.[key] ?? null,
+  });
+}
+
+const page = (text: string) => `<!doctype html><html><body><p>${text}</p>${' '.repeat(600)}</body></html>`;
+const put = (bucket: string, key: string, body: string) =>
+  store.put({ bucket, key, body, contentType: PAGE_CONTENT_TYPE, cacheControl: SITE_CACHE_CONTROL });
+const get = (edge: LocalEdge, host: string, path: string, headers: Record<string, string> = {}) =>
+  edge.serve(new Request(`http://localhost:8080${path}`, { headers: { host, ...headers } }));
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'bosun-edge-'));
+  store = new FsObjectStore(root);
+  await put('alpha.localhost', guestPageKey('ABC1234'), page('alpha page'));
+  await put('alpha.localhost', NOT_FOUND_KEY, '<!doctype html><h1>alpha not found</h1>');
+  await put('beta.localhost', guestPageKey('BETA999'), page('beta page'));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('local edge', () => {
+  it('leaves requests for hosts that are not guest sites to the app', async () => {
+    expect(await get(makeEdge(), 'localhost:8080', '/g/ABC1234')).toBeNull();
+    expect(await get(makeEdge(), 'unknown.localhost', '/g/ABC1234')).toBeNull();
+    expect((await makeEdge().fetch({ domain: 'unknown.localhost' }, '/g/ABC1234')).status).toBe(404);
+  });
+
+  it('serves a page at /g/{ID} in any case, with its type, cache control and tag; the second request is a hit', async () => {
+    const edge = makeEdge();
+    for (const path of ['/g/ABC1234', '/g/abc1234', '/g/ABC1234/']) {
+      const res = await get(edge, 'alpha.localhost:8080', path);
+      expect(res?.status, path).toBe(200);
+      expect(await res?.text()).toBe(page('alpha page'));
+      expect(res?.headers.get('content-type')).toBe(PAGE_CONTENT_TYPE);
+      expect(res?.headers.get('cache-control')).toBe(SITE_CACHE_CONTROL);
+      expect(res?.headers.get('etag')).toMatch(/^"[0-9a-f]{64}"$/);
+    }
+    expect(edge.stats()).toMatchObject({ misses: 1, hits: 2 });
+  });
+
+  it("never serves one site's page on another site's host", async () => {
+    const edge = makeEdge();
+    expect((await get(edge, 'beta.localhost', '/g/ABC1234'))?.status).toBe(404);
+    expect((await get(edge, 'alpha.localhost', '/g/BETA999'))?.status).toBe(404);
+    expect(await (await get(edge, 'beta.localhost', '/g/BETA999'))?.text()).toBe(page('beta page'));
+  });
+
+  it("answers an unknown id with the site's not-found page and status 404", async () => {
+    const res = await get(makeEdge(), 'alpha.localhost', '/g/NOPE999');
+    expect(res?.status).toBe(404);
+    expect(await res?.text()).toContain('alpha not found');
+    const bare = await get(makeEdge(), 'beta.localhost', '/g/NOPE999');
+    expect(bare?.status).toBe(404);
+    expect(await bare?.text()).toBe('Not found');
+  });
+
+  it('redirects a friendly slug with 301 to the page', async () => {
+    const res = await get(makeEdge(), 'alpha.localhost', '/sunset-sail');
+    expect(res?.status).toBe(301);
+    expect(res?.headers.get('location')).toBe('/g/ABC1234');
+    expect((await get(makeEdge(), 'beta.localhost', '/sunset-sail'))?.status).toBe(404);
+  });
+
+  it('answers If-None-Match with 304 and no body', async () => {
+    const edge = makeEdge();
+    const first = await get(edge, 'alpha.localhost', '/g/ABC1234');
+    const etag = first?.headers.get('etag') ?? '';
+    const again = await get(edge, 'alpha.localhost', '/g/ABC1234', { 'if-none-match': etag });
+    expect(again?.status).toBe(304);
+    expect(await again?.text()).toBe('');
+    expect(again?.headers.get('etag')).toBe(etag);
+  });
+
+  it('compresses with br or gzip as the client accepts, and answers HEAD without a body', async () => {
+    const edge = makeEdge();
+    const br = await get(edge, 'alpha.localhost', '/g/ABC1234', { 'accept-encoding': 'gzip, deflate, br' });
+    expect(br?.headers.get('content-encoding')).toBe('br');
+    expect(br?.headers.get('vary')).toBe('accept-encoding');
+    expect(brotliDecompressSync(Buffer.from(await (br as Response).arrayBuffer())).toString()).toBe(page('alpha page'));
+    const gz = await get(edge, 'alpha.localhost', '/g/ABC1234', { 'accept-encoding': 'gzip' });
+    expect(gz?.headers.get('content-encoding')).toBe('gzip');
+    expect(gunzipSync(Buffer.from(await (gz as Response).arrayBuffer())).toString()).toBe(page('alpha page'));
+    const plain = await get(edge, 'alpha.localhost', '/g/ABC1234', { 'accept-encoding': 'br;q=0, gzip;q=0' });
+    expect(plain?.headers.get('content-encoding')).toBeNull();
+    const head = await edge.serve(new Request('http://x/g/ABC1234', { method: 'HEAD', headers: { host: 'alpha.localhost' } }));
+    expect(head?.status).toBe(200);
+    expect(await head?.text()).toBe('');
+    const post = await edge.serve(new Request('http://x/g/ABC1234', { method: 'POST', headers: { host: 'alpha.localhost' } }));
+    expect(post?.status).toBe(405);
+  });
+
+  it('keeps serving its copy until exactly that path is invalidated', async () => {
+    const edge = makeEdge();
+    await put('alpha.localhost', guestPageKey('CHG1234'), page('before'));
+    expect(await (await get(edge, 'alpha.localhost', '/g/CHG1234'))?.text()).toBe(page('before'));
+    await put('alpha.localhost', guestPageKey('CHG1234'), page('after'));
+    expect(await (await get(edge, 'alpha.localhost', '/g/CHG1234'))?.text()).toBe(page('before'));
+    await edge.invalidate({ domain: 'alpha.localhost' }, ['/g/OTHER99.html'], 'unrelated');
+    expect(await (await get(edge, 'alpha.localhost', '/g/CHG1234'))?.text()).toBe(page('before'));
+    await edge.invalidate({ domain: 'alpha.localhost' }, guestPageInvalidationPaths('CHG1234'), 'change-1');
+    expect(await (await get(edge, 'alpha.localhost', '/g/CHG1234'))?.text()).toBe(page('after'));
+  });
+
+  it('checks an aged copy against the store, so a change written by another process shows without an invalidation', async () => {
+    const edge = makeEdge(store, 0);
+    await put('alpha.localhost', guestPageKey('OTHER12'), page('first'));
+    expect(await (await get(edge, 'alpha.localhost', '/g/OTHER12'))?.text()).toBe(page('first'));
+    expect((await get(edge, 'alpha.localhost', '/g/OTHER12'))?.headers.get('x-cache')).toBe('Hit from bosun-edge');
+    await put('alpha.localhost', guestPageKey('OTHER12'), page('second'));
+    expect(await (await get(edge, 'alpha.localhost', '/g/OTHER12'))?.text()).toBe(page('second'));
+    expect((await get(edge, 'alpha.localhost', '/g/NEWPAGE1'))?.status).toBe(404);
+    await put('alpha.localhost', guestPageKey('NEWPAGE1'), page('new'));
+    expect((await get(edge, 'alpha.localhost', '/g/NEWPAGE1'))?.status).toBe(200);
+  });
+
+  it('does not keep a copy loaded before an invalidation that arrived while it was loading', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let holdNext = true;
+    const slow: ObjectStore = {
+      put: (i) => store.put(i),
+      head: (b, k) => store.head(b, k),
+      delete: (b, k) => store.delete(b, k),
+      get: async (b, k) => {
+        const object = await store.get(b, k);
+        if (holdNext) {
+          holdNext = false;
+          await gate;
+        }
+        return object;
+      },
+    };
+    const edge = makeEdge(slow);
+    await put('alpha.localhost', guestPageKey('RACE123'), page('old'));
+    const inFlight = get(edge, 'alpha.localhost', '/g/RACE123');
+    await put('alpha.localhost', guestPageKey('RACE123'), page('new'));
+    await edge.invalidate({ domain: 'alpha.localhost' }, guestPageInvalidationPaths('RACE123'), 'change-2');
+    release();
+    expect(await (await inFlight)?.text()).toBe(page('old'));
+    expect(await (await get(edge, 'alpha.localhost', '/g/RACE123'))?.text()).toBe(page('new'));
+  });
+
+  it('answers 502 when the object store fails, and recovers when it answers again', async () => {
+    let broken = true;
+    const flaky: ObjectStore = {
+      put: (i) => store.put(i),
+      head: (b, k) => store.head(b, k),
+      delete: (b, k) => store.delete(b, k),
+      get: async (b, k) => {
+        if (broken) throw new Error('disk unavailable');
+        return store.get(b, k);
+      },
+    };
+    const edge = makeEdge(flaky);
+    expect((await get(edge, 'alpha.localhost', '/g/ABC1234'))?.status).toBe(502);
+    broken = false;
+    expect((await get(edge, 'alpha.localhost', '/g/ABC1234'))?.status).toBe(200);
+  });
+});

@@ -1,0 +1,203 @@
+/**
+ * The publishing pipeline's failure handling and bulk republish: a failed step is recorded on the
+ * booking and retried until it succeeds; publishing again is harmless; a republish leaves unchanged
+ * pages alone and sends one invalidation for the rest.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileMailer } from '../../src/adapters/file-mailer';
+import type { FsObjectStore } from '../../src/adapters/fs-object-store';
+import { registerJobHandlers } from '../../src/jobs/register';
+import type { Cdn } from '../../src/ports/cdn';
+import type { ObjectStore } from '../../src/ports/object-store';
+import { createBooking, updateBooking } from '../../src/services/bookings';
+import { getGuestPageStatus, type PublishingDeps, publishGuestPage, republishGuestPages } from '../../src/services/publishing';
+import { createTestDb, type TestDb } from '../support/db';
+import { bookingInput, makeTenant } from '../support/factories';
+import { eventually } from '../support/mailbox';
+import { openTestSites, type TestSites } from '../support/sites';
+
+let t: TestDb;
+let a: Awaited<ReturnType<typeof makeTenant>>;
+const opened: TestSites[] = [];
+
+/** A store whose puts fail while `failing` is set (as a full disk or an S3 outage would). */
+function failingStore(store: FsObjectStore, state: { failing: boolean; failKey?: string }): ObjectStore {
+  return {
+    put: async (input) => {
+      if (state.failing && (!state.failKey || input.key === state.failKey)) throw new Error('object store unavailable (test)');
+      return store.put(input);
+    },
+    get: (bucket, key) => store.get(bucket, key),
+    head: (bucket, key) => store.head(bucket, key),
+    delete: (bucket, key) => store.delete(bucket, key),
+  };
+}
+
+/** The CDN with every invalidation recorded, and failures on demand. */
+function recordingCdn(inner: Cdn, state: { failInvalidate?: boolean; skipInvalidate?: boolean } = {}) {
+  const calls: { paths: string[]; ref: string }[] = [];
+  const cdn: Cdn = {
+    invalidate: async (site, paths, ref) => {
+      calls.push({ paths: [...paths], ref });
+      if (state.failInvalidate) throw new Error('CDN API unavailable (test)');
+      if (!state.skipInvalidate) await inner.invalidate(site, paths, ref);
+    },
+    fetch: (site, path) => inner.fetch(site, path),
+  };
+  return { cdn, calls };
+}
+
+function sitesWith(options: Parameters<typeof openTestSites>[1] = {}) {
+  const s = openTestSites(t, options);
+  opened.push(s);
+  return s;
+}
+
+async function newBooking(overrides: Record<string, unknown> = {}) {
+  const out = await createBooking(t.deps, a.ctx, bookingInput(overrides) as never);
+  return out.booking.id;
+}
+
+beforeAll(async () => {
+  t = await createTestDb();
+  a = await makeTenant(t.deps, 'alpha');
+});
+afterAll(async () => {
+  await t.close();
+  for (const s of opened) s.close();
+});
+
+describe('publishing failures', () => {
+  it('records a failed store on the booking, and the job queue retries until it succeeds', async () => {
+    const state = { failing: true };
+    const s = sitesWith({ wrapStore: (store) => failingStore(store, state) });
+    const mailDir = mkdtempSync(join(tmpdir(), 'bosun-pub-mail-'));
+    try {
+      await registerJobHandlers(t.jobs, {
+        ...t.deps,
+        mail: { mailer: new FileMailer(mailDir), publicUrl: 'http://localhost:8080', fromAddress: 'bosun@localhost' },
+        sites: s.deps.sites,
+      });
+      const id = await newBooking();
+      const failed = await eventually(async () => {
+        const status = await getGuestPageStatus(t.deps, a.ctx, id);
+        return status?.error ? status : undefined;
+      }, 'the recorded error');
+      expect(failed.error).toMatch(/^store: object store unavailable \(test\)/);
+      expect(failed.publishedAt).toBeNull();
+      expect((await s.edge.fetch({ domain: 'alpha.localhost' }, `/g/${id}`)).status).toBe(404);
+
+      state.failing = false;
+      const ok = await eventually(async () => {
+        const status = await getGuestPageStatus(t.deps, a.ctx, id);
+        return status?.verifiedAt ? status : undefined;
+      }, 'the retried publish');
+      expect(ok.error).toBeNull();
+      expect(ok.failures).toBe(0);
+      expect((await s.edge.fetch({ domain: 'alpha.localhost' }, `/g/${id}`)).status).toBe(200);
+    } finally {
+      rmSync(mailDir, { recursive: true, force: true });
+    }
+  });
+
+  it('records a failed invalidation and a failed verification with their step, until a publish succeeds', async () => {
+    const s = sitesWith();
+    const state = { failInvalidate: true, skipInvalidate: false };
+    const { cdn } = recordingCdn(s.edge, state);
+    const deps: PublishingDeps = { ...s.deps, sites: { store: s.store, cdn } };
+    const id = await newBooking();
+
+    await expect(publishGuestPage(deps, a.tenant.id, id)).rejects.toThrow(/^invalidate: CDN API unavailable \(test\)/);
+    expect(await getGuestPageStatus(t.deps, a.ctx, id)).toMatchObject({ error: 'invalidate: CDN API unavailable (test)', failures: 1 });
+
+    // The edge holds the first version; an invalidation that does not happen leaves it stale.
+    state.failInvalidate = false;
+    await publishGuestPage(deps, a.tenant.id, id);
+    await updateBooking(t.deps, a.ctx, id, { partySize: 3 }, '*');
+    state.skipInvalidate = true;
+    await expect(publishGuestPage(deps, a.tenant.id, id)).rejects.toThrow(/^verify: \/g\/\w+ on alpha.localhost serves other content/);
+    const stale = await getGuestPageStatus(t.deps, a.ctx, id);
+    expect(stale?.error).toMatch(/^verify:/);
+    expect(stale?.publishedAt).not.toBeNull();
+
+    state.skipInvalidate = false;
+    await publishGuestPage(deps, a.tenant.id, id);
+    expect(await getGuestPageStatus(t.deps, a.ctx, id)).toMatchObject({ error: null, failures: 0 });
+    expect(await (await s.edge.fetch({ domain: 'alpha.localhost' }, `/g/${id}`)).text()).toContain('3 guests');
+  });
+
+  it('is idempotent: publishing an unchanged page again stores and invalidates nothing', async () => {
+    const s = sitesWith();
+    const { cdn, calls } = recordingCdn(s.edge);
+    const deps: PublishingDeps = { ...s.deps, sites: { store: s.store, cdn } };
+    const id = await newBooking();
+    expect((await publishGuestPage(deps, a.tenant.id, id)).result).toBe('published');
+    const invalidations = calls.length;
+    expect(calls.at(-1)?.paths).toEqual(expect.arrayContaining([`/g/${id.toLowerCase()}.html`, `/g/${id}`]));
+    expect(calls.at(-1)?.paths.some((p) => p.includes('*'))).toBe(false);
+    expect((await publishGuestPage(deps, a.tenant.id, id)).result).toBe('unchanged');
+    expect(calls.length).toBe(invalidations);
+  });
+});
+
+describe('bulk republish', () => {
+  it('publishes every page once, then finds them unchanged, then republishes all after a branding change with one invalidation', async () => {
+    const b = await makeTenant(t.deps, 'bulk');
+    const s = sitesWith();
+    const { cdn, calls } = recordingCdn(s.edge);
+    const deps: PublishingDeps = { ...s.deps, sites: { store: s.store, cdn } };
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push((await createBooking(t.deps, b.ctx, bookingInput() as never)).booking.id);
+    const hold = (await createBooking(t.deps, b.ctx, bookingInput({ status: 'hold' }) as never)).booking.id;
+
+    const progress: number[] = [];
+    const first = await republishGuestPages(deps, b.ctx, { all: true }, { concurrency: 3, onProgress: (done) => progress.push(done) });
+    expect(first.published.sort()).toEqual([...ids].sort());
+    expect(first.failed).toEqual([]);
+    expect(first.published).not.toContain(hold);
+    expect(progress.at(-1)).toBe(6);
+    expect(calls).toHaveLength(1);
+
+    const second = await republishGuestPages(deps, b.ctx, { all: true });
+    expect(second.unchanged.sort()).toEqual([...ids].sort());
+    expect(second.published).toEqual([]);
+    expect(calls).toHaveLength(1);
+
+    await t.deps.db
+      .updateTable('tenants')
+      .set({ settings: JSON.stringify({ accentColor: '#7a1f5c', whatToBring: ['A hat'] }) })
+      .where('id', '=', b.tenant.id)
+      .execute();
+    const third = await republishGuestPages(deps, b.ctx, { all: true });
+    expect(third.published.sort()).toEqual([...ids].sort());
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.paths).toContain('/404.html');
+    for (const id of ids) expect(calls[1]?.paths).toContain(`/g/${id.toLowerCase()}.html`);
+    const html = await (await s.edge.fetch({ domain: 'bulk.localhost' }, `/g/${ids[0]}`)).text();
+    expect(html).toContain('A hat');
+  });
+
+  it('reports the pages that failed, records their error, and publishes the others', async () => {
+    const c = await makeTenant(t.deps, 'partial');
+    const broken = (await createBooking(t.deps, c.ctx, bookingInput() as never)).booking.id;
+    const fine = (await createBooking(t.deps, c.ctx, bookingInput() as never)).booking.id;
+    const state = { failing: true, failKey: `g/${broken.toLowerCase()}.html` };
+    const s = sitesWith({ wrapStore: (store) => failingStore(store, state) });
+    const summary = await republishGuestPages(s.deps, c.ctx, { all: true });
+    expect(summary.published).toEqual([fine]);
+    expect(summary.failed).toEqual([{ bookingId: broken, error: 'store: object store unavailable (test)' }]);
+    expect((await getGuestPageStatus(t.deps, c.ctx, broken))?.error).toBe('store: object store unavailable (test)');
+  });
+
+  it('republishes one booking by id and refuses a hold', async () => {
+    const s = sitesWith();
+    const id = await newBooking();
+    expect((await republishGuestPages(s.deps, a.ctx, { bookingId: id.toLowerCase() })).published).toEqual([id]);
+    const hold = await newBooking({ status: 'hold' });
+    await expect(republishGuestPages(s.deps, a.ctx, { bookingId: hold })).rejects.toThrow(/invalid fields/i);
+    await expect(republishGuestPages(s.deps, a.ctx, { bookingId: 'NOSUCH99' })).rejects.toThrow(/not found/);
+  });
+});

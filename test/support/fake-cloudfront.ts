@@ -1,0 +1,160 @@
+/**
+ * A local HTTP server on 127.0.0.1 that speaks the part of CloudFront's REST API (2020-05-31, XML)
+ * that Bosun uses: CreateInvalidation and GetInvalidation, with CloudFront's rules for
+ * CallerReference reuse and its limit of 3,000 paths in progress. It records every request.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+const NS = 'http://cloudfront.amazonaws.com/doc/2020-05-31/';
+
+export type RecordedRequest = { method: string; path: string; headers: IncomingMessage['headers']; body: string };
+export type FakeInvalidation = {
+  id: string;
+  distribution: string;
+  callerReference: string;
+  paths: string[];
+  status: 'InProgress' | 'Completed';
+};
+
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const unescapeXml = (s: string) =>
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
+
+export class FakeCloudFront {
+  readonly requests: RecordedRequest[] = [];
+  readonly invalidations: FakeInvalidation[] = [];
+  readonly distributions = new Set<string>();
+  /** Whether an invalidation completes when it is first asked about (as a quick one does). */
+  completeOnFirstGet = true;
+  /** Paths in progress held by others (another tool); they count against the limit. */
+  externalInProgress = 0;
+  /** Called for each new invalidation, as CloudFront would drop the paths at its edges. */
+  onInvalidation: ((inv: FakeInvalidation) => void) | null = null;
+  /** Answers to give before handling the next requests normally, e.g. a 503. */
+  readonly failures: { status: number; code: string }[] = [];
+  private listeners: { test: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void }[] = [];
+  private server = createServer((req, res) => this.handle(req, res));
+  endpoint = '';
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.endpoint = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  creates(): RecordedRequest[] {
+    return this.requests.filter((r) => r.method === 'POST');
+  }
+
+  /** Resolves with the first request (already received or to come) that `test` accepts. */
+  waitFor(test: (r: RecordedRequest) => boolean): Promise<RecordedRequest> {
+    const seen = this.requests.find(test);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve) => this.listeners.push({ test, resolve }));
+  }
+
+  complete(id?: string): void {
+    for (const inv of this.invalidations) if (id === undefined || inv.id === id) inv.status = 'Completed';
+  }
+
+  inProgressPaths(distribution: string): number {
+    return (
+      this.externalInProgress +
+      this.invalidations.filter((i) => i.distribution === distribution && i.status === 'InProgress').reduce((n, i) => n + i.paths.length, 0)
+    );
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse) {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const record: RecordedRequest = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
+      this.requests.push(record);
+      const failure = this.failures.shift();
+      if (failure) this.error(res, failure.status, failure.code, 'injected failure');
+      else this.route(record, res);
+      const waiting = this.listeners;
+      this.listeners = [];
+      for (const l of waiting) {
+        if (l.test(record)) l.resolve(record);
+        else this.listeners.push(l);
+      }
+    });
+  }
+
+  private route(r: RecordedRequest, res: ServerResponse) {
+    const create = /^\/2020-05-31\/distribution\/([^/]+)\/invalidation$/.exec(r.path);
+    const get = /^\/2020-05-31\/distribution\/([^/]+)\/invalidation\/([^/?]+)$/.exec(r.path);
+    const distribution = decodeURIComponent((create ?? get)?.[1] ?? '');
+    if (!this.distributions.has(distribution)) {
+      return this.error(res, 404, 'NoSuchDistribution', 'The specified distribution does not exist.');
+    }
+    if (create && r.method === 'POST') {
+      const paths = [...r.body.matchAll(/<Path>([\s\S]*?)<\/Path>/g)].map((m) => unescapeXml(m[1] ?? ''));
+      const quantity = Number(/<Quantity>(\d+)<\/Quantity>/.exec(r.body)?.[1]);
+      const callerReference = unescapeXml(/<CallerReference>([\s\S]*?)<\/CallerReference>/.exec(r.body)?.[1] ?? '');
+      if (!callerReference || quantity !== paths.length) return this.error(res, 400, 'InvalidArgument', 'Malformed batch.');
+      const same = this.invalidations.find((i) => i.distribution === distribution && i.callerReference === callerReference);
+      if (same) {
+        if (same.paths.join('\n') !== paths.join('\n')) {
+          return this.error(res, 409, 'InvalidationBatchAlreadyExists', 'The CallerReference was used with another batch.');
+        }
+        return this.send(res, 201, invalidationXml(same), { location: `${this.endpoint}${r.path}/${same.id}` });
+      }
+      if (this.inProgressPaths(distribution) + paths.length > 3000) {
+        return this.error(res, 400, 'TooManyInvalidationsInProgress', 'Too many invalidations in progress.');
+      }
+      const inv: FakeInvalidation = {
+        id: `I${String(this.invalidations.length + 1).padStart(5, '0')}`,
+        distribution,
+        callerReference,
+        paths,
+        status: 'InProgress',
+      };
+      this.invalidations.push(inv);
+      this.onInvalidation?.(inv);
+      return this.send(res, 201, invalidationXml(inv), { location: `${this.endpoint}${r.path}/${inv.id}` });
+    }
+    if (get && r.method === 'GET') {
+      const inv = this.invalidations.find((i) => i.distribution === distribution && i.id === get[2]);
+      if (!inv) return this.error(res, 404, 'NoSuchInvalidation', 'The specified invalidation does not exist.');
+      const answer = invalidationXml(inv);
+      if (this.completeOnFirstGet) inv.status = 'Completed';
+      return this.send(res, 200, answer);
+    }
+    return this.error(res, 400, 'InvalidAction', `Unsupported ${r.method} ${r.path}`);
+  }
+
+  private send(res: ServerResponse, status: number, xml: string, headers: Record<string, string> = {}) {
+    res.writeHead(status, { 'content-type': 'text/xml', 'x-amz-request-id': 'fake', ...headers });
+    res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${xml}`);
+  }
+
+  private error(res: ServerResponse, status: number, code: string, message: string) {
+    this.send(
+      res,
+      status,
+      `<ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>fake</RequestId></ErrorResponse>`,
+    );
+  }
+}
+
+function invalidationXml(inv: FakeInvalidation): string {
+  const items = inv.paths.map((p) => `<Path>${escapeXml(p)}</Path>`).join('');
+  return `<Invalidation xmlns="${NS}"><Id>${inv.id}</Id><Status>${inv.status}</Status><CreateTime>2026-05-30T17:00:00.000Z</CreateTime><InvalidationBatch><Paths><Quantity>${inv.paths.length}</Quantity><Items>${items}</Items></Paths><CallerReference>${escapeXml(inv.callerReference)}</CallerReference></InvalidationBatch></Invalidation>`;
+}
