@@ -1,0 +1,109 @@
+/** Outgoing mail: one row per message Bosun means to send, with its delivery status, within one tenant. */
+import type { Queryable } from '../client';
+
+export type OutgoingMailRow = NonNullable<Awaited<ReturnType<typeof getOutgoingMailByKey>>>;
+
+export async function getOutgoingMailByKey(q: Queryable, tenantId: string, dedupeKey: string) {
+  return q
+    .selectFrom('outgoing_mail')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('dedupe_key', '=', dedupeKey)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+export async function insertOutgoingMail(
+  q: Queryable,
+  tenantId: string,
+  m: {
+    id: string;
+    kind: string;
+    dedupeKey: string;
+    recipient: string;
+    crewMemberId: string | null;
+    bookingId: string | null;
+    messageId: string;
+    now: Date;
+  },
+) {
+  return q
+    .insertInto('outgoing_mail')
+    .values({
+      id: m.id,
+      tenant_id: tenantId,
+      kind: m.kind,
+      dedupe_key: m.dedupeKey,
+      recipient: m.recipient,
+      crew_member_id: m.crewMemberId,
+      booking_id: m.bookingId,
+      message_id: m.messageId,
+      created_at: m.now,
+      updated_at: m.now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Records what the next attempt carries: its subject and the magic link in it. */
+export async function updateOutgoingMailContent(
+  q: Queryable,
+  tenantId: string,
+  id: string,
+  c: { subject: string; magicLinkId: string | null; now: Date },
+) {
+  await q
+    .updateTable('outgoing_mail')
+    .set({ subject: c.subject, magic_link_id: c.magicLinkId, updated_at: c.now })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function markOutgoingMailSent(q: Queryable, tenantId: string, id: string, now: Date) {
+  await q
+    .updateTable('outgoing_mail')
+    .set((eb) => ({ status: 'sent', error: null, sent_at: now, updated_at: now, attempts: eb('attempts', '+', 1) }))
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function markOutgoingMailFailed(q: Queryable, tenantId: string, id: string, error: string, now: Date) {
+  await q
+    .updateTable('outgoing_mail')
+    .set((eb) => ({ status: 'failed', error, updated_at: now, attempts: eb('attempts', '+', 1) }))
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function listOutgoingMail(
+  q: Queryable,
+  tenantId: string,
+  filter: { bookingId?: string | undefined; status?: 'queued' | 'sent' | 'failed' | undefined; limit: number },
+) {
+  let query = q.selectFrom('outgoing_mail').selectAll().where('tenant_id', '=', tenantId);
+  if (filter.bookingId) query = query.where('booking_id', '=', filter.bookingId);
+  if (filter.status) query = query.where('status', '=', filter.status);
+  return query.orderBy('created_at', 'desc').orderBy('id').limit(filter.limit).execute();
+}
+
+/** Whether any mail of these kinds about a booking went out to a crew member. */
+export async function hasSentCrewMail(
+  q: Queryable,
+  tenantId: string,
+  m: { bookingId: string; crewMemberId: string; kinds: readonly string[] },
+): Promise<boolean> {
+  const row = await q
+    .selectFrom('outgoing_mail')
+    .select('id')
+    .where('tenant_id', '=', tenantId)
+    .where('booking_id', '=', m.bookingId)
+    .where('crew_member_id', '=', m.crewMemberId)
+    .where('kind', 'in', [...m.kinds])
+    .where('status', '=', 'sent')
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}

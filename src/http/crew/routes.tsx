@@ -1,0 +1,250 @@
+/**
+ * The crew surface under `/crew`: magic-link sign-in (GET shows a button, only POST signs in), the
+ * crew member's charters, accept / decline and the checklist. Every answer is `no-store` and
+ * `noindex`; every form is CSRF-checked (Origin or Sec-Fetch-Site, plus a session-bound token once
+ * signed in). A crew member reaches only their own charters in their own tenant (ADR 0010).
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { csrf } from 'hono/csrf';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { ServiceDeps } from '../../services/context';
+import {
+  answerAssignment,
+  answerSchema,
+  crewContext,
+  getCharterForCrew,
+  listUpcomingCharters,
+  setChecklistTick,
+  tickSchema,
+} from '../../services/crew';
+import {
+  authenticateCrewSession,
+  type CrewPrincipal,
+  requestCrewLoginLink,
+  requestLinkSchema,
+  signInWithMagicLink,
+  signOutCrew,
+} from '../../services/crew-access';
+import { getCrewFeedUrl, renderCrewFeed, resetCrewFeedUrl } from '../../services/crew-feed';
+import { ServiceError } from '../../services/errors';
+import { FailureLimiter } from '../middleware/auth';
+import { CharterPage, ChartersPage, LinkNotValidPage, MessagePage, RequestLinkPage, type SignedIn, SignInButtonPage } from './views';
+
+export type CrewSurfaceDeps = ServiceDeps & {
+  log: Logger;
+  /** `BOSUN_PUBLIC_URL`: decides the Secure cookie flag and an accepted form origin. */
+  publicUrl: string;
+  /** Signs the forms' CSRF tokens. */
+  signingSecret: string;
+  clientAddress: (c: Context) => string;
+  /** Failed sign-ins per client address. */
+  signInLimiter?: FailureLimiter;
+  /** "Send me a new link" requests per client address. */
+  linkRequestLimiter?: FailureLimiter;
+};
+
+type CrewEnv = { Variables: { crew: CrewPrincipal; signedIn: SignedIn } };
+
+const COOKIE = 'bosun_crew';
+const SECURITY_HEADERS: Record<string, string> = {
+  'cache-control': 'no-store',
+  'x-robots-tag': 'noindex, nofollow',
+  // Sign-in links carry their token in the path: never send it on in a Referer.
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+};
+
+export function createCrewRouter(deps: CrewSurfaceDeps) {
+  const crew = new Hono<CrewEnv>();
+  const secure = new URL(deps.publicUrl).protocol === 'https:';
+  const publicOrigin = new URL(deps.publicUrl).origin;
+  const signInLimiter = deps.signInLimiter ?? new FailureLimiter(10, 15 * 60_000);
+  const linkRequestLimiter = deps.linkRequestLimiter ?? new FailureLimiter(5, 15 * 60_000);
+  const cookieOptions = { httpOnly: true, sameSite: 'Lax', secure, path: '/', ...(secure ? { prefix: 'host' as const } : {}) } as const;
+  const readCookie = (c: Context) => (secure ? getCookie(c, COOKIE, 'host') : getCookie(c, COOKIE));
+  const feedSettings = { publicUrl: deps.publicUrl, secret: deps.signingSecret };
+  const csrfTokenFor = (p: CrewPrincipal) =>
+    createHmac('sha256', deps.signingSecret).update(`crew-csrf:${p.sessionDigest}`).digest('base64url');
+
+  crew.onError((err, c) => {
+    if (err instanceof ServiceError) {
+      const signedIn = c.get('signedIn');
+      return c.html(<MessagePage title={err.title} message={err.message} signedIn={signedIn} />, err.status as ContentfulStatusCode);
+    }
+    if (err instanceof HTTPException && err.status === 403) {
+      return c.html(
+        <MessagePage title="Form rejected" message="This form did not come from this site. Go back, reload the page and try again." />,
+        403,
+      );
+    }
+    deps.log.error({ err, method: c.req.method, path: c.req.path }, 'crew request failed');
+    return c.html(<MessagePage title="Something went wrong" message="The request could not be completed; it has been logged." />, 500);
+  });
+
+  crew.use('*', async (c, next) => {
+    await next();
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!c.res.headers.has(k)) c.res.headers.set(k, v);
+  });
+  crew.use(
+    '*',
+    bodyLimit({
+      maxSize: 64 * 1024,
+      onError: (c) => c.html(<MessagePage title="Form too large" message="The form sent more than this page accepts." />, 413),
+    }),
+  );
+  // Forms may come from this origin as the request names it, or from the public URL (behind a proxy).
+  crew.use('*', csrf({ origin: (origin, c) => origin === publicOrigin || origin === new URL(c.req.url).origin }));
+
+  crew.get('/login', (c) => c.html(<RequestLinkPage />));
+
+  crew.post('/login', async (c) => {
+    const address = deps.clientAddress(c);
+    const wait = linkRequestLimiter.retryAfter(address);
+    if (wait > 0) return tooMany(c, wait);
+    linkRequestLimiter.recordFailure(address);
+    const form = await c.req.parseBody();
+    const parsed = requestLinkSchema.safeParse({ email: typeof form.email === 'string' ? form.email.trim() : '' });
+    if (!parsed.success) {
+      return c.html(
+        <RequestLinkPage email={String(form.email ?? '').slice(0, 320)} error="Enter an e-mail address like name@example.com." />,
+        422,
+      );
+    }
+    await requestCrewLoginLink(deps, parsed.data);
+    // The same answer whether or not the address is known.
+    return c.html(
+      <MessagePage
+        title="Check your mail"
+        message="If this address belongs to a crew member, a sign-in link is on its way. It works for a day."
+      />,
+    );
+  });
+
+  crew.get('/login/:token', (c) => c.html(<SignInButtonPage action={`/crew/login/${encodeURIComponent(c.req.param('token'))}`} />));
+
+  crew.post('/login/:token', async (c) => {
+    const address = deps.clientAddress(c);
+    const wait = signInLimiter.retryAfter(address);
+    if (wait > 0) return tooMany(c, wait);
+    const result = await signInWithMagicLink(deps, c.req.param('token'));
+    if (!result.ok) {
+      signInLimiter.recordFailure(address);
+      return c.html(<LinkNotValidPage reason={result.reason} />, result.reason === 'invalid' ? 400 : 410);
+    }
+    setCookie(c, COOKIE, result.session, { ...cookieOptions, expires: result.expiresAt });
+    return c.redirect('/crew', 303);
+  });
+
+  // The calendar feed: calendar apps carry no cookie, so the URL itself is the credential (ADR 0013).
+  crew.get('/feed/:file', async (c) => {
+    const file = c.req.param('file');
+    const feed = file.endsWith('.ics') ? await renderCrewFeed(deps, file.slice(0, -4), feedSettings) : null;
+    if (!feed) return c.text('No calendar here. Copy the feed link again from your crew pages.', 404);
+    c.header('etag', feed.etag);
+    // Calendar apps revalidate with If-None-Match; nothing in between may keep a copy.
+    c.header('cache-control', 'private, no-cache');
+    const match = c.req.header('if-none-match');
+    if (match?.split(',').some((t) => t.trim().replace(/^W\//, '') === feed.etag)) return c.body(null, 304);
+    c.header('content-type', 'text/calendar; charset=utf-8');
+    c.header('content-disposition', 'inline; filename="charters.ics"');
+    return c.body(feed.body);
+  });
+
+  // Everything below needs a crew session.
+  const requireCrew: MiddlewareHandler<CrewEnv> = async (c, next) => {
+    const raw = readCookie(c);
+    const principal = raw ? await authenticateCrewSession(deps, raw) : null;
+    if (!principal) {
+      if (c.req.method === 'GET') return c.redirect('/crew/login', 303);
+      return c.html(<MessagePage title="Signed out" message="Your session has ended. Open the link in your latest mail again." />, 401);
+    }
+    c.set('crew', principal);
+    c.set('signedIn', { crewName: principal.crewName, tenantName: principal.tenantName, csrf: csrfTokenFor(principal) });
+    if (c.req.method === 'POST') {
+      const form = await c.req.parseBody();
+      const sent = Buffer.from(typeof form._csrf === 'string' ? form._csrf : '');
+      const expected = Buffer.from(c.var.signedIn.csrf);
+      if (sent.length !== expected.length || !timingSafeEqual(sent, expected)) {
+        return c.html(<MessagePage title="Form expired" message="Reload the page and try again." signedIn={c.var.signedIn} />, 403);
+      }
+    }
+    await next();
+  };
+  crew.use('/', requireCrew);
+  crew.use('/logout', requireCrew);
+  crew.use('/events/*', requireCrew);
+  crew.use('/feed/reset', requireCrew);
+
+  crew.post('/feed/reset', async (c) => {
+    const p = c.var.crew;
+    await resetCrewFeedUrl(deps, crewContext(p.tenantId, p.crewMemberId), feedSettings);
+    return c.redirect('/crew#calendar', 303);
+  });
+
+  crew.post('/logout', async (c) => {
+    await signOutCrew(deps, c.var.crew);
+    deleteCookie(c, COOKIE, cookieOptions);
+    return c.redirect('/crew/login', 303);
+  });
+
+  crew.get('/', async (c) => {
+    const p = c.var.crew;
+    const ctx = crewContext(p.tenantId, p.crewMemberId);
+    const [charters, feedUrl] = await Promise.all([listUpcomingCharters(deps, ctx), getCrewFeedUrl(deps, ctx, feedSettings)]);
+    return c.html(<ChartersPage signedIn={c.var.signedIn} charters={charters} feedUrl={feedUrl} />);
+  });
+
+  crew.get('/events/:id', async (c) => {
+    const p = c.var.crew;
+    const charter = await getCharterForCrew(deps, crewContext(p.tenantId, p.crewMemberId), c.req.param('id'));
+    return c.html(<CharterPage signedIn={c.var.signedIn} charter={charter} />);
+  });
+
+  crew.post('/events/:id/accept', async (c) => {
+    const p = c.var.crew;
+    await answerAssignment(deps, crewContext(p.tenantId, p.crewMemberId), c.req.param('id'), { answer: 'accept' });
+    return c.redirect(`/crew/events/${encodeURIComponent(c.req.param('id'))}`, 303);
+  });
+
+  crew.post('/events/:id/decline', async (c) => {
+    const p = c.var.crew;
+    const form = await c.req.parseBody();
+    const input = parseForm(answerSchema, { answer: 'decline', reason: form.reason });
+    await answerAssignment(deps, crewContext(p.tenantId, p.crewMemberId), c.req.param('id'), input);
+    return c.redirect(`/crew/events/${encodeURIComponent(c.req.param('id'))}`, 303);
+  });
+
+  crew.post('/events/:id/checklist', async (c) => {
+    const p = c.var.crew;
+    const form = await c.req.parseBody();
+    const input = parseForm(tickSchema, { item: form.item, ticked: form.ticked });
+    await setChecklistTick(deps, crewContext(p.tenantId, p.crewMemberId), c.req.param('id'), input);
+    return c.redirect(`/crew/events/${encodeURIComponent(c.req.param('id'))}`, 303);
+  });
+
+  return crew;
+}
+
+function tooMany(c: Context, wait: number) {
+  c.header('retry-after', String(wait));
+  return c.html(<MessagePage title="Too many attempts" message={`Try again in ${Math.ceil(wait / 60)} minutes.`} />, 429);
+}
+
+/** Validates a form against a schema; a wrong form is a 422 page. */
+function parseForm<T extends z.ZodType>(schema: T, values: Record<string, unknown>): z.infer<T> {
+  const parsed = schema.safeParse(values);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'form'} ${i.message}`).join('; ');
+    throw new ServiceError(422, 'Invalid form', detail);
+  }
+  return parsed.data;
+}

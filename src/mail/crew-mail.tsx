@@ -1,0 +1,137 @@
+/**
+ * The mails crew receive: assignment notices (assigned, changed, cancelled) and sign-in links.
+ * A notice is built only from `CrewBookingView` — the visibility policy's crew view — so it cannot
+ * carry money, internal notes or guest contact details.
+ */
+
+import { formatCharterStart, formatCharterTime } from '../domain/time';
+import type { CrewBookingView } from '../domain/visibility';
+import { Button, MailLayout, type RenderedMail, renderHtml } from './layout';
+
+export type CrewNoticeKind = 'crew.assigned' | 'crew.changed' | 'crew.cancelled';
+
+export type CrewNoticeInput = {
+  kind: CrewNoticeKind;
+  tenantName: string;
+  recipientName: string;
+  role: 'captain' | 'crew';
+  booking: CrewBookingView;
+  /** The crew event's own notes (crew-facing by definition). */
+  eventNotes: string | null;
+  signInUrl: string;
+  linkExpiresAt: Date;
+};
+
+const HEADLINE: Record<CrewNoticeKind, string> = {
+  'crew.assigned': 'You are on the crew of a charter',
+  'crew.changed': 'A charter you crew has changed',
+  'crew.cancelled': 'A charter you crew is cancelled',
+};
+
+const SUBJECT_PREFIX: Record<CrewNoticeKind, string> = {
+  'crew.assigned': 'New charter',
+  'crew.changed': 'Changed',
+  'crew.cancelled': 'Cancelled',
+};
+
+function facts(b: CrewBookingView): [string, string][] {
+  const rows: [string, string][] = [
+    ['When', formatCharterTime(new Date(b.startsAt), new Date(b.endsAt), b.timezone)],
+    ['Vessel', b.vesselName],
+    ['Meeting point', b.meetingPoint || 'to be confirmed'],
+    ['Party size', String(b.partySize)],
+    ['Guest', b.guest.firstName],
+    ['Booking', b.id],
+  ];
+  if (b.status === 'hold') rows.push(['Status', 'on hold (not yet confirmed)']);
+  return rows;
+}
+
+const firstName = (name: string) => name.trim().split(/\s+/)[0] ?? name;
+
+export async function renderCrewNotice(input: CrewNoticeInput): Promise<RenderedMail> {
+  const b = input.booking;
+  const when = formatCharterStart(new Date(b.startsAt), b.timezone);
+  const subject = `${SUBJECT_PREFIX[input.kind]}: ${b.vesselName}, ${when} (${input.role})`;
+  const headline = HEADLINE[input.kind];
+  const expires = input.linkExpiresAt.toISOString().slice(0, 10);
+  const notes = [b.notes.crew, input.eventNotes].filter((n): n is string => Boolean(n?.trim()));
+  const cancelled = input.kind === 'crew.cancelled';
+  const action = cancelled ? 'Open your charters' : 'Open the charter and answer';
+
+  const text = [
+    `Hello ${firstName(input.recipientName)},`,
+    '',
+    `${headline}${cancelled ? '' : ` as ${input.role}`}.`,
+    '',
+    ...facts(b).map(([k, v]) => `${k}: ${v}`),
+    ...(notes.length > 0 ? ['', 'Notes for crew:', ...notes] : []),
+    '',
+    `${action}:`,
+    input.signInUrl,
+    '',
+    `This link signs you in to your crew pages until ${expires}. Do not forward it.`,
+    '',
+    `— ${input.tenantName}`,
+    '',
+  ].join('\n');
+
+  const html = await renderHtml(
+    <MailLayout title={subject} tenantName={input.tenantName}>
+      <h1 style="font-size:20px;margin:0 0 8px">{headline}</h1>
+      <p>
+        Hello {firstName(input.recipientName)}, {cancelled ? 'this charter will not go ahead.' : `you are assigned as ${input.role}.`}
+      </p>
+      <table style="border-collapse:collapse;margin:12px 0">
+        {facts(b).map(([k, v]) => (
+          <tr>
+            <th style="text-align:left;padding:4px 12px 4px 0;color:#5b6b7b;font-weight:normal;vertical-align:top">{k}</th>
+            <td style="padding:4px 0">{v}</td>
+          </tr>
+        ))}
+      </table>
+      {notes.length > 0 && (
+        <div style="background:#fff8e1;border-radius:6px;padding:8px 12px">
+          <strong>Notes for crew</strong>
+          {notes.map((n) => (
+            <p style="margin:4px 0;white-space:pre-line">{n}</p>
+          ))}
+        </div>
+      )}
+      <Button href={input.signInUrl}>{action}</Button>
+      <p style="font-size:13px;color:#5b6b7b">
+        This button signs you in to your crew pages until {expires}. Do not forward this mail. If the button does not work, copy this
+        address into your browser: <span style="word-break:break-all">{input.signInUrl}</span>
+      </p>
+    </MailLayout>,
+  );
+  return { subject, text, html };
+}
+
+export type CrewLoginLinkInput = { tenantName: string; recipientName: string; signInUrl: string; linkExpiresAt: Date };
+
+export async function renderCrewLoginLink(input: CrewLoginLinkInput): Promise<RenderedMail> {
+  const subject = `Your sign-in link for ${input.tenantName}`;
+  const until = input.linkExpiresAt.toISOString().replace('T', ' ').slice(0, 16);
+  const text = [
+    `Hello ${firstName(input.recipientName)},`,
+    '',
+    `Here is the link you asked for. It signs you in to your crew pages for ${input.tenantName}:`,
+    input.signInUrl,
+    '',
+    `It works until ${until} UTC. If you did not ask for it, ignore this mail.`,
+    '',
+  ].join('\n');
+  const html = await renderHtml(
+    <MailLayout title={subject} tenantName={input.tenantName}>
+      <h1 style="font-size:20px;margin:0 0 8px">Your sign-in link</h1>
+      <p>Hello {firstName(input.recipientName)}, here is the link you asked for.</p>
+      <Button href={input.signInUrl}>Sign in to your crew pages</Button>
+      <p style="font-size:13px;color:#5b6b7b">
+        It works until {until} UTC. If you did not ask for it, ignore this mail. Address:{' '}
+        <span style="word-break:break-all">{input.signInUrl}</span>
+      </p>
+    </MailLayout>,
+  );
+  return { subject, text, html };
+}

@@ -1,0 +1,33 @@
+/**
+ * Mailer port: hands one finished message to the outside world (a mail folder or an SMTP server).
+ * A mailer never decides what to send or to whom; `services/mail.ts` records every message first.
+ */
+
+export type MailAddress = { name: string; address: string };
+
+/** One message, already rendered: multipart text + HTML, with its own Message-ID and Date. */
+export type MailMessage = {
+  from: MailAddress;
+  to: MailAddress;
+  replyTo?: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** `<unique@domain>`; the same message sent twice keeps the same id. */
+  messageId: string;
+  date: Date;
+  /** Extra header fields, e.g. `Auto-Submitted`. */
+  headers?: Record<string, string>;
+};
+
+export type SentMail = { messageId: string; accepted: string[] };
+
+export interface Mailer {
+  /**
+   * Delivers `message`. Resolves once the message is stored (mail folder) or accepted by the
+   * server (SMTP); throws otherwise, with the reason in the error's message.
+   */
+  send(message: MailMessage): Promise<SentMail>;
+  /** Releases connections; sending after `close` is not supported. */
+  close(): Promise<void>;
+}

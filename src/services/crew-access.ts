@@ -1,0 +1,194 @@
+/**
+ * Crew access without passwords (ADR 0010). Magic links carry 256 random bits, are bound to one crew
+ * member of one tenant, expire, can be revoked, and work again within their life (crew open them
+ * on several devices). Only SHA-256 digests of links and sessions are stored; a presented secret is
+ * matched by its digest and the digests are compared in constant time.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { Queryable } from '../db/client';
+import { insertAuditEntry } from '../db/queries/audit';
+import * as q from '../db/queries/crew-access';
+import { getCrewMemberById } from '../db/queries/people';
+import type { MagicLinkPurpose } from '../db/schema';
+import type { ServiceDeps, TenantContext } from './context';
+import { NotFoundError, ValidationError } from './errors';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** How long each kind of link works: an assignment notice for 14 days, a requested link for a day. */
+export const MAGIC_LINK_LIFETIME_MS: Record<MagicLinkPurpose, number> = { assignment: 14 * DAY_MS, login: DAY_MS };
+export const CREW_SESSION_LIFETIME_MS = 30 * DAY_MS;
+
+/** 32 random bytes, base64url: 43 characters. */
+const SECRET_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+function newSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+function digest(secret: string): Buffer {
+  return createHash('sha256').update(secret, 'utf8').digest();
+}
+
+function sameDigest(storedHex: string, actual: Buffer): boolean {
+  const stored = Buffer.from(storedHex, 'hex');
+  return stored.length === actual.length && timingSafeEqual(stored, actual);
+}
+
+/** The link crew follow: `{publicUrl}/crew/login/{token}`. */
+export function magicLinkUrl(publicUrl: string, token: string): string {
+  return `${publicUrl}/crew/login/${token}`;
+}
+
+export type IssuedMagicLink = { id: string; token: string; expiresAt: Date };
+
+/**
+ * Issues a link for a crew member inside the caller's transaction (the mail that carries it is
+ * recorded in the same one). The token is returned once and never stored.
+ */
+export async function issueMagicLink(
+  tx: Queryable,
+  tenantId: string,
+  input: { crewMemberId: string; purpose: MagicLinkPurpose; now: Date },
+): Promise<IssuedMagicLink> {
+  const token = newSecret();
+  const expiresAt = new Date(input.now.getTime() + MAGIC_LINK_LIFETIME_MS[input.purpose]);
+  const row = await q.insertMagicLink(tx, tenantId, {
+    crewMemberId: input.crewMemberId,
+    tokenHash: digest(token).toString('hex'),
+    purpose: input.purpose,
+    expiresAt,
+    now: input.now,
+  });
+  return { id: row.id, token, expiresAt };
+}
+
+/** Revokes one link inside the caller's transaction (an undelivered one, say); harmless if already revoked. */
+export async function revokeMagicLinkIn(tx: Queryable, tenantId: string, linkId: string, now: Date): Promise<void> {
+  await q.revokeMagicLink(tx, tenantId, linkId, now);
+}
+
+/** Revokes one link; it signs no one in from now on. Sessions it opened stay (see `revokeCrewAccess`). */
+export async function revokeMagicLink(deps: Pick<ServiceDeps, 'db' | 'clock'>, ctx: TenantContext, linkId: string) {
+  if (!z.uuid().safeParse(linkId).success) throw new ValidationError([{ field: 'link', message: 'must be a link id (a UUID)' }]);
+  return deps.db.transaction().execute(async (tx) => {
+    const link = await q.getMagicLink(tx, ctx.tenantId, linkId);
+    if (!link) throw new NotFoundError(`Link ${linkId}`);
+    const changed = await q.revokeMagicLink(tx, ctx.tenantId, linkId, deps.clock.now());
+    if (changed > 0) {
+      await insertAuditEntry(tx, ctx.tenantId, {
+        actor: ctx.actor,
+        action: 'crew_link.revoked',
+        entityType: 'crew_member',
+        entityId: link.crew_member_id,
+        after: { link: linkId },
+      });
+    }
+    return { id: linkId, revoked: true };
+  });
+}
+
+/** Revokes every link of a crew member and ends their sessions (a lost phone, someone who left). */
+export async function revokeCrewAccess(deps: Pick<ServiceDeps, 'db' | 'clock'>, ctx: TenantContext, crewMemberId: string) {
+  return deps.db.transaction().execute(async (tx) => {
+    const member = await getCrewMemberById(tx, ctx.tenantId, crewMemberId);
+    if (!member) throw new NotFoundError(`Crew member ${crewMemberId}`);
+    const links = await q.revokeMagicLinksOfCrewMember(tx, ctx.tenantId, crewMemberId, deps.clock.now());
+    const sessions = await q.deleteCrewSessionsOfCrewMember(tx, ctx.tenantId, crewMemberId);
+    await insertAuditEntry(tx, ctx.tenantId, {
+      actor: ctx.actor,
+      action: 'crew_access.revoked',
+      entityType: 'crew_member',
+      entityId: crewMemberId,
+      after: { links, sessions },
+    });
+    return { links, sessions };
+  });
+}
+
+export type SignInResult =
+  | { ok: true; session: string; expiresAt: Date; tenantId: string; crewMemberId: string }
+  | { ok: false; reason: 'invalid' | 'expired' | 'revoked' };
+
+/**
+ * Signs a crew member in with a magic-link token: a new session (its id returned once, stored as a
+ * digest) and an audit entry. A malformed, unknown, expired or revoked token opens no session.
+ */
+export async function signInWithMagicLink(deps: Pick<ServiceDeps, 'db' | 'clock'>, token: string): Promise<SignInResult> {
+  if (!SECRET_PATTERN.test(token)) return { ok: false, reason: 'invalid' };
+  const actual = digest(token);
+  const link = await q.findMagicLinkByHash(deps.db, actual.toString('hex'));
+  if (!link || !sameDigest(link.token_hash, actual)) return { ok: false, reason: 'invalid' };
+  const now = deps.clock.now();
+  if (link.revoked_at !== null) return { ok: false, reason: 'revoked' };
+  if (link.expires_at.getTime() <= now.getTime()) return { ok: false, reason: 'expired' };
+  const session = newSecret();
+  const expiresAt = new Date(now.getTime() + CREW_SESSION_LIFETIME_MS);
+  await deps.db.transaction().execute(async (tx) => {
+    await q.insertCrewSession(tx, link.tenant_id, {
+      idHash: digest(session).toString('hex'),
+      crewMemberId: link.crew_member_id,
+      magicLinkId: link.id,
+      expiresAt,
+      now,
+    });
+    await q.touchMagicLink(tx, link.tenant_id, link.id, now);
+    await insertAuditEntry(tx, link.tenant_id, {
+      actor: { kind: 'crew', id: link.crew_member_id },
+      action: 'crew.signed_in',
+      entityType: 'crew_member',
+      entityId: link.crew_member_id,
+      after: { link: link.id, purpose: link.purpose },
+    });
+  });
+  return { ok: true, session, expiresAt, tenantId: link.tenant_id, crewMemberId: link.crew_member_id };
+}
+
+/** Who a crew session belongs to. `sessionDigest` identifies the session without being the secret. */
+export type CrewPrincipal = {
+  tenantId: string;
+  tenantName: string;
+  crewMemberId: string;
+  crewName: string;
+  sessionDigest: string;
+};
+
+/** The crew member a session cookie belongs to, or null for a malformed, unknown or expired one. */
+export async function authenticateCrewSession(deps: Pick<ServiceDeps, 'db' | 'clock'>, session: string): Promise<CrewPrincipal | null> {
+  if (!SECRET_PATTERN.test(session)) return null;
+  const actual = digest(session);
+  const row = await q.findCrewSessionByHash(deps.db, actual.toString('hex'), deps.clock.now());
+  if (!row || !sameDigest(row.id_hash, actual)) return null;
+  return {
+    tenantId: row.tenant_id,
+    tenantName: row.tenant_name,
+    crewMemberId: row.crew_member_id,
+    crewName: row.crew_name,
+    sessionDigest: row.id_hash,
+  };
+}
+
+/** Ends the session; a second sign-out is harmless. */
+export async function signOutCrew(deps: Pick<ServiceDeps, 'db'>, principal: CrewPrincipal): Promise<void> {
+  await q.deleteCrewSession(deps.db, principal.tenantId, principal.sessionDigest);
+}
+
+export const requestLinkSchema = z.strictObject({ email: z.email('must be an e-mail address').max(320) });
+
+/**
+ * "Send me a new link": queues a sign-in mail for every crew member with this address, in any
+ * tenant. The caller answers the same whether or not any was found; one pending mail per member.
+ */
+export async function requestCrewLoginLink(deps: ServiceDeps, input: z.infer<typeof requestLinkSchema>): Promise<void> {
+  await deps.db.transaction().execute(async (tx) => {
+    const members = await q.listCrewMembersByEmailInAllTenants(tx, input.email);
+    for (const m of members) {
+      await deps.jobs.enqueue(
+        tx,
+        'crew.login-link',
+        { tenantId: m.tenant_id, crewMemberId: m.id, reason: 'crew.link_requested' },
+        { singletonKey: `crew.login-link:${m.id}` },
+      );
+    }
+  });
+}

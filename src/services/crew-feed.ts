@@ -1,0 +1,185 @@
+/**
+ * A crew member's personal calendar feed (RFC 5545) at an unguessable, resettable URL (ADR 0013).
+ * The URL names the tenant, the crew member and the feed's generation, signed with HMAC-SHA256 under
+ * the signing secret: nothing secret is stored, and a reset (a new generation) ends every old URL.
+ * Events are built from the crew view; STATUS follows the crew member's answer and the booking.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import ical, { ICalEventStatus, type ICalTemporalZonedDateTimeStub } from 'ical-generator';
+import { insertAuditEntry } from '../db/queries/audit';
+import * as q from '../db/queries/crew';
+import { getCrewMemberById } from '../db/queries/people';
+import { getTenantById } from '../db/queries/tenants';
+import type { AssignmentStatus } from '../db/schema';
+import { formatCharterTime } from '../domain/time';
+import { vtimezone, zonedFields } from '../domain/vtimezone';
+import { getBookingForCrew } from './bookings';
+import type { ServiceDeps } from './context';
+import type { CrewContext } from './crew';
+
+export type FeedSettings = { publicUrl: string; secret: string };
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Charters that ended up to this long ago stay in the feed, so calendars keep recent history. */
+const FEED_HISTORY_MS = 30 * DAY_MS;
+/** How often calendar apps are asked to refresh (REFRESH-INTERVAL, X-PUBLISHED-TTL). */
+const REFRESH_SECONDS = 60 * 60;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function uuidBytes(id: string): Buffer {
+  return Buffer.from(id.replace(/-/g, ''), 'hex');
+}
+
+function uuidFrom(bytes: Buffer): string {
+  const h = bytes.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+function mac(secret: string, tenantId: string, crewMemberId: string, generation: number): Buffer {
+  return createHmac('sha256', secret).update(`crew-feed:${tenantId}:${crewMemberId}:${generation}`).digest();
+}
+
+function feedToken(secret: string, tenantId: string, crewMemberId: string, generation: number): string {
+  const ids = Buffer.concat([uuidBytes(tenantId), uuidBytes(crewMemberId)]).toString('base64url');
+  return `${ids}.${generation}.${mac(secret, tenantId, crewMemberId, generation).toString('base64url')}`;
+}
+
+/** The feed's URL path for a token: `/crew/feed/{token}.ics`. */
+export function crewFeedPath(token: string): string {
+  return `/crew/feed/${token}.ics`;
+}
+
+/** The current feed URL of this crew member (https, to copy; calendar apps also take it as webcal://). */
+export async function getCrewFeedUrl(deps: Pick<ServiceDeps, 'db'>, ctx: CrewContext, feed: FeedSettings): Promise<string> {
+  const row = await q.getCrewFeed(deps.db, ctx.tenantId, ctx.crewMemberId);
+  return `${feed.publicUrl}${crewFeedPath(feedToken(feed.secret, ctx.tenantId, ctx.crewMemberId, row?.generation ?? 1))}`;
+}
+
+/** Replaces the feed URL: the old one stops working at once. Returns the new URL. */
+export async function resetCrewFeedUrl(deps: Pick<ServiceDeps, 'db' | 'clock'>, ctx: CrewContext, feed: FeedSettings): Promise<string> {
+  const row = await deps.db.transaction().execute(async (tx) => {
+    const bumped = await q.bumpCrewFeedGeneration(tx, ctx.tenantId, ctx.crewMemberId, deps.clock.now());
+    await insertAuditEntry(tx, ctx.tenantId, {
+      actor: ctx.actor,
+      action: 'crew_feed.reset',
+      entityType: 'crew_member',
+      entityId: ctx.crewMemberId,
+      after: { generation: bumped.generation },
+    });
+    return bumped;
+  });
+  return `${feed.publicUrl}${crewFeedPath(feedToken(feed.secret, ctx.tenantId, ctx.crewMemberId, row.generation))}`;
+}
+
+/** Who a feed token belongs to, or null when it is malformed, forged or from an old generation. */
+async function resolveFeedToken(deps: Pick<ServiceDeps, 'db'>, token: string, secret: string) {
+  const match = /^([A-Za-z0-9_-]{43})\.(\d{1,9})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  if (!match) return null;
+  const ids = Buffer.from(match[1] ?? '', 'base64url');
+  if (ids.length !== 32) return null;
+  const tenantId = uuidFrom(ids.subarray(0, 16));
+  const crewMemberId = uuidFrom(ids.subarray(16));
+  if (!UUID.test(tenantId) || !UUID.test(crewMemberId)) return null;
+  const generation = Number(match[2]);
+  const presented = Buffer.from(match[3] ?? '', 'base64url');
+  const expected = mac(secret, tenantId, crewMemberId, generation);
+  if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) return null;
+  const row = await q.getCrewFeed(deps.db, tenantId, crewMemberId);
+  if ((row?.generation ?? 1) !== generation) return null;
+  return { tenantId, crewMemberId };
+}
+
+/** A zoned date-time in the shape ical-generator formats as `DTSTART;TZID=zone:local time`. */
+function zoned(instant: Date, zone: string): ICalTemporalZonedDateTimeStub {
+  const f = zonedFields(instant, zone);
+  const plain = {
+    ...f,
+    toJSON: () => instant.toISOString(),
+    toString: () => instant.toISOString(),
+    toPlainDate: () => ({ year: f.year, month: f.month, day: f.day, toJSON: () => '', toString: () => '' }),
+    toZonedDateTime: () => zoned(instant, zone),
+  };
+  return {
+    ...f,
+    timeZoneId: zone,
+    toInstant: () => ({
+      epochMilliseconds: instant.getTime(),
+      toJSON: () => instant.toISOString(),
+      toString: () => instant.toISOString(),
+      toZonedDateTimeISO: (z: string) => zoned(instant, z),
+    }),
+    toJSON: () => instant.toISOString(),
+    toPlainDateTime: () => plain,
+    toString: () => instant.toISOString(),
+    withTimeZone: (z: string) => zoned(instant, z),
+  };
+}
+
+function statusFor(bookingStatus: string, answer: AssignmentStatus): ICalEventStatus {
+  if (bookingStatus === 'cancelled' || answer === 'declined') return ICalEventStatus.CANCELLED;
+  return answer === 'accepted' ? ICalEventStatus.CONFIRMED : ICalEventStatus.TENTATIVE;
+}
+
+export type CrewFeed = { body: string; etag: string };
+
+/**
+ * The feed a token names, or null (the caller answers 404). Stable for unchanged data, so its ETag
+ * only changes when a charter, an answer or the crew do.
+ */
+export async function renderCrewFeed(deps: ServiceDeps, token: string, feed: FeedSettings): Promise<CrewFeed | null> {
+  const owner = await resolveFeedToken(deps, token, feed.secret);
+  if (!owner) return null;
+  const [tenant, member] = await Promise.all([
+    getTenantById(deps.db, owner.tenantId),
+    getCrewMemberById(deps.db, owner.tenantId, owner.crewMemberId),
+  ]);
+  if (!tenant || !member) return null;
+  const ctx = { tenantId: owner.tenantId, actor: { kind: 'crew' as const, id: owner.crewMemberId } };
+  const rows = await q.listAssignmentsOfCrewMember(deps.db, owner.tenantId, owner.crewMemberId, {
+    endsAfter: new Date(deps.clock.now().getTime() - FEED_HISTORY_MS),
+    limit: 500,
+  });
+  const charters = [];
+  for (const r of rows) charters.push({ row: r, view: await getBookingForCrew(deps, ctx, r.booking_id) });
+
+  const instants = charters.flatMap((c) => [new Date(c.view.startsAt).getTime(), new Date(c.view.endsAt).getTime()]);
+  const windowFrom = new Date(Math.min(...instants, deps.clock.now().getTime()) - 7 * DAY_MS);
+  const windowTo = new Date(Math.max(...instants, deps.clock.now().getTime()) + 7 * DAY_MS);
+  const calendar = ical({
+    name: `${tenant.name} — ${member.name}`,
+    prodId: { company: 'Bosun', product: 'Crew calendar', language: 'EN' },
+    ttl: REFRESH_SECONDS,
+    // No calendar-wide zone (so DTSTAMP stays in UTC); each event names its vessel's zone.
+    timezone: { name: null, generator: (zone) => vtimezone(zone, windowFrom, windowTo) },
+  });
+  for (const { row, view } of charters) {
+    const stamp = new Date(Math.max(row.updated_at.getTime(), row.booking_updated_at.getTime()));
+    const status = statusFor(view.status, row.status);
+    const notes = [view.notes.crew].filter((n): n is string => Boolean(n?.trim()));
+    calendar.createEvent({
+      id: `${view.id}.${owner.tenantId}@bosun`,
+      sequence: row.booking_version + row.revision,
+      start: zoned(new Date(view.startsAt), view.timezone),
+      end: zoned(new Date(view.endsAt), view.timezone),
+      timezone: view.timezone,
+      stamp,
+      lastModified: stamp,
+      status,
+      summary: `${status === ICalEventStatus.CANCELLED ? 'Cancelled: ' : ''}${view.vesselName} charter (${row.role})`,
+      location: view.meetingPoint || view.vesselName,
+      description: [
+        formatCharterTime(new Date(view.startsAt), new Date(view.endsAt), view.timezone),
+        `Vessel: ${view.vesselName}`,
+        `Party size: ${view.partySize}`,
+        `Guest: ${view.guest.firstName}`,
+        ...(notes.length > 0 ? [`Notes for crew: ${notes.join(' / ')}`] : []),
+        `Crew: ${view.crew.map((c) => `${c.name} (${c.role}, ${c.status})`).join(', ')}`,
+        `Booking ${view.id}`,
+      ].join('\n'),
+      url: `${feed.publicUrl}/crew/events/${view.id}`,
+    });
+  }
+  const body = calendar.toString();
+  return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+}

@@ -1,0 +1,139 @@
+/**
+ * Outgoing mail. Every message is recorded in `outgoing_mail` (recipient, kind, booking, status,
+ * error) before it is handed to the mailer, and at most one message is sent per dedupe key: a job
+ * that runs again after a crash or a failure sends only what was not sent yet (ADR 0011).
+ * Only job handlers call `sendMailOnce`; a request never sends mail.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Tx } from '../db/client';
+import * as q from '../db/queries/mail';
+import { getTenantById } from '../db/queries/tenants';
+import type { OutgoingMailStatus } from '../db/schema';
+import type { RenderedMail } from '../mail/layout';
+import type { Mailer } from '../ports/mailer';
+import type { ServiceDeps } from './context';
+import { NotFoundError } from './errors';
+
+export type MailSettings = {
+  mailer: Mailer;
+  /** Base of links in mail (`BOSUN_PUBLIC_URL`), without a trailing slash. */
+  publicUrl: string;
+  /** The sender address; the tenant's name is the display name. */
+  fromAddress: string;
+};
+
+export type MailDeps = ServiceDeps & { mail: MailSettings };
+
+export type MailSpec = {
+  kind: string;
+  /** One message per key and tenant, e.g. `crew-notice:{booking}:{crew member}:v{version}`. */
+  dedupeKey: string;
+  to: { name: string; address: string };
+  crewMemberId: string | null;
+  bookingId: string | null;
+  /**
+   * Renders the message, inside the transaction that records the attempt. `previousMagicLinkId` is
+   * the link an earlier, failed attempt carried: it was never delivered, so it should be revoked.
+   */
+  prepare(tx: Tx, attempt: { previousMagicLinkId: string | null }): Promise<RenderedMail & { magicLinkId: string | null }>;
+};
+
+/** A send that failed; the `outgoing_mail` row holds the same error. */
+export class MailDeliveryError extends Error {
+  override name = 'MailDeliveryError';
+}
+
+/**
+ * Sends the message described by `spec` unless one with its dedupe key was sent already.
+ * Returns `sent` or `already-sent`; on a delivery failure records it and throws MailDeliveryError.
+ */
+export async function sendMailOnce(deps: MailDeps, tenantId: string, spec: MailSpec): Promise<'sent' | 'already-sent'> {
+  const tenant = await getTenantById(deps.db, tenantId);
+  if (!tenant) throw new NotFoundError('Tenant');
+  const prepared = await deps.db.transaction().execute(async (tx) => {
+    const now = deps.clock.now();
+    let row = await q.getOutgoingMailByKey(tx, tenantId, spec.dedupeKey);
+    if (row?.status === 'sent') return null;
+    if (!row) {
+      const id = randomUUID();
+      row = await q.insertOutgoingMail(tx, tenantId, {
+        id,
+        kind: spec.kind,
+        dedupeKey: spec.dedupeKey,
+        recipient: spec.to.address,
+        crewMemberId: spec.crewMemberId,
+        bookingId: spec.bookingId,
+        messageId: `<${id}@${domainOf(deps.mail.fromAddress)}>`,
+        now,
+      });
+    }
+    const content = await spec.prepare(tx, { previousMagicLinkId: row.magic_link_id });
+    await q.updateOutgoingMailContent(tx, tenantId, row.id, { subject: content.subject, magicLinkId: content.magicLinkId, now });
+    return { row, content };
+  });
+  if (!prepared) return 'already-sent';
+  const { row, content } = prepared;
+  try {
+    await deps.mail.mailer.send({
+      from: { name: tenant.name, address: deps.mail.fromAddress },
+      to: spec.to,
+      ...(tenant.settings.contactEmail ? { replyTo: tenant.settings.contactEmail } : {}),
+      subject: content.subject,
+      text: content.text,
+      html: content.html,
+      messageId: row.message_id,
+      date: row.created_at,
+      headers: { 'X-Bosun-Kind': spec.kind },
+    });
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    await q.markOutgoingMailFailed(deps.db, tenantId, row.id, reason.slice(0, 2000), deps.clock.now());
+    throw new MailDeliveryError(`mail ${row.id} to ${spec.to.address} failed: ${reason}`);
+  }
+  await q.markOutgoingMailSent(deps.db, tenantId, row.id, deps.clock.now());
+  return 'sent';
+}
+
+export type OutgoingMailView = {
+  id: string;
+  kind: string;
+  recipient: string;
+  bookingId: string | null;
+  subject: string;
+  status: OutgoingMailStatus;
+  attempts: number;
+  error: string | null;
+  messageId: string;
+  createdAt: string;
+  sentAt: string | null;
+};
+
+/** The tenant's outgoing mail, newest first, for the dashboard and `bosun` commands. */
+export async function listOutgoingMail(
+  deps: Pick<ServiceDeps, 'db'>,
+  tenantId: string,
+  filter: { bookingId?: string; status?: OutgoingMailStatus; limit?: number } = {},
+): Promise<OutgoingMailView[]> {
+  const rows = await q.listOutgoingMail(deps.db, tenantId, {
+    bookingId: filter.bookingId,
+    status: filter.status,
+    limit: filter.limit ?? 100,
+  });
+  return rows.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    recipient: r.recipient,
+    bookingId: r.booking_id,
+    subject: r.subject,
+    status: r.status,
+    attempts: r.attempts,
+    error: r.error,
+    messageId: r.message_id,
+    createdAt: r.created_at.toISOString(),
+    sentAt: r.sent_at?.toISOString() ?? null,
+  }));
+}
+
+function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1) || 'localhost';
+}

@@ -1,0 +1,163 @@
+/**
+ * The Mailer contract: every adapter delivers the same RFC 5322 message, read back as a mail client
+ * would (mailparser) — from the mail folder for FileMailer, from a real SMTP server for SmtpMailer.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ParsedMail, simpleParser } from 'mailparser';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { emlFileName, FileMailer } from '../../src/adapters/file-mailer';
+import { SmtpMailer } from '../../src/adapters/smtp-mailer';
+import type { Mailer, MailMessage } from '../../src/ports/mailer';
+import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
+
+type Harness = {
+  mailer: Mailer;
+  /** Every message delivered so far, parsed. */
+  delivered(): Promise<ParsedMail[]>;
+  /** Makes the next sends fail the way this adapter can fail. */
+  breakDelivery(): void;
+  close(): Promise<void>;
+};
+
+let counter = 0;
+function message(overrides: Partial<MailMessage> = {}): MailMessage {
+  counter++;
+  return {
+    from: { name: 'Åland Sea Charters', address: 'bosun@example.test' },
+    to: { name: 'Casey Captain', address: 'casey@example.test' },
+    replyTo: 'office@example.test',
+    subject: `You are crewing Jada on 30 May — №${counter}`,
+    text: `Hello Casey,\nOpen https://bosun.example/crew/login/abc${counter}\n`,
+    html: `<p>Hello Casey,</p><p><a href="https://bosun.example/crew/login/abc${counter}">Open your charter</a></p>`,
+    messageId: `<m${counter}.${Date.now()}@example.test>`,
+    date: new Date('2026-05-01T12:00:00Z'),
+    ...overrides,
+  };
+}
+
+const adapters: { name: string; make(): Promise<Harness> }[] = [
+  {
+    name: 'FileMailer',
+    make: async () => {
+      const root = mkdtempSync(join(tmpdir(), 'bosun-mail-'));
+      let mailer = FileMailer.inDataDir(root);
+      const harness: Harness = {
+        get mailer() {
+          return mailer;
+        },
+        delivered: async () => {
+          const dir = join(root, 'mail');
+          const files = readdirSync(dir)
+            .filter((f) => f.endsWith('.eml'))
+            .sort();
+          return Promise.all(files.map((f) => simpleParser(readFileSync(join(dir, f)))));
+        },
+        breakDelivery: () => {
+          // A data folder whose `mail` is a plain file cannot take messages.
+          const broken = join(root, 'broken');
+          mkdirSync(broken);
+          writeFileSync(join(broken, 'mail'), 'not a folder');
+          mailer = FileMailer.inDataDir(broken);
+        },
+        close: async () => {
+          await mailer.close();
+          rmSync(root, { recursive: true, force: true });
+        },
+      };
+      return harness;
+    },
+  },
+  {
+    name: 'SmtpMailer',
+    make: async () => {
+      const server: TestSmtpServer = await startSmtpServer();
+      const mailer = new SmtpMailer(server.url);
+      return {
+        mailer,
+        delivered: async () => server.received.map((r) => r.parsed),
+        breakDelivery: () => {
+          server.reject = 'Mailbox temporarily unavailable';
+        },
+        close: async () => {
+          await mailer.close();
+          await server.close();
+        },
+      };
+    },
+  },
+];
+
+describe.each(adapters)('Mailer contract: $name', (adapter) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await adapter.make();
+  });
+  afterAll(() => h.close());
+
+  it('delivers a multipart text and HTML message with sender name, Message-ID, Date and Reply-To', async () => {
+    const m = message();
+    const sent = await h.mailer.send(m);
+    expect(sent.messageId).toBe(m.messageId);
+    const mail = (await h.delivered()).find((p) => p.messageId === m.messageId);
+    expect(mail).toBeDefined();
+    expect(mail?.from?.value).toEqual([{ name: 'Åland Sea Charters', address: 'bosun@example.test' }]);
+    const to = Array.isArray(mail?.to) ? mail?.to[0] : mail?.to;
+    expect(to?.value).toEqual([{ name: 'Casey Captain', address: 'casey@example.test' }]);
+    expect(mail?.replyTo?.value[0]?.address).toBe('office@example.test');
+    expect(mail?.subject).toBe(m.subject);
+    expect(mail?.date?.toISOString()).toBe('2026-05-01T12:00:00.000Z');
+    expect(mail?.text).toContain(`https://bosun.example/crew/login/abc${counter}`);
+    expect(mail?.html).toContain(`<a href="https://bosun.example/crew/login/abc${counter}">Open your charter</a>`);
+    expect(mail?.headers.get('content-type')).toMatchObject({ value: 'multipart/alternative' });
+    expect(mail?.headers.get('auto-submitted')).toBe('auto-generated');
+  });
+
+  it('keeps each message apart', async () => {
+    const before = (await h.delivered()).length;
+    const a = message({ to: { name: 'Dana Deckhand', address: 'dana@example.test' } });
+    const b = message();
+    await h.mailer.send(a);
+    await h.mailer.send(b);
+    const all = await h.delivered();
+    expect(all).toHaveLength(before + 2);
+    const got = all.find((p) => p.messageId === a.messageId);
+    expect(got?.text).toContain(a.text.trim());
+    expect(JSON.stringify(got?.to)).toContain('dana@example.test');
+  });
+
+  it('throws when the message cannot be delivered', async () => {
+    h.breakDelivery();
+    await expect(h.mailer.send(message())).rejects.toThrow();
+  });
+});
+
+describe('FileMailer specifics', () => {
+  let root: string;
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('writes one .eml per message, readable only by its owner, with no temporary file left behind', async () => {
+    root = mkdtempSync(join(tmpdir(), 'bosun-mail-'));
+    const mailer = FileMailer.inDataDir(root);
+    const m = message();
+    await mailer.send(m);
+    const files = readdirSync(join(root, 'mail'));
+    expect(files).toEqual([emlFileName(m)]);
+    expect(files[0]).toMatch(/^20260501T120000Z-.+\.eml$/);
+    expect(statSync(join(root, 'mail', files[0] ?? '')).mode & 0o777).toBe(0o600);
+    // RFC 5322 lines end in CRLF.
+    const raw = readFileSync(join(root, 'mail', files[0] ?? ''), 'latin1');
+    expect(raw).toContain('\r\n');
+    expect(raw.replace(/\r\n/g, '')).not.toContain('\n');
+  });
+
+  it('replaces the file when the same message is sent again', async () => {
+    root = mkdtempSync(join(tmpdir(), 'bosun-mail-'));
+    const mailer = FileMailer.inDataDir(root);
+    const m = message();
+    await mailer.send(m);
+    await mailer.send(m);
+    expect(readdirSync(join(root, 'mail'))).toHaveLength(1);
+  });
+});
