@@ -45,6 +45,20 @@ module.exports = {
       to: { path: '^src/(?!db)' },
     },
     {
+      name: 'mail-templates-are-pure',
+      comment: 'mail/ renders messages from views: props in, text and HTML out; no I/O, no other layer but domain',
+      severity: 'error',
+      from: { path: '^src/mail' },
+      to: { path: '^src/(?!mail|domain)' },
+    },
+    {
+      name: 'only-services-and-jobs-render-mail',
+      comment: 'mail is sent by jobs through services; surfaces never build a message',
+      severity: 'error',
+      from: { path: '^src/(http|cli|db|ports|adapters|publish)' },
+      to: { path: '^src/mail' },
+    },
+    {
       name: 'ports-are-interfaces',
       severity: 'error',
       from: { path: '^src/ports' },

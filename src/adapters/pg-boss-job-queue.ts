@@ -5,10 +5,10 @@
  */
 import PgBoss from 'pg-boss';
 import { type DbHandle, executorFor, type Tx } from '../db/client';
-import type { FailedJob, JobHandler, JobName, JobPayload, JobQueue, JobWorker } from '../ports/job-queue';
+import type { FailedJob, JobHandler, JobName, JobPayloads, JobQueue, JobWorker } from '../ports/job-queue';
 
 export const JOB_SCHEMA = 'pgboss';
-export const JOB_NAMES: readonly JobName[] = ['guest-page.publish', 'crew.notify'];
+export const JOB_NAMES: readonly JobName[] = ['guest-page.publish', 'crew.notify', 'crew.login-link'];
 
 export type JobQueueOptions = {
   /** Run maintenance and monitoring (the process that works the jobs); off for one-shot commands. */
@@ -26,7 +26,10 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
     private readonly options: JobQueueOptions,
   ) {}
 
-  /** Starts pg-boss on `handle` (creating its schema if needed) and makes sure every queue exists. */
+  /**
+   * Starts pg-boss on `handle` (creating its schema if needed) and makes sure every queue exists
+   * with this retry policy (new jobs take the queue's policy when they are inserted).
+   */
   static async start(handle: DbHandle, options: JobQueueOptions = {}): Promise<PgBossJobQueue> {
     const supervise = options.supervise ?? false;
     const boss = new PgBoss({
@@ -39,18 +42,21 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
     boss.on('error', (err) => options.onError?.(err));
     await boss.start();
     for (const name of JOB_NAMES) {
-      await boss.createQueue(name, {
+      const policy = {
         name,
         retryLimit: options.retryLimit ?? 8,
         retryDelay: options.retryDelaySeconds ?? 2,
         retryBackoff: true,
         expireInSeconds: 15 * 60,
-      });
+      };
+      await boss.createQueue(name, policy);
+      // createQueue leaves an existing queue as it was; the policy asked for here must apply.
+      await boss.updateQueue(name, policy);
     }
     return new PgBossJobQueue(boss, handle, options);
   }
 
-  async enqueue(tx: Tx, name: JobName, payload: JobPayload, options: { singletonKey?: string } = {}) {
+  async enqueue<N extends JobName>(tx: Tx, name: N, payload: JobPayloads[N], options: { singletonKey?: string } = {}) {
     return this.boss.send(name, payload, {
       db: executorFor(tx),
       ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
@@ -58,8 +64,8 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
   }
 
   /** Works `name` jobs one at a time per worker; a thrown error fails the attempt (and retries). */
-  async work(name: JobName, handler: JobHandler): Promise<string> {
-    return this.boss.work<JobPayload>(
+  async work<N extends JobName>(name: N, handler: JobHandler<JobPayloads[N]>): Promise<string> {
+    return this.boss.work<JobPayloads[N]>(
       name,
       { pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 0.5, batchSize: 1, includeMetadata: true },
       async (jobs) => {

@@ -3,11 +3,12 @@
  * calls the service as the `operator` actor. The CLI runs them in-process, or hands them to a
  * running server over its control socket when that server owns the embedded database (ADR 0005).
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { listAudit } from '../services/audit';
 import type { Actor, ServiceDeps } from '../services/context';
-import { ValidationError } from '../services/errors';
+import { ServiceError, ValidationError } from '../services/errors';
 import { createKey, createKeySchema, listKeys, revokeKey } from '../services/keys';
+import { getEdgeFunction, republishGuestPages, type SitePorts, setGuestSiteCdn, siteCdnSettingsSchema } from '../services/publishing';
 import {
   addCrewMember,
   addCrewSchema,
@@ -23,16 +24,32 @@ import {
 
 const OPERATOR: Actor = { kind: 'operator', id: 'cli' };
 
+const publishArgsSchema = z
+  .strictObject({
+    booking: z
+      .string()
+      .regex(/^[A-Za-z0-9]{4,16}$/, 'must be a booking id')
+      .optional(),
+    all: z.boolean().optional(),
+    concurrency: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(64, 'must be at most 64').default(8),
+  })
+  .refine((v) => Boolean(v.booking) !== Boolean(v.all), { message: 'or --all is required, not both', path: ['booking'] });
+
 export type CommandResult = { json: Record<string, unknown>; text: string };
-/** What a command needs: the services' dependencies (the job queue among them). */
-export type CommandRuntime = { deps: ServiceDeps };
+/**
+ * What a command needs: the services' dependencies (the job queue among them), the ports guest
+ * sites are published through, and where to report progress of a long command (a terminal's bar).
+ */
+export type CommandRuntime = { deps: ServiceDeps; sites: SitePorts; progress?: ((done: number, total: number) => void) | undefined };
 export type Command = (rt: CommandRuntime, args: Record<string, unknown>) => Promise<CommandResult>;
 
 /** Positional arguments are named `<slug>`, options `--guest-domain`, as the help shows them. */
 const POSITIONAL = new Set(['slug', 'tenant', 'keyId']);
 function argumentName(path: string): string {
-  const kebab = path.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`);
-  return POSITIONAL.has(path) ? `<${kebab}>` : `--${kebab}`;
+  // `scopes.0` is the first value of `--scope a,b`; report it as the option the user typed.
+  const option = path.replace(/\.\d+$/, '').replace(/^scopes$/, 'scope');
+  const kebab = option.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`);
+  return POSITIONAL.has(option) ? `<${kebab}>` : `--${kebab}`;
 }
 
 /** Parses with `schema`, turning zod issues into a ValidationError that names the option. */
@@ -157,6 +174,51 @@ export const commands: Record<string, Command> = {
           ? 'No audit entries.'
           : table([['WHEN', 'WHO', 'ACTION', 'ENTITY'], ...entries.map((e) => [e.at, e.actor, e.action, e.entity])]),
     };
+  },
+
+  publish: async (rt, a) => {
+    const ctx = await tenantContext(rt, a.tenant);
+    const input = parse(publishArgsSchema, {
+      ...(a.booking !== undefined ? { booking: a.booking } : {}),
+      ...(a.all !== undefined ? { all: a.all } : {}),
+      ...(a.concurrency !== undefined ? { concurrency: a.concurrency } : {}),
+    });
+    const summary = await republishGuestPages(
+      { ...rt.deps, sites: rt.sites },
+      ctx,
+      input.booking ? { bookingId: input.booking } : { all: true },
+      { concurrency: input.concurrency, ...(rt.progress ? { onProgress: rt.progress } : {}) },
+    );
+    const line = `Published ${summary.published.length}, unchanged ${summary.unchanged.length}, failed ${summary.failed.length} on ${summary.domain} (${summary.total} ${summary.total === 1 ? 'page' : 'pages'}).`;
+    if (summary.failed.length > 0) {
+      // Non-zero exit: a script must notice; each failed booking is named with its step and error.
+      throw new ServiceError(
+        502,
+        'Publishing failed',
+        line,
+        summary.failed.map((f) => ({ field: f.bookingId, message: f.error })),
+      );
+    }
+    return { json: { ...summary }, text: line };
+  },
+
+  'site cdn': async (rt, a) => {
+    const ctx = await tenantContext(rt, a.tenant);
+    const input = parse(siteCdnSettingsSchema, {
+      ...(a.distributionId !== undefined ? { distributionId: a.distributionId } : {}),
+      ...(a.keyValueStoreId !== undefined ? { keyValueStoreId: a.keyValueStoreId } : {}),
+    });
+    const out = await setGuestSiteCdn(rt.deps, ctx, input);
+    const shown = Object.entries(out.cdn)
+      .map(([k, v]) => `${k} ${String(v)}`)
+      .join(', ');
+    return { json: { tenant: ctx.tenant.slug, ...out }, text: `CDN settings of ${out.domain}: ${shown || 'none'}` };
+  },
+
+  'edge-function': async (rt, a) => {
+    const tenantSlug = String(a.tenant ?? '');
+    const { domain, code } = await getEdgeFunction(rt.deps, tenantSlug);
+    return { json: { tenant: tenantSlug, domain, runtime: 'cloudfront-js-2.0', eventType: 'viewer-request', code }, text: code.trimEnd() };
   },
 
   jobs: async (rt) => {

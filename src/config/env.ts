@@ -50,6 +50,7 @@ const schema = z.object({
     .refine((v) => /^smtps?:\/\/.+/.test(v), 'must be an smtp:// or smtps:// URL')
     .optional(),
   BOSUN_PUBLIC_URL: httpUrl.optional(),
+  BOSUN_MAIL_FROM: z.email('must be an e-mail address like bosun@example.com').optional(),
   BOSUN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   BOSUN_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -70,6 +71,8 @@ export type Config = {
   cdn: 'cloudfront' | undefined;
   smtpUrl: string | undefined;
   publicUrl: string;
+  /** The sender address of Bosun's mail (`BOSUN_MAIL_FROM`, else `bosun@` the public URL's host). */
+  mailFrom: string;
   logLevel: z.infer<typeof schema>['BOSUN_LOG_LEVEL'];
   demo: boolean;
   /** Explicit secret, when configured; otherwise `loadSigningSecret` makes one in the data folder. */
@@ -95,6 +98,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cdn: e.BOSUN_CDN,
     smtpUrl: e.SMTP_URL,
     publicUrl: (e.BOSUN_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    mailFrom: e.BOSUN_MAIL_FROM ?? `bosun@${new URL(e.BOSUN_PUBLIC_URL ?? 'http://localhost').hostname}`,
     logLevel: e.BOSUN_LOG_LEVEL,
     demo: e.BOSUN_DEMO,
     secret: e.BOSUN_SECRET,

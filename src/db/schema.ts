@@ -109,6 +109,8 @@ export interface AssignmentsTable {
   role: 'captain' | 'crew';
   status: ColumnType<AssignmentStatus, AssignmentStatus | undefined, AssignmentStatus>;
   decline_reason: string | null;
+  /** Bumped by a trigger on every change of status (migration 0003). */
+  revision: ColumnType<number, never, never>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -162,6 +164,93 @@ export interface AuditLogTable {
   created_at: CreatedAt;
 }
 
+export type MagicLinkPurpose = 'assignment' | 'login';
+
+export interface CrewMagicLinksTable {
+  id: Generated<string>;
+  tenant_id: string;
+  crew_member_id: string;
+  token_hash: string;
+  purpose: MagicLinkPurpose;
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+  created_at: Timestamp;
+  last_used_at: Timestamp | null;
+}
+
+export interface CrewSessionsTable {
+  id_hash: string;
+  tenant_id: string;
+  crew_member_id: string;
+  magic_link_id: string | null;
+  expires_at: Timestamp;
+  created_at: Timestamp;
+}
+
+export type OutgoingMailStatus = 'queued' | 'sent' | 'failed';
+
+export interface OutgoingMailTable {
+  id: string;
+  tenant_id: string;
+  kind: string;
+  dedupe_key: string;
+  recipient: string;
+  crew_member_id: string | null;
+  booking_id: string | null;
+  subject: ColumnType<string, string | undefined, string>;
+  message_id: string;
+  status: ColumnType<OutgoingMailStatus, OutgoingMailStatus | undefined, OutgoingMailStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  error: string | null;
+  magic_link_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  sent_at: Timestamp | null;
+}
+
+export interface ChecklistTicksTable {
+  tenant_id: string;
+  booking_id: string;
+  item: string;
+  crew_member_id: string | null;
+  ticked_at: Timestamp;
+}
+
+export interface CrewCalendarFeedsTable {
+  tenant_id: string;
+  crew_member_id: string;
+  generation: ColumnType<number, number | undefined, number>;
+  created_at: CreatedAt;
+  reset_at: Timestamp | null;
+}
+
+export interface GuestPagesTable {
+  tenant_id: string;
+  booking_id: string;
+  site_id: string;
+  url: string;
+  page_key: string;
+  page_hash: string | null;
+  calendar_hash: string | null;
+  booking_version: number | null;
+  published_at: Timestamp | null;
+  verified_at: Timestamp | null;
+  last_error: string | null;
+  last_error_at: Timestamp | null;
+  failures: ColumnType<number, number | undefined, number>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface FriendlySlugsTable {
+  tenant_id: string;
+  site_id: string;
+  slug: string;
+  booking_id: string;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   tenants: TenantsTable;
   sites: SitesTable;
@@ -175,4 +264,11 @@ export interface Database {
   api_keys: ApiKeysTable;
   idempotency_records: IdempotencyRecordsTable;
   audit_log: AuditLogTable;
+  guest_pages: GuestPagesTable;
+  friendly_slugs: FriendlySlugsTable;
+  crew_magic_links: CrewMagicLinksTable;
+  crew_sessions: CrewSessionsTable;
+  outgoing_mail: OutgoingMailTable;
+  checklist_ticks: ChecklistTicksTable;
+  crew_calendar_feeds: CrewCalendarFeedsTable;
 }

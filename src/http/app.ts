@@ -2,6 +2,7 @@
  * The Bosun application as one `fetch` function (ADR 0001). Entry points (Node server, Lambda,
  * tests) build the dependencies and call `createApp`; nothing here chooses an adapter.
  */
+import { randomBytes } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -11,6 +12,7 @@ import type { ServiceDeps } from '../services/context';
 import { ServiceError } from '../services/errors';
 import { renderApiDocs } from './api/docs';
 import { createApiRouter } from './api/routes';
+import { createCrewRouter } from './crew/routes';
 import { FailureLimiter } from './middleware/auth';
 import { problem, problemResponse } from './problem';
 
@@ -23,6 +25,12 @@ export type AppDeps = ServiceDeps & {
   /** The client's address, for rate limits; the runtime adapter knows it. */
   clientAddress?: (c: Context) => string;
   limiter?: FailureLimiter;
+  /** `BOSUN_PUBLIC_URL`, without a trailing slash (default `http://localhost`). */
+  publicUrl?: string;
+  /** Signs the crew forms' tokens (`loadSigningSecret`); without it, a secret that lives as long as the process. */
+  signingSecret?: string;
+  /** The local edge: answers requests whose Host is a guest site (null for any other host). ADR 0008. */
+  edge?: { serve(request: Request): Promise<Response | null> } | null;
 };
 
 export function createApp(deps: AppDeps) {
@@ -44,6 +52,16 @@ export function createApp(deps: AppDeps) {
   });
   app.notFound((c) => problem(c, 404, 'Not found', `Nothing at ${c.req.method} ${c.req.path}.`));
 
+  // Guest sites come first: on a guest site's host the edge answers everything (as the CDN would).
+  const edge = deps.edge;
+  if (edge) {
+    app.use('*', async (c, next) => {
+      const res = await edge.serve(c.req.raw);
+      if (res) return res;
+      await next();
+    });
+  }
+
   app.get('/healthz', async (c) => {
     try {
       await deps.ping();
@@ -61,19 +79,31 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
-  const api = createApiRouter(deps, limiter, clientAddress);
-  app.route('/api/v1', api);
-
   app.openAPIRegistry.registerComponent('securitySchemes', 'serviceKey', { type: 'apiKey', in: 'header', name: 'X-Service-Key' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'dashboardToken', { type: 'apiKey', in: 'header', name: 'X-Dashboard-Token' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   const documentConfig = {
     openapi: '3.1.0',
+    // No `servers` entry: the paths already carry /api/v1 (the router is mounted there).
     info: { title: 'Bosun API', version: '1', description: 'Bookings, crew events and calendar for charter operators.' },
-    servers: [{ url: '/api/v1' }],
   };
+  // Registered before the API router, so the document answers without a key (the router's key check
+  // covers everything under /api/v1 registered after it). It is built per request, from every route.
   app.doc31('/api/v1/openapi.json', documentConfig);
+  const api = createApiRouter(deps, limiter, clientAddress);
+  app.route('/api/v1', api);
+
   app.get('/api/docs', (c) => c.html(renderApiDocs(app.getOpenAPI31Document(documentConfig))));
+
+  app.route(
+    '/crew',
+    createCrewRouter({
+      ...deps,
+      clientAddress,
+      publicUrl: deps.publicUrl ?? 'http://localhost',
+      signingSecret: deps.signingSecret ?? randomBytes(32).toString('base64url'),
+    }),
+  );
 
   return app;
 }

@@ -4,11 +4,21 @@
  */
 import type { JobWorker } from '../ports/job-queue';
 import type { ServiceDeps } from '../services/context';
+import type { MailSettings } from '../services/mail';
+import type { SitePorts } from '../services/publishing';
+import { handleNotifyCrew } from './notify-crew';
+import { handlePublishGuestPage } from './publish-guest-page';
+import { handleCrewLoginLink } from './send-crew-login-link';
 
-/** What job handlers may use: the services' dependencies and the ports of side effects. */
-export type JobDeps = ServiceDeps;
+/**
+ * What job handlers may use: the services' dependencies and the ports of side effects. Without
+ * `sites`, guest pages are not worked here (a process that publishes nothing, e.g. some tests).
+ */
+export type JobDeps = ServiceDeps & { mail: MailSettings; sites?: SitePorts | undefined };
 
 export async function registerJobHandlers(worker: JobWorker, deps: JobDeps): Promise<void> {
-  void worker;
-  void deps;
+  const sites = deps.sites;
+  if (sites) await worker.work('guest-page.publish', (payload) => handlePublishGuestPage({ ...deps, sites }, payload));
+  await worker.work('crew.notify', (payload) => handleNotifyCrew(deps, payload));
+  await worker.work('crew.login-link', (payload, job) => handleCrewLoginLink(deps, payload, job));
 }

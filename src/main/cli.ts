@@ -1,8 +1,10 @@
 /**
  * The `bosun` command line. Parses arguments, then runs a command in-process — or, when a server
  * owns the embedded database, hands it to that server over the control socket (ADR 0005).
- * `--json` prints one JSON object; errors print one line per problem and exit non-zero.
+ * `--json` prints one JSON object (errors too); otherwise an error is one line on stderr that names
+ * each wrong option. Either way a failed command exits non-zero.
  */
+import cliProgress from 'cli-progress';
 import { Command, CommanderError, Option } from 'commander';
 import { type CommandResult, commands } from '../cli/commands';
 import { type Config, ConfigError, loadConfig } from '../config/env';
@@ -21,8 +23,8 @@ function fail(out: Out, err: unknown): never {
         `${JSON.stringify({ error: { status: err.status, title: err.title, detail: err.message, errors: err.errors ?? [] } })}\n`,
       );
     } else {
-      process.stderr.write(`bosun: ${err.message}\n`);
-      for (const e of err.errors ?? []) process.stderr.write(`  ${e.field}: ${e.message}\n`);
+      const fields = (err.errors ?? []).map((e) => `${e.field} ${e.message}`).join('; ');
+      process.stderr.write(`bosun: ${err.message}${fields ? ` (${fields})` : ''}\n`);
     }
     process.exit(1);
   }
@@ -39,15 +41,22 @@ function print(out: Out, result: CommandResult) {
   process.stdout.write(`${out.json ? JSON.stringify(result.json) : result.text}\n`);
 }
 
+type Progress = (done: number, total: number) => void;
+
 /** Runs a command where the data is: in this process, or in the server that owns it. */
-export async function execute(config: Config, name: string, args: Record<string, unknown>): Promise<CommandResult> {
+export async function execute(
+  config: Config,
+  name: string,
+  args: Record<string, unknown>,
+  options: { progress?: Progress | undefined } = {},
+): Promise<CommandResult> {
   const run = commands[name];
   if (!run) throw new Error(`unknown command ${name}`);
   let lock: { release(): void } | null = null;
   if (!config.databaseUrl) {
     const taken = acquireDataLock(config.dataDir, { role: 'command' });
     if ('heldBy' in taken) {
-      if (taken.heldBy.socket) return sendCommand(taken.heldBy.socket, name, args);
+      if (taken.heldBy.socket) return sendCommand(taken.heldBy.socket, name, args, options.progress);
       throw new ServiceError(409, 'Busy', `The data folder ${config.dataDir} is in use by process ${taken.heldBy.pid}; try again.`);
     }
     lock = taken;
@@ -55,13 +64,34 @@ export async function execute(config: Config, name: string, args: Record<string,
   try {
     const rt = await openRuntime(config, { log: createLogger(config, 'stderr') });
     try {
-      return await run(rt, args);
+      return await run({ ...rt, progress: options.progress }, args);
     } finally {
       await rt.close();
     }
   } finally {
     lock?.release();
   }
+}
+
+/** A progress bar on stderr (a terminal only), so stdout keeps just the result. */
+function progressBar(label: string): { update: Progress; stop(): void } {
+  const bar = new cliProgress.SingleBar(
+    { format: `${label} [{bar}] {value}/{total} pages`, stream: process.stderr, clearOnComplete: true, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update: (done, total) => {
+      if (!started) {
+        bar.start(total, 0);
+        started = true;
+      }
+      bar.update(done);
+    },
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
 }
 
 function program(): Command {
@@ -72,13 +102,17 @@ function program(): Command {
     .exitOverride();
 
   const act =
-    (name: string, toArgs: (...a: never[]) => Record<string, unknown>) =>
+    (name: string, toArgs: (...a: never[]) => Record<string, unknown>, options: { progressLabel?: string } = {}) =>
     async (...a: unknown[]) => {
       const out = { json: Boolean(root.opts().json) };
+      const bar = options.progressLabel && !out.json && process.stderr.isTTY ? progressBar(options.progressLabel) : null;
       try {
         const config = loadConfig();
-        print(out, await execute(config, name, toArgs(...(a as never[]))));
+        const result = await execute(config, name, toArgs(...(a as never[])), { progress: bar?.update });
+        bar?.stop();
+        print(out, result);
       } catch (err) {
+        bar?.stop();
         fail(out, err);
       }
     };
@@ -156,6 +190,30 @@ function program(): Command {
     .action(act('audit', (tenantSlug: string, o: { entity?: string }) => ({ tenant: tenantSlug, ...o })));
 
   root
+    .command('publish <tenant>')
+    .description("publish guest pages again (e.g. after a template or branding change): one booking, or all of the tenant's")
+    .option('--booking <ID>', 'only this booking')
+    .option('--all', 'every booking that has a guest page')
+    .option('--concurrency <n>', 'pages rendered and stored at once', '8')
+    .action(
+      act('publish', (tenantSlug: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, ...o }), { progressLabel: 'Publishing' }),
+    );
+
+  root
+    .command('site')
+    .description("the tenant's guest site")
+    .command('cdn <tenant>')
+    .description('set where the guest site is served from with BOSUN_CDN=cloudfront')
+    .option('--distribution-id <id>', 'the CloudFront distribution of the guest domain')
+    .option('--key-value-store-id <id>', "the KeyValueStore associated with the site's edge function (when it has several)")
+    .action(act('site cdn', (tenantSlug: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, ...o })));
+
+  root
+    .command('edge-function <tenant>')
+    .description("print the CloudFront Function (cloudfront-js-2.0, viewer request) of the tenant's guest site")
+    .action(act('edge-function', (tenantSlug: string) => ({ tenant: tenantSlug })));
+
+  root
     .command('jobs')
     .description('failed background jobs with their errors')
     .action(act('jobs', () => ({})));
@@ -165,6 +223,12 @@ function program(): Command {
 try {
   await program().parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
+  if (err instanceof CommanderError) {
+    // Commander has shown the error and the usage on stderr; `--json` still gets its one object.
+    if (err.exitCode !== 0 && process.argv.includes('--json')) {
+      process.stdout.write(`${JSON.stringify({ error: { status: 400, title: 'Invalid arguments', detail: err.message, errors: [] } })}\n`);
+    }
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  }
   throw err;
 }

@@ -6,19 +6,33 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import pino, { type Logger } from 'pino';
+import { CloudFrontCdn } from '../adapters/cloudfront-cdn';
+import { FileMailer } from '../adapters/file-mailer';
+import { FsObjectStore } from '../adapters/fs-object-store';
+import { LocalEdge } from '../adapters/local-edge';
 import { PgBossJobQueue } from '../adapters/pg-boss-job-queue';
-import type { Config } from '../config/env';
+import { parseS3Url, S3ObjectStore } from '../adapters/s3-object-store';
+import { SmtpMailer } from '../adapters/smtp-mailer';
+import { type Config, ConfigError } from '../config/env';
 import { type DbHandle, openPglite, openPostgres } from '../db/client';
 import { migrateToLatest } from '../db/migrate';
 import { systemClock } from '../ports/clock';
 import { siteOrigin } from '../publish/site-layout';
 import type { ServiceDeps } from '../services/context';
+import type { MailSettings } from '../services/mail';
+import { findEdgeSite, lookupFriendlySlug, type SitePorts } from '../services/publishing';
 
 export type Runtime = {
   config: Config;
   handle: DbHandle;
   jobs: PgBossJobQueue;
   deps: ServiceDeps;
+  /** The mailer (SMTP when `SMTP_URL` is set, else the mail folder) and what mail needs to know. */
+  mail: MailSettings;
+  /** Where guest sites are published: the object store and the CDN in front of it. */
+  sites: SitePorts;
+  /** The local edge that serves guest sites on the main port, when no external CDN is configured. */
+  edge: LocalEdge | null;
   log: Logger;
   close(): Promise<void>;
 };
@@ -46,6 +60,13 @@ export async function openDatabase(config: Config): Promise<DbHandle> {
 
 /** Opens the database, migrates it, starts the job queue (working jobs only when `supervise`). */
 export async function openRuntime(config: Config, options: { log: Logger; supervise?: boolean }): Promise<Runtime> {
+  // Chosen first, so a wrong BOSUN_OBJECT_STORE stops start-up before anything is opened.
+  let current: ServiceDeps | undefined;
+  const depsNow = () => {
+    if (!current) throw new Error('guest sites were asked for before the runtime was open');
+    return current;
+  };
+  const { sites, edge } = openSitePorts(config, depsNow);
   const handle = await openDatabase(config);
   try {
     await migrateToLatest(handle.db);
@@ -59,14 +80,24 @@ export async function openRuntime(config: Config, options: { log: Logger; superv
       clock: systemClock,
       guestOrigin: (domain) => siteOrigin(domain, { https: config.cdn === 'cloudfront', port: config.port }),
     };
+    const mail: MailSettings = {
+      mailer: config.smtpUrl ? new SmtpMailer(config.smtpUrl) : FileMailer.inDataDir(config.dataDir),
+      publicUrl: config.publicUrl,
+      fromAddress: config.mailFrom,
+    };
+    current = deps;
     return {
       config,
       handle,
       jobs,
       deps,
+      mail,
+      sites,
+      edge,
       log: options.log,
       close: async () => {
         await jobs.stop();
+        await mail.mailer.close();
         await handle.close();
       },
     };
@@ -74,6 +105,30 @@ export async function openRuntime(config: Config, options: { log: Logger; superv
     await handle.close();
     throw err;
   }
+}
+
+/**
+ * The object store (`BOSUN_OBJECT_STORE`: absent → files under the data folder, `s3://…` → S3) and
+ * the CDN (`BOSUN_CDN`: absent → the local edge, `cloudfront` → CloudFront). ADR 0007, 0008.
+ */
+export function openSitePorts(config: Config, deps: () => ServiceDeps): { sites: SitePorts; edge: LocalEdge | null } {
+  let store: SitePorts['store'];
+  if (config.objectStore) {
+    try {
+      store = new S3ObjectStore(parseS3Url(config.objectStore));
+    } catch (err) {
+      throw new ConfigError(`BOSUN_OBJECT_STORE: ${(err as Error).message} (got ${JSON.stringify(config.objectStore)})`);
+    }
+  } else {
+    store = new FsObjectStore(join(config.dataDir, 'objects'));
+  }
+  if (config.cdn === 'cloudfront') return { sites: { store, cdn: new CloudFrontCdn() }, edge: null };
+  const edge = new LocalEdge({
+    store,
+    findSite: (host) => findEdgeSite(deps(), host),
+    lookupKey: (domain, key) => lookupFriendlySlug(deps(), domain, key),
+  });
+  return { sites: { store, cdn: edge }, edge };
 }
 
 export async function pingDatabase(handle: DbHandle): Promise<void> {

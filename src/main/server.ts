@@ -21,7 +21,7 @@ export class StartupError extends Error {}
 export async function startServer(config: Config, options: { print?: (line: string) => void } = {}): Promise<RunningServer> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const log = createLogger(config);
-  loadSigningSecret(config);
+  const signingSecret = loadSigningSecret(config);
   const embedded = !config.databaseUrl;
   const socket = controlSocketPath(config.dataDir);
   const lock = embedded ? acquireDataLock(config.dataDir, { role: 'server', socket }) : null;
@@ -41,13 +41,16 @@ export async function startServer(config: Config, options: { print?: (line: stri
   };
   try {
     runtime = await openRuntime(config, { log, supervise: true });
-    await registerJobHandlers(runtime.jobs, runtime.deps);
+    await registerJobHandlers(runtime.jobs, { ...runtime.deps, mail: runtime.mail, sites: runtime.sites });
     const demo = config.demo ? await seedDemoIfEmpty(runtime.deps) : null;
     const handle = runtime.handle;
     const app = createApp({
       ...runtime.deps,
+      edge: runtime.edge,
       log,
       ping: () => pingDatabase(handle),
+      publicUrl: config.publicUrl,
+      signingSecret,
       clientAddress: (c) => {
         try {
           return getConnInfo(c).remote.address ?? 'unknown';

@@ -4,10 +4,20 @@
  */
 import type { Tx } from '../db/client';
 
-export type JobName = 'guest-page.publish' | 'crew.notify';
+export type JobName = 'guest-page.publish' | 'crew.notify' | 'crew.login-link';
 
 /** Payloads carry ids and the tenant id, never objects. */
 export type JobPayload = { tenantId: string; bookingId: string; reason: string };
+
+/** The payload of a job about one crew member rather than one booking (a requested sign-in link). */
+export type CrewMemberJobPayload = { tenantId: string; crewMemberId: string; reason: string };
+
+/** Each job name's payload. */
+export type JobPayloads = {
+  'guest-page.publish': JobPayload;
+  'crew.notify': JobPayload;
+  'crew.login-link': CrewMemberJobPayload;
+};
 
 export type FailedJob = {
   id: string;
@@ -20,14 +30,14 @@ export type FailedJob = {
 
 export interface JobQueue {
   /** Inserts the job inside `tx`; returns its id. `singletonKey`, when set, keeps one pending job per key. */
-  enqueue(tx: Tx, name: JobName, payload: JobPayload, options?: { singletonKey?: string }): Promise<string | null>;
+  enqueue<N extends JobName>(tx: Tx, name: N, payload: JobPayloads[N], options?: { singletonKey?: string }): Promise<string | null>;
   /** Failed jobs (retries used up) with their last error, newest first. */
   listFailed(limit?: number): Promise<FailedJob[]>;
 }
 
-export type JobHandler = (payload: JobPayload, job: { id: string; retryCount: number }) => Promise<void>;
+export type JobHandler<P = JobPayload> = (payload: P, job: { id: string; retryCount: number }) => Promise<void>;
 
 /** The working side of the queue: the process that runs jobs registers a handler per job name. */
 export interface JobWorker {
-  work(name: JobName, handler: JobHandler): Promise<string>;
+  work<N extends JobName>(name: N, handler: JobHandler<JobPayloads[N]>): Promise<string>;
 }

@@ -13,7 +13,13 @@ import { getGuestSite } from '../db/queries/tenants';
 import type { BookingStatus } from '../db/schema';
 import { canTransition, checkBookingRules } from '../domain/booking';
 import { generateBookingId, normalizeBookingId } from '../domain/ids';
-import { type BookingRecord, type StaffBookingView, viewBookingForCrew, viewBookingForStaff } from '../domain/visibility';
+import {
+  type BookingRecord,
+  type StaffBookingView,
+  viewBookingForCrew,
+  viewBookingForGuest,
+  viewBookingForStaff,
+} from '../domain/visibility';
 import { guestPageUrl } from '../publish/site-layout';
 import type { CreateBookingInput, PatchBookingInput } from './booking-schemas';
 import type { ServiceDeps, TenantContext } from './context';
@@ -37,14 +43,23 @@ async function loadRecord(
   tx: Tx | ServiceDeps['db'],
   tenantId: string,
   id: string,
+  options: { justCreated?: boolean } = {},
 ): Promise<{ record: BookingRecord; capacity: number } | undefined> {
   const row = await q.getBooking(tx, tenantId, id);
   if (!row) return undefined;
-  return { record: await toRecord(deps, tx, tenantId, row), capacity: row.vessel_capacity };
+  return { record: await toRecord(deps, tx, tenantId, row, options.justCreated), capacity: row.vessel_capacity };
 }
 
-async function toRecord(deps: ServiceDeps, tx: Tx | ServiceDeps['db'], tenantId: string, row: q.BookingRow): Promise<BookingRecord> {
-  const [crew, site] = await Promise.all([q.listCrewOfBooking(tx, tenantId, row.id), getGuestSite(tx, tenantId)]);
+async function toRecord(
+  deps: ServiceDeps,
+  tx: Tx | ServiceDeps['db'],
+  tenantId: string,
+  row: q.BookingRow,
+  justCreated = false,
+): Promise<BookingRecord> {
+  // A booking created in this transaction has no crew: assignments hang off its crew event, which
+  // references the booking and so cannot exist before it (one query less per create).
+  const [crew, site] = await Promise.all([justCreated ? [] : q.listCrewOfBooking(tx, tenantId, row.id), getGuestSite(tx, tenantId)]);
   return {
     id: row.id,
     status: row.status,
@@ -136,9 +151,10 @@ export async function createBooking(
           ]);
         }
         const id = input.id ? normalizeBookingId(input.id) : generateBookingId();
-        if (await q.bookingIdExists(tx, tenantId, id)) {
-          if (input.id) throw new ConflictError(`A booking ${id} exists already.`, [{ field: 'id', message: 'is taken' }]);
-          throw new IdCollision();
+        // Only a caller's id is looked up first, to name it in the answer; a generated id that is
+        // taken fails the insert on bookings_pkey and is drawn again below (one query less per create).
+        if (input.id && (await q.bookingIdExists(tx, tenantId, id))) {
+          throw new ConflictError(`A booking ${id} exists already.`, [{ field: 'id', message: 'is taken' }]);
         }
         const now = deps.clock.now();
         const status = input.status ?? 'confirmed';
@@ -162,7 +178,7 @@ export async function createBooking(
           friendly_slug: input.friendlySlug ?? null,
           updated_at: now,
         });
-        const loaded = await loadRecord(deps, tx, tenantId, id);
+        const loaded = await loadRecord(deps, tx, tenantId, id, { justCreated: true });
         if (!loaded) throw new Error(`booking ${id} vanished inside its own transaction`);
         const out = result(loaded.record);
         await insertAuditEntry(tx, tenantId, {
@@ -183,7 +199,6 @@ export async function createBooking(
       });
       return { ...created, replayed: false };
     } catch (err) {
-      if (err instanceof IdCollision && attempt < MAX_ID_ATTEMPTS) continue;
       const constraint = uniqueViolation(err);
       if (constraint === 'bookings_pkey' && !input.id && attempt < MAX_ID_ATTEMPTS) continue;
       if (constraint === 'idempotency_records_pkey' && idempotency) {
@@ -200,8 +215,6 @@ export async function createBooking(
     }
   }
 }
-
-class IdCollision extends Error {}
 
 async function replayIdempotent(
   deps: ServiceDeps,
@@ -228,6 +241,17 @@ export async function getBookingForCrew(deps: ServiceDeps, ctx: TenantContext, i
   const loaded = await loadRecord(deps, deps.db, ctx.tenantId, normalizeBookingId(id));
   if (!loaded) throw new NotFoundError(`Booking ${id}`);
   return viewBookingForCrew(loaded.record);
+}
+
+/**
+ * The guest view of a booking (all its guest page may show), with the facts publishing needs about
+ * it: its status, version and friendly slug. NotFoundError when there is no such booking.
+ */
+export async function getBookingForGuest(deps: ServiceDeps, ctx: Pick<TenantContext, 'tenantId'>, id: string) {
+  const loaded = await loadRecord(deps, deps.db, ctx.tenantId, normalizeBookingId(id));
+  if (!loaded) throw new NotFoundError(`Booking ${id}`);
+  const r = loaded.record;
+  return { view: viewBookingForGuest(r), status: r.status, version: r.version, updatedAt: r.updatedAt, friendlySlug: r.friendlySlug };
 }
 
 export async function listBookings(

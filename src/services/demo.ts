@@ -2,7 +2,7 @@
  * The demo operator created on the first start of an empty installation: tenant `demo` with guest
  * site `demo.localhost`, a vessel, two crew, an owner, a few confirmed bookings and one key of each kind.
  */
-import { listTenants } from '../db/queries/tenants';
+import { listTenants, updateTenantSettings } from '../db/queries/tenants';
 import { createBooking } from './bookings';
 import type { Actor, ServiceDeps } from './context';
 import { createKey } from './keys';
@@ -22,6 +22,14 @@ export async function seedDemoIfEmpty(deps: ServiceDeps): Promise<DemoCredential
     timezone: 'America/Los_Angeles',
   });
   const ctx = { tenantId: tenant.id, actor: SYSTEM };
+  // Branding and guest information shown on the demo's guest pages.
+  await updateTenantSettings(deps.db, tenant.id, {
+    contactEmail: 'office@demo.localhost',
+    contactPhone: '+1 619 555 0123',
+    accentColor: '#0b4f6c',
+    whatToBring: ['Sunscreen and a hat', 'A warm layer for the evening breeze', 'Soft-soled shoes'],
+    policies: ['Free cancellation up to 48 hours before departure.', 'Please arrive 15 minutes before the start time.'],
+  });
   await addVessel(deps, ctx, {
     slug: 'jada',
     name: 'Jada',
@@ -54,6 +62,7 @@ export async function seedDemoIfEmpty(deps: ServiceDeps): Promise<DemoCredential
       pricing: { total: 840.75 + i * 100, currency: 'USD' },
       captainFeePerHour: 50,
       notes: { internal: 'Demo booking', crew: 'Bring the spare fenders.', guest: 'Sunscreen and soft-soled shoes.' },
+      ...(i === 0 ? { friendlySlug: 'avery-sunset-sail' } : {}),
     });
     bookings.push(out.booking.id);
   }

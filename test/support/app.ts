@@ -4,13 +4,19 @@ import { createApp } from '../../src/http/app';
 import { pingDatabase } from '../../src/main/runtime';
 import type { TestDb } from './db';
 
-export function makeApp(t: TestDb, options: { logs?: string[] } = {}) {
+export function makeApp(
+  t: TestDb,
+  options: { logs?: string[]; publicUrl?: string; edge?: { serve(request: Request): Promise<Response | null> } } = {},
+) {
   const logs = options.logs;
   const log = pino({ level: logs ? 'debug' : 'silent' }, { write: (line: string) => logs?.push(line) });
   return createApp({
     ...t.deps,
     log,
     ping: () => pingDatabase(t.handle),
+    publicUrl: options.publicUrl ?? 'http://localhost:8080',
+    signingSecret: 'test-signing-secret-of-at-least-32-characters',
+    edge: options.edge ?? null,
     // Tests name the client address in a header, to exercise the per-address limits.
     clientAddress: (c) => c.req.header('x-test-client') ?? '192.0.2.1',
   });

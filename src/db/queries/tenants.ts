@@ -44,3 +44,12 @@ export async function getGuestSite(q: Queryable, tenantId: string) {
 export async function getSiteByDomain(q: Queryable, domain: string) {
   return q.selectFrom('sites').selectAll().where('domain', '=', domain.toLowerCase()).executeTakeFirst();
 }
+
+/** Replaces a tenant's settings (branding, contact, what to bring, policies). */
+export async function updateTenantSettings(q: Queryable, tenantId: string, settings: TenantSettings) {
+  await q
+    .updateTable('tenants')
+    .set({ settings: JSON.stringify(settings) })
+    .where('id', '=', tenantId)
+    .execute();
+}
