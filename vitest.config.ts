@@ -15,6 +15,19 @@ export default defineConfig({
     projects: [
       { extends: true, test: { ...shared, name: 'pglite', env: { BOSUN_TEST_DB: 'pglite' } } },
       { extends: true, test: { ...shared, name: 'postgres', env: { BOSUN_TEST_DB: 'postgres' } } },
+      // Browser tests run once, against the real server on its embedded defaults.
+      {
+        extends: true,
+        test: {
+          ...shared,
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          exclude: [],
+          env: { BOSUN_TEST_DB: 'pglite' },
+          testTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

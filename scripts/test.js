@@ -32,6 +32,10 @@ else
     `postgres: no PostgreSQL server answers at ${pgUrl} — start one (Debian: pg_ctlcluster 15 main start) or set BOSUN_TEST_PG_URL`,
   );
 
+const chromium = process.env.BOSUN_CHROMIUM ?? '/usr/bin/chromium';
+if (existsSync(chromium)) projects.push('e2e');
+else skipped.push(`e2e: no Chromium at ${chromium} — install Debian's (apt-get install -y chromium) or set BOSUN_CHROMIUM`);
+
 for (const line of skipped) console.log(`SKIPPED ${line}`);
 if (ci && skipped.length > 0) {
   console.log('CI=true: a skipped suite is a failure.');

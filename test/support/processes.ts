@@ -23,6 +23,7 @@ const BOSUN_VARS = [
   'BOSUN_SECRET',
   'BOSUN_LOG_LEVEL',
   'BOSUN_DEMO',
+  'BOSUN_MAIL_FROM',
 ];
 
 export function childEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
