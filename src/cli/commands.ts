@@ -4,8 +4,10 @@
  * running server over its control socket when that server owns the embedded database (ADR 0005).
  */
 import { z } from 'zod';
+import type { Config } from '../config/env';
 import { listAudit } from '../services/audit';
 import type { Actor, ServiceDeps } from '../services/context';
+import { checkInstallation } from '../services/doctor';
 import { ServiceError, ValidationError } from '../services/errors';
 import { createKey, createKeySchema, listKeys, revokeKey } from '../services/keys';
 import { getEdgeFunction, republishGuestPages, type SitePorts, setGuestSiteCdn, siteCdnSettingsSchema } from '../services/publishing';
@@ -35,12 +37,18 @@ const publishArgsSchema = z
   })
   .refine((v) => Boolean(v.booking) !== Boolean(v.all), { message: 'or --all is required, not both', path: ['booking'] });
 
-export type CommandResult = { json: Record<string, unknown>; text: string };
+/** `exitCode`, when set, is the process's exit status after printing (a check that found problems). */
+export type CommandResult = { json: Record<string, unknown>; text: string; exitCode?: number };
 /**
  * What a command needs: the services' dependencies (the job queue among them), the ports guest
  * sites are published through, and where to report progress of a long command (a terminal's bar).
  */
-export type CommandRuntime = { deps: ServiceDeps; sites: SitePorts; progress?: ((done: number, total: number) => void) | undefined };
+export type CommandRuntime = {
+  deps: ServiceDeps;
+  sites: SitePorts;
+  config?: Pick<Config, 'cdn'>;
+  progress?: ((done: number, total: number) => void) | undefined;
+};
 export type Command = (rt: CommandRuntime, args: Record<string, unknown>) => Promise<CommandResult>;
 
 /** Positional arguments are named `<slug>`, options `--guest-domain`, as the help shows them. */
@@ -219,6 +227,19 @@ export const commands: Record<string, Command> = {
     const tenantSlug = String(a.tenant ?? '');
     const { domain, code } = await getEdgeFunction(rt.deps, tenantSlug);
     return { json: { tenant: tenantSlug, domain, runtime: 'cloudfront-js-2.0', eventType: 'viewer-request', code }, text: code.trimEnd() };
+  },
+
+  doctor: async (rt) => {
+    const checks = await checkInstallation({ ...rt.deps, sites: rt.sites }, { cdn: rt.config?.cdn ?? 'local' });
+    const problems = checks.filter((c) => !c.ok);
+    return {
+      json: { ok: problems.length === 0, checks },
+      text: [
+        ...checks.map((c) => `${c.ok ? 'ok     ' : 'PROBLEM'}  ${c.check}: ${c.detail}`),
+        problems.length === 0 ? 'No problems found.' : `${problems.length} problem(s) found.`,
+      ].join('\n'),
+      exitCode: problems.length === 0 ? 0 : 1,
+    };
   },
 
   jobs: async (rt) => {

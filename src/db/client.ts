@@ -82,7 +82,11 @@ export async function openPostgres(url: string, options: { max?: number } = {}):
     db,
     engine: 'postgres',
     executeSql: async (text, values) => pool.query(text, values),
-    close: () => db.destroy(),
+    close: async () => {
+      await db.destroy();
+      // Kysely ends the pool only if a query went through it; end it in any case.
+      if (!pool.ending) await pool.end();
+    },
   };
 }
 

@@ -111,6 +111,7 @@ function program(): Command {
         const result = await execute(config, name, toArgs(...(a as never[])), { progress: bar?.update });
         bar?.stop();
         print(out, result);
+        if (result.exitCode) process.exit(result.exitCode);
       } catch (err) {
         bar?.stop();
         fail(out, err);
@@ -212,6 +213,11 @@ function program(): Command {
     .command('edge-function <tenant>')
     .description("print the CloudFront Function (cloudfront-js-2.0, viewer request) of the tenant's guest site")
     .action(act('edge-function', (tenantSlug: string) => ({ tenant: tenantSlug })));
+
+  root
+    .command('doctor')
+    .description('check the configuration, the database and every site; non-zero exit on a problem')
+    .action(act('doctor', () => ({})));
 
   root
     .command('jobs')

@@ -144,3 +144,14 @@ export async function updateSiteCdn(q: Queryable, tenantId: string, siteId: stri
     .where('id', '=', siteId)
     .execute();
 }
+
+/** Guest pages of a tenant whose last publish failed, with the error, oldest failure first. */
+export async function listFailingGuestPages(q: Queryable, tenantId: string) {
+  return q
+    .selectFrom('guest_pages')
+    .select(['booking_id', 'last_error', 'last_error_at'])
+    .where('tenant_id', '=', tenantId)
+    .where('last_error', 'is not', null)
+    .orderBy('last_error_at')
+    .execute();
+}

@@ -1,0 +1,71 @@
+/**
+ * `bosun doctor`: checks the installation and every site, naming each problem. The configuration
+ * itself was validated before this runs (a wrong variable never gets this far).
+ */
+import { sql } from 'kysely';
+import { listPendingMigrations } from '../db/migrate';
+import { listFailingGuestPages } from '../db/queries/publishing';
+import { listSites, listTenants } from '../db/queries/tenants';
+import { NOT_FOUND_KEY, siteBucket } from '../publish/site-layout';
+import type { PublishingDeps } from './publishing';
+
+export type Check = { check: string; ok: boolean; detail: string };
+
+export async function checkInstallation(deps: PublishingDeps, options: { cdn: 'local' | 'cloudfront' }): Promise<Check[]> {
+  const checks: Check[] = [];
+  const add = (check: string, ok: boolean, detail: string) => checks.push({ check, ok, detail });
+
+  try {
+    await sql`select 1`.execute(deps.db);
+    const pending = await listPendingMigrations(deps.db);
+    add(
+      'database',
+      pending.length === 0,
+      pending.length === 0 ? 'answers; schema is current' : `migrations not run: ${pending.join(', ')}`,
+    );
+  } catch (err) {
+    add('database', false, `does not answer: ${(err as Error).message}`);
+    return checks;
+  }
+
+  const failed = await deps.jobs.listFailed(1000);
+  add('jobs', failed.length === 0, failed.length === 0 ? 'no failed jobs' : `${failed.length} failed job(s); see bosun jobs`);
+
+  const tenants = await listTenants(deps.db);
+  if (tenants.length === 0) add('tenants', false, 'no tenant yet; create one with bosun tenant create');
+  for (const tenant of tenants) {
+    const sites = await listSites(deps.db, tenant.id);
+    const guest = sites.filter((s) => s.role === 'guest');
+    if (guest.length === 0) add(`tenant ${tenant.slug}`, false, 'has no guest site');
+    for (const site of guest) {
+      const name = `site ${site.domain}`;
+      try {
+        const notFound = await deps.sites.store.head(siteBucket(site.domain), NOT_FOUND_KEY);
+        add(
+          name,
+          notFound !== null,
+          notFound ? 'object store answers; not-found page stored' : 'no not-found page stored yet; run bosun publish',
+        );
+      } catch (err) {
+        add(name, false, `object store fails: ${(err as Error).message}`);
+      }
+      if (options.cdn === 'cloudfront') {
+        const cdn = site.cdn as { distributionId?: string };
+        add(
+          `${name} cdn`,
+          Boolean(cdn.distributionId),
+          cdn.distributionId ? `CloudFront ${cdn.distributionId}` : 'no distribution id; set it with bosun site cdn',
+        );
+      }
+    }
+    const failing = await listFailingGuestPages(deps.db, tenant.id);
+    add(
+      `tenant ${tenant.slug} pages`,
+      failing.length === 0,
+      failing.length === 0
+        ? 'every guest page published'
+        : `${failing.length} page(s) failing, e.g. ${failing[0]?.booking_id}: ${failing[0]?.last_error ?? ''}`,
+    );
+  }
+  return checks;
+}
