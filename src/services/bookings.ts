@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Tx } from '../db/client';
-import { insertAuditEntry } from '../db/queries/audit';
+import { insertAuditEntries, insertAuditEntry } from '../db/queries/audit';
 import * as q from '../db/queries/bookings';
 import { getCrewEvent } from '../db/queries/events';
 import { getIdempotencyRecord, insertIdempotencyRecord } from '../db/queries/idempotency';
@@ -43,23 +43,26 @@ async function loadRecord(
   tx: Tx | ServiceDeps['db'],
   tenantId: string,
   id: string,
-  options: { justCreated?: boolean } = {},
 ): Promise<{ record: BookingRecord; capacity: number } | undefined> {
   const row = await q.getBooking(tx, tenantId, id);
   if (!row) return undefined;
-  return { record: await toRecord(deps, tx, tenantId, row, options.justCreated), capacity: row.vessel_capacity };
+  return { record: await toRecord(deps, tx, tenantId, row), capacity: row.vessel_capacity };
 }
 
-async function toRecord(
+async function toRecord(deps: ServiceDeps, tx: Tx | ServiceDeps['db'], tenantId: string, row: q.BookingRow): Promise<BookingRecord> {
+  const [crew, site] = await Promise.all([q.listCrewOfBooking(tx, tenantId, row.id), getGuestSite(tx, tenantId)]);
+  const vessel = { slug: row.vessel_slug, name: row.vessel_name, meeting_point: row.meeting_point };
+  return buildRecord(deps, row, vessel, site?.domain ?? null, crew);
+}
+
+/** The record of a stored booking, from its row, its vessel, its tenant's guest site (if any) and its crew. */
+function buildRecord(
   deps: ServiceDeps,
-  tx: Tx | ServiceDeps['db'],
-  tenantId: string,
-  row: q.BookingRow,
-  justCreated = false,
-): Promise<BookingRecord> {
-  // A booking created in this transaction has no crew: assignments hang off its crew event, which
-  // references the booking and so cannot exist before it (one query less per create).
-  const [crew, site] = await Promise.all([justCreated ? [] : q.listCrewOfBooking(tx, tenantId, row.id), getGuestSite(tx, tenantId)]);
+  row: q.StoredBooking,
+  vessel: { slug: string; name: string; meeting_point: string },
+  guestDomain: string | null,
+  crew: BookingRecord['crew'],
+): BookingRecord {
   return {
     id: row.id,
     status: row.status,
@@ -67,9 +70,9 @@ async function toRecord(
     guestEmail: row.guest_email,
     guestPhone: row.guest_phone,
     partySize: row.party_size,
-    vesselSlug: row.vessel_slug,
-    vesselName: row.vessel_name,
-    meetingPoint: row.meeting_point,
+    vesselSlug: vessel.slug,
+    vesselName: vessel.name,
+    meetingPoint: vessel.meeting_point,
     startsAt: row.starts_at,
     endsAt: row.ends_at,
     timezone: row.timezone,
@@ -80,7 +83,7 @@ async function toRecord(
     notesCrew: row.notes_crew,
     notesGuest: row.notes_guest,
     friendlySlug: row.friendly_slug,
-    guestPageUrl: site ? guestPageUrl(deps.guestOrigin(site.domain), row.id) : '',
+    guestPageUrl: guestDomain !== null ? guestPageUrl(deps.guestOrigin(guestDomain), row.id) : '',
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -139,7 +142,9 @@ export async function createBooking(
   for (let attempt = 1; ; attempt++) {
     try {
       const created = await deps.db.transaction().execute(async (tx) => {
-        const vessel = await getVesselBySlug(tx, tenantId, input.vessel);
+        // The vessel comes with the tenant's guest site, and the view is built from the row the insert
+        // returns rather than read back: two queries less per create than loadRecord.
+        const vessel = await q.getVesselForNewBooking(tx, tenantId, input.vessel);
         if (!vessel) throw new ValidationError([{ field: 'vessel', message: `no vessel "${input.vessel}" in this tenant` }]);
         const startsAt = new Date(input.startsAt);
         const endsAt = new Date(input.endsAt);
@@ -158,7 +163,7 @@ export async function createBooking(
         }
         const now = deps.clock.now();
         const status = input.status ?? 'confirmed';
-        await q.insertBooking(tx, tenantId, {
+        const row = await q.insertBooking(tx, tenantId, {
           id,
           status,
           guest_name: input.guest.name,
@@ -178,19 +183,13 @@ export async function createBooking(
           friendly_slug: input.friendlySlug ?? null,
           updated_at: now,
         });
-        const loaded = await loadRecord(deps, tx, tenantId, id, { justCreated: true });
-        if (!loaded) throw new Error(`booking ${id} vanished inside its own transaction`);
-        const out = result(loaded.record);
-        await insertAuditEntry(tx, tenantId, {
-          actor: ctx.actor,
-          action: 'booking.created',
-          entityType: 'booking',
-          entityId: id,
-          after: out.booking,
-        });
-        if (status === 'confirmed') {
-          await insertAuditEntry(tx, tenantId, { actor: ctx.actor, action: 'booking.confirmed', entityType: 'booking', entityId: id });
-        }
+        // No crew yet: assignments hang off the booking's crew event, which references the booking
+        // and so cannot exist before it.
+        const out = result(buildRecord(deps, row, vessel, vessel.guest_domain, []));
+        await insertAuditEntries(tx, tenantId, [
+          { actor: ctx.actor, action: 'booking.created', entityType: 'booking', entityId: id, after: out.booking },
+          ...(status === 'confirmed' ? [{ actor: ctx.actor, action: 'booking.confirmed', entityType: 'booking', entityId: id }] : []),
+        ]);
         await enqueueFollowUps(deps, tx, tenantId, id, status, null, 'booking.created', false);
         if (idempotency) {
           await insertIdempotencyRecord(tx, tenantId, { ...idempotency, status: 201, body: out }, now);

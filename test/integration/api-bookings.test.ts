@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listAuditEntries } from '../../src/db/queries/audit';
 import { call, makeApp, type TestApp } from '../support/app';
 import { createTestDb, type TestDb } from '../support/db';
 import { bookingInput, makeTenant } from '../support/factories';
@@ -34,6 +35,28 @@ describe('bookings API', () => {
     const got = await call(app, 'GET', `/api/v1/bookings/${res.json.id.toLowerCase()}`, a.serviceKey);
     expect(got.status).toBe(200);
     expect(got.json).toEqual(res.json);
+  });
+
+  it('answers a create with what a later read returns, and audits that view, for inputs of every shape', async () => {
+    const variants = [
+      bookingInput(),
+      bookingInput({ status: 'hold', pricing: undefined, captainFeePerHour: undefined, notes: undefined }),
+      bookingInput({ guest: { name: '  Zoë <b>Guest</b>  ', email: 'zoe@example.com' }, pricing: { total: 99.5, currency: 'EUR' } }),
+      bookingInput({ startsAt: '2026-11-01T08:30:15.123Z', endsAt: '2026-11-01T12:30:00.999+02:00', friendlySlug: 'sunset-cruise' }),
+      bookingInput({ id: 'abcd2345', guest: { name: 'Avery', email: 'a@example.com', phone: '' }, notes: { crew: '' } }),
+    ];
+    for (const input of variants) {
+      const res = await call(app, 'POST', '/api/v1/bookings', a.serviceKey, input);
+      expect(res.status, res.text).toBe(201);
+      const got = await call(app, 'GET', `/api/v1/bookings/${res.json.id}`, a.serviceKey);
+      expect(got.json).toEqual(res.json);
+      expect(got.headers.get('etag')).toBe(res.headers.get('etag'));
+      const audit = await listAuditEntries(t.deps.db, a.tenant.id, { entityId: res.json.id, limit: 10 });
+      expect(audit.map((e) => e.action).reverse()).toEqual(
+        input.status === 'hold' ? ['booking.created'] : ['booking.created', 'booking.confirmed'],
+      );
+      expect(audit.at(-1)?.after).toEqual(res.json);
+    }
   });
 
   it('answers 401 without a key and with an unknown key', async () => {

@@ -10,6 +10,7 @@ import {
   friendlySlugTaken,
   getBooking,
   getBookingForUpdate,
+  getVesselForNewBooking,
   listBookings,
   listCrewOfBooking,
   updateBookingIfVersion,
@@ -193,6 +194,15 @@ describe("query functions never return tenant A's rows for tenant B", () => {
   it('getIdempotencyRecord', async () => {
     expect(await getIdempotencyRecord(t.handle.db, A, 'idem-alpha', now())).toMatchObject({ request_hash: 'hash-alpha' });
     expect(await getIdempotencyRecord(t.handle.db, B, 'idem-alpha', now())).toBeUndefined();
+  });
+
+  it('getVesselForNewBooking', async () => {
+    const aJada = await getVesselForNewBooking(t.handle.db, A, 'jada');
+    const bJada = await getVesselForNewBooking(t.handle.db, B, 'jada');
+    expect(aJada).toMatchObject({ id: (await getVesselBySlug(t.handle.db, A, 'jada'))?.id, guest_domain: 'alpha.localhost' });
+    expect(bJada).toMatchObject({ id: (await getVesselBySlug(t.handle.db, B, 'jada'))?.id, guest_domain: 'bravo.localhost' });
+    expect(await getVesselForNewBooking(t.handle.db, A, 'alpha-only')).toBeDefined();
+    expect(await getVesselForNewBooking(t.handle.db, B, 'alpha-only')).toBeUndefined();
   });
 
   it('listSites and getGuestSite', async () => {

@@ -4,23 +4,29 @@ import type { ActorKind } from '../schema';
 
 export type Actor = { kind: ActorKind; id: string | null };
 
-export async function insertAuditEntry(
-  q: Queryable,
-  tenantId: string,
-  e: { actor: Actor; action: string; entityType: string; entityId: string; before?: unknown; after?: unknown },
-) {
+export type AuditEntry = { actor: Actor; action: string; entityType: string; entityId: string; before?: unknown; after?: unknown };
+
+export async function insertAuditEntry(q: Queryable, tenantId: string, e: AuditEntry) {
+  await insertAuditEntries(q, tenantId, [e]);
+}
+
+/** Several entries in one statement; their ids follow the order given. */
+export async function insertAuditEntries(q: Queryable, tenantId: string, entries: readonly AuditEntry[]) {
+  if (entries.length === 0) return;
   await q
     .insertInto('audit_log')
-    .values({
-      tenant_id: tenantId,
-      actor_kind: e.actor.kind,
-      actor_id: e.actor.id,
-      action: e.action,
-      entity_type: e.entityType,
-      entity_id: e.entityId,
-      before: e.before === undefined ? null : JSON.stringify(e.before),
-      after: e.after === undefined ? null : JSON.stringify(e.after),
-    })
+    .values(
+      entries.map((e) => ({
+        tenant_id: tenantId,
+        actor_kind: e.actor.kind,
+        actor_id: e.actor.id,
+        action: e.action,
+        entity_type: e.entityType,
+        entity_id: e.entityId,
+        before: e.before === undefined ? null : JSON.stringify(e.before),
+        after: e.after === undefined ? null : JSON.stringify(e.after),
+      })),
+    )
     .execute();
 }
 

@@ -4,28 +4,33 @@ import type { Insertable, Updateable } from 'kysely';
 import type { Queryable } from '../client';
 import type { BookingStatus, BookingsTable } from '../schema';
 
+/** The columns of a stored booking, as `insertBooking` returns them and every read selects them. */
+const storedColumns = [
+  'tenant_id',
+  'id',
+  'status',
+  'guest_name',
+  'guest_email',
+  'guest_phone',
+  'party_size',
+  'vessel_id',
+  'starts_at',
+  'ends_at',
+  'timezone',
+  'pricing_total',
+  'currency',
+  'captain_fee_per_hour',
+  'notes_internal',
+  'notes_crew',
+  'notes_guest',
+  'friendly_slug',
+  'version',
+  'created_at',
+  'updated_at',
+] as const;
+
 const bookingColumns = [
-  'b.tenant_id',
-  'b.id',
-  'b.status',
-  'b.guest_name',
-  'b.guest_email',
-  'b.guest_phone',
-  'b.party_size',
-  'b.vessel_id',
-  'b.starts_at',
-  'b.ends_at',
-  'b.timezone',
-  'b.pricing_total',
-  'b.currency',
-  'b.captain_fee_per_hour',
-  'b.notes_internal',
-  'b.notes_crew',
-  'b.notes_guest',
-  'b.friendly_slug',
-  'b.version',
-  'b.created_at',
-  'b.updated_at',
+  ...storedColumns.map((c) => `b.${c}` as const),
   'v.slug as vessel_slug',
   'v.name as vessel_name',
   'v.meeting_point',
@@ -74,11 +79,43 @@ export async function friendlySlugTaken(q: Queryable, tenantId: string, slug: st
   return (await query.executeTakeFirst()) !== undefined;
 }
 
+/** Inserts a booking and returns it as stored (with its defaults: version and created time). */
 export async function insertBooking(q: Queryable, tenantId: string, values: Omit<Insertable<BookingsTable>, 'tenant_id'>) {
-  await q
+  return q
     .insertInto('bookings')
     .values({ ...values, tenant_id: tenantId })
-    .execute();
+    .returning(storedColumns)
+    .executeTakeFirstOrThrow();
+}
+
+export type StoredBooking = Awaited<ReturnType<typeof insertBooking>>;
+
+/**
+ * The vessel a new booking names, by slug, with the domain of the tenant's guest site (null when
+ * it has none) — what a create needs besides its input, in one query. Undefined when no such vessel.
+ */
+export async function getVesselForNewBooking(q: Queryable, tenantId: string, slug: string) {
+  return q
+    .selectFrom('vessels as v')
+    .select((eb) => [
+      'v.id',
+      'v.slug',
+      'v.name',
+      'v.capacity',
+      'v.meeting_point',
+      'v.timezone',
+      eb
+        .selectFrom('sites as s')
+        .select('s.domain')
+        .where('s.tenant_id', '=', tenantId)
+        .where('s.role', '=', 'guest')
+        .orderBy('s.created_at')
+        .limit(1)
+        .as('guest_domain'),
+    ])
+    .where('v.tenant_id', '=', tenantId)
+    .where('v.slug', '=', slug)
+    .executeTakeFirst();
 }
 
 /**
