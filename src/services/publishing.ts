@@ -12,6 +12,7 @@ import * as pq from '../db/queries/publishing';
 import { getGuestSite, getSiteByDomain, getTenantById, getTenantBySlug } from '../db/queries/tenants';
 import { normalizeBookingId } from '../domain/ids';
 import type { Cdn, CdnSite } from '../ports/cdn';
+import type { EdgeKeyValueStore } from '../ports/edge-key-value-store';
 import type { ObjectStore } from '../ports/object-store';
 import { generateEdgeFunction } from '../publish/edge-function';
 import { renderGuestCalendar } from '../publish/guest-calendar';
@@ -21,8 +22,11 @@ import { getBookingForGuest } from './bookings';
 import type { ServiceDeps, TenantContext } from './context';
 import { NotFoundError, ValidationError } from './errors';
 
-/** The ports guest sites are published through. */
-export type SitePorts = { store: ObjectStore; cdn: Cdn };
+/**
+ * The ports guest sites are published through. `keyValueStore` is the store the edge function reads
+ * friendly slugs from (CloudFront); absent, the edge reads them from the database (the local edge).
+ */
+export type SitePorts = { store: ObjectStore; cdn: Cdn; keyValueStore?: EdgeKeyValueStore | undefined };
 export type PublishingDeps = ServiceDeps & { sites: SitePorts };
 
 /** A site's CDN settings (`sites.cdn`): its CloudFront distribution and key value store. */
@@ -50,7 +54,7 @@ type GuestSite = {
   keyValueStoreId: string | undefined;
 };
 
-export type PublishStep = 'render' | 'store' | 'invalidate' | 'verify' | 'record';
+export type PublishStep = 'render' | 'store' | 'redirect' | 'invalidate' | 'verify' | 'record';
 
 /** A step of publishing failed; the message names the step, e.g. `verify: /g/ABC answered 404`. */
 export class PublishError extends Error {
@@ -218,6 +222,8 @@ async function publishPages(
 
   // 1. Render and store.
   const changed: { r: Rendered; ref: string }[] = [];
+  const slugWrites: { slug: string; bookingId: string }[] = [];
+  const keyValueStore = deps.sites.keyValueStore;
   await forEachLimit(ids, options.concurrency, async (bookingId) => {
     try {
       const r = await step('render', () => render(deps, site, bookingId));
@@ -232,9 +238,16 @@ async function publishPages(
       );
       const stored = pageHead?.sha256 === r.pageHash && calendarHead?.sha256 === r.calendarHash;
       // The slug points at the page once the page is stored; a former slug keeps its row (and redirect).
-      const recordSlug = async () => {
-        if (r.slug)
-          await step('record', () => pq.upsertFriendlySlug(deps.db, site.tenantId, site.id, r.slug as string, bookingId, deps.clock.now()));
+      // Where the edge reads slugs from its own key value store (CloudFront), the slug is written there
+      // too when it is new or moved, and whenever the page is published, so a retry after a failed
+      // write writes it again (ADR 0008).
+      const recordSlug = async (publishing: boolean) => {
+        const slug = r.slug;
+        if (!slug) return;
+        if (keyValueStore && (publishing || (await pq.getFriendlySlugTarget(deps.db, site.domain, slug)) !== bookingId)) {
+          slugWrites.push({ slug, bookingId });
+        }
+        await step('record', () => pq.upsertFriendlySlug(deps.db, site.tenantId, site.id, slug, bookingId, deps.clock.now()));
       };
       if (
         stored &&
@@ -243,7 +256,7 @@ async function publishPages(
         previous.verified_at &&
         !previous.last_error
       ) {
-        await recordSlug();
+        await recordSlug(false);
         outcomes.set(bookingId, { bookingId, result: 'unchanged', url: r.url, pageHash: r.pageHash });
         tick();
         return;
@@ -266,7 +279,7 @@ async function publishPages(
           });
         });
       }
-      await recordSlug();
+      await recordSlug(true);
       // The change is "from what was last published to this": a retry names the same change, a
       // later change (even back to earlier content) a new one.
       const ref = sha256(
@@ -286,7 +299,29 @@ async function publishPages(
     }
   });
 
-  // 2. One invalidation for every path that changed.
+  // 2. The edge's key value store learns the slugs, in as few updates as it allows.
+  if (keyValueStore && slugWrites.length > 0) {
+    try {
+      await step('redirect', () =>
+        keyValueStore.putKeys(
+          { domain: site.domain, keyValueStoreId: site.keyValueStoreId },
+          slugWrites.map((w) => ({ key: w.slug, value: w.bookingId })),
+        ),
+      );
+    } catch (err) {
+      for (const bookingId of new Set(slugWrites.map((w) => w.bookingId))) {
+        await fail(bookingId, err);
+        const index = changed.findIndex((c) => c.r.bookingId === bookingId);
+        // An unchanged page was counted already; a changed one is counted here instead of after verifying.
+        if (index >= 0) {
+          changed.splice(index, 1);
+          tick();
+        }
+      }
+    }
+  }
+
+  // 3. One invalidation for every path that changed.
   const paths = [...notFound.paths, ...changed.flatMap(({ r }) => layout.guestPageInvalidationPaths(r.bookingId))];
   if (paths.length > 0) {
     const ref =
@@ -304,7 +339,7 @@ async function publishPages(
     }
   }
 
-  // 3. Verify through the edge, then record.
+  // 4. Verify through the edge, then record.
   await forEachLimit(changed, options.concurrency, async ({ r }) => {
     try {
       await step('verify', () => verify(deps, site, r));
@@ -357,7 +392,9 @@ export async function publishGuestPage(deps: PublishingDeps, tenantId: string, b
 
 function stepOf(error: string | undefined): PublishStep {
   const name = error?.split(':')[0];
-  return name === 'render' || name === 'store' || name === 'invalidate' || name === 'verify' || name === 'record' ? name : 'render';
+  return name === 'render' || name === 'store' || name === 'redirect' || name === 'invalidate' || name === 'verify' || name === 'record'
+    ? name
+    : 'render';
 }
 
 export const republishSchema = z.union([

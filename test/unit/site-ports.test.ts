@@ -1,6 +1,7 @@
 /** The runtime chooses the object store and the CDN from the configuration alone. */
 import { describe, expect, it } from 'vitest';
 import { CloudFrontCdn } from '../../src/adapters/cloudfront-cdn';
+import { CloudFrontKeyValueStore } from '../../src/adapters/cloudfront-key-value-store';
 import { FsObjectStore } from '../../src/adapters/fs-object-store';
 import { LocalEdge } from '../../src/adapters/local-edge';
 import { S3ObjectStore } from '../../src/adapters/s3-object-store';
@@ -18,12 +19,14 @@ describe('site ports from the configuration', () => {
     expect(sites.store).toBeInstanceOf(FsObjectStore);
     expect(edge).toBeInstanceOf(LocalEdge);
     expect(sites.cdn).toBe(edge);
+    expect(sites.keyValueStore).toBeUndefined();
   });
 
   it('uses S3 for an s3:// store and CloudFront for BOSUN_CDN=cloudfront, with no local edge', () => {
     const { sites, edge } = ports({ BOSUN_OBJECT_STORE: 's3://guest-pages/sites?region=eu-west-1', BOSUN_CDN: 'cloudfront' });
     expect(sites.store).toBeInstanceOf(S3ObjectStore);
     expect(sites.cdn).toBeInstanceOf(CloudFrontCdn);
+    expect(sites.keyValueStore).toBeInstanceOf(CloudFrontKeyValueStore);
     expect(edge).toBeNull();
   });
 
