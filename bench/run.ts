@@ -1,11 +1,15 @@
 /**
  * `npm run bench`: booking creates per second through the API against raw INSERTs through the same
- * driver (goal ≥ 0.5×), and the idle RSS of `bosun start`, on PGlite and on a PostgreSQL server.
+ * driver (goal ≥ 0.5×), and the idle RSS of `bosun start`, on PGlite and on a PostgreSQL server;
+ * then the guest-site figures of `guest-sites.ts` (edge vs nginx, publish latency, republish, hit ratio),
+ * and the crew figures of `crew.ts` (mail jobs per second through SMTP, SSE fan-out to 200 clients).
  * A missed goal is printed, never an error; everything started is stopped and removed.
  */
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { type CreatesPlan, type CreatesResult, describeLatency, type Engine, measureCreates } from './creates';
+import { benchCrew } from './crew';
+import { benchGuestSites } from './guest-sites';
 import { measureIdleRss } from './idle-rss';
 import { createBenchDatabase, probePostgres } from './postgres';
 import { cleanUpOnSignals, makeTempDir, withCleanup } from './support';
@@ -129,6 +133,12 @@ async function main() {
   say();
   for (const note of notes) say(note);
   say(RSS_NOTE);
+  say();
+  await benchGuestSites(say, {
+    withCleanup,
+    postgresUrl: async (cleanup) => ((await probePostgres()) ? null : createBenchDatabase(cleanup)),
+  });
+  await benchCrew(say, { withCleanup });
   say(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 

@@ -8,7 +8,13 @@ import { type DbHandle, executorFor, type Tx } from '../db/client';
 import type { FailedJob, JobHandler, JobName, JobPayloads, JobQueue, JobWorker } from '../ports/job-queue';
 
 export const JOB_SCHEMA = 'pgboss';
-export const JOB_NAMES: readonly JobName[] = ['guest-page.publish', 'crew.notify', 'crew.login-link'];
+export const JOB_NAMES: readonly JobName[] = [
+  'guest-page.publish',
+  'crew.notify',
+  'crew.login-link',
+  'office.crew-declined',
+  'crew.remind',
+];
 
 export type JobQueueOptions = {
   /** Run maintenance and monitoring (the process that works the jobs); off for one-shot commands. */
@@ -16,10 +22,20 @@ export type JobQueueOptions = {
   retryLimit?: number;
   retryDelaySeconds?: number;
   pollingIntervalSeconds?: number;
+  /**
+   * Wake this process's workers once a job enqueued here is committed, instead of leaving it to their
+   * next poll (default true). Jobs enqueued by other processes are still found by polling.
+   */
+  wakeWorkers?: boolean;
   onError?: (err: Error) => void;
 };
 
+/** How long after an enqueue to look for its commit (ms, cumulative ≈ 0.8 s); polling covers the rest. */
+const COMMIT_CHECKS_MS = [0, 2, 5, 10, 20, 50, 100, 200, 400];
+
 export class PgBossJobQueue implements JobQueue, JobWorker {
+  private readonly workers = new Map<JobName, string[]>();
+
   private constructor(
     private readonly boss: PgBoss,
     private readonly handle: DbHandle,
@@ -56,22 +72,72 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
     return new PgBossJobQueue(boss, handle, options);
   }
 
+  private stopping = false;
+  private inFlight = 0;
+
   async enqueue<N extends JobName>(tx: Tx, name: N, payload: JobPayloads[N], options: { singletonKey?: string } = {}) {
-    return this.boss.send(name, payload, {
+    const id = await this.boss.send(name, payload, {
       db: executorFor(tx),
       ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
     } as PgBoss.SendOptions);
+    if (id && this.workers.has(name) && (this.options.wakeWorkers ?? true)) this.wakeAfterCommit(name, id);
+    return id;
+  }
+
+  /**
+   * Wakes the workers of `name` once job `id` is visible, i.e. once the transaction that enqueued it
+   * has committed (on PGlite the check waits for that transaction's session; on a server it is
+   * repeated briefly). A job whose transaction rolled back is never seen, and nothing happens.
+   */
+  private wakeAfterCommit(name: JobName, id: string): void {
+    void (async () => {
+      for (const delay of COMMIT_CHECKS_MS) {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        const { rows } = await this.handle.executeSql(`select 1 from ${JOB_SCHEMA}.job where name = $1 and id = $2`, [name, id]);
+        if (rows.length > 0) {
+          for (const worker of this.workers.get(name) ?? []) this.boss.notifyWorker(worker);
+          return;
+        }
+      }
+    })().catch(() => {
+      // Only a shortcut: the worker's next poll finds the job anyway.
+    });
   }
 
   /** Works `name` jobs one at a time per worker; a thrown error fails the attempt (and retries). */
   async work<N extends JobName>(name: N, handler: JobHandler<JobPayloads[N]>): Promise<string> {
-    return this.boss.work<JobPayloads[N]>(
+    let started: string | undefined;
+    const worker = await this.boss.work<JobPayloads[N]>(
       name,
       { pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 0.5, batchSize: 1, includeMetadata: true },
       async (jobs) => {
-        for (const job of jobs) await handler(job.data, { id: job.id, retryCount: job.retryCount });
+        // A fetch that was under way when stop() began may still deliver jobs: hand them back.
+        if (this.stopping) throw new Error('Bosun is stopping; the job runs again after the restart');
+        this.inFlight++;
+        try {
+          for (const job of jobs) await handler(job.data, { id: job.id, retryCount: job.retryCount });
+        } finally {
+          this.inFlight--;
+        }
+        // A backlog is worked back to back, not one job per polling interval (which held a queue to
+        // two jobs a second, bench/crew.ts); after an empty fetch the worker waits the interval.
+        if (jobs.length > 0 && started) this.boss.notifyWorker(started);
       },
     );
+    started = worker;
+    this.workers.set(name, [...(this.workers.get(name) ?? []), worker]);
+    return worker;
+  }
+
+  /** Stops this process's workers of `name` (jobs stay queued for another worker). */
+  async stopWorking(name: JobName): Promise<void> {
+    this.workers.delete(name);
+    await this.boss.offWork(name);
+  }
+
+  /** pg-boss's clock monitor enqueues the job each time `cron` matches (in the supervising process). */
+  async schedule<N extends JobName>(name: N, cron: string, payload: JobPayloads[N]): Promise<void> {
+    await this.boss.schedule(name, cron, payload, { tz: 'UTC' });
   }
 
   async listFailed(limit = 50): Promise<FailedJob[]> {
@@ -100,8 +166,19 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
     return Object.fromEntries(rows.map((r) => [String(r.state), Number(r.n)]));
   }
 
+  /**
+   * Stops working and waits for the handlers under way, so that the database can be closed next.
+   * pg-boss's own graceful stop may return while a worker's fetch or a handler is still running
+   * (it sees only the jobs it handed out), and a query after the pool has ended crashes the process.
+   */
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.boss.stop({ graceful: true, wait: true, close: false, timeout: 10_000 });
+    if (this.workers.size === 0) return;
+    const deadline = Date.now() + 10_000;
+    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // Let pg-boss record the last outcome (complete or fail) and its workers leave their loops.
+    await new Promise((r) => setTimeout(r, 300));
   }
 }
 

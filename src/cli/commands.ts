@@ -9,6 +9,7 @@ import { listAudit } from '../services/audit';
 import type { Actor, ServiceDeps } from '../services/context';
 import { checkInstallation } from '../services/doctor';
 import { ServiceError, ValidationError } from '../services/errors';
+import { upsertEvent, usualRoleOf } from '../services/events';
 import { createKey, createKeySchema, listKeys, revokeKey } from '../services/keys';
 import { getEdgeFunction, republishGuestPages, type SitePorts, setGuestSiteCdn, siteCdnSettingsSchema } from '../services/publishing';
 import {
@@ -38,6 +39,15 @@ const publishArgsSchema = z
   .refine((v) => Boolean(v.booking) !== Boolean(v.all), { message: 'or --all is required, not both', path: ['booking'] });
 
 /** `exitCode`, when set, is the process's exit status after printing (a check that found problems). */
+const assignArgsSchema = z
+  .strictObject({
+    booking: z.string().regex(/^[A-Za-z0-9]{4,16}$/, 'must be a booking id'),
+    email: z.email('must be an e-mail address').optional(),
+    crewId: z.uuid('must be a crew member id').optional(),
+    role: z.enum(['captain', 'crew'], { error: 'must be captain or crew' }).optional(),
+  })
+  .refine((v) => (v.email === undefined) !== (v.crewId === undefined), { message: 'or --crew-id is required, not both', path: ['email'] });
+
 export type CommandResult = { json: Record<string, unknown>; text: string; exitCode?: number };
 /**
  * What a command needs: the services' dependencies (the job queue among them), the ports guest
@@ -52,21 +62,23 @@ export type CommandRuntime = {
 export type Command = (rt: CommandRuntime, args: Record<string, unknown>) => Promise<CommandResult>;
 
 /** Positional arguments are named `<slug>`, options `--guest-domain`, as the help shows them. */
-const POSITIONAL = new Set(['slug', 'tenant', 'keyId']);
-function argumentName(path: string): string {
+function argumentName(path: string, positional: readonly string[]): string {
   // `scopes.0` is the first value of `--scope a,b`; report it as the option the user typed.
   const option = path.replace(/\.\d+$/, '').replace(/^scopes$/, 'scope');
   const kebab = option.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`);
-  return POSITIONAL.has(option) ? `<${kebab}>` : `--${kebab}`;
+  return positional.includes(option) ? `<${kebab}>` : `--${kebab}`;
 }
 
-/** Parses with `schema`, turning zod issues into a ValidationError that names the option. */
-function parse<T extends z.ZodType>(schema: T, args: unknown): z.infer<T> {
+/**
+ * Parses with `schema`, turning zod issues into a ValidationError that names the argument as the
+ * command's help does: `positional` ones as `<name>`, the rest as `--name`.
+ */
+function parse<T extends z.ZodType>(schema: T, args: unknown, positional: readonly string[] = []): z.infer<T> {
   const result = schema.safeParse(args);
   if (result.success) return result.data;
   throw new ValidationError(
     result.error.issues.map((i) => ({
-      field: argumentName(i.path.map(String).join('.')),
+      field: argumentName(i.path.map(String).join('.'), positional),
       message: i.message,
     })),
     'Invalid arguments.',
@@ -92,7 +104,7 @@ async function tenantContext(rt: CommandRuntime, slug: unknown) {
 
 export const commands: Record<string, Command> = {
   'tenant create': async (rt, a) => {
-    const input = parse(createTenantSchema, { slug: a.slug, name: a.name, guestDomain: a.guestDomain, timezone: a.timezone });
+    const input = parse(createTenantSchema, { slug: a.slug, name: a.name, guestDomain: a.guestDomain, timezone: a.timezone }, ['slug']);
     const tenant = await createTenant(rt.deps, OPERATOR, input);
     return { json: { tenant }, text: `Created tenant ${tenant.slug} (${tenant.name}), guest site ${tenant.guestDomain}` };
   },
@@ -142,13 +154,17 @@ export const commands: Record<string, Command> = {
 
   'vessel add': async (rt, a) => {
     const ctx = await tenantContext(rt, a.tenant);
-    const input = parse(addVesselSchema, {
-      slug: a.slug,
-      name: a.name,
-      ...(a.capacity !== undefined ? { capacity: a.capacity } : {}),
-      ...(a.meetingPoint !== undefined ? { meetingPoint: a.meetingPoint } : {}),
-      ...(a.timezone !== undefined ? { timezone: a.timezone } : {}),
-    });
+    const input = parse(
+      addVesselSchema,
+      {
+        slug: a.slug,
+        name: a.name,
+        ...(a.capacity !== undefined ? { capacity: a.capacity } : {}),
+        ...(a.meetingPoint !== undefined ? { meetingPoint: a.meetingPoint } : {}),
+        ...(a.timezone !== undefined ? { timezone: a.timezone } : {}),
+      },
+      ['slug'],
+    );
     const vessel = await addVessel(rt.deps, ctx, input);
     return { json: { vessel }, text: `Added vessel ${vessel.slug} (${vessel.name}, capacity ${vessel.capacity}, ${vessel.timezone})` };
   },
@@ -163,6 +179,36 @@ export const commands: Record<string, Command> = {
     });
     const crew = await addCrewMember(rt.deps, ctx, input);
     return { json: { crew }, text: `Added ${crew.role} ${crew.name} <${crew.email}> (${crew.id})` };
+  },
+
+  assign: async (rt, a) => {
+    const ctx = await tenantContext(rt, a.tenant);
+    const input = parse(
+      assignArgsSchema,
+      {
+        booking: a.booking,
+        ...(a.email !== undefined ? { email: a.email } : {}),
+        ...(a.crewId !== undefined ? { crewId: a.crewId } : {}),
+        ...(a.role !== undefined ? { role: a.role } : {}),
+      },
+      ['booking'],
+    );
+    const ref = input.crewId !== undefined ? { crewId: input.crewId } : { email: input.email ?? '' };
+    const role = input.role ?? (await usualRoleOf(rt.deps, ctx, ref));
+    let event: Awaited<ReturnType<typeof upsertEvent>>;
+    try {
+      // The same service as POST /api/v1/events: the crew member is mailed a sign-in link by a job.
+      event = await upsertEvent(rt.deps, ctx, { booking_id: input.booking, crew: [{ ...ref, role }] });
+    } catch (err) {
+      if (err instanceof ValidationError) {
+        const option = input.crewId !== undefined ? '--crew-id' : '--email';
+        const errors = (err.errors ?? []).map((e) => ({ field: e.field === 'booking_id' ? '<booking>' : option, message: e.message }));
+        throw new ValidationError(errors, 'Invalid arguments.');
+      }
+      throw err;
+    }
+    const who = event.booking.crew.map((c) => `${c.name} (${c.role}, ${c.status})`).join(', ');
+    return { json: { tenant: ctx.tenant.slug, ...event }, text: `Crew of ${event.event_id} on ${event.booking.vesselName}: ${who}` };
   },
 
   'staff add': async (rt, a) => {

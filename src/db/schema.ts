@@ -15,6 +15,8 @@ export type TenantSettings = {
   whatToBring?: string[];
   policies?: string[];
   checklist?: string[];
+  /** Hours before departure that assigned crew are reminded by mail (default 24; 0 turns reminders off). */
+  crewReminderHours?: number;
 };
 
 export interface TenantsTable {

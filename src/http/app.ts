@@ -13,6 +13,7 @@ import { ServiceError } from '../services/errors';
 import { renderApiDocs } from './api/docs';
 import { createApiRouter } from './api/routes';
 import { createCrewRouter } from './crew/routes';
+import { DEFAULT_HEARTBEAT_MS } from './live-stream';
 import { FailureLimiter } from './middleware/auth';
 import { problem, problemResponse } from './problem';
 
@@ -31,6 +32,8 @@ export type AppDeps = ServiceDeps & {
   signingSecret?: string;
   /** The local edge: answers requests whose Host is a guest site (null for any other host). ADR 0008. */
   edge?: { serve(request: Request): Promise<Response | null> } | null;
+  /** How often an idle live stream sends a heartbeat (default 15 s). */
+  liveHeartbeatMs?: number;
 };
 
 export function createApp(deps: AppDeps) {
@@ -90,7 +93,8 @@ export function createApp(deps: AppDeps) {
   // Registered before the API router, so the document answers without a key (the router's key check
   // covers everything under /api/v1 registered after it). It is built per request, from every route.
   app.doc31('/api/v1/openapi.json', documentConfig);
-  const api = createApiRouter(deps, limiter, clientAddress);
+  const liveHeartbeatMs = deps.liveHeartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  const api = createApiRouter(deps, limiter, clientAddress, { log: deps.log, heartbeatMs: liveHeartbeatMs });
   app.route('/api/v1', api);
 
   app.get('/api/docs', (c) => c.html(renderApiDocs(app.getOpenAPI31Document(documentConfig))));
@@ -100,6 +104,7 @@ export function createApp(deps: AppDeps) {
     createCrewRouter({
       ...deps,
       clientAddress,
+      liveHeartbeatMs,
       publicUrl: deps.publicUrl ?? 'http://localhost',
       signingSecret: deps.signingSecret ?? randomBytes(32).toString('base64url'),
     }),

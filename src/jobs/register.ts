@@ -6,9 +6,11 @@ import type { JobWorker } from '../ports/job-queue';
 import type { ServiceDeps } from '../services/context';
 import type { MailSettings } from '../services/mail';
 import type { SitePorts } from '../services/publishing';
+import { handleOfficeDecline } from './alert-office-of-decline';
 import { handleNotifyCrew } from './notify-crew';
 import { handlePublishGuestPage } from './publish-guest-page';
 import { handleCrewLoginLink } from './send-crew-login-link';
+import { handleCrewReminders, REMINDER_CRON } from './send-crew-reminders';
 
 /**
  * What job handlers may use: the services' dependencies and the ports of side effects. Without
@@ -21,4 +23,7 @@ export async function registerJobHandlers(worker: JobWorker, deps: JobDeps): Pro
   if (sites) await worker.work('guest-page.publish', (payload) => handlePublishGuestPage({ ...deps, sites }, payload));
   await worker.work('crew.notify', (payload) => handleNotifyCrew(deps, payload));
   await worker.work('crew.login-link', (payload, job) => handleCrewLoginLink(deps, payload, job));
+  await worker.work('office.crew-declined', (payload, job) => handleOfficeDecline(deps, payload, job));
+  await worker.work('crew.remind', (payload) => handleCrewReminders(deps, payload));
+  await worker.schedule('crew.remind', REMINDER_CRON, { reason: 'schedule' });
 }

@@ -135,3 +135,71 @@ export async function renderCrewLoginLink(input: CrewLoginLinkInput): Promise<Re
   );
   return { subject, text, html };
 }
+
+export type CrewReminderInput = {
+  tenantName: string;
+  recipientName: string;
+  role: 'captain' | 'crew';
+  booking: CrewBookingView;
+  eventNotes: string | null;
+  /** Hours before departure, as the tenant set it. */
+  hoursBefore: number;
+  signInUrl: string;
+  linkExpiresAt: Date;
+};
+
+/** The reminder before departure: the crew view's facts, the notes, the checklist waiting on the page. */
+export async function renderCrewReminder(input: CrewReminderInput): Promise<RenderedMail> {
+  const b = input.booking;
+  const when = formatCharterStart(new Date(b.startsAt), b.timezone);
+  const subject = `Reminder: ${b.vesselName}, ${when} (${input.role})`;
+  const notes = [b.notes.crew, input.eventNotes].filter((n): n is string => Boolean(n?.trim()));
+  const soon = input.hoursBefore === 1 ? 'within the hour' : `within ${input.hoursBefore} hours`;
+  const expires = input.linkExpiresAt.toISOString().slice(0, 10);
+  const text = [
+    `Hello ${firstName(input.recipientName)},`,
+    '',
+    `Your charter as ${input.role} departs ${soon}.`,
+    '',
+    ...facts(b).map(([k, v]) => `${k}: ${v}`),
+    ...(notes.length > 0 ? ['', 'Notes for crew:', ...notes] : []),
+    '',
+    'The pre-departure checklist is on the charter page:',
+    input.signInUrl,
+    '',
+    `This link signs you in to your crew pages until ${expires}. Do not forward it.`,
+    '',
+    `— ${input.tenantName}`,
+    '',
+  ].join('\n');
+  const html = await renderHtml(
+    <MailLayout title={subject} tenantName={input.tenantName}>
+      <h1 style="font-size:20px;margin:0 0 8px">Your charter departs {soon}</h1>
+      <p>
+        Hello {firstName(input.recipientName)}, a reminder of your charter as {input.role}.
+      </p>
+      <table style="border-collapse:collapse;margin:12px 0">
+        {facts(b).map(([k, v]) => (
+          <tr>
+            <th style="text-align:left;padding:4px 12px 4px 0;color:#5b6b7b;font-weight:normal;vertical-align:top">{k}</th>
+            <td style="padding:4px 0">{v}</td>
+          </tr>
+        ))}
+      </table>
+      {notes.length > 0 && (
+        <div style="background:#fff8e1;border-radius:6px;padding:8px 12px">
+          <strong>Notes for crew</strong>
+          {notes.map((n) => (
+            <p style="margin:4px 0;white-space:pre-line">{n}</p>
+          ))}
+        </div>
+      )}
+      <Button href={input.signInUrl}>Open the charter and its checklist</Button>
+      <p style="font-size:13px;color:#5b6b7b">
+        This button signs you in to your crew pages until {expires}. Do not forward this mail. Address:{' '}
+        <span style="word-break:break-all">{input.signInUrl}</span>
+      </p>
+    </MailLayout>,
+  );
+  return { subject, text, html };
+}

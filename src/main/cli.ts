@@ -176,6 +176,14 @@ function program(): Command {
     .action(act('crew add', (tenantSlug: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, ...o })));
 
   root
+    .command('assign <tenant> <booking>')
+    .description("put a crew member on a booking's crew event (mails them a sign-in link), as POST /api/v1/events does")
+    .option('--email <addr>', "the crew member's e-mail address")
+    .option('--crew-id <id>', "the crew member's id")
+    .addOption(new Option('--role <role>', 'captain or crew (default: their usual role)').choices(['captain', 'crew']))
+    .action(act('assign', (tenantSlug: string, booking: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, booking, ...o })));
+
+  root
     .command('staff')
     .description('operator staff (dashboard users)')
     .command('add <tenant>')
@@ -206,7 +214,7 @@ function program(): Command {
     .command('cdn <tenant>')
     .description('set where the guest site is served from with BOSUN_CDN=cloudfront')
     .option('--distribution-id <id>', 'the CloudFront distribution of the guest domain')
-    .option('--key-value-store-id <id>', "the KeyValueStore associated with the site's edge function (when it has several)")
+    .option('--key-value-store-id <arn>', "the ARN of the KeyValueStore the site's edge function reads friendly slugs from")
     .action(act('site cdn', (tenantSlug: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, ...o })));
 
   root

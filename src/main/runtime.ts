@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import pino, { type Logger } from 'pino';
 import { CloudFrontCdn } from '../adapters/cloudfront-cdn';
+import { CloudFrontKeyValueStore } from '../adapters/cloudfront-key-value-store';
 import { FileMailer } from '../adapters/file-mailer';
 import { FsObjectStore } from '../adapters/fs-object-store';
+import { InMemoryEventHub } from '../adapters/in-memory-event-hub';
 import { LocalEdge } from '../adapters/local-edge';
 import { PgBossJobQueue } from '../adapters/pg-boss-job-queue';
 import { parseS3Url, S3ObjectStore } from '../adapters/s3-object-store';
@@ -79,6 +81,8 @@ export async function openRuntime(config: Config, options: { log: Logger; superv
       jobs,
       clock: systemClock,
       guestOrigin: (domain) => siteOrigin(domain, { https: config.cdn === 'cloudfront', port: config.port }),
+      // In-process: live streams hear of changes made by this process (ADR 0014).
+      live: new InMemoryEventHub((err) => options.log.error({ err }, 'live update listener failed')),
     };
     const mail: MailSettings = {
       mailer: config.smtpUrl ? new SmtpMailer(config.smtpUrl) : FileMailer.inDataDir(config.dataDir),
@@ -122,7 +126,10 @@ export function openSitePorts(config: Config, deps: () => ServiceDeps): { sites:
   } else {
     store = new FsObjectStore(join(config.dataDir, 'objects'));
   }
-  if (config.cdn === 'cloudfront') return { sites: { store, cdn: new CloudFrontCdn() }, edge: null };
+  if (config.cdn === 'cloudfront') {
+    // The edge function reads friendly slugs from the site's KeyValueStore, so publishing writes them there.
+    return { sites: { store, cdn: new CloudFrontCdn(), keyValueStore: new CloudFrontKeyValueStore() }, edge: null };
+  }
   const edge = new LocalEdge({
     store,
     findSite: (host) => findEdgeSite(deps(), host),

@@ -4,7 +4,7 @@
  */
 import type { Tx } from '../db/client';
 
-export type JobName = 'guest-page.publish' | 'crew.notify' | 'crew.login-link';
+export type JobName = 'guest-page.publish' | 'crew.notify' | 'crew.login-link' | 'office.crew-declined' | 'crew.remind';
 
 /** Payloads carry ids and the tenant id, never objects. */
 export type JobPayload = { tenantId: string; bookingId: string; reason: string };
@@ -12,11 +12,19 @@ export type JobPayload = { tenantId: string; bookingId: string; reason: string }
 /** The payload of a job about one crew member rather than one booking (a requested sign-in link). */
 export type CrewMemberJobPayload = { tenantId: string; crewMemberId: string; reason: string };
 
+/** The payload of a job about one crew member's assignment to one booking (a decline). */
+export type AssignmentJobPayload = { tenantId: string; bookingId: string; crewMemberId: string; reason: string };
+
+/** A scheduled sweep over every tenant (reminders): it names no tenant, only why it runs. */
+export type SweepJobPayload = { reason: string };
+
 /** Each job name's payload. */
 export type JobPayloads = {
   'guest-page.publish': JobPayload;
   'crew.notify': JobPayload;
   'crew.login-link': CrewMemberJobPayload;
+  'office.crew-declined': AssignmentJobPayload;
+  'crew.remind': SweepJobPayload;
 };
 
 export type FailedJob = {
@@ -40,4 +48,6 @@ export type JobHandler<P = JobPayload> = (payload: P, job: { id: string; retryCo
 /** The working side of the queue: the process that runs jobs registers a handler per job name. */
 export interface JobWorker {
   work<N extends JobName>(name: N, handler: JobHandler<JobPayloads[N]>): Promise<string>;
+  /** Enqueues `name` on a cron schedule (UTC), once across all processes; scheduling again replaces it. */
+  schedule<N extends JobName>(name: N, cron: string, payload: JobPayloads[N]): Promise<void>;
 }

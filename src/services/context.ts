@@ -2,6 +2,7 @@
 import type { Db } from '../db/client';
 import type { Actor } from '../db/queries/audit';
 import type { Clock } from '../ports/clock';
+import type { EventHub } from '../ports/event-hub';
 import type { JobQueue } from '../ports/job-queue';
 
 export type ServiceDeps = {
@@ -10,6 +11,8 @@ export type ServiceDeps = {
   clock: Clock;
   /** The origin of a tenant's guest site, e.g. `http://demo.localhost:8080`. */
   guestOrigin(domain: string): string;
+  /** Live streams: told of each change after it commits (ADR 0014). Without it, nothing is told. */
+  live?: EventHub | undefined;
 };
 
 /** The tenant is never optional: every service call names it and the actor. */

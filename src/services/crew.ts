@@ -11,6 +11,7 @@ import { getTenantById } from '../db/queries/tenants';
 import type { AssignmentStatus } from '../db/schema';
 import type { CrewBookingView } from '../domain/visibility';
 import { getBookingForCrew } from './bookings';
+import { publishChange } from './changes';
 import type { ServiceDeps, TenantContext } from './context';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 
@@ -53,7 +54,8 @@ export type ChecklistItem = { item: string; ticked: { by: string | null; at: str
 
 export type CharterForCrew = CharterSummary & { eventNotes: string | null; checklist: ChecklistItem[]; ended: boolean };
 
-async function checklistOf(deps: ServiceDeps, tenantId: string): Promise<string[]> {
+/** The tenant's pre-departure checklist (its setting, or the default). */
+export async function checklistOf(deps: Pick<ServiceDeps, 'db'>, tenantId: string): Promise<string[]> {
   const tenant = await getTenantById(deps.db, tenantId);
   const items = tenant?.settings.checklist?.filter((i) => typeof i === 'string' && i.trim() !== '');
   return items && items.length > 0 ? items : [...DEFAULT_CHECKLIST];
@@ -124,7 +126,7 @@ export async function answerAssignment(deps: ServiceDeps, ctx: CrewContext, rawB
   const booking = await getBookingForCrew(deps, ctx, bookingId);
   if (booking.status === 'cancelled') throw new ConflictError('This charter is cancelled.');
   if (new Date(booking.endsAt).getTime() <= deps.clock.now().getTime()) throw new ConflictError('This charter has ended.');
-  return deps.db.transaction().execute(async (tx) => {
+  const out = await deps.db.transaction().execute(async (tx) => {
     const a = await q.getAssignment(tx, ctx.tenantId, bookingId, ctx.crewMemberId);
     if (!a) throw new NotFoundError(`Charter ${rawBookingId}`);
     if (a.status === status && a.decline_reason === reason) return { status, changed: false };
@@ -141,8 +143,20 @@ export async function answerAssignment(deps: ServiceDeps, ctx: CrewContext, rawB
       before: { crewMember: ctx.crewMemberId, status: a.status },
       after: { crewMember: ctx.crewMemberId, status, ...(reason ? { reason } : {}) },
     });
+    if (status === 'declined') {
+      // The office hears of a decline by mail, sent by a job after this commits.
+      await deps.jobs.enqueue(tx, 'office.crew-declined', {
+        tenantId: ctx.tenantId,
+        bookingId,
+        crewMemberId: ctx.crewMemberId,
+        reason: 'assignment.declined',
+      });
+    }
     return { status, changed: true };
   });
+  if (out.changed)
+    publishChange(deps, { tenantId: ctx.tenantId, bookingId, type: `assignment.${status}` as const, crewMemberId: ctx.crewMemberId });
+  return out;
 }
 
 export const tickSchema = z.strictObject({
@@ -162,7 +176,7 @@ export async function setChecklistTick(deps: ServiceDeps, ctx: CrewContext, rawB
   await myAssignment(deps, ctx, bookingId);
   const booking = await getBookingForCrew(deps, ctx, bookingId);
   if (booking.status === 'cancelled') throw new ConflictError('This charter is cancelled.');
-  return deps.db.transaction().execute(async (tx) => {
+  const out = await deps.db.transaction().execute(async (tx) => {
     const a = await q.getAssignment(tx, ctx.tenantId, bookingId, ctx.crewMemberId);
     if (!a) throw new NotFoundError(`Charter ${rawBookingId}`);
     if (a.status === 'declined') throw new ConflictError('You declined this charter.');
@@ -181,4 +195,9 @@ export async function setChecklistTick(deps: ServiceDeps, ctx: CrewContext, rawB
     }
     return { item: input.item, ticked: input.ticked, changed };
   });
+  if (out.changed) {
+    const type = input.ticked ? 'checklist.ticked' : 'checklist.unticked';
+    publishChange(deps, { tenantId: ctx.tenantId, bookingId, type, crewMemberId: ctx.crewMemberId });
+  }
+  return out;
 }

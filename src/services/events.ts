@@ -9,6 +9,7 @@ import { getCrewEvent, upsertAssignment, upsertCrewEvent } from '../db/queries/e
 import { getCrewMemberByEmail, getCrewMemberById } from '../db/queries/people';
 import { normalizeBookingId } from '../domain/ids';
 import { getBookingForCrew } from './bookings';
+import { publishChange } from './changes';
 import type { ServiceDeps, TenantContext } from './context';
 import { NotFoundError, ValidationError } from './errors';
 
@@ -37,7 +38,7 @@ export type CrewEventInput = z.infer<typeof crewEventSchema>;
 export async function upsertEvent(deps: ServiceDeps, ctx: TenantContext, input: CrewEventInput) {
   const { tenantId } = ctx;
   const bookingId = normalizeBookingId(input.booking_id);
-  await deps.db.transaction().execute(async (tx) => {
+  const existed = await deps.db.transaction().execute(async (tx) => {
     if (!(await bookingIdExists(tx, tenantId, bookingId))) {
       throw new ValidationError([{ field: 'booking_id', message: `no booking ${input.booking_id} in this tenant` }]);
     }
@@ -66,8 +67,23 @@ export async function upsertEvent(deps: ServiceDeps, ctx: TenantContext, input: 
     if (assigned.length > 0) {
       await deps.jobs.enqueue(tx, 'crew.notify', { tenantId, bookingId, reason: existed ? 'event.updated' : 'event.created' });
     }
+    return existed;
   });
+  publishChange(deps, { tenantId, bookingId, type: existed ? 'event.updated' : 'event.created' });
   return getEvent(deps, ctx, bookingId);
+}
+
+/**
+ * The role a crew member usually takes (their profile's), for callers that let it be left out.
+ * Errors: NotFoundError when no such crew member is in the tenant.
+ */
+export async function usualRoleOf(deps: ServiceDeps, ctx: TenantContext, ref: { crewId: string } | { email: string }) {
+  const member =
+    'crewId' in ref
+      ? await getCrewMemberById(deps.db, ctx.tenantId, ref.crewId)
+      : await getCrewMemberByEmail(deps.db, ctx.tenantId, ref.email);
+  if (!member) throw new NotFoundError(`Crew member ${'crewId' in ref ? ref.crewId : ref.email}`);
+  return member.role;
 }
 
 /** The crew-safe view of an event: the booking's crew view plus the event's own notes. */

@@ -56,6 +56,7 @@ describe('guest page in Chromium', () => {
     const response = await page.goto(`http://demo.localhost:${port}/g/${bookingId.toLowerCase()}`);
     expect(response?.status()).toBe(200);
 
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is the text a guest sees, which is the point.
     const text = await page.locator('body').innerText();
     expect(text).toContain('Jada');
     expect(text).toContain('Harbor Island West Marina');

@@ -23,7 +23,10 @@ describe('bosun doctor', () => {
     expect(empty.stdout).toMatch(/^ok\s+database: answers; schema is current$/m);
     expect(empty.stdout).toMatch(/^PROBLEM\s+tenants: no tenant yet/m);
 
-    const created = await runBosun(['tenant', 'create', 'harbor', '--name', 'Harbor Charters', '--guest-domain', 'harbor.localhost'], target.env());
+    const created = await runBosun(
+      ['tenant', 'create', 'harbor', '--name', 'Harbor Charters', '--guest-domain', 'harbor.localhost'],
+      target.env(),
+    );
     expect(created.code).toBe(0);
     const unpublished = await runBosun(['--json', 'doctor'], target.env());
     expect(unpublished.code).toBe(1);

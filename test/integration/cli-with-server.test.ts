@@ -46,7 +46,7 @@ async function startServer(): Promise<Running> {
 async function stopServer(server: Running) {
   server.child.kill('SIGTERM');
   const done = await server.exited;
-  expect(done.code).toBe(0);
+  expect(done.code, `the server's stderr: ${done.stderr}`).toBe(0);
   return done;
 }
 

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { inject } from 'vitest';
+import { InMemoryEventHub } from '../../src/adapters/in-memory-event-hub';
 import { PgBossJobQueue } from '../../src/adapters/pg-boss-job-queue';
 import { type DbHandle, openPglite, openPostgres } from '../../src/db/client';
 import type { Clock } from '../../src/ports/clock';
@@ -67,6 +68,7 @@ export async function createTestDb(): Promise<TestDb> {
     jobs,
     clock,
     guestOrigin: (domain) => siteOrigin(domain, { https: false, port: 8080 }),
+    live: new InMemoryEventHub(),
   };
   return {
     handle,

@@ -129,3 +129,52 @@ export async function bumpCrewFeedGeneration(q: Queryable, tenantId: string, cre
     .returningAll()
     .executeTakeFirstOrThrow();
 }
+
+/** The assignments of one booking with each crew member's name, captains first. */
+export async function listAssignmentsOfBooking(q: Queryable, tenantId: string, bookingId: string) {
+  return q
+    .selectFrom('assignments as a')
+    .innerJoin('crew_members as c', (j) => j.onRef('c.id', '=', 'a.crew_member_id').onRef('c.tenant_id', '=', 'a.tenant_id'))
+    .select(['a.crew_member_id', 'c.name', 'a.role', 'a.status', 'a.decline_reason', 'a.updated_at'])
+    .where('a.tenant_id', '=', tenantId)
+    .where('a.booking_id', '=', bookingId)
+    .orderBy('a.role')
+    .orderBy('c.name')
+    .execute();
+}
+
+/**
+ * Assignments (not declined) of confirmed charters departing in `(from, to]` whose reminder for
+ * this departure time has not been sent: the reminder's key names the departure in epoch seconds,
+ * so a charter moved to a new time is reminded again, and one that stays put only once.
+ */
+export async function listAssignmentsDueForReminder(q: Queryable, tenantId: string, window: { from: Date; to: Date; limit: number }) {
+  return q
+    .selectFrom('assignments as a')
+    .innerJoin('bookings as b', (j) => j.onRef('b.tenant_id', '=', 'a.tenant_id').onRef('b.id', '=', 'a.booking_id'))
+    .innerJoin('crew_members as c', (j) => j.onRef('c.id', '=', 'a.crew_member_id').onRef('c.tenant_id', '=', 'a.tenant_id'))
+    .select(['a.booking_id', 'a.crew_member_id', 'a.role', 'c.name', 'c.email', 'b.starts_at'])
+    .where('a.tenant_id', '=', tenantId)
+    .where('a.status', '!=', 'declined')
+    .where('b.status', '=', 'confirmed')
+    .where('b.starts_at', '>', window.from)
+    .where('b.starts_at', '<=', window.to)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('outgoing_mail as m')
+            .select('m.id')
+            .where('m.tenant_id', '=', tenantId)
+            .where('m.status', '=', 'sent')
+            .whereRef(
+              'm.dedupe_key',
+              '=',
+              sql<string>`concat('crew-reminder:', a.booking_id, ':', a.crew_member_id, ':', floor(extract(epoch from b.starts_at))::bigint)`,
+            ),
+        ),
+      ),
+    )
+    .orderBy('b.starts_at')
+    .limit(window.limit)
+    .execute();
+}

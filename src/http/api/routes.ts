@@ -21,6 +21,7 @@ import { crewEventSchema, getEvent, upsertEvent } from '../../services/events';
 import { type AuthVariables, type FailureLimiter, requireKey, requireScope } from '../middleware/auth';
 import { fieldErrors, problem } from '../problem';
 import { bookingSchema, calendarEntrySchemaOut, crewEventSchemaOut, problemSchema } from './schemas';
+import { type LiveStreamSettings, registerStaffStream } from './stream';
 
 type Env = { Variables: AuthVariables };
 
@@ -46,7 +47,12 @@ function contextOf(c: Context<Env>): TenantContext {
   return { tenantId: p.tenantId, actor: { kind: 'key', id: p.keyId } };
 }
 
-export function createApiRouter(deps: ServiceDeps, limiter: FailureLimiter, clientAddress: (c: Context) => string) {
+export function createApiRouter(
+  deps: ServiceDeps,
+  limiter: FailureLimiter,
+  clientAddress: (c: Context) => string,
+  live: LiveStreamSettings,
+) {
   const api = new OpenAPIHono<Env>({
     defaultHook: (result, c) => {
       if (!result.success) {
@@ -192,6 +198,8 @@ export function createApiRouter(deps: ServiceDeps, limiter: FailureLimiter, clie
     }),
     async (c) => c.json(await addCalendarEntry(deps, contextOf(c), c.req.valid('json')), 201),
   );
+
+  registerStaffStream(api, deps, live, problems(401, 403, 503));
 
   return api;
 }

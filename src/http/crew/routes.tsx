@@ -4,7 +4,7 @@
  * `noindex`; every form is CSRF-checked (Origin or Sec-Fetch-Site, plus a session-bound token once
  * signed in). A crew member reaches only their own charters in their own tenant (ADR 0010).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
@@ -13,6 +13,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import type { ChangeSignal } from '../../ports/event-hub';
 import type { ServiceDeps } from '../../services/context';
 import {
   answerAssignment,
@@ -33,6 +34,8 @@ import {
 } from '../../services/crew-access';
 import { getCrewFeedUrl, renderCrewFeed, resetCrewFeedUrl } from '../../services/crew-feed';
 import { ServiceError } from '../../services/errors';
+import { buildCrewLiveEvent, type CrewLiveEvent } from '../../services/live';
+import { DEFAULT_HEARTBEAT_MS, streamChanges } from '../live-stream';
 import { FailureLimiter } from '../middleware/auth';
 import { CharterPage, ChartersPage, LinkNotValidPage, MessagePage, RequestLinkPage, type SignedIn, SignInButtonPage } from './views';
 
@@ -47,11 +50,15 @@ export type CrewSurfaceDeps = ServiceDeps & {
   signInLimiter?: FailureLimiter;
   /** "Send me a new link" requests per client address. */
   linkRequestLimiter?: FailureLimiter;
+  /** How often an idle live stream sends a heartbeat. */
+  liveHeartbeatMs?: number;
 };
 
 type CrewEnv = { Variables: { crew: CrewPrincipal; signedIn: SignedIn } };
 
 const COOKIE = 'bosun_crew';
+const BASE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 const SECURITY_HEADERS: Record<string, string> = {
   'cache-control': 'no-store',
   'x-robots-tag': 'noindex, nofollow',
@@ -59,8 +66,7 @@ const SECURITY_HEADERS: Record<string, string> = {
   'referrer-policy': 'no-referrer',
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
-  'content-security-policy':
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy': BASE_CSP,
 };
 
 export function createCrewRouter(deps: CrewSurfaceDeps) {
@@ -164,7 +170,8 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
     const raw = readCookie(c);
     const principal = raw ? await authenticateCrewSession(deps, raw) : null;
     if (!principal) {
-      if (c.req.method === 'GET') return c.redirect('/crew/login', 303);
+      // A page sends the browser to sign in; the live stream (read by a script) just says no.
+      if (c.req.method === 'GET' && !c.req.path.endsWith('/stream')) return c.redirect('/crew/login', 303);
       return c.html(<MessagePage title="Signed out" message="Your session has ended. Open the link in your latest mail again." />, 401);
     }
     c.set('crew', principal);
@@ -183,6 +190,37 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
   crew.use('/logout', requireCrew);
   crew.use('/events/*', requireCrew);
   crew.use('/feed/reset', requireCrew);
+  crew.use('/stream', requireCrew);
+
+  // Live updates of this crew member's charters: one view per change and crew member (ADR 0014).
+  const crewViews = new WeakMap<ChangeSignal, Map<string, Promise<CrewLiveEvent | null>>>();
+  crew.get('/stream', (c) => {
+    const p = c.var.crew;
+    const live = deps.live;
+    if (!live) return c.text('Live updates are not running.', 503);
+    const ctx = crewContext(p.tenantId, p.crewMemberId);
+    const session = readCookie(c) ?? '';
+    return streamChanges(c, {
+      hub: live,
+      tenantId: p.tenantId,
+      heartbeatMs: deps.liveHeartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+      log: deps.log,
+      build: (signal) => {
+        let byMember = crewViews.get(signal);
+        if (!byMember) {
+          byMember = new Map();
+          crewViews.set(signal, byMember);
+        }
+        let view = byMember.get(p.crewMemberId);
+        if (!view) {
+          view = buildCrewLiveEvent(deps, ctx, signal);
+          byMember.set(p.crewMemberId, view);
+        }
+        return view;
+      },
+      stillAllowed: async () => (await authenticateCrewSession(deps, session))?.crewMemberId === p.crewMemberId,
+    });
+  });
 
   crew.post('/feed/reset', async (c) => {
     const p = c.var.crew;
@@ -206,7 +244,10 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
   crew.get('/events/:id', async (c) => {
     const p = c.var.crew;
     const charter = await getCharterForCrew(deps, crewContext(p.tenantId, p.crewMemberId), c.req.param('id'));
-    return c.html(<CharterPage signedIn={c.var.signedIn} charter={charter} />);
+    // The page's one script (live updates) runs by nonce; it may reach only this origin.
+    const nonce = randomBytes(16).toString('base64');
+    c.header('content-security-policy', `${BASE_CSP}; script-src 'nonce-${nonce}'; connect-src 'self'`);
+    return c.html(<CharterPage signedIn={c.var.signedIn} charter={charter} liveNonce={nonce} />);
   });
 
   crew.post('/events/:id/accept', async (c) => {

@@ -38,11 +38,56 @@ ul.plain{list-style:none;padding:0;margin:0}
 .check button{width:auto;padding:8px 14px;font-size:16px}
 .check.done button{background:#1b5e20}
 .error{color:#8a1c1c;font-weight:600}
+.live{max-width:40rem;margin:0 auto;padding:0 16px 24px}
 `;
 
 export type SignedIn = { crewName: string; tenantName: string; csrf: string };
 
-export const Page: FC<{ title: string; signedIn?: SignedIn | undefined; children?: Child }> = ({ title, signedIn, children }) => (
+/**
+ * Live updates on a charter page: listens to `/crew/stream` and, when a change of this charter
+ * arrives, fetches the page again and swaps in its `<main>` (rendered and escaped by the server, so
+ * nothing from the event is written into the page). A half-typed decline reason is not thrown away:
+ * the swap waits until the field is left. Runs under the page's CSP by nonce.
+ */
+const LIVE_SCRIPT = `(function () {
+  var me = document.currentScript;
+  var booking = me && me.getAttribute('data-booking');
+  if (!booking || !window.EventSource || !window.fetch || !window.DOMParser) return;
+  var status = document.getElementById('live-status');
+  var waiting = false, busy = false;
+  function typing() {
+    var el = document.activeElement;
+    return el && el.tagName === 'INPUT' && el.type === 'text' && el.value !== '';
+  }
+  function refresh() {
+    if (busy) { waiting = true; return; }
+    if (typing()) { waiting = true; document.activeElement.addEventListener('blur', refresh, { once: true }); return; }
+    busy = true; waiting = false;
+    fetch(location.pathname, { credentials: 'same-origin', headers: { accept: 'text/html' } })
+      .then(function (res) { return res.ok ? res.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var next = new DOMParser().parseFromString(html, 'text/html').querySelector('main');
+        var main = document.querySelector('main');
+        if (next && main) main.replaceWith(document.adoptNode(next));
+      })
+      .catch(function () {})
+      .then(function () { busy = false; if (waiting) refresh(); });
+  }
+  var source = new EventSource('/crew/stream');
+  source.addEventListener('ready', function () { if (status) status.setAttribute('data-live', 'on'); });
+  source.addEventListener('change', function (e) {
+    try { if (JSON.parse(e.data).bookingId === booking) refresh(); } catch (err) {}
+  });
+  source.addEventListener('error', function () { if (status) status.setAttribute('data-live', 'off'); });
+})();`;
+
+export const Page: FC<{ title: string; signedIn?: SignedIn | undefined; children?: Child; foot?: Child }> = ({
+  title,
+  signedIn,
+  children,
+  foot,
+}) => (
   <>
     {raw('<!doctype html>')}
     <html lang="en">
@@ -65,6 +110,7 @@ export const Page: FC<{ title: string; signedIn?: SignedIn | undefined; children
           )}
         </header>
         <main>{children}</main>
+        {foot}
       </body>
     </html>
   </>
@@ -168,14 +214,29 @@ export const ChartersPage: FC<{ signedIn: SignedIn; charters: CharterSummary[]; 
   </Page>
 );
 
-export const CharterPage: FC<{ signedIn: SignedIn; charter: CharterForCrew }> = ({ signedIn, charter }) => {
+export const CharterPage: FC<{ signedIn: SignedIn; charter: CharterForCrew; liveNonce?: string }> = ({ signedIn, charter, liveNonce }) => {
   const b = charter.booking;
   const me = charter.me;
   const notes = [b.notes.crew, charter.eventNotes].filter((n): n is string => Boolean(n?.trim()));
   const open = b.status !== 'cancelled' && !charter.ended;
   const base = `/crew/events/${b.id}`;
   return (
-    <Page title={`${b.vesselName} · ${b.id}`} signedIn={signedIn}>
+    <Page
+      title={`${b.vesselName} · ${b.id}`}
+      signedIn={signedIn}
+      foot={
+        liveNonce && (
+          <>
+            <p id="live-status" class="muted live" data-live="off">
+              Changes by other crew appear here as they happen.
+            </p>
+            <script nonce={liveNonce} data-booking={b.id}>
+              {raw(LIVE_SCRIPT)}
+            </script>
+          </>
+        )
+      }
+    >
       <p>
         <a href="/crew">← All charters</a>
       </p>
