@@ -65,6 +65,18 @@ export function createApp(deps: AppDeps) {
     });
   }
 
+  // What someone opening the server's address in a browser finds: where each part of Bosun lives.
+  app.get('/', (c) =>
+    c.html(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
+        `<title>Bosun</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}</style></head>` +
+        `<body><h1>Bosun</h1><p>Charter operations: bookings, guest pages, crew and calendars.</p><ul>` +
+        `<li><a href="/api/docs">API documentation</a> (<a href="/api/v1/openapi.json">OpenAPI 3.1</a>)</li>` +
+        `<li><a href="/crew/login">Crew sign-in</a></li>` +
+        `<li><a href="/healthz">Health</a></li></ul></body></html>`,
+    ),
+  );
+
   app.get('/healthz', async (c) => {
     try {
       await deps.ping();

@@ -29,6 +29,17 @@ function operationsByUrl(doc: any): Record<string, any> {
 }
 
 describe('health and API documents', () => {
+  it('answers the root address with a page that links to the API docs and the crew sign-in', async () => {
+    const res = await call(app, 'GET', '/', null);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(res.text).toContain('href="/api/docs"');
+    expect(res.text).toContain('href="/crew/login"');
+    for (const href of ['/api/docs', '/crew/login', '/healthz']) {
+      expect((await call(app, 'GET', href, null)).status).toBe(200);
+    }
+  });
+
   it('answers GET /healthz with 200 {"status":"ok"} and no key', async () => {
     const res = await call(app, 'GET', '/healthz', null);
     expect(res.status).toBe(200);
