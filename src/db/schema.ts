@@ -113,6 +113,8 @@ export interface AssignmentsTable {
   decline_reason: string | null;
   /** Bumped by a trigger on every change of status (migration 0003). */
   revision: ColumnType<number, never, never>;
+  /** When the member was last invited: set again when one who declined is invited anew. */
+  invited_at: ColumnType<Date, Date | string | undefined, Date | string>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }

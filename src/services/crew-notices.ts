@@ -1,10 +1,12 @@
 /**
  * Mail to crew: assignment notices (assigned, changed, cancelled) and requested sign-in links. Each
  * notice carries a fresh magic link and is sent at most once per (booking, crew member, booking
- * version), so a retried job never mails twice (ADR 0011). Notices are built from the crew view.
+ * version, invitation), so a retried job never mails twice (ADR 0011), while a member invited again
+ * after declining is told anew. Notices are built from the crew view.
  */
 import { insertAuditEntry } from '../db/queries/audit';
 import { getBooking, listCrewOfBooking } from '../db/queries/bookings';
+import { listAssignmentsOfBooking } from '../db/queries/crew';
 import { getCrewEvent } from '../db/queries/events';
 import { hasSentCrewMail } from '../db/queries/mail';
 import { getCrewMemberById } from '../db/queries/people';
@@ -34,10 +36,21 @@ export async function notifyCrewOfBooking(deps: MailDeps, tenantId: string, book
   if (!row || !tenant || !event) return [];
   const view = await getBookingForCrew(deps, ctx, bookingId);
   const ended = row.ends_at.getTime() <= deps.clock.now().getTime();
-  const crew = await listCrewOfBooking(deps.db, tenantId, bookingId);
+  const [crew, assignments] = await Promise.all([
+    listCrewOfBooking(deps.db, tenantId, bookingId),
+    listAssignmentsOfBooking(deps.db, tenantId, bookingId),
+  ]);
+  // A member invited again after declining is told as if newly assigned: each invitation has its own notices.
+  const invitationOf = new Map(assignments.map((a) => [a.crew_member_id, `i${a.invited_at.getTime()}`]));
   const outcomes: NoticeOutcome[] = [];
   for (const member of crew) {
-    const told = await hasSentCrewMail(deps.db, tenantId, { bookingId, crewMemberId: member.id, kinds: NOTICE_KINDS });
+    const invitation = invitationOf.get(member.id) ?? 'i0';
+    const told = await hasSentCrewMail(deps.db, tenantId, {
+      bookingId,
+      crewMemberId: member.id,
+      kinds: NOTICE_KINDS,
+      dedupeKeyLike: `crew-notice:${bookingId}:${member.id}:%:${invitation}`,
+    });
     const kind: CrewNoticeKind = view.status === 'cancelled' ? 'crew.cancelled' : told ? 'crew.changed' : 'crew.assigned';
     if (member.status === 'declined' || ended || (kind === 'crew.cancelled' && !told)) {
       outcomes.push({ crewMemberId: member.id, outcome: 'not-needed' });
@@ -46,7 +59,7 @@ export async function notifyCrewOfBooking(deps: MailDeps, tenantId: string, book
     try {
       const outcome = await sendMailOnce(deps, tenantId, {
         kind,
-        dedupeKey: `crew-notice:${bookingId}:${member.id}:v${row.version}`,
+        dedupeKey: `crew-notice:${bookingId}:${member.id}:v${row.version}:${invitation}`,
         to: { name: member.name, address: member.email },
         crewMemberId: member.id,
         bookingId,

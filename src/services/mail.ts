@@ -26,7 +26,7 @@ export type MailDeps = ServiceDeps & { mail: MailSettings };
 
 export type MailSpec = {
   kind: string;
-  /** One message per key and tenant, e.g. `crew-notice:{booking}:{crew member}:v{version}`. */
+  /** One message per key and tenant, e.g. `crew-notice:{booking}:{crew member}:v{version}:i{invited at}`. */
   dedupeKey: string;
   to: { name: string; address: string };
   crewMemberId: string | null;

@@ -105,6 +105,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       role text not null check (role in ('captain', 'crew')),
       status text not null default 'invited' check (status in ('invited', 'accepted', 'declined')),
       decline_reason text,
+      -- When the member was last invited: set again when one who declined is invited anew.
+      invited_at timestamptz not null default now(),
       created_at timestamptz not null default now(),
       updated_at timestamptz not null default now(),
       unique (tenant_id, booking_id, crew_member_id),

@@ -135,7 +135,7 @@ export async function listAssignmentsOfBooking(q: Queryable, tenantId: string, b
   return q
     .selectFrom('assignments as a')
     .innerJoin('crew_members as c', (j) => j.onRef('c.id', '=', 'a.crew_member_id').onRef('c.tenant_id', '=', 'a.tenant_id'))
-    .select(['a.crew_member_id', 'c.name', 'a.role', 'a.status', 'a.decline_reason', 'a.updated_at'])
+    .select(['a.crew_member_id', 'c.name', 'a.role', 'a.status', 'a.decline_reason', 'a.invited_at', 'a.updated_at'])
     .where('a.tenant_id', '=', tenantId)
     .where('a.booking_id', '=', bookingId)
     .orderBy('a.role')

@@ -34,6 +34,7 @@ export async function upsertAssignment(
       crew_member_id: a.crewMemberId,
       role: a.role,
       updated_at: now,
+      invited_at: now,
       decline_reason: null,
     })
     .onConflict((oc) =>
@@ -45,6 +46,8 @@ export async function upsertAssignment(
           .then('invited' as const)
           .else(eb.ref('assignments.status'))
           .end(),
+        // Inviting again one who declined is a new invitation (its notice is mailed anew).
+        invited_at: eb.case().when('assignments.status', '=', 'declined').then(now).else(eb.ref('assignments.invited_at')).end(),
         updated_at: now,
       })),
     )

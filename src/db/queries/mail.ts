@@ -89,21 +89,21 @@ export async function listOutgoingMail(
   return query.orderBy('created_at', 'desc').orderBy('id').limit(filter.limit).execute();
 }
 
-/** Whether any mail of these kinds about a booking went out to a crew member. */
+/** Whether any mail of these kinds about a booking went out to a crew member (with a matching dedupe key, if given). */
 export async function hasSentCrewMail(
   q: Queryable,
   tenantId: string,
-  m: { bookingId: string; crewMemberId: string; kinds: readonly string[] },
+  m: { bookingId: string; crewMemberId: string; kinds: readonly string[]; dedupeKeyLike?: string },
 ): Promise<boolean> {
-  const row = await q
+  let query = q
     .selectFrom('outgoing_mail')
     .select('id')
     .where('tenant_id', '=', tenantId)
     .where('booking_id', '=', m.bookingId)
     .where('crew_member_id', '=', m.crewMemberId)
     .where('kind', 'in', [...m.kinds])
-    .where('status', '=', 'sent')
-    .limit(1)
-    .executeTakeFirst();
+    .where('status', '=', 'sent');
+  if (m.dedupeKeyLike) query = query.where('dedupe_key', 'like', m.dedupeKeyLike);
+  const row = await query.limit(1).executeTakeFirst();
   return row !== undefined;
 }
