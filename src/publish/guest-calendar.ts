@@ -17,7 +17,10 @@ export function renderGuestCalendar(
     name: site.tenantName,
     method: ICalCalendarMethod.PUBLISH,
   });
-  cal.createEvent({
+  // The calendar without its event, as the library writes (and folds) it; the event is folded here,
+  // line by line as the library folds, without its per-character encoder (most of the render's time).
+  const empty = cal.toString();
+  const event = cal.createEvent({
     id: `${b.id}@${site.domain}`,
     sequence: revision.version,
     stamp: revision.updatedAt,
@@ -29,5 +32,35 @@ export function renderGuestCalendar(
     url: b.guestPageUrl,
     status: b.status === 'cancelled' ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
   });
-  return cal.toString();
+  if (!empty.endsWith(`\r\n${END}`)) return cal.toString();
+  return empty.slice(0, -END.length) + foldLines(event.toString()) + END;
+}
+
+const END = 'END:VCALENDAR';
+const encoder = new TextEncoder();
+
+/**
+ * Folds each line after 75 octets, exactly as ical-generator's `foldLines` does (a surrogate pair is
+ * one character; a character is never split).
+ */
+function foldLines(input: string): string {
+  return input
+    .split('\r\n')
+    .map((line) => {
+      let result = '';
+      let octets = 0;
+      for (let i = 0; i < line.length; i++) {
+        let ch = line.charAt(i);
+        if (ch >= '\ud800' && ch <= '\udbff') ch += line.charAt(++i);
+        const size = ch.length === 1 && ch.charCodeAt(0) < 0x80 ? 1 : encoder.encode(ch).length;
+        octets += size;
+        if (octets > 74) {
+          result += '\r\n ';
+          octets = size;
+        }
+        result += ch;
+      }
+      return result;
+    })
+    .join('\r\n');
 }

@@ -113,17 +113,39 @@ function css(accent: string | undefined): string {
   ].join('\n');
 }
 
+const FORMATS = {
+  day: { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' },
+  time: { hour: 'numeric', minute: '2-digit' },
+  short: { timeZoneName: 'short' },
+  long: { timeZoneName: 'long' },
+} satisfies Record<string, Intl.DateTimeFormatOptions>;
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const MAX_FORMATTERS = 400;
+
+/** A date formatter of the zone, made once (making one costs far more than formatting with it). */
+function formatter(kind: keyof typeof FORMATS, zone: string): Intl.DateTimeFormat {
+  const key = `${kind} ${zone}`;
+  let known = formatters.get(key);
+  if (!known) {
+    known = new Intl.DateTimeFormat('en-US', { timeZone: zone, ...FORMATS[kind] });
+    if (formatters.size >= MAX_FORMATTERS) formatters.clear();
+    formatters.set(key, known);
+  }
+  return known;
+}
+
 type When = { date: string; endDate: string | null; times: string; zoneLong: string; zone: string; duration: string };
 
 /** The charter's date and times in the vessel's zone, with the zone named, and its duration. */
 export function describeWhen(startsAt: string, endsAt: string, zone: string): When {
   const start = new Date(startsAt);
   const end = new Date(endsAt);
-  const day = new Intl.DateTimeFormat('en-US', { timeZone: zone, weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' });
-  const time = new Intl.DateTimeFormat('en-US', { timeZone: zone, hour: 'numeric', minute: '2-digit' });
+  const day = formatter('day', zone);
+  const time = formatter('time', zone);
   const zoneName = (style: 'short' | 'long') =>
-    new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: style }).formatToParts(start).find((p) => p.type === 'timeZoneName')
-      ?.value ?? zone;
+    formatter(style, zone)
+      .formatToParts(start)
+      .find((p) => p.type === 'timeZoneName')?.value ?? zone;
   const date = day.format(start);
   const endDate = day.format(end);
   const minutes = Math.round((end.getTime() - start.getTime()) / 60_000);

@@ -253,6 +253,36 @@ export async function getBookingForGuest(deps: ServiceDeps, ctx: Pick<TenantCont
   return { view: viewBookingForGuest(r), status: r.status, version: r.version, updatedAt: r.updatedAt, friendlySlug: r.friendlySlug };
 }
 
+/**
+ * `getBookingForGuest` for many bookings of one tenant in a few queries: the entry of each id that
+ * names a booking (ids that name none are absent).
+ */
+export async function getBookingsForGuest(deps: ServiceDeps, ctx: Pick<TenantContext, 'tenantId'>, ids: readonly string[]) {
+  const { tenantId } = ctx;
+  const normalized = [...new Set(ids.map(normalizeBookingId))];
+  const [rows, crew, site] = await Promise.all([
+    q.listBookingsByIds(deps.db, tenantId, normalized),
+    q.listCrewOfBookings(deps.db, tenantId, normalized),
+    getGuestSite(deps.db, tenantId),
+  ]);
+  const crewOf = new Map<string, BookingRecord['crew']>();
+  for (const { booking_id, ...member } of crew) {
+    const list = crewOf.get(booking_id);
+    if (list) list.push(member);
+    else crewOf.set(booking_id, [member]);
+  }
+  const out = new Map<string, ReturnType<typeof guestEntry>>();
+  for (const row of rows) {
+    const vessel = { slug: row.vessel_slug, name: row.vessel_name, meeting_point: row.meeting_point };
+    out.set(row.id, guestEntry(buildRecord(deps, row, vessel, site?.domain ?? null, crewOf.get(row.id) ?? [])));
+  }
+  return out;
+}
+
+function guestEntry(r: BookingRecord) {
+  return { view: viewBookingForGuest(r), status: r.status, version: r.version, updatedAt: r.updatedAt, friendlySlug: r.friendlySlug };
+}
+
 export async function listBookings(
   deps: ServiceDeps,
   ctx: TenantContext,

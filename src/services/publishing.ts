@@ -18,7 +18,7 @@ import { generateEdgeFunction } from '../publish/edge-function';
 import { renderGuestCalendar } from '../publish/guest-calendar';
 import { renderGuestPage, renderNotFoundPage } from '../publish/guest-page';
 import * as layout from '../publish/site-layout';
-import { getBookingForGuest } from './bookings';
+import { getBookingForGuest, getBookingsForGuest } from './bookings';
 import type { ServiceDeps, TenantContext } from './context';
 import { NotFoundError, ValidationError } from './errors';
 
@@ -107,16 +107,11 @@ type Rendered = {
   slug: string | null;
 };
 
+type GuestBooking = NonNullable<ReturnType<Awaited<ReturnType<typeof getBookingsForGuest>>['get']>>;
+
 /** Renders a booking's page and calendar file, or null when it has none (no such booking, or a hold). */
-async function render(deps: PublishingDeps, site: GuestSite, bookingId: string): Promise<Rendered | null> {
-  let loaded: Awaited<ReturnType<typeof getBookingForGuest>>;
-  try {
-    loaded = await getBookingForGuest(deps, { tenantId: site.tenantId }, bookingId);
-  } catch (err) {
-    if (err instanceof NotFoundError) return null;
-    throw err;
-  }
-  if (loaded.status === 'hold') return null;
+function render(deps: PublishingDeps, site: GuestSite, bookingId: string, loaded: GuestBooking | undefined): Rendered | null {
+  if (!loaded || loaded.status === 'hold') return null;
   const tenant = { name: site.tenantName, settings: site.settings };
   const page = renderGuestPage(loaded.view, tenant);
   const calendar = renderGuestCalendar(loaded.view, { domain: site.domain, tenantName: site.tenantName }, loaded);
@@ -130,6 +125,17 @@ async function render(deps: PublishingDeps, site: GuestSite, bookingId: string):
     calendarHash: sha256(calendar),
     slug: loaded.friendlySlug,
   };
+}
+
+/** What publishing a batch of bookings reads from the database, in a few queries for all of them. */
+async function loadBatch(deps: PublishingDeps, site: GuestSite, ids: readonly string[], withSlugTargets: boolean) {
+  const [bookings, pages] = await Promise.all([
+    getBookingsForGuest(deps, { tenantId: site.tenantId }, ids),
+    pq.listGuestPages(deps.db, site.tenantId, ids),
+  ]);
+  const slugs = [...bookings.values()].flatMap((b) => (b.friendlySlug ? [b.friendlySlug] : []));
+  const slugTargets = withSlugTargets ? await pq.getFriendlySlugTargets(deps.db, site.tenantId, site.id, slugs) : new Map<string, string>();
+  return { bookings, pages: new Map(pages.map((p) => [p.booking_id, p])), slugTargets };
 }
 
 async function step<T>(name: PublishStep, run: () => Promise<T>): Promise<T> {
@@ -184,7 +190,8 @@ type Progress = (done: number, total: number) => void;
 
 /**
  * Publishes the pages of `ids` on one site: renders and stores each (bounded concurrency), sends one
- * invalidation for all that changed, then verifies and records each. Never throws for one booking's
+ * invalidation for all that changed, then verifies and records each. The database is read and
+ * written a batch of bookings at a time, not a booking at a time. Never throws for one booking's
  * failure: that is recorded on the booking and reported in its outcome.
  */
 async function publishPages(
@@ -220,84 +227,120 @@ async function publishPages(
     return ids.map((id) => outcomes.get(id) as PublishOutcome);
   }
 
-  // 1. Render and store.
+  // 1. Render and store, a batch at a time: each batch is read in a few queries, and its slugs recorded in one.
   const changed: { r: Rendered; ref: string }[] = [];
   const slugWrites: { slug: string; bookingId: string }[] = [];
   const keyValueStore = deps.sites.keyValueStore;
-  await forEachLimit(ids, options.concurrency, async (bookingId) => {
+  for (let start = 0; start < ids.length; start += BATCH) {
+    const batch = ids.slice(start, start + BATCH);
+    let loaded: Awaited<ReturnType<typeof loadBatch>>;
     try {
-      const r = await step('render', () => render(deps, site, bookingId));
-      if (!r) {
-        outcomes.set(bookingId, { bookingId, result: 'skipped' });
-        tick();
-        return;
-      }
-      const previous = await pq.getGuestPage(deps.db, site.tenantId, bookingId);
-      const [pageHead, calendarHead] = await step('store', () =>
-        Promise.all([store.head(site.bucket, layout.guestPageKey(bookingId)), store.head(site.bucket, layout.guestCalendarKey(bookingId))]),
-      );
-      const stored = pageHead?.sha256 === r.pageHash && calendarHead?.sha256 === r.calendarHash;
-      // The slug points at the page once the page is stored; a former slug keeps its row (and redirect).
-      // Where the edge reads slugs from its own key value store (CloudFront), the slug is written there
-      // too when it is new or moved, and whenever the page is published, so a retry after a failed
-      // write writes it again (ADR 0008).
-      const recordSlug = async (publishing: boolean) => {
-        const slug = r.slug;
-        if (!slug) return;
-        if (keyValueStore && (publishing || (await pq.getFriendlySlugTarget(deps.db, site.domain, slug)) !== bookingId)) {
-          slugWrites.push({ slug, bookingId });
-        }
-        await step('record', () => pq.upsertFriendlySlug(deps.db, site.tenantId, site.id, slug, bookingId, deps.clock.now()));
-      };
-      if (
-        stored &&
-        previous?.page_hash === r.pageHash &&
-        previous.calendar_hash === r.calendarHash &&
-        previous.verified_at &&
-        !previous.last_error
-      ) {
-        await recordSlug(false);
-        outcomes.set(bookingId, { bookingId, result: 'unchanged', url: r.url, pageHash: r.pageHash });
-        tick();
-        return;
-      }
-      if (!stored) {
-        await step('store', async () => {
-          await store.put({
-            bucket: site.bucket,
-            key: layout.guestCalendarKey(bookingId),
-            body: r.calendar,
-            contentType: layout.CALENDAR_CONTENT_TYPE,
-            cacheControl: layout.SITE_CACHE_CONTROL,
-          });
-          await store.put({
-            bucket: site.bucket,
-            key: layout.guestPageKey(bookingId),
-            body: r.page,
-            contentType: layout.PAGE_CONTENT_TYPE,
-            cacheControl: layout.SITE_CACHE_CONTROL,
-          });
-        });
-      }
-      await recordSlug(true);
-      // The change is "from what was last published to this": a retry names the same change, a
-      // later change (even back to earlier content) a new one.
-      const ref = sha256(
-        [
-          site.tenantId,
-          bookingId,
-          previous?.page_hash ?? '-',
-          previous?.published_at?.toISOString() ?? '-',
-          r.pageHash,
-          r.calendarHash,
-        ].join(':'),
-      );
-      changed.push({ r, ref });
+      loaded = await step('render', () => loadBatch(deps, site, batch, keyValueStore !== undefined));
     } catch (err) {
-      await fail(bookingId, err);
+      for (const id of batch) {
+        await fail(id, err);
+        tick();
+      }
+      continue;
+    }
+    const slugs: { slug: string; bookingId: string }[] = [];
+    const unchanged: PublishOutcome[] = [];
+    const changedHere: { r: Rendered; ref: string }[] = [];
+    await forEachLimit(batch, options.concurrency, async (bookingId) => {
+      try {
+        const r = await step('render', async () => render(deps, site, bookingId, loaded.bookings.get(bookingId)));
+        if (!r) {
+          outcomes.set(bookingId, { bookingId, result: 'skipped' });
+          tick();
+          return;
+        }
+        const previous = loaded.pages.get(bookingId);
+        const [pageHead, calendarHead] = await step('store', () =>
+          Promise.all([
+            store.head(site.bucket, layout.guestPageKey(bookingId)),
+            store.head(site.bucket, layout.guestCalendarKey(bookingId)),
+          ]),
+        );
+        const stored = pageHead?.sha256 === r.pageHash && calendarHead?.sha256 === r.calendarHash;
+        // The slug points at the page once the page is stored; a former slug keeps its row (and redirect).
+        // Where the edge reads slugs from its own key value store (CloudFront), the slug is written there
+        // too when it is new or moved, and whenever the page is published, so a retry after a failed
+        // write writes it again (ADR 0008).
+        const recordSlug = (publishing: boolean) => {
+          const slug = r.slug;
+          if (!slug) return;
+          if (keyValueStore && (publishing || loaded.slugTargets.get(slug) !== bookingId)) {
+            slugWrites.push({ slug, bookingId });
+          }
+          slugs.push({ slug, bookingId });
+        };
+        if (
+          stored &&
+          previous?.page_hash === r.pageHash &&
+          previous.calendar_hash === r.calendarHash &&
+          previous.verified_at &&
+          !previous.last_error
+        ) {
+          recordSlug(false);
+          unchanged.push({ bookingId, result: 'unchanged', url: r.url, pageHash: r.pageHash });
+          return;
+        }
+        if (!stored) {
+          await step('store', async () => {
+            await store.put({
+              bucket: site.bucket,
+              key: layout.guestCalendarKey(bookingId),
+              body: r.calendar,
+              contentType: layout.CALENDAR_CONTENT_TYPE,
+              cacheControl: layout.SITE_CACHE_CONTROL,
+            });
+            await store.put({
+              bucket: site.bucket,
+              key: layout.guestPageKey(bookingId),
+              body: r.page,
+              contentType: layout.PAGE_CONTENT_TYPE,
+              cacheControl: layout.SITE_CACHE_CONTROL,
+            });
+          });
+        }
+        recordSlug(true);
+        // The change is "from what was last published to this": a retry names the same change, a
+        // later change (even back to earlier content) a new one.
+        const ref = sha256(
+          [
+            site.tenantId,
+            bookingId,
+            previous?.page_hash ?? '-',
+            previous?.published_at?.toISOString() ?? '-',
+            r.pageHash,
+            r.calendarHash,
+          ].join(':'),
+        );
+        changedHere.push({ r, ref });
+      } catch (err) {
+        await fail(bookingId, err);
+        tick();
+      }
+    });
+    let slugFailure: { error: unknown } | null = null;
+    try {
+      await step('record', () => pq.upsertFriendlySlugs(deps.db, site.tenantId, site.id, slugs, deps.clock.now()));
+    } catch (err) {
+      slugFailure = { error: err };
+    }
+    const slugFailed = new Set(slugFailure ? slugs.map((s) => s.bookingId) : []);
+    for (const o of unchanged) {
+      if (slugFailed.has(o.bookingId)) await fail(o.bookingId, slugFailure?.error);
+      else outcomes.set(o.bookingId, o);
       tick();
     }
-  });
+    for (const c of changedHere) {
+      if (slugFailed.has(c.r.bookingId)) {
+        await fail(c.r.bookingId, slugFailure?.error);
+        tick();
+      } else changed.push(c);
+    }
+  }
 
   // 2. The edge's key value store learns the slugs, in as few updates as it allows.
   if (keyValueStore && slugWrites.length > 0) {
@@ -339,17 +382,35 @@ async function publishPages(
     }
   }
 
-  // 4. Verify through the edge, then record.
-  await forEachLimit(changed, options.concurrency, async ({ r }) => {
+  // 4. Verify through the edge, then record, a batch at a time (one query for the versions, one to record).
+  for (let start = 0; start < changed.length; start += BATCH) {
+    const verified: Rendered[] = [];
+    await forEachLimit(changed.slice(start, start + BATCH), options.concurrency, async ({ r }) => {
+      try {
+        await step('verify', () => verify(deps, site, r));
+        verified.push(r);
+      } catch (err) {
+        await fail(r.bookingId, err);
+        tick();
+      }
+    });
+    if (verified.length === 0) continue;
     try {
-      await step('verify', () => verify(deps, site, r));
-      const current = await step('record', () => pq.getBookingVersion(deps.db, site.tenantId, r.bookingId));
-      if (current !== r.version) {
-        outcomes.set(r.bookingId, { bookingId: r.bookingId, result: 'superseded', url: r.url });
-      } else {
-        const now = deps.clock.now();
-        await step('record', () =>
-          pq.recordGuestPagePublished(deps.db, site.tenantId, r.bookingId, {
+      const versions = await step('record', () =>
+        pq.getBookingVersions(
+          deps.db,
+          site.tenantId,
+          verified.map((r) => r.bookingId),
+        ),
+      );
+      const current = verified.filter((r) => versions.get(r.bookingId) === r.version);
+      const now = deps.clock.now();
+      await step('record', () =>
+        pq.recordGuestPagesPublished(
+          deps.db,
+          site.tenantId,
+          current.map((r) => ({
+            bookingId: r.bookingId,
             siteId: site.id,
             url: r.url,
             pageKey: layout.guestPageKey(r.bookingId),
@@ -358,17 +419,30 @@ async function publishPages(
             bookingVersion: r.version,
             publishedAt: now,
             verifiedAt: now,
-          }),
+          })),
+        ),
+      );
+      for (const r of verified) {
+        outcomes.set(
+          r.bookingId,
+          versions.get(r.bookingId) === r.version
+            ? { bookingId: r.bookingId, result: 'published', url: r.url, pageHash: r.pageHash }
+            : { bookingId: r.bookingId, result: 'superseded', url: r.url },
         );
-        outcomes.set(r.bookingId, { bookingId: r.bookingId, result: 'published', url: r.url, pageHash: r.pageHash });
+        tick();
       }
     } catch (err) {
-      await fail(r.bookingId, err);
+      for (const r of verified) {
+        await fail(r.bookingId, err);
+        tick();
+      }
     }
-    tick();
-  });
+  }
   return ids.map((id) => outcomes.get(id) as PublishOutcome);
 }
+
+/** How many bookings are read, and recorded, together. */
+const BATCH = 250;
 
 const MAX_SUPERSEDED = 3;
 

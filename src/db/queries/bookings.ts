@@ -68,6 +68,14 @@ export async function listBookings(
   return query.orderBy('b.starts_at').orderBy('b.id').limit(filter.limit).execute();
 }
 
+/** The tenant's bookings of `ids` (those that exist), with their vessel. */
+export async function listBookingsByIds(q: Queryable, tenantId: string, ids: readonly string[]) {
+  if (ids.length === 0) return [];
+  return selectBookings(q, tenantId)
+    .where('b.id', 'in', [...ids])
+    .execute();
+}
+
 export async function bookingIdExists(q: Queryable, tenantId: string, id: string): Promise<boolean> {
   const row = await q.selectFrom('bookings').select('id').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
   return row !== undefined;
@@ -146,6 +154,21 @@ export async function listCrewOfBooking(q: Queryable, tenantId: string, bookingI
     .select(['c.id', 'c.name', 'c.email', 'c.phone', 'a.role', 'a.status'])
     .where('a.tenant_id', '=', tenantId)
     .where('a.booking_id', '=', bookingId)
+    .orderBy('a.role')
+    .orderBy('c.name')
+    .execute();
+}
+
+/** The crew of each of the tenant's bookings of `ids`, in the order `listCrewOfBooking` gives. */
+export async function listCrewOfBookings(q: Queryable, tenantId: string, bookingIds: readonly string[]) {
+  if (bookingIds.length === 0) return [];
+  return q
+    .selectFrom('assignments as a')
+    .innerJoin('crew_members as c', (j) => j.onRef('c.id', '=', 'a.crew_member_id').onRef('c.tenant_id', '=', 'a.tenant_id'))
+    .select(['a.booking_id', 'c.id', 'c.name', 'c.email', 'c.phone', 'a.role', 'a.status'])
+    .where('a.tenant_id', '=', tenantId)
+    .where('a.booking_id', 'in', [...bookingIds])
+    .orderBy('a.booking_id')
     .orderBy('a.role')
     .orderBy('c.name')
     .execute();

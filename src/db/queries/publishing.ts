@@ -5,6 +5,17 @@ export async function getGuestPage(q: Queryable, tenantId: string, bookingId: st
   return q.selectFrom('guest_pages').selectAll().where('tenant_id', '=', tenantId).where('booking_id', '=', bookingId).executeTakeFirst();
 }
 
+/** The tenant's guest-page records of the bookings `bookingIds` (those that have one). */
+export async function listGuestPages(q: Queryable, tenantId: string, bookingIds: readonly string[]) {
+  if (bookingIds.length === 0) return [];
+  return q
+    .selectFrom('guest_pages')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('booking_id', 'in', [...bookingIds])
+    .execute();
+}
+
 export type PublishedPage = {
   siteId: string;
   url: string;
@@ -36,6 +47,48 @@ export async function recordGuestPagePublished(q: Queryable, tenantId: string, b
     .insertInto('guest_pages')
     .values({ tenant_id: tenantId, booking_id: bookingId, ...values })
     .onConflict((oc) => oc.columns(['tenant_id', 'booking_id']).doUpdateSet(values))
+    .execute();
+}
+
+/** Records verified publishes of several bookings in one statement, clearing any earlier errors. */
+export async function recordGuestPagesPublished(q: Queryable, tenantId: string, pages: readonly (PublishedPage & { bookingId: string })[]) {
+  if (pages.length === 0) return;
+  await q
+    .insertInto('guest_pages')
+    .values(
+      pages.map((p) => ({
+        tenant_id: tenantId,
+        booking_id: p.bookingId,
+        site_id: p.siteId,
+        url: p.url,
+        page_key: p.pageKey,
+        page_hash: p.pageHash,
+        calendar_hash: p.calendarHash,
+        booking_version: p.bookingVersion,
+        published_at: p.publishedAt,
+        verified_at: p.verifiedAt,
+        last_error: null,
+        last_error_at: null,
+        failures: 0,
+        updated_at: p.verifiedAt,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(['tenant_id', 'booking_id']).doUpdateSet((eb) => ({
+        site_id: eb.ref('excluded.site_id'),
+        url: eb.ref('excluded.url'),
+        page_key: eb.ref('excluded.page_key'),
+        page_hash: eb.ref('excluded.page_hash'),
+        calendar_hash: eb.ref('excluded.calendar_hash'),
+        booking_version: eb.ref('excluded.booking_version'),
+        published_at: eb.ref('excluded.published_at'),
+        verified_at: eb.ref('excluded.verified_at'),
+        last_error: null,
+        last_error_at: null,
+        failures: 0,
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    )
     .execute();
 }
 
@@ -100,6 +153,62 @@ export async function getBookingVersion(q: Queryable, tenantId: string, bookingI
     .where('id', '=', bookingId)
     .executeTakeFirst();
   return row?.version ?? null;
+}
+
+/** The current versions of the tenant's bookings of `bookingIds` (absent: no such booking). */
+export async function getBookingVersions(q: Queryable, tenantId: string, bookingIds: readonly string[]): Promise<Map<string, number>> {
+  if (bookingIds.length === 0) return new Map();
+  const rows = await q
+    .selectFrom('bookings')
+    .select(['id', 'version'])
+    .where('tenant_id', '=', tenantId)
+    .where('id', 'in', [...bookingIds])
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.version]));
+}
+
+/** Points each slug of the site at its booking, in one statement (as `upsertFriendlySlug` does one). */
+export async function upsertFriendlySlugs(
+  q: Queryable,
+  tenantId: string,
+  siteId: string,
+  slugs: readonly { slug: string; bookingId: string }[],
+  now: Date,
+) {
+  // One row per slug: a statement may not update the same row twice (the last one wins).
+  const bySlug = new Map(slugs.map((s) => [s.slug, s.bookingId]));
+  if (bySlug.size === 0) return;
+  await q
+    .insertInto('friendly_slugs')
+    .values(
+      [...bySlug].map(([slug, bookingId]) => ({ tenant_id: tenantId, site_id: siteId, slug, booking_id: bookingId, updated_at: now })),
+    )
+    .onConflict((oc) =>
+      oc.columns(['site_id', 'slug']).doUpdateSet((eb) => ({
+        tenant_id: eb.ref('excluded.tenant_id'),
+        booking_id: eb.ref('excluded.booking_id'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    )
+    .execute();
+}
+
+/** The booking each of `slugs` of the tenant's site leads to (absent: no such slug). */
+export async function getFriendlySlugTargets(
+  q: Queryable,
+  tenantId: string,
+  siteId: string,
+  slugs: readonly string[],
+): Promise<Map<string, string>> {
+  if (slugs.length === 0) return new Map();
+  const rows = await q
+    .selectFrom('friendly_slugs')
+    .select(['slug', 'booking_id'])
+    .where('tenant_id', '=', tenantId)
+    .where('site_id', '=', siteId)
+    .where('slug', 'in', [...slugs])
+    .execute();
+  return new Map(rows.map((r) => [r.slug, r.booking_id]));
 }
 
 /** Points `slug` of the site at the booking (taking it over from another booking that once had it). */
