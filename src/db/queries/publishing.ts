@@ -29,25 +29,7 @@ export type PublishedPage = {
 
 /** Records a verified publish, clearing any earlier error. */
 export async function recordGuestPagePublished(q: Queryable, tenantId: string, bookingId: string, p: PublishedPage) {
-  const values = {
-    site_id: p.siteId,
-    url: p.url,
-    page_key: p.pageKey,
-    page_hash: p.pageHash,
-    calendar_hash: p.calendarHash,
-    booking_version: p.bookingVersion,
-    published_at: p.publishedAt,
-    verified_at: p.verifiedAt,
-    last_error: null,
-    last_error_at: null,
-    failures: 0,
-    updated_at: p.verifiedAt,
-  };
-  await q
-    .insertInto('guest_pages')
-    .values({ tenant_id: tenantId, booking_id: bookingId, ...values })
-    .onConflict((oc) => oc.columns(['tenant_id', 'booking_id']).doUpdateSet(values))
-    .execute();
+  await recordGuestPagesPublished(q, tenantId, [{ ...p, bookingId }]);
 }
 
 /** Records verified publishes of several bookings in one statement, clearing any earlier errors. */
