@@ -47,6 +47,31 @@ function facts(b: CrewBookingView): [string, string][] {
   return rows;
 }
 
+const crewNotes = (b: CrewBookingView, eventNotes: string | null | undefined) =>
+  [b.notes.crew, eventNotes].filter((n): n is string => Boolean(n?.trim()));
+
+/** The charter's facts and the crew notes, as every crew mail about a charter shows them. */
+const CharterDetails = ({ booking, notes }: { booking: CrewBookingView; notes: string[] }) => (
+  <>
+    <table style="border-collapse:collapse;margin:12px 0">
+      {facts(booking).map(([k, v]) => (
+        <tr>
+          <th style="text-align:left;padding:4px 12px 4px 0;color:#5b6b7b;font-weight:normal;vertical-align:top">{k}</th>
+          <td style="padding:4px 0">{v}</td>
+        </tr>
+      ))}
+    </table>
+    {notes.length > 0 && (
+      <div style="background:#fff8e1;border-radius:6px;padding:8px 12px">
+        <strong>Notes for crew</strong>
+        {notes.map((n) => (
+          <p style="margin:4px 0;white-space:pre-line">{n}</p>
+        ))}
+      </div>
+    )}
+  </>
+);
+
 const firstName = (name: string) => name.trim().split(/\s+/)[0] ?? name;
 
 export async function renderCrewNotice(input: CrewNoticeInput): Promise<RenderedMail> {
@@ -55,7 +80,7 @@ export async function renderCrewNotice(input: CrewNoticeInput): Promise<Rendered
   const subject = `${SUBJECT_PREFIX[input.kind]}: ${b.vesselName}, ${when} (${input.role})`;
   const headline = HEADLINE[input.kind];
   const expires = input.linkExpiresAt.toISOString().slice(0, 10);
-  const notes = [b.notes.crew, input.eventNotes].filter((n): n is string => Boolean(n?.trim()));
+  const notes = crewNotes(b, input.eventNotes);
   const cancelled = input.kind === 'crew.cancelled';
   const action = cancelled ? 'Open your charters' : 'Open the charter and answer';
 
@@ -82,22 +107,7 @@ export async function renderCrewNotice(input: CrewNoticeInput): Promise<Rendered
       <p>
         Hello {firstName(input.recipientName)}, {cancelled ? 'this charter will not go ahead.' : `you are assigned as ${input.role}.`}
       </p>
-      <table style="border-collapse:collapse;margin:12px 0">
-        {facts(b).map(([k, v]) => (
-          <tr>
-            <th style="text-align:left;padding:4px 12px 4px 0;color:#5b6b7b;font-weight:normal;vertical-align:top">{k}</th>
-            <td style="padding:4px 0">{v}</td>
-          </tr>
-        ))}
-      </table>
-      {notes.length > 0 && (
-        <div style="background:#fff8e1;border-radius:6px;padding:8px 12px">
-          <strong>Notes for crew</strong>
-          {notes.map((n) => (
-            <p style="margin:4px 0;white-space:pre-line">{n}</p>
-          ))}
-        </div>
-      )}
+      <CharterDetails booking={b} notes={notes} />
       <Button href={input.signInUrl}>{action}</Button>
       <p style="font-size:13px;color:#5b6b7b">
         This button signs you in to your crew pages until {expires}. Do not forward this mail. If the button does not work, copy this
@@ -153,7 +163,7 @@ export async function renderCrewReminder(input: CrewReminderInput): Promise<Rend
   const b = input.booking;
   const when = formatCharterStart(new Date(b.startsAt), b.timezone);
   const subject = `Reminder: ${b.vesselName}, ${when} (${input.role})`;
-  const notes = [b.notes.crew, input.eventNotes].filter((n): n is string => Boolean(n?.trim()));
+  const notes = crewNotes(b, input.eventNotes);
   const soon = input.hoursBefore === 1 ? 'within the hour' : `within ${input.hoursBefore} hours`;
   const expires = input.linkExpiresAt.toISOString().slice(0, 10);
   const text = [
@@ -178,22 +188,7 @@ export async function renderCrewReminder(input: CrewReminderInput): Promise<Rend
       <p>
         Hello {firstName(input.recipientName)}, a reminder of your charter as {input.role}.
       </p>
-      <table style="border-collapse:collapse;margin:12px 0">
-        {facts(b).map(([k, v]) => (
-          <tr>
-            <th style="text-align:left;padding:4px 12px 4px 0;color:#5b6b7b;font-weight:normal;vertical-align:top">{k}</th>
-            <td style="padding:4px 0">{v}</td>
-          </tr>
-        ))}
-      </table>
-      {notes.length > 0 && (
-        <div style="background:#fff8e1;border-radius:6px;padding:8px 12px">
-          <strong>Notes for crew</strong>
-          {notes.map((n) => (
-            <p style="margin:4px 0;white-space:pre-line">{n}</p>
-          ))}
-        </div>
-      )}
+      <CharterDetails booking={b} notes={notes} />
       <Button href={input.signInUrl}>Open the charter and its checklist</Button>
       <p style="font-size:13px;color:#5b6b7b">
         This button signs you in to your crew pages until {expires}. Do not forward this mail. Address:{' '}
