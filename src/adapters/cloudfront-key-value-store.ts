@@ -4,9 +4,19 @@
  * store's ETag (from DescribeKeyValueStore, then from the previous answer); when someone else changed
  * the store in between (409), the ETag is read again and the update repeated. Calls for one store are
  * sent one after another, so Bosun never races itself. Keys are never deleted (ADR 0008).
+ *
+ * The site names its store by ARN, name or id. The KeyValueStore API takes only the ARN, so a name is
+ * looked up once with CloudFront's DescribeKeyValueStore, and an id (which that call does not take)
+ * in ListKeyValueStores; the ARN found is kept for the life of the adapter.
  */
 // The KeyValueStore API is signed with SigV4A; the SDK finds this signer once it is loaded.
 import '@aws-sdk/signature-v4a';
+import {
+  CloudFrontClient,
+  type CloudFrontClientConfig,
+  DescribeKeyValueStoreCommand as DescribeKeyValueStoreByNameCommand,
+  paginateListKeyValueStores,
+} from '@aws-sdk/client-cloudfront';
 import {
   CloudFrontKeyValueStoreClient,
   type CloudFrontKeyValueStoreClientConfig,
@@ -14,10 +24,19 @@ import {
   UpdateKeysCommand,
 } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import type { EdgeKeyValueEntry, EdgeKeyValueStore, EdgeKeyValueStoreSite } from '../ports/edge-key-value-store';
-import { KEY_VALUE_STORE_ARN } from '../publish/edge-function';
+import { KEY_VALUE_STORE_ARN, KEY_VALUE_STORE_ID } from '../publish/edge-function';
+
+/** CloudFront's rule for a KeyValueStore's name. */
+const STORE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** A KeyValueStore's id, as the console shows it (the last part of its ARN). */
+const STORE_ID = KEY_VALUE_STORE_ID;
+const SETTING = 'bosun site cdn <tenant> --key-value-store-id';
 
 export type CloudFrontKeyValueStoreOptions = {
+  /** The KeyValueStore API (the keys). */
   clientConfig?: CloudFrontKeyValueStoreClientConfig;
+  /** CloudFront's own API, which finds a store's ARN from its name or id. */
+  cloudFrontClientConfig?: CloudFrontClientConfig;
   /** Keys per UpdateKeys call. */
   batchSize?: number;
   /** How often an update is repeated after the store changed under it. */
@@ -30,47 +49,97 @@ export class KeyValueStoreConfigurationError extends Error {
 
 export class CloudFrontKeyValueStore implements EdgeKeyValueStore {
   private readonly client: CloudFrontKeyValueStoreClient;
+  private readonly cloudFront: CloudFrontClient;
   private readonly batchSize: number;
   private readonly maxConflictRetries: number;
   private readonly etags = new Map<string, string>();
   private readonly queue = new Map<string, Promise<void>>();
+  /** The ARN of each store setting given by name or id, once found. */
+  private readonly arns = new Map<string, Promise<string>>();
 
   constructor(options: CloudFrontKeyValueStoreOptions = {}) {
     // The API is global (its endpoint comes from the ARN); a region is still needed to build the client.
     this.client = new CloudFrontKeyValueStoreClient({ region: 'us-east-1', ...options.clientConfig });
+    // CloudFront's API lives in us-east-1 whatever the distribution serves.
+    this.cloudFront = new CloudFrontClient({ region: 'us-east-1', ...options.cloudFrontClientConfig });
     this.batchSize = options.batchSize ?? 50;
     this.maxConflictRetries = options.maxConflictRetries ?? 5;
   }
 
   putKeys(site: EdgeKeyValueStoreSite, entries: readonly EdgeKeyValueEntry[]): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
-    const arn = site.keyValueStoreId;
-    if (!arn || !KEY_VALUE_STORE_ARN.test(arn)) {
-      const got = arn ? ` (it has ${JSON.stringify(arn)})` : '';
+    const setting = site.keyValueStoreId;
+    if (!setting || !(KEY_VALUE_STORE_ARN.test(setting) || STORE_NAME.test(setting))) {
+      const got = setting ? ` (it has ${JSON.stringify(setting)}, which is neither)` : '';
       return Promise.reject(
         new KeyValueStoreConfigurationError(
-          `the site ${site.domain} needs the ARN of its KeyValueStore to publish friendly slugs${got}; set it with bosun site cdn <tenant> --key-value-store-id arn:aws:cloudfront::ACCOUNT:key-value-store/ID`,
+          `the site ${site.domain} needs the name or ARN of its KeyValueStore to publish friendly slugs${got}; set it with ${SETTING} NAME (or arn:aws:cloudfront::ACCOUNT:key-value-store/ID)`,
         ),
       );
     }
     // The last value given for a key wins.
     const puts = [...new Map(entries.map((e) => [e.key, e.value])).entries()].map(([Key, Value]) => ({ Key, Value }));
+    return this.arnOf(site.domain, setting).then((arn) => this.enqueue(setting, arn, puts));
+  }
+
+  destroy(): void {
+    this.client.destroy();
+    this.cloudFront.destroy();
+  }
+
+  private enqueue(setting: string, arn: string, puts: { Key: string; Value: string }[]): Promise<void> {
     const previous = this.queue.get(arn) ?? Promise.resolve();
     const run = previous.catch(() => {}).then(() => this.send(arn, puts));
     this.queue.set(arn, run);
     void run.then(
       () => this.forget(arn, run),
-      () => this.forget(arn, run),
+      (err: unknown) => {
+        this.forget(arn, run);
+        // A store deleted and made again under the same name has a new ARN: look the name up again next time.
+        if (setting !== arn && (err as { name?: string }).name === 'ResourceNotFoundException') this.arns.delete(setting);
+      },
     );
     return run;
   }
 
-  destroy(): void {
-    this.client.destroy();
-  }
-
   private forget(arn: string, run: Promise<void>): void {
     if (this.queue.get(arn) === run) this.queue.delete(arn);
+  }
+
+  /** The ARN of the store a site's setting names; concurrent calls for one name share one lookup. */
+  private arnOf(domain: string, setting: string): Promise<string> {
+    if (KEY_VALUE_STORE_ARN.test(setting)) return Promise.resolve(setting);
+    const known = this.arns.get(setting);
+    if (known) return known;
+    const lookup = this.lookUp(domain, setting);
+    this.arns.set(setting, lookup);
+    // A failure is not kept: by the job's next attempt the store may exist, or the API answer.
+    lookup.catch(() => {
+      if (this.arns.get(setting) === lookup) this.arns.delete(setting);
+    });
+    return lookup;
+  }
+
+  private async lookUp(domain: string, setting: string): Promise<string> {
+    try {
+      const out = await this.cloudFront.send(new DescribeKeyValueStoreByNameCommand({ Name: setting }));
+      const arn = out.KeyValueStore?.ARN;
+      if (!arn) throw new Error(`DescribeKeyValueStore of ${setting} answered without an ARN`);
+      return arn;
+    } catch (err) {
+      if ((err as { name?: string }).name !== 'EntityNotFound') throw err;
+    }
+    // The console shows a store's id as well as its name; DescribeKeyValueStore takes only the name.
+    if (STORE_ID.test(setting)) {
+      for await (const page of paginateListKeyValueStores({ client: this.cloudFront }, {})) {
+        const store = page.KeyValueStoreList?.Items?.find((s) => s.Id === setting);
+        if (store?.ARN) return store.ARN;
+      }
+    }
+    const what = STORE_ID.test(setting) ? 'name or id' : 'name';
+    throw new KeyValueStoreConfigurationError(
+      `the site ${domain} names its KeyValueStore ${JSON.stringify(setting)} (${SETTING}), but CloudFront has no KeyValueStore with that ${what}; give the store's name or ARN`,
+    );
   }
 
   private async send(arn: string, puts: { Key: string; Value: string }[]): Promise<void> {

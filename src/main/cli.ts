@@ -214,7 +214,7 @@ function program(): Command {
     .command('cdn <tenant>')
     .description('set where the guest site is served from with BOSUN_CDN=cloudfront')
     .option('--distribution-id <id>', 'the CloudFront distribution of the guest domain')
-    .option('--key-value-store-id <arn>', "the ARN of the KeyValueStore the site's edge function reads friendly slugs from")
+    .option('--key-value-store-id <store>', "the KeyValueStore the site's edge function reads friendly slugs from: its name, id or ARN")
     .action(act('site cdn', (tenantSlug: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, ...o })));
 
   root

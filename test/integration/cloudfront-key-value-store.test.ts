@@ -1,7 +1,8 @@
 /**
  * Friendly slugs on CloudFront: the KeyValueStore adapter against a local server that answers the
- * KeyValueStore API (ETags, conditional updates, conflicts), and publishing writing a site's slugs
- * there so that the generated edge function, reading that store, redirects them — old slugs too.
+ * KeyValueStore API (ETags, conditional updates, conflicts) and one that answers CloudFront's API
+ * (a store's ARN from its name or id), and publishing writing a site's slugs there so that the
+ * generated edge function, reading that store, redirects them — old slugs too.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cloudFrontModule, loadEdgeFunction, viewerRequestEvent } from '../../src/adapters/cloudfront-function-vm';
@@ -10,19 +11,31 @@ import { createBooking, updateBooking } from '../../src/services/bookings';
 import { getEdgeFunction, getGuestPageStatus, type PublishingDeps, publishGuestPage, setGuestSiteCdn } from '../../src/services/publishing';
 import { createTestDb, type TestDb } from '../support/db';
 import { bookingInput, makeTenant } from '../support/factories';
+import { FakeCloudFront } from '../support/fake-cloudfront';
 import { FakeKeyValueStore } from '../support/fake-cloudfront-kvs';
 import { openTestSites, type TestSites } from '../support/sites';
 
 const ACCOUNT = '123456789012';
 const KVS_ID = 'a1b2c3d4-5678-90ab-cdef-000000000001';
 const ARN = `arn:aws:cloudfront::${ACCOUNT}:key-value-store/${KVS_ID}`;
+const NAME = 'guest-slugs';
 const SITE = { domain: 'guests.example.com', keyValueStoreId: ARN };
+const SITE_BY_NAME = { domain: 'guests.example.com', keyValueStoreId: NAME };
 
 let server: FakeKeyValueStore;
+/** CloudFront's own API, which knows the stores by name and id. */
+let cloudFront: FakeCloudFront;
 let adapters: CloudFrontKeyValueStore[];
 
 function makeStore() {
-  const kvs = new CloudFrontKeyValueStore({ clientConfig: server.clientConfig() });
+  const kvs = new CloudFrontKeyValueStore({
+    clientConfig: server.clientConfig(),
+    cloudFrontClientConfig: {
+      endpoint: cloudFront.endpoint,
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      maxAttempts: 3,
+    },
+  });
   adapters.push(kvs);
   return kvs;
 }
@@ -34,11 +47,14 @@ const deletesIn = (body: string) => (JSON.parse(body) as { Deletes?: unknown[] }
 beforeEach(async () => {
   server = await new FakeKeyValueStore().start();
   server.addStore(ARN);
+  cloudFront = await new FakeCloudFront().start();
+  cloudFront.addKeyValueStore(NAME, ARN);
   adapters = [];
 });
 afterEach(async () => {
   for (const kvs of adapters) kvs.destroy();
   await server.stop();
+  await cloudFront.stop();
 });
 
 describe('CloudFront KeyValueStore adapter', () => {
@@ -100,14 +116,106 @@ describe('CloudFront KeyValueStore adapter', () => {
     expect(keysOf()).toEqual({ 'sunset-sail': 'BBBB222' });
   });
 
-  it('refuses a site without the ARN of its KeyValueStore, naming the setting, and sends nothing', async () => {
+  it('refuses a site without a KeyValueStore, or with one that is neither a name nor an ARN, naming the setting, and sends nothing', async () => {
     const kvs = makeStore();
-    await expect(kvs.putKeys({ domain: 'guests.example.com' }, [{ key: 'a-slug', value: 'XHQGMDH' }])).rejects.toThrow(
-      KeyValueStoreConfigurationError,
+    const write = (keyValueStoreId?: string) =>
+      kvs.putKeys({ domain: 'guests.example.com', keyValueStoreId }, [{ key: 'a-slug', value: 'XHQGMDH' }]);
+    await expect(write()).rejects.toThrow(KeyValueStoreConfigurationError);
+    await expect(write(`arn:aws:cloudfront::${ACCOUNT}:distribution/E2QWRUHAPOMQZL`)).rejects.toThrow(
+      /--key-value-store-id NAME \(or arn:aws:cloudfront::ACCOUNT:key-value-store\/ID\)/,
     );
+    await expect(write('key-value-store/guest-slugs')).rejects.toThrow(KeyValueStoreConfigurationError);
+    expect(server.requests).toHaveLength(0);
+    expect(cloudFront.requests).toHaveLength(0);
+  });
+
+  it('uses an ARN as it is, without asking CloudFront', async () => {
+    const kvs = makeStore();
+    await kvs.putKeys(SITE, [{ key: 'sunset-sail', value: 'XHQGMDH' }]);
+    await kvs.putKeys(SITE, [{ key: 'evening-sail', value: 'XHQGMDH' }]);
+    expect(cloudFront.requests).toHaveLength(0);
+    expect(keysOf()).toEqual({ 'sunset-sail': 'XHQGMDH', 'evening-sail': 'XHQGMDH' });
+  });
+
+  it("finds the ARN of a store given by name once, with a signed DescribeKeyValueStore, and writes every key to that ARN's store", async () => {
+    const kvs = makeStore();
+    await Promise.all([
+      kvs.putKeys(SITE_BY_NAME, [{ key: 'slug-a', value: 'AAAA111' }]),
+      kvs.putKeys(SITE_BY_NAME, [{ key: 'slug-b', value: 'BBBB222' }]),
+      kvs.putKeys(SITE_BY_NAME, [{ key: 'slug-c', value: 'CCCC333' }]),
+    ]);
+    await kvs.putKeys(SITE_BY_NAME, [{ key: 'slug-d', value: 'DDDD444' }]);
+    await kvs.putKeys(SITE_BY_NAME, [{ key: 'slug-e', value: 'EEEE555' }]);
+
+    const [describe, ...more] = cloudFront.requests;
+    expect(more).toHaveLength(0);
+    expect(describe?.method).toBe('GET');
+    expect(describe?.path).toBe(`/2020-05-31/key-value-store/${NAME}`);
+    expect(describe?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-east-1\/cloudfront\/aws4_request/);
+    expect(server.updates()).toHaveLength(5);
+    for (const r of server.requests) expect(r.path.startsWith(`/key-value-stores/${encodeURIComponent(ARN)}`), r.path).toBe(true);
+    expect(keysOf()).toEqual({ 'slug-a': 'AAAA111', 'slug-b': 'BBBB222', 'slug-c': 'CCCC333', 'slug-d': 'DDDD444', 'slug-e': 'EEEE555' });
+  });
+
+  it('finds the ARN of a store given by its id in the list of stores, which DescribeKeyValueStore does not search', async () => {
+    // Enough stores before it that the one sought is on the list's second page.
+    for (let i = 0; i < 120; i++) {
+      cloudFront.addKeyValueStore(
+        `other-${i}`,
+        `arn:aws:cloudfront::${ACCOUNT}:key-value-store/00000000-0000-0000-0000-${String(i).padStart(12, '0')}`,
+      );
+    }
+    const moved = cloudFront.keyValueStores.splice(0, 1);
+    cloudFront.keyValueStores.push(...moved);
+    const kvs = makeStore();
+    await kvs.putKeys({ domain: 'guests.example.com', keyValueStoreId: KVS_ID }, [{ key: 'sunset-sail', value: 'XHQGMDH' }]);
+    await kvs.putKeys({ domain: 'guests.example.com', keyValueStoreId: KVS_ID }, [{ key: 'evening-sail', value: 'XHQGMDH' }]);
+    expect(cloudFront.keyValueStoreDescribes().map((r) => r.path)).toEqual([`/2020-05-31/key-value-store/${KVS_ID}`]);
+    expect(cloudFront.keyValueStoreLists()).toHaveLength(2);
+    expect(keysOf()).toEqual({ 'sunset-sail': 'XHQGMDH', 'evening-sail': 'XHQGMDH' });
+  });
+
+  it('rejects a name CloudFront does not know, naming the setting and the name, and looks it up again on the next attempt', async () => {
+    const kvs = makeStore();
+    const write = () =>
+      kvs.putKeys({ domain: 'guests.example.com', keyValueStoreId: 'no-such-store' }, [{ key: 'a-slug', value: 'XHQGMDH' }]);
+    const err = await write().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KeyValueStoreConfigurationError);
+    expect((err as Error).message).toBe(
+      'the site guests.example.com names its KeyValueStore "no-such-store" (bosun site cdn <tenant> --key-value-store-id), but CloudFront has no KeyValueStore with that name; give the store\'s name or ARN',
+    );
+    expect(server.requests).toHaveLength(0);
+
+    cloudFront.addKeyValueStore('no-such-store', ARN);
+    await write();
+    expect(cloudFront.keyValueStoreDescribes()).toHaveLength(2);
+    expect(keysOf()).toEqual({ 'a-slug': 'XHQGMDH' });
+  });
+
+  it('looks a name up again after its store was not found, so a store made again under the same name is written', async () => {
+    const kvs = makeStore();
+    await kvs.putKeys(SITE_BY_NAME, [{ key: 'slug-a', value: 'AAAA111' }]);
+    const newArn = `arn:aws:cloudfront::${ACCOUNT}:key-value-store/a1b2c3d4-5678-90ab-cdef-000000000002`;
+    server.stores.delete(ARN);
+    server.addStore(newArn);
+    cloudFront.keyValueStores.splice(0, cloudFront.keyValueStores.length);
+    cloudFront.addKeyValueStore(NAME, newArn);
+    await expect(kvs.putKeys(SITE_BY_NAME, [{ key: 'slug-b', value: 'BBBB222' }])).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
+    await kvs.putKeys(SITE_BY_NAME, [{ key: 'slug-b', value: 'BBBB222' }]);
+    expect(cloudFront.keyValueStoreDescribes()).toHaveLength(2);
+    expect(keysOf(newArn)).toEqual({ 'slug-b': 'BBBB222' });
+  });
+
+  it('rejects an id CloudFront does not know, saying that a name or ARN is wanted', async () => {
+    const unknown = 'ffffffff-0000-0000-0000-000000000000';
     await expect(
-      kvs.putKeys({ domain: 'guests.example.com', keyValueStoreId: KVS_ID }, [{ key: 'a-slug', value: 'XHQGMDH' }]),
-    ).rejects.toThrow(/--key-value-store-id arn:aws:cloudfront::ACCOUNT:key-value-store\/ID/);
+      makeStore().putKeys({ domain: 'guests.example.com', keyValueStoreId: unknown }, [{ key: 'a-slug', value: 'XHQGMDH' }]),
+    ).rejects.toThrow(
+      `names its KeyValueStore "${unknown}" (bosun site cdn <tenant> --key-value-store-id), but CloudFront has no KeyValueStore with that name or id; give the store's name or ARN`,
+    );
+    expect(cloudFront.keyValueStoreLists()).toHaveLength(1);
     expect(server.requests).toHaveLength(0);
   });
 
@@ -179,6 +287,27 @@ describe('publishing friendly slugs to the KeyValueStore', () => {
     const before = server.requests.length;
     expect((await publishGuestPage(deps, a.tenant.id, id)).result).toBe('unchanged');
     expect(server.requests).toHaveLength(before);
+  });
+
+  it("writes the slugs of a site that names its store by name to that store's ARN", async () => {
+    const b = await makeTenant(t.deps, 'bravo');
+    await setGuestSiteCdn(t.deps, b.ctx, { keyValueStoreId: NAME });
+    const id = (await createBooking(t.deps, b.ctx, bookingInput({ friendlySlug: 'named-sail' }) as never)).booking.id;
+    expect((await publishGuestPage(deps, b.tenant.id, id)).result).toBe('published');
+    expect(keysOf()['named-sail']).toBe(id);
+    expect(cloudFront.keyValueStoreDescribes()).toHaveLength(1);
+  });
+
+  it('records on the booking that the store named in its site settings does not exist', async () => {
+    const c = await makeTenant(t.deps, 'charlie');
+    await setGuestSiteCdn(t.deps, c.ctx, { keyValueStoreId: 'no-such-store' });
+    const id = (await createBooking(t.deps, c.ctx, bookingInput({ friendlySlug: 'lost-sail' }) as never)).booking.id;
+    await expect(publishGuestPage(deps, c.tenant.id, id)).rejects.toThrow(/^redirect: .*"no-such-store"/);
+    const status = await getGuestPageStatus(t.deps, c.ctx, id);
+    expect(status?.error).toMatch(
+      /^redirect: .*KeyValueStore "no-such-store" \(bosun site cdn <tenant> --key-value-store-id\).*no KeyValueStore with that name/,
+    );
+    expect(server.requests).toHaveLength(0);
   });
 
   it('records a failed write on the booking and writes the slug when the job is retried', async () => {

@@ -32,10 +32,16 @@ describe('edge function: CloudFront runtime 2.0', () => {
     expect(code).toContain('cf.kvs()');
   });
 
-  it('names a key value store when the site has one configured', () => {
-    const named = generateEdgeFunction({ domain: 'demo.example.com', tenantSlug: 'demo', keyValueStoreId: 'a1b2c3d4-kvs' });
-    expect(named).toContain('cf.kvs("a1b2c3d4-kvs")');
-    expect(checkCloudFrontRuntime2(named)).toEqual([]);
+  it("names the site's key value store by its id (given as an id or an ARN); a store's name is not an id", () => {
+    const id = 'a1b2c3d4-5678-90ab-cdef-0123456789ab';
+    const byId = generateEdgeFunction({ domain: 'demo.example.com', tenantSlug: 'demo', keyValueStoreId: id });
+    expect(byId).toContain(`cf.kvs("${id}")`);
+    expect(checkCloudFrontRuntime2(byId)).toEqual([]);
+    const arn = `arn:aws:cloudfront::123456789012:key-value-store/${id}`;
+    expect(generateEdgeFunction({ domain: 'demo.example.com', tenantSlug: 'demo', keyValueStoreId: arn })).toContain(`cf.kvs("${id}")`);
+    // The runtime takes no name: the function reads its only associated store.
+    const byName = generateEdgeFunction({ domain: 'demo.example.com', tenantSlug: 'demo', keyValueStoreId: 'guest-slugs' });
+    expect(byName).toContain('cf.kvs()');
   });
 
   it.each([

@@ -1,7 +1,8 @@
 /**
  * A local HTTP server on 127.0.0.1 that speaks the part of CloudFront's REST API (2020-05-31, XML)
  * that Bosun uses: CreateInvalidation and GetInvalidation, with CloudFront's rules for
- * CallerReference reuse and its limit of 3,000 paths in progress. It records every request.
+ * CallerReference reuse and its limit of 3,000 paths in progress; and DescribeKeyValueStore and
+ * ListKeyValueStores, which find a KeyValueStore's ARN from its name or id. It records every request.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +17,8 @@ export type FakeInvalidation = {
   paths: string[];
   status: 'InProgress' | 'Completed';
 };
+/** A KeyValueStore as the control plane knows it (its keys live in the KeyValueStore API). */
+export type FakeKeyValueStoreInfo = { name: string; id: string; arn: string; comment: string; status: 'READY'; etag: string };
 
 const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const unescapeXml = (s: string) =>
@@ -30,6 +33,7 @@ export class FakeCloudFront {
   readonly requests: RecordedRequest[] = [];
   readonly invalidations: FakeInvalidation[] = [];
   readonly distributions = new Set<string>();
+  readonly keyValueStores: FakeKeyValueStoreInfo[] = [];
   /** Whether an invalidation completes when it is first asked about (as a quick one does). */
   completeOnFirstGet = true;
   /** Paths in progress held by others (another tool); they count against the limit. */
@@ -67,6 +71,31 @@ export class FakeCloudFront {
     for (const inv of this.invalidations) if (id === undefined || inv.id === id) inv.status = 'Completed';
   }
 
+  /** A KeyValueStore in this account; its id is the last part of the ARN, as CloudFront's are. */
+  addKeyValueStore(name: string, arn: string): FakeKeyValueStoreInfo {
+    const id = arn.slice(arn.lastIndexOf('/') + 1);
+    const store: FakeKeyValueStoreInfo = {
+      name,
+      id,
+      arn,
+      comment: '',
+      status: 'READY',
+      etag: `E${id.replace(/-/g, '').slice(0, 12).toUpperCase()}`,
+    };
+    this.keyValueStores.push(store);
+    return store;
+  }
+
+  /** The DescribeKeyValueStore requests received. */
+  keyValueStoreDescribes(): RecordedRequest[] {
+    return this.requests.filter((r) => r.method === 'GET' && /^\/2020-05-31\/key-value-store\/[^/?]+$/.test(r.path));
+  }
+
+  /** The ListKeyValueStores requests received. */
+  keyValueStoreLists(): RecordedRequest[] {
+    return this.requests.filter((r) => r.method === 'GET' && /^\/2020-05-31\/key-value-store(?:\?.*)?$/.test(r.path));
+  }
+
   inProgressPaths(distribution: string): number {
     return (
       this.externalInProgress +
@@ -98,6 +127,7 @@ export class FakeCloudFront {
   }
 
   private route(r: RecordedRequest, res: ServerResponse) {
+    if (r.path.startsWith('/2020-05-31/key-value-store')) return this.routeKeyValueStore(r, res);
     const create = /^\/2020-05-31\/distribution\/([^/]+)\/invalidation$/.exec(r.path);
     const get = /^\/2020-05-31\/distribution\/([^/]+)\/invalidation\/([^/?]+)$/.exec(r.path);
     const distribution = decodeURIComponent((create ?? get)?.[1] ?? '');
@@ -140,6 +170,33 @@ export class FakeCloudFront {
     return this.error(res, 400, 'InvalidAction', `Unsupported ${r.method} ${r.path}`);
   }
 
+  /** GET /2020-05-31/key-value-store/{Name} (Describe) and GET /2020-05-31/key-value-store?Marker&MaxItems (List). */
+  private routeKeyValueStore(r: RecordedRequest, res: ServerResponse) {
+    const url = new URL(r.path, 'http://fake');
+    const describe = /^\/2020-05-31\/key-value-store\/([^/]+)$/.exec(url.pathname);
+    if (describe && r.method === 'GET') {
+      const name = decodeURIComponent(describe[1] ?? '');
+      const store = this.keyValueStores.find((s) => s.name === name);
+      if (!store) return this.error(res, 404, 'EntityNotFound', `The specified key value store ${name} does not exist.`);
+      return this.send(res, 200, keyValueStoreXml(store, ` xmlns="${NS}"`), { etag: store.etag });
+    }
+    if (url.pathname === '/2020-05-31/key-value-store' && r.method === 'GET') {
+      // The Marker is opaque to callers; here it is the index of the next store.
+      const start = Number(url.searchParams.get('Marker') ?? 0);
+      const max = Number(url.searchParams.get('MaxItems') ?? 100);
+      const page = this.keyValueStores.slice(start, start + max);
+      const next = start + page.length < this.keyValueStores.length ? `<NextMarker>${start + page.length}</NextMarker>` : '';
+      // As in CloudFront's other lists, Items is left out when there are none.
+      const items = page.length > 0 ? `<Items>${page.map((s) => keyValueStoreXml(s)).join('')}</Items>` : '';
+      return this.send(
+        res,
+        200,
+        `<KeyValueStoreList xmlns="${NS}">${next}<MaxItems>${max}</MaxItems><Quantity>${page.length}</Quantity>${items}</KeyValueStoreList>`,
+      );
+    }
+    return this.error(res, 400, 'InvalidAction', `Unsupported ${r.method} ${r.path}`);
+  }
+
   private send(res: ServerResponse, status: number, xml: string, headers: Record<string, string> = {}) {
     res.writeHead(status, { 'content-type': 'text/xml', 'x-amz-request-id': 'fake', ...headers });
     res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${xml}`);
@@ -157,4 +214,8 @@ export class FakeCloudFront {
 function invalidationXml(inv: FakeInvalidation): string {
   const items = inv.paths.map((p) => `<Path>${escapeXml(p)}</Path>`).join('');
   return `<Invalidation xmlns="${NS}"><Id>${inv.id}</Id><Status>${inv.status}</Status><CreateTime>2026-05-30T17:00:00.000Z</CreateTime><InvalidationBatch><Paths><Quantity>${inv.paths.length}</Quantity><Items>${items}</Items></Paths><CallerReference>${escapeXml(inv.callerReference)}</CallerReference></InvalidationBatch></Invalidation>`;
+}
+
+function keyValueStoreXml(s: FakeKeyValueStoreInfo, xmlns = ''): string {
+  return `<KeyValueStore${xmlns}><Name>${escapeXml(s.name)}</Name><Id>${s.id}</Id><Comment>${escapeXml(s.comment)}</Comment><ARN>${escapeXml(s.arn)}</ARN><Status>${s.status}</Status><LastModifiedTime>2026-05-30T17:00:00.000Z</LastModifiedTime></KeyValueStore>`;
 }
