@@ -6,10 +6,9 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
-import { Agent, request, type Server } from 'node:http';
+import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import pino from 'pino';
 import { FileMailer } from '../src/adapters/file-mailer';
@@ -21,6 +20,7 @@ import { migrateToLatest } from '../src/db/migrate';
 import { getGuestPage } from '../src/db/queries/publishing';
 import { createApp } from '../src/http/app';
 import { registerJobHandlers } from '../src/jobs/register';
+import { listenHttp } from '../src/main/http-server';
 import { pingDatabase } from '../src/main/runtime';
 import { systemClock } from '../src/ports/clock';
 import { guestPageKey, siteBucket, siteOrigin } from '../src/publish/site-layout';
@@ -96,14 +96,11 @@ async function openSite(cleanup: Cleanup, where: Where, options: { worker: boole
     ping: () => pingDatabase(handle),
     clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
   });
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
-    s.once('error', reject);
-  });
+  // Served as `bosun start` serves it: guest hosts reach the edge before the app.
+  const server = await listenHttp({ fetch: app.fetch, edge, hostname: '127.0.0.1', port: 0 });
   cleanup.defer('stop the HTTP server', () => {
-    const http = server as Server;
-    http.closeAllConnections();
-    return new Promise<void>((resolve) => http.close(() => resolve()));
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
   });
   return { handle, jobs, deps, edge, store, objectsDir, ctx, serviceKey: key.key, port: (server.address() as AddressInfo).port };
 }

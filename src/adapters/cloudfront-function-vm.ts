@@ -79,22 +79,35 @@ export function loadEdgeFunction(code: string, modules: { cloudfront: CloudFront
   };
 }
 
-/** A viewer-request event for `method` and `url` as CloudFront would build it. */
+/**
+ * A viewer-request event for `method` and `url` (a URL, or a request target: path and query) as
+ * CloudFront would build it.
+ */
 export function viewerRequestEvent(
   method: string,
-  url: URL,
-  headers: Headers,
+  url: URL | string,
+  headers: Headers | Record<string, string | string[] | undefined>,
   site: { domain: string; distributionId?: string },
 ): ViewerRequestEvent {
   const h: HeaderMap = {};
-  headers.forEach((value, name) => {
-    h[name.toLowerCase()] = { value };
-  });
+  if (headers instanceof Headers) {
+    headers.forEach((value, name) => {
+      h[name.toLowerCase()] = { value };
+    });
+  } else {
+    for (const name in headers) {
+      const value = headers[name];
+      if (value !== undefined) h[name.toLowerCase()] = { value: Array.isArray(value) ? value.join(', ') : value };
+    }
+  }
   h.host = { value: site.domain };
+  const { path, search } = typeof url === 'string' ? splitTarget(url) : { path: url.pathname, search: url.search };
   const qs: HeaderMap = {};
-  url.searchParams.forEach((value, name) => {
-    qs[name] = { value };
-  });
+  if (search.length > 1) {
+    new URLSearchParams(search).forEach((value, name) => {
+      qs[name] = { value };
+    });
+  }
   return {
     version: '1.0',
     context: {
@@ -104,6 +117,17 @@ export function viewerRequestEvent(
       requestId: '',
     },
     viewer: { ip: '127.0.0.1' },
-    request: { method, uri: url.pathname, querystring: qs, headers: h, cookies: {} },
+    request: { method, uri: path, querystring: qs, headers: h, cookies: {} },
   };
+}
+
+/** A plain path needs no parsing; anything else is normalised as a URL would be (dot segments, escapes). */
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*\/?$/;
+
+function splitTarget(target: string): { path: string; search: string } {
+  const q = target.indexOf('?');
+  const path = q === -1 ? target : target.slice(0, q);
+  if (PLAIN_PATH.test(path)) return { path, search: q === -1 ? '' : target.slice(q) };
+  const url = new URL(`http://edge.invalid${target.startsWith('/') ? '' : '/'}${target}`);
+  return { path: url.pathname, search: url.search };
 }

@@ -6,6 +6,7 @@
  * are invalidated (this is the Cdn port's local adapter); ETag / If-None-Match answers 304, and
  * text is compressed with br or gzip. ADR 0008.
  */
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import type { Cdn, CdnSite } from '../ports/cdn';
 import type { ObjectStore } from '../ports/object-store';
@@ -39,10 +40,26 @@ export type LocalEdgeOptions = {
   revalidateAfterMs?: number;
 };
 
-type Entry = { checkedAt: number } & (
-  | { kind: 'object'; body: Buffer; contentType: string; cacheControl: string | null; etag: string; gzip?: Buffer; br?: Buffer }
-  | { kind: 'missing' }
-);
+type ObjectEntry = {
+  kind: 'object';
+  checkedAt: number;
+  body: Buffer;
+  contentType: string;
+  cacheControl: string | null;
+  etag: string;
+  gzip?: Buffer;
+  br?: Buffer;
+  /** The headers of its most frequent answer (200, a hit, not compressed), built on first use. */
+  hitHeaders?: Record<string, string>;
+};
+type Entry = ObjectEntry | { kind: 'missing'; checkedAt: number };
+
+/** An answer of the edge, whichever HTTP stack carries it. */
+type EdgeReply = { status: number; headers: Record<string, string>; body: Buffer | string | null };
+type IncomingHeaders = IncomingHttpHeaders | Record<string, string>;
+
+const HIT = 'Hit from bosun-edge';
+const MISS = 'Miss from bosun-edge';
 
 const COMPRESSIBLE = /^(text\/|application\/(json|javascript|xml)|image\/svg\+xml)/;
 const MIN_COMPRESS_BYTES = 256;
@@ -67,17 +84,35 @@ export class LocalEdge implements Cdn {
 
   /** Answers a request for a guest site, or null when its host is not one (the app handles it). */
   async serve(request: Request): Promise<Response | null> {
-    const host = hostOf(request);
-    const site = host ? await this.siteAt(host) : null;
+    const host = hostOf(request.headers.get('host') ?? new URL(request.url).host);
+    const site = host ? (this.knownSite(host) ?? (await this.siteAt(host))) : null;
     if (!site) return null;
-    return this.handle(site, request);
+    const url = new URL(request.url);
+    const reply = await this.reply(site, request.method, url.pathname + url.search, Object.fromEntries(request.headers));
+    return toResponse(reply);
+  }
+
+  /**
+   * Answers a guest site's request straight on Node's HTTP server, without building a Fetch
+   * Request and Response (the guest pages' hot path); false when the host is not a guest site, so
+   * the caller hands the request to the app. The answer is the same as `serve`'s.
+   */
+  serveNode(req: IncomingMessage, res: ServerResponse): boolean | Promise<boolean> {
+    const host = hostOf(req.headers.host ?? null);
+    if (!host) return false;
+    const site = this.knownSite(host);
+    if (site === null) return false;
+    if (site === undefined) {
+      return this.siteAt(host).then((found) => (found ? this.answerNode(found, req, res).then(() => true) : false));
+    }
+    return this.answerNode(site, req, res).then(() => true);
   }
 
   /** Requests `path` from a site through the edge (as a guest would); 404 for an unknown site. */
   async fetch(site: CdnSite, path: string): Promise<Response> {
     const found = await this.siteAt(site.domain.toLowerCase());
     if (!found) return new Response('Unknown site', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
-    return this.handle(found, new Request(`http://${found.domain}${path}`, { headers: { host: found.domain } }));
+    return toResponse(await this.reply(found, 'GET', path, { host: found.domain }));
   }
 
   /** Drops exactly these paths of the site (as the edge caches them: after its rewrite). */
@@ -93,6 +128,12 @@ export class LocalEdge implements Cdn {
   /** Cache hits and misses since start, for `doctor` and the benchmark. */
   stats(): { hits: number; misses: number; entries: number } {
     return { ...this.counters, entries: this.cache.size };
+  }
+
+  /** The site at `host` while it is remembered: the site, null for a host known not to be one, undefined when not known. */
+  private knownSite(host: string): EdgeSite | null | undefined {
+    const known = this.sites.get(host);
+    return known && known.until > Date.now() ? known.site : undefined;
   }
 
   private async siteAt(host: string): Promise<EdgeSite | null> {
@@ -120,63 +161,83 @@ export class LocalEdge implements Cdn {
     return run;
   }
 
-  private async handle(site: EdgeSite, request: Request): Promise<Response> {
-    const method = request.method.toUpperCase();
-    if (method !== 'GET' && method !== 'HEAD') {
-      return new Response('Method not allowed', {
-        status: 405,
-        headers: { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' },
-      });
+  private async answerNode(site: EdgeSite, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let reply: EdgeReply;
+    try {
+      reply = await this.reply(site, req.method ?? 'GET', req.url ?? '/', req.headers);
+    } catch {
+      reply = failure(503, 'The guest site could not answer this request.', req.method === 'HEAD');
     }
-    const url = new URL(request.url);
-    const outcome = await this.functionOf(site)(viewerRequestEvent(method, url, request.headers, { domain: site.domain }));
+    res.writeHead(reply.status, reply.headers);
+    res.end(reply.body ?? undefined);
+  }
+
+  /**
+   * The edge's answer to one request: the site's function runs on the viewer request; a response
+   * it makes is returned as is, a request it passes on is answered from the cache or the store.
+   */
+  private async reply(site: EdgeSite, rawMethod: string, target: string, headers: IncomingHeaders): Promise<EdgeReply> {
+    const method = rawMethod.toUpperCase();
+    if (method !== 'GET' && method !== 'HEAD') {
+      return { status: 405, headers: { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }, body: 'Method not allowed' };
+    }
+    const outcome = await this.functionOf(site)(viewerRequestEvent(method, target, headers, { domain: site.domain }));
     if (outcome.kind === 'response') {
-      const headers = new Headers();
-      for (const [name, h] of Object.entries(outcome.response.headers ?? {})) headers.set(name, h.value);
+      const out: Record<string, string> = {};
+      for (const [name, h] of Object.entries(outcome.response.headers ?? {})) out[name.toLowerCase()] = h.value;
       const body = typeof outcome.response.body === 'string' ? outcome.response.body : (outcome.response.body?.data ?? null);
-      return new Response(method === 'HEAD' ? null : body, { status: outcome.response.statusCode, headers });
+      return { status: outcome.response.statusCode, headers: out, body: method === 'HEAD' ? null : body };
     }
     const uri = outcome.request.uri;
+    const request = {
+      head: method === 'HEAD',
+      ifNoneMatch: header(headers, 'if-none-match'),
+      acceptEncoding: header(headers, 'accept-encoding'),
+    };
+    // A fresh copy in the cache is answered without waiting on anything.
+    const fresh = this.freshHit(site, uri);
+    if (fresh) return this.respond(request, fresh, 200, true);
     let entry: Entry;
     let hit: boolean;
     try {
       ({ entry, hit } = await this.lookup(site, uri));
       if (entry.kind === 'missing') {
         const notFound = await this.lookup(site, `/${site.notFoundKey}`);
-        if (notFound.entry.kind === 'object') {
-          return this.respond(request, method, notFound.entry, 404, hit);
-        }
-        return new Response(method === 'HEAD' ? null : 'Not found', {
-          status: 404,
+        if (notFound.entry.kind === 'object') return this.respond(request, notFound.entry, 404, hit);
+        return {
+          ...failure(404, 'Not found', request.head),
           headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' },
-        });
+        };
       }
     } catch {
-      return new Response(method === 'HEAD' ? null : 'The guest site is not reachable right now.', {
-        status: 502,
-        headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
-      });
+      return failure(502, 'The guest site is not reachable right now.', request.head);
     }
-    return this.respond(request, method, entry, 200, hit);
+    return this.respond(request, entry, 200, hit);
   }
 
-  private respond(request: Request, method: string, entry: Extract<Entry, { kind: 'object' }>, status: number, hit: boolean): Response {
-    const headers = new Headers({
-      'content-type': entry.contentType,
-      'cache-control': status === 200 ? (entry.cacheControl ?? 'no-cache') : 'no-cache',
-      'x-cache': hit ? 'Hit from bosun-edge' : 'Miss from bosun-edge',
-    });
+  private respond(
+    request: { head: boolean; ifNoneMatch: string | undefined; acceptEncoding: string | undefined },
+    entry: ObjectEntry,
+    status: number,
+    hit: boolean,
+  ): EdgeReply {
     const compressible = COMPRESSIBLE.test(entry.contentType) && entry.body.byteLength >= MIN_COMPRESS_BYTES;
-    if (compressible) headers.set('vary', 'accept-encoding');
-    if (status === 200) {
-      headers.set('etag', entry.etag);
-      if (matches(request.headers.get('if-none-match'), entry.etag)) {
-        headers.delete('content-type');
-        return new Response(null, { status: 304, headers });
-      }
+    if (status === 200 && matches(request.ifNoneMatch, entry.etag)) {
+      const headers: Record<string, string> = {
+        'cache-control': entry.cacheControl ?? 'no-cache',
+        'x-cache': hit ? HIT : MISS,
+        etag: entry.etag,
+      };
+      if (compressible) headers.vary = 'accept-encoding';
+      return { status: 304, headers, body: null };
+    }
+    const encoding = compressible ? chooseEncoding(request.acceptEncoding) : null;
+    // The common answer (a hit, 200, not compressed) reuses headers built once per cached object.
+    if (status === 200 && hit && encoding === null) {
+      entry.hitHeaders ??= this.headersFor(entry, 200, true, null, compressible);
+      return { status, headers: entry.hitHeaders, body: request.head ? null : entry.body };
     }
     let body = entry.body;
-    const encoding = compressible ? chooseEncoding(request.headers.get('accept-encoding')) : null;
     if (encoding === 'br') {
       entry.br ??= brotliCompressSync(entry.body, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } });
       body = entry.br;
@@ -184,13 +245,41 @@ export class LocalEdge implements Cdn {
       entry.gzip ??= gzipSync(entry.body, { level: 6 });
       body = entry.gzip;
     }
-    if (encoding) {
-      headers.set('content-encoding', encoding);
-      // Another representation of the same object: a weak tag, as nginx does when it compresses.
-      if (status === 200) headers.set('etag', `W/${entry.etag}`);
-    }
-    headers.set('content-length', String(body.byteLength));
-    return new Response(method === 'HEAD' ? null : new Uint8Array(body), { status, headers });
+    const headers = this.headersFor(entry, status, hit, encoding, compressible);
+    headers['content-length'] = String(body.byteLength);
+    return { status, headers, body: request.head ? null : body };
+  }
+
+  private headersFor(
+    entry: ObjectEntry,
+    status: number,
+    hit: boolean,
+    encoding: 'br' | 'gzip' | null,
+    compressible: boolean,
+  ): Record<string, string> {
+    const headers: Record<string, string> = {
+      'content-type': entry.contentType,
+      'cache-control': status === 200 ? (entry.cacheControl ?? 'no-cache') : 'no-cache',
+      'x-cache': hit ? HIT : MISS,
+    };
+    if (compressible) headers.vary = 'accept-encoding';
+    // Another representation of the same object is a weak tag, as nginx gives when it compresses.
+    if (status === 200) headers.etag = encoding ? `W/${entry.etag}` : entry.etag;
+    if (encoding) headers['content-encoding'] = encoding;
+    headers['content-length'] = String(entry.body.byteLength);
+    return headers;
+  }
+
+  /** The cached object at `uri` when it needs no check against the store (counted as a hit), else null. */
+  private freshHit(site: EdgeSite, uri: string): ObjectEntry | null {
+    const key = cacheKey(site.domain, uri);
+    const cached = this.cache.get(key);
+    if (cached?.kind !== 'object' || Date.now() - cached.checkedAt >= this.revalidateAfterMs) return null;
+    this.counters.hits++;
+    // Most recently used goes last, so eviction takes the oldest first.
+    this.cache.delete(key);
+    this.cache.set(key, cached);
+    return cached;
   }
 
   /** The cached entry for `uri`, loading it once however many requests wait for it. */
@@ -292,22 +381,35 @@ function objectKeyOf(uri: string): string | null {
   }
 }
 
-/** The request's host, lower case, without port or trailing dot. */
-export function hostOf(request: Request): string | null {
-  const raw = request.headers.get('host') ?? new URL(request.url).host;
+/** The host of a `Host` header, lower case, without port or trailing dot. */
+export function hostOf(raw: string | null | undefined): string | null {
   if (!raw) return null;
   const host = raw.startsWith('[') ? raw.slice(0, raw.indexOf(']') + 1) : raw.split(':')[0];
   return host ? host.toLowerCase().replace(/\.$/, '') : null;
 }
 
-function matches(ifNoneMatch: string | null, etag: string): boolean {
+function header(headers: IncomingHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function failure(status: number, text: string, head: boolean): EdgeReply {
+  return { status, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, body: head ? null : text };
+}
+
+function toResponse(reply: EdgeReply): Response {
+  const body = typeof reply.body === 'string' || reply.body === null ? reply.body : new Uint8Array(reply.body);
+  return new Response(body, { status: reply.status, headers: reply.headers });
+}
+
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
   if (!ifNoneMatch) return false;
   if (ifNoneMatch.trim() === '*') return true;
   const bare = etag.replace(/^W\//, '');
   return ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === bare);
 }
 
-function chooseEncoding(acceptEncoding: string | null): 'br' | 'gzip' | null {
+function chooseEncoding(acceptEncoding: string | undefined): 'br' | 'gzip' | null {
   if (!acceptEncoding) return null;
   const accepted = new Map<string, number>();
   for (const part of acceptEncoding.split(',')) {

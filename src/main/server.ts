@@ -3,7 +3,6 @@
  * and the job worker — on the configured port, plus the control socket for the CLI.
  */
 import type { Server } from 'node:http';
-import { type ServerType, serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Config } from '../config/env';
 import { loadSigningSecret } from '../config/env';
@@ -12,6 +11,7 @@ import { registerJobHandlers } from '../jobs/register';
 import { type DemoCredentials, seedDemoIfEmpty } from '../services/demo';
 import { controlSocketPath, startControlServer } from './control';
 import { acquireDataLock } from './data-lock';
+import { listenHttp } from './http-server';
 import { createLogger, openRuntime, pingDatabase, type Runtime } from './runtime';
 
 export type RunningServer = { url: string; runtime: Runtime; demo: DemoCredentials | null; stop(): Promise<void> };
@@ -31,7 +31,7 @@ export async function startServer(config: Config, options: { print?: (line: stri
     );
   }
   let runtime: Runtime | undefined;
-  let http: ServerType | undefined;
+  let http: Server | undefined;
   let control: Server | undefined;
   const stop = async () => {
     await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
@@ -59,10 +59,7 @@ export async function startServer(config: Config, options: { print?: (line: stri
         }
       },
     });
-    http = await new Promise<ServerType>((resolve, reject) => {
-      const server = serve({ fetch: app.fetch, port: config.port }, () => resolve(server));
-      server.once('error', reject);
-    });
+    http = await listenHttp({ fetch: app.fetch, edge: runtime.edge, port: config.port });
     if (embedded) control = await startControlServer(runtime, socket);
     const url = `http://localhost:${config.port}`;
     log.info({ url, database: handle.engine }, 'Bosun is running');

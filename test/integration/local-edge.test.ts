@@ -3,12 +3,15 @@
  * the cache and its exact-path invalidation, conditional requests and compression.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../src/adapters/fs-object-store';
 import { type EdgeSite, LocalEdge } from '../../src/adapters/local-edge';
+import { listenHttp } from '../../src/main/http-server';
 import type { ObjectStore } from '../../src/ports/object-store';
 import { generateEdgeFunction } from '../../src/publish/edge-function';
 import {
@@ -43,8 +46,38 @@ function makeEdge(objects: ObjectStore = store, revalidateAfterMs = Number.POSIT
 const page = (text: string) => `<!doctype html><html><body><p>${text}</p>${' '.repeat(600)}</body></html>`;
 const put = (bucket: string, key: string, body: string) =>
   store.put({ bucket, key, body, contentType: PAGE_CONTENT_TYPE, cacheControl: SITE_CACHE_CONTROL });
-const get = (edge: LocalEdge, host: string, path: string, headers: Record<string, string> = {}) =>
-  edge.serve(new Request(`http://localhost:8080${path}`, { headers: { host, ...headers } }));
+/** Sends a request to the edge, through its Fetch entry or through a real HTTP server; null: left to the app. */
+type Send = (edge: LocalEdge, method: string, host: string, path: string, headers?: Record<string, string>) => Promise<Response | null>;
+
+const throughFetch: Send = (edge, method, host, path, headers = {}) =>
+  edge.serve(new Request(`http://localhost:8080${path}`, { method, headers: { host, ...headers } }));
+
+// As `bosun start` serves it: the edge on Node's request and response, the app behind it.
+const servers = new Map<LocalEdge, Server>();
+const APP_STATUS = 599;
+const throughNode: Send = async (edge, method, host, path, headers = {}) => {
+  let server = servers.get(edge);
+  if (!server) {
+    server = await listenHttp({ fetch: () => new Response('app', { status: APP_STATUS }), edge, hostname: '127.0.0.1', port: 0 });
+    servers.set(edge, server);
+  }
+  const port = (server.address() as AddressInfo).port;
+  const answer = await new Promise<{ status: number; headers: Headers; body: Buffer }>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers: { host, ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const out = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) out.set(name, String(value));
+        resolve({ status: res.statusCode ?? 0, headers: out, body: Buffer.concat(chunks) });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  if (answer.status === APP_STATUS) return null;
+  return new Response(answer.body.byteLength ? new Uint8Array(answer.body) : null, { status: answer.status, headers: answer.headers });
+};
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'bosun-edge-'));
@@ -53,9 +86,17 @@ beforeAll(async () => {
   await put('alpha.localhost', NOT_FOUND_KEY, '<!doctype html><h1>alpha not found</h1>');
   await put('beta.localhost', guestPageKey('BETA999'), page('beta page'));
 });
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(async () => {
+  for (const server of servers.values()) await new Promise((resolve) => server.close(resolve));
+  rmSync(root, { recursive: true, force: true });
+});
 
-describe('local edge', () => {
+describe.each([
+  ['through its Fetch entry', throughFetch],
+  ["on Node's HTTP server", throughNode],
+])('local edge, %s', (_, send) => {
+  const get = (edge: LocalEdge, host: string, path: string, headers: Record<string, string> = {}) => send(edge, 'GET', host, path, headers);
+
   it('leaves requests for hosts that are not guest sites to the app', async () => {
     expect(await get(makeEdge(), 'localhost:8080', '/g/ABC1234')).toBeNull();
     expect(await get(makeEdge(), 'unknown.localhost', '/g/ABC1234')).toBeNull();
@@ -73,6 +114,14 @@ describe('local edge', () => {
       expect(res?.headers.get('etag')).toMatch(/^"[0-9a-f]{64}"$/);
     }
     expect(edge.stats()).toMatchObject({ misses: 1, hits: 2 });
+  });
+
+  it('reads the path as a URL would: dot segments resolved, escapes kept, the query string not part of it', async () => {
+    const edge = makeEdge();
+    expect((await get(edge, 'alpha.localhost', '/x/../g/ABC1234'))?.status).toBe(200);
+    expect((await get(edge, 'alpha.localhost', '/g/ABC1234?utm_source=mail'))?.status).toBe(200);
+    expect((await get(edge, 'alpha.localhost', '/g/%2e%2e/ABC1234'))?.status).toBe(404);
+    expect((await get(edge, 'alpha.localhost', '//g/ABC1234'))?.status).toBe(404);
   });
 
   it("never serves one site's page on another site's host", async () => {
@@ -119,10 +168,10 @@ describe('local edge', () => {
     expect(gunzipSync(Buffer.from(await (gz as Response).arrayBuffer())).toString()).toBe(page('alpha page'));
     const plain = await get(edge, 'alpha.localhost', '/g/ABC1234', { 'accept-encoding': 'br;q=0, gzip;q=0' });
     expect(plain?.headers.get('content-encoding')).toBeNull();
-    const head = await edge.serve(new Request('http://x/g/ABC1234', { method: 'HEAD', headers: { host: 'alpha.localhost' } }));
+    const head = await send(edge, 'HEAD', 'alpha.localhost', '/g/ABC1234');
     expect(head?.status).toBe(200);
     expect(await head?.text()).toBe('');
-    const post = await edge.serve(new Request('http://x/g/ABC1234', { method: 'POST', headers: { host: 'alpha.localhost' } }));
+    const post = await send(edge, 'POST', 'alpha.localhost', '/g/ABC1234');
     expect(post?.status).toBe(405);
   });
 
@@ -140,6 +189,7 @@ describe('local edge', () => {
 
   it('checks an aged copy against the store, so a change written by another process shows without an invalidation', async () => {
     const edge = makeEdge(store, 0);
+    await store.delete('alpha.localhost', guestPageKey('NEWPAGE1'));
     await put('alpha.localhost', guestPageKey('OTHER12'), page('first'));
     expect(await (await get(edge, 'alpha.localhost', '/g/OTHER12'))?.text()).toBe(page('first'));
     expect((await get(edge, 'alpha.localhost', '/g/OTHER12'))?.headers.get('x-cache')).toBe('Hit from bosun-edge');
