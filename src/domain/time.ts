@@ -53,9 +53,31 @@ export function toZonedIso(instant: Date, zone: string): string {
         hourCycle: 'h23',
       }),
   );
-  const parts = Object.fromEntries(format.formatToParts(instant).map((p) => [p.type, p.value]));
-  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}${offsetOf(instant, zone)}`;
+  let year = 0;
+  let month = 0;
+  let day = 0;
+  let hour = 0;
+  let minute = 0;
+  let second = 0;
+  for (const part of format.formatToParts(instant)) {
+    if (part.type === 'year') year = Number(part.value);
+    else if (part.type === 'month') month = Number(part.value);
+    else if (part.type === 'day') day = Number(part.value);
+    else if (part.type === 'hour') hour = Number(part.value);
+    else if (part.type === 'minute') minute = Number(part.value);
+    else if (part.type === 'second') second = Number(part.value);
+  }
+  // The offset is how far the wall clock is ahead of UTC (asking Intl for it costs a second format).
+  const wall = new Date(0);
+  wall.setUTCFullYear(year, month - 1, day); // not Date.UTC: it reads years below 100 as 19xx
+  wall.setUTCHours(hour, minute, second);
+  const offsetMinutes = Math.trunc((wall.getTime() - Math.floor(instant.getTime() / 1000) * 1000) / 60_000);
+  const sign = offsetMinutes < 0 ? '-' : '+';
+  const abs = Math.abs(offsetMinutes);
+  return `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(hour)}:${pad(minute)}:${pad(second)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
+
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
 /**
  * A charter's date and time as a person reads it, in the vessel's `zone`, e.g.

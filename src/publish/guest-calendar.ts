@@ -17,9 +17,10 @@ export function renderGuestCalendar(
     name: site.tenantName,
     method: ICalCalendarMethod.PUBLISH,
   });
-  // The calendar without its event, as the library writes (and folds) it; the event is folded here,
-  // line by line as the library folds, without its per-character encoder (most of the render's time).
-  const empty = cal.toString();
+  // The calendar without its event, as the library writes (and folds) it — the same for every page
+  // of a tenant, so kept; the event is folded here, line by line as the library folds, without its
+  // per-character encoder (most of the render's time).
+  const empty = emptyCalendar(cal, site.tenantName);
   const event = cal.createEvent({
     id: `${b.id}@${site.domain}`,
     sequence: revision.version,
@@ -37,6 +38,19 @@ export function renderGuestCalendar(
 }
 
 const END = 'END:VCALENDAR';
+
+const emptyCalendars = new Map<string, string>();
+const MAX_KEPT = 1000;
+
+function emptyCalendar(cal: ReturnType<typeof ical>, tenantName: string): string {
+  let text = emptyCalendars.get(tenantName);
+  if (text === undefined) {
+    text = cal.toString();
+    if (emptyCalendars.size >= MAX_KEPT) emptyCalendars.clear();
+    emptyCalendars.set(tenantName, text);
+  }
+  return text;
+}
 const encoder = new TextEncoder();
 
 /**
