@@ -255,12 +255,18 @@ async function publishPages(
           return;
         }
         const previous = loaded.pages.get(bookingId);
-        const [pageHead, calendarHead] = await step('store', () =>
-          Promise.all([
-            store.head(site.bucket, layout.guestPageKey(bookingId)),
-            store.head(site.bucket, layout.guestCalendarKey(bookingId)),
-          ]),
-        );
+        // The store is asked only when the record says this very content was published: then it may
+        // be unchanged. Otherwise it is put again whatever the store holds (a put is idempotent), so a
+        // template or branding change costs no HEADs.
+        const recorded = previous?.page_hash === r.pageHash && previous.calendar_hash === r.calendarHash;
+        const [pageHead, calendarHead] = recorded
+          ? await step('store', () =>
+              Promise.all([
+                store.head(site.bucket, layout.guestPageKey(bookingId)),
+                store.head(site.bucket, layout.guestCalendarKey(bookingId)),
+              ]),
+            )
+          : [null, null];
         const stored = pageHead?.sha256 === r.pageHash && calendarHead?.sha256 === r.calendarHash;
         // The slug points at the page once the page is stored; a former slug keeps its row (and redirect).
         // Where the edge reads slugs from its own key value store (CloudFront), the slug is written there
@@ -274,13 +280,7 @@ async function publishPages(
           }
           slugs.push({ slug, bookingId });
         };
-        if (
-          stored &&
-          previous?.page_hash === r.pageHash &&
-          previous.calendar_hash === r.calendarHash &&
-          previous.verified_at &&
-          !previous.last_error
-        ) {
+        if (stored && recorded && previous?.verified_at && !previous.last_error) {
           recordSlug(false);
           unchanged.push({ bookingId, result: 'unchanged', url: r.url, pageHash: r.pageHash });
           return;
