@@ -23,7 +23,7 @@ import { registerJobHandlers } from '../src/jobs/register';
 import { listenHttp } from '../src/main/http-server';
 import { pingDatabase } from '../src/main/runtime';
 import { systemClock } from '../src/ports/clock';
-import { guestPageKey, siteBucket, siteOrigin } from '../src/publish/site-layout';
+import { guestPageKey, SITE_CACHE_CONTROL, siteBucket, siteOrigin } from '../src/publish/site-layout';
 import { createBooking, updateBooking } from '../src/services/bookings';
 import type { ServiceDeps, TenantContext } from '../src/services/context';
 import { createKey } from '../src/services/keys';
@@ -54,7 +54,7 @@ type Site = {
  * it and the real application on 127.0.0.1 — as `bosun start` wires them. With `worker`, this
  * process also works the jobs (pg-boss polling, and woken after each commit unless `wake` is false).
  */
-async function openSite(cleanup: Cleanup, where: Where, options: { worker: boolean; wake?: boolean }): Promise<Site> {
+export async function openSite(cleanup: Cleanup, where: Where, options: { worker: boolean; wake?: boolean }): Promise<Site> {
   const handle = where.engine === 'pglite' ? await openPglite(where.dir) : await openPostgres(where.url, { max: 10 });
   cleanup.defer('close the database', () => handle.close());
   await migrateToLatest(handle.db);
@@ -63,7 +63,7 @@ async function openSite(cleanup: Cleanup, where: Where, options: { worker: boole
   const objectsDir = makeTempDir(cleanup, 'bosun-bench-objects-');
   // nginx's workers run as another user: they must be able to read the objects.
   chmodSync(objectsDir, 0o755);
-  const store = new FsObjectStore(objectsDir);
+  const store = new FsObjectStore(objectsDir, { defaultCacheControl: SITE_CACHE_CONTROL });
   let deps: PublishingDeps | undefined;
   const edge = new LocalEdge({
     store,
@@ -106,7 +106,7 @@ async function openSite(cleanup: Cleanup, where: Where, options: { worker: boole
 }
 
 /** The n-th booking: one a day from June 2026, 10:00 in the vessel's zone. */
-function bookingInput(n: number) {
+export function bookingInput(n: number) {
   const startsAt = new Date(Date.UTC(2026, 5, 1, 17, 0, 0) + n * 86_400_000);
   return {
     guest: { name: `Avery Guest ${n}`, email: `avery${n}@example.com`, phone: '+1 619 555 0100' },
@@ -334,8 +334,9 @@ export async function measurePublishLatency(cleanup: Cleanup, where: Where, opti
 
 export type Republish = {
   bookings: number;
-  first: { seconds: number; published: number; unchanged: number; failed: number };
-  second: { seconds: number; published: number; unchanged: number; failed: number };
+  /** cpuSeconds: this process's CPU time (all its threads) during the run. */
+  first: { seconds: number; cpuSeconds: number; published: number; unchanged: number; failed: number };
+  second: { seconds: number; cpuSeconds: number; published: number; unchanged: number; failed: number };
   hits: {
     requests: number;
     hits: number;
@@ -359,9 +360,12 @@ export async function measureRepublish(
   // What `bosun publish <tenant> --all` runs (its default concurrency).
   const republish = async () => {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const s = await republishGuestPages(site.deps, site.ctx, { all: true }, { concurrency: options.concurrency });
+    const cpu = process.cpuUsage(cpu0);
     return {
       seconds: (performance.now() - t0) / 1000,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
       published: s.published.length,
       unchanged: s.unchanged.length,
       failed: s.failed.length,

@@ -1,10 +1,17 @@
 /**
- * ObjectStore on the local disk: `{root}/{bucket}/{key}`, with the object's metadata in a hidden
- * file beside it (`.{name}.meta.json`). Each file is written to a temporary name in the same folder
- * and renamed over the old one, so a reader never sees a partly written object (ADR 0007).
+ * ObjectStore on the local disk: `{root}/{bucket}/{key}`. Each file is written to a temporary name
+ * in the same folder and renamed over the old one, so a reader never sees a partly written object
+ * (ADR 0007). An object's metadata is what its key implies — the content type of its extension and
+ * the store's default cache control — unless it was put with other metadata, which is then kept in a
+ * hidden file beside it (`.{name}.meta.json`).
+ *
+ * Small objects (guest pages, calendars: a few KB) are written and read with synchronous calls: a
+ * thread-pool round trip per call, and concurrent creates contending for one folder, cost several
+ * times the write itself. Larger ones go through the thread pool, so the event loop never waits long.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, renameSync, rmSync, type Stats, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { assertObjectName, type ObjectInfo, type ObjectStore, type PutObjectInput, type StoredObject } from '../ports/object-store';
@@ -24,11 +31,28 @@ const TYPES: Record<string, string> = {
   json: 'application/json',
 };
 
+/** Objects up to this size are written and read synchronously. */
+const SMALL = 64 * 1024;
+
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 const etagOf = (hash: string) => `"${hash}"`;
 
+export type FsObjectStoreOptions = {
+  /** The cache control of an object put without a metadata file (the one guest sites use). */
+  defaultCacheControl?: string | null;
+};
+
 export class FsObjectStore implements ObjectStore {
-  constructor(private readonly root: string) {}
+  private readonly defaultCacheControl: string | null;
+  /** Folders known to exist, so a put does not ask again. */
+  private readonly folders = new Set<string>();
+
+  constructor(
+    private readonly root: string,
+    options: FsObjectStoreOptions = {},
+  ) {
+    this.defaultCacheControl = options.defaultCacheControl ?? null;
+  }
 
   private paths(bucket: string, key: string) {
     assertObjectName(bucket, key);
@@ -40,18 +64,41 @@ export class FsObjectStore implements ObjectStore {
     const { file, meta } = this.paths(input.bucket, input.key);
     const body = typeof input.body === 'string' ? Buffer.from(input.body, 'utf8') : input.body;
     const hash = sha256(body);
+    const implied = input.contentType === guessType(input.key) && input.cacheControl === this.defaultCacheControl;
     const record: Meta = { contentType: input.contentType, cacheControl: input.cacheControl, sha256: hash, size: body.byteLength };
-    await mkdir(dirname(file), { recursive: true });
-    await writeAtomically(file, body);
-    await writeAtomically(meta, JSON.stringify(record));
+    const folder = dirname(file);
+    if (body.byteLength <= SMALL) {
+      if (!this.folders.has(folder)) {
+        mkdirSync(folder, { recursive: true });
+        this.folders.add(folder);
+      }
+      // The stale metadata goes first: a reader in between sees the old bytes with what their key implies.
+      if (implied) unlinkIfThere(meta);
+      try {
+        writeAtomicallySync(file, body);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        // The folder was removed since it was made: make it again.
+        mkdirSync(folder, { recursive: true });
+        writeAtomicallySync(file, body);
+      }
+      if (!implied) writeAtomicallySync(meta, JSON.stringify(record));
+    } else {
+      await mkdir(folder, { recursive: true });
+      if (implied) await rm(meta, { force: true });
+      await writeAtomically(file, body);
+      if (!implied) await writeAtomically(meta, JSON.stringify(record));
+    }
     return { etag: etagOf(hash), sha256: hash };
   }
 
   async get(bucket: string, key: string): Promise<StoredObject | null> {
     const { file, meta } = this.paths(bucket, key);
-    const body = await readOrNull(file);
+    const stats = statOrNull(file);
+    if (!stats) return null;
+    const body = stats.size <= SMALL ? readOrNullSync(file) : await readOrNull(file);
     if (!body) return null;
-    const [info, stats] = await Promise.all([readMeta(meta), stat(file).catch(() => null)]);
+    const info = readMeta(meta);
     // The tag comes from the bytes returned, so it is right even while a put is replacing the file.
     const hash = sha256(body);
     return {
@@ -59,27 +106,29 @@ export class FsObjectStore implements ObjectStore {
       body,
       size: body.byteLength,
       contentType: info?.contentType ?? guessType(key),
-      cacheControl: info?.cacheControl ?? null,
+      cacheControl: info ? info.cacheControl : this.defaultCacheControl,
       etag: etagOf(hash),
       sha256: hash,
-      lastModified: stats?.mtime ?? new Date(0),
+      lastModified: stats.mtime,
     };
   }
 
   async head(bucket: string, key: string): Promise<ObjectInfo | null> {
     const { file, meta } = this.paths(bucket, key);
-    const stats = await stat(file).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return null;
-      throw err;
-    });
-    if (!stats?.isFile()) return null;
-    const info = await readMeta(meta);
-    const hash = info && info.size === stats.size ? info.sha256 : sha256((await readOrNull(file)) ?? Buffer.alloc(0));
+    const stats = statOrNull(file);
+    if (!stats) return null;
+    const info = readMeta(meta);
+    let hash = info && info.size === stats.size ? info.sha256 : null;
+    if (!hash) {
+      const body = stats.size <= SMALL ? readOrNullSync(file) : await readOrNull(file);
+      if (!body) return null;
+      hash = sha256(body);
+    }
     return {
       key,
       size: stats.size,
       contentType: info?.contentType ?? guessType(key),
-      cacheControl: info?.cacheControl ?? null,
+      cacheControl: info ? info.cacheControl : this.defaultCacheControl,
       etag: etagOf(hash),
       sha256: hash,
       lastModified: stats.mtime,
@@ -93,8 +142,21 @@ export class FsObjectStore implements ObjectStore {
   }
 }
 
+const tempFor = (path: string) => join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+
+function writeAtomicallySync(path: string, data: Uint8Array | string): void {
+  const temp = tempFor(path);
+  try {
+    writeFileSync(temp, data);
+    renameSync(temp, path);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
+}
+
 async function writeAtomically(path: string, data: Uint8Array | string): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = tempFor(path);
   try {
     await writeFile(temp, data);
     await rename(temp, path);
@@ -104,18 +166,48 @@ async function writeAtomically(path: string, data: Uint8Array | string): Promise
   }
 }
 
-async function readOrNull(path: string): Promise<Buffer | null> {
+const MISSING = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
+
+/** Removes a file if there is one (one call: `rmSync` looks before it removes). */
+function unlinkIfThere(path: string): void {
   try {
-    return await readFile(path);
+    unlinkSync(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return null;
+    if (!MISSING.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+  }
+}
+
+/** The file's stats, or null when there is no file there. */
+function statOrNull(path: string): Stats | null {
+  try {
+    const stats = statSync(path);
+    return stats.isFile() ? stats : null;
+  } catch (err) {
+    if (MISSING.has((err as NodeJS.ErrnoException).code ?? '')) return null;
     throw err;
   }
 }
 
-async function readMeta(path: string): Promise<Meta | null> {
-  const raw = await readOrNull(path);
+function readOrNullSync(path: string): Buffer | null {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    if (MISSING.has((err as NodeJS.ErrnoException).code ?? '')) return null;
+    throw err;
+  }
+}
+
+async function readOrNull(path: string): Promise<Buffer | null> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    if (MISSING.has((err as NodeJS.ErrnoException).code ?? '')) return null;
+    throw err;
+  }
+}
+
+function readMeta(path: string): Meta | null {
+  const raw = readOrNullSync(path);
   if (!raw) return null;
   try {
     const parsed = metaSchema.safeParse(JSON.parse(raw.toString('utf8')));

@@ -19,7 +19,7 @@ import { type Config, ConfigError } from '../config/env';
 import { type DbHandle, openPglite, openPostgres } from '../db/client';
 import { migrateToLatest } from '../db/migrate';
 import { systemClock } from '../ports/clock';
-import { siteOrigin } from '../publish/site-layout';
+import { SITE_CACHE_CONTROL, siteOrigin } from '../publish/site-layout';
 import type { ServiceDeps } from '../services/context';
 import type { MailSettings } from '../services/mail';
 import { findEdgeSite, lookupFriendlySlug, type SitePorts } from '../services/publishing';
@@ -124,7 +124,7 @@ export function openSitePorts(config: Config, deps: () => ServiceDeps): { sites:
       throw new ConfigError(`BOSUN_OBJECT_STORE: ${(err as Error).message} (got ${JSON.stringify(config.objectStore)})`);
     }
   } else {
-    store = new FsObjectStore(join(config.dataDir, 'objects'));
+    store = new FsObjectStore(join(config.dataDir, 'objects'), { defaultCacheControl: SITE_CACHE_CONTROL });
   }
   if (config.cdn === 'cloudfront') {
     // The edge function reads friendly slugs from the site's KeyValueStore, so publishing writes them there.

@@ -210,6 +210,45 @@ describe('FsObjectStore on the local disk', () => {
   });
 });
 
+describe('FsObjectStore metadata', () => {
+  it('keeps no metadata file for an object whose metadata its key implies, and one for any other', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'bosun-objects-'));
+    try {
+      const store = new FsObjectStore(root, { defaultCacheControl: CACHE });
+      const folder = join(root, 'demo.localhost', 'g');
+      await store.put({ bucket: 'demo.localhost', key: 'g/plain.html', body: '<p>1</p>', contentType: HTML, cacheControl: CACHE });
+      expect(readdirSync(folder)).toEqual(['plain.html']);
+      expect(await store.head('demo.localhost', 'g/plain.html')).toMatchObject({
+        contentType: HTML,
+        cacheControl: CACHE,
+        sha256: createHash('sha256').update('<p>1</p>').digest('hex'),
+      });
+      // Other metadata is kept beside the object, and dropped again when it is what the key implies.
+      await store.put({ bucket: 'demo.localhost', key: 'g/plain.html', body: '<p>2</p>', contentType: HTML, cacheControl: 'no-store' });
+      expect(readdirSync(folder).sort()).toEqual(['.plain.html.meta.json', 'plain.html']);
+      expect((await store.get('demo.localhost', 'g/plain.html'))?.cacheControl).toBe('no-store');
+      await store.put({ bucket: 'demo.localhost', key: 'g/plain.html', body: '<p>3</p>', contentType: HTML, cacheControl: CACHE });
+      expect(readdirSync(folder)).toEqual(['plain.html']);
+      expect(await store.get('demo.localhost', 'g/plain.html')).toMatchObject({ cacheControl: CACHE, contentType: HTML });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('writes again into a folder removed since its last put', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'bosun-objects-'));
+    try {
+      const store = new FsObjectStore(root, { defaultCacheControl: CACHE });
+      await store.put({ bucket: 'demo.localhost', key: 'g/a.html', body: 'a', contentType: HTML, cacheControl: CACHE });
+      rmSync(join(root, 'demo.localhost'), { recursive: true });
+      await store.put({ bucket: 'demo.localhost', key: 'g/a.html', body: 'b', contentType: HTML, cacheControl: CACHE });
+      expect((await store.get('demo.localhost', 'g/a.html'))?.body.toString()).toBe('b');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('parseS3Url', () => {
   it('reads bucket, prefix, region and endpoint, with path-style addressing for a custom endpoint', () => {
     expect(parseS3Url('s3://guest-pages/sites?region=eu-west-1&endpoint=http%3A%2F%2F127.0.0.1%3A9000')).toEqual({

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { FsObjectStore } from '../../src/adapters/fs-object-store';
 import { LocalEdge } from '../../src/adapters/local-edge';
 import type { ObjectStore } from '../../src/ports/object-store';
+import { SITE_CACHE_CONTROL } from '../../src/publish/site-layout';
 import { findEdgeSite, lookupFriendlySlug, type PublishingDeps } from '../../src/services/publishing';
 import type { TestDb } from './db';
 
@@ -17,7 +18,7 @@ export type TestSites = { root: string; store: FsObjectStore; edge: LocalEdge; d
 /** `wrapStore` lets a test put a failing or slow store between the publisher and the folder. */
 export function openTestSites(t: TestDb, options: { wrapStore?: (store: FsObjectStore) => ObjectStore } = {}): TestSites {
   const root = mkdtempSync(join(tmpdir(), 'bosun-sites-'));
-  const store = new FsObjectStore(root);
+  const store = new FsObjectStore(root, { defaultCacheControl: SITE_CACHE_CONTROL });
   const published = options.wrapStore ? options.wrapStore(store) : store;
   const edge = new LocalEdge({
     store: published,
