@@ -71,11 +71,19 @@ export function loadEdgeFunction(code: string, modules: { cloudfront: CloudFront
   });
   const handler = script.runInContext(context, { timeout: 1000 }) as ((event: ViewerRequestEvent) => Promise<unknown>) | undefined;
   if (typeof handler !== 'function') throw new Error('the edge function defines no handler(event)');
-  return async (event) => {
-    const out = (await handler(event)) as (ViewerRequest & Partial<FunctionResponse>) | undefined;
+  const classify = (result: unknown): ViewerRequestOutcome => {
+    const out = result as (ViewerRequest & Partial<FunctionResponse>) | undefined;
     if (out && typeof out.statusCode === 'number') return { kind: 'response', response: out as FunctionResponse };
     if (out && typeof out.uri === 'string') return { kind: 'request', request: out as ViewerRequest };
     throw new Error('the edge function returned neither a request nor a response');
+  };
+  // One promise a request: this runs for every guest page served.
+  return (event) => {
+    try {
+      return Promise.resolve(handler(event)).then(classify);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   };
 }
 

@@ -103,9 +103,13 @@ export class LocalEdge implements Cdn {
     const site = this.knownSite(host);
     if (site === null) return false;
     if (site === undefined) {
-      return this.siteAt(host).then((found) => (found ? this.answerNode(found, req, res).then(() => true) : false));
+      return this.siteAt(host).then((found) => {
+        if (found) this.answerNode(found, req, res);
+        return found !== null;
+      });
     }
-    return this.answerNode(site, req, res).then(() => true);
+    this.answerNode(site, req, res);
+    return true;
   }
 
   /** Requests `path` from a site through the edge (as a guest would); 404 for an unknown site. */
@@ -161,15 +165,15 @@ export class LocalEdge implements Cdn {
     return run;
   }
 
-  private async answerNode(site: EdgeSite, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let reply: EdgeReply;
-    try {
-      reply = await this.reply(site, req.method ?? 'GET', req.url ?? '/', req.headers);
-    } catch {
-      reply = failure(503, 'The guest site could not answer this request.', req.method === 'HEAD');
-    }
-    res.writeHead(reply.status, reply.headers);
-    res.end(reply.body ?? undefined);
+  /** Answers on Node's response once the reply is ready; never rejects (a failing function is a 503). */
+  private answerNode(site: EdgeSite, req: IncomingMessage, res: ServerResponse): void {
+    const send = (reply: EdgeReply) => {
+      res.writeHead(reply.status, reply.headers);
+      res.end(reply.body ?? undefined);
+    };
+    this.reply(site, req.method ?? 'GET', req.url ?? '/', req.headers).then(send, () =>
+      send(failure(503, 'The guest site could not answer this request.', req.method === 'HEAD')),
+    );
   }
 
   /**

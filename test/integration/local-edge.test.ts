@@ -205,6 +205,10 @@ describe.each([
     const gate = new Promise<void>((r) => {
       release = r;
     });
+    let loaded: () => void = () => {};
+    const readOld = new Promise<void>((r) => {
+      loaded = r;
+    });
     let holdNext = true;
     const slow: ObjectStore = {
       put: (i) => store.put(i),
@@ -213,7 +217,9 @@ describe.each([
       get: async (b, k) => {
         const object = await store.get(b, k);
         if (holdNext) {
+          // The old object is read; the load finishes only after the change and its invalidation.
           holdNext = false;
+          loaded();
           await gate;
         }
         return object;
@@ -222,6 +228,7 @@ describe.each([
     const edge = makeEdge(slow);
     await put('alpha.localhost', guestPageKey('RACE123'), page('old'));
     const inFlight = get(edge, 'alpha.localhost', '/g/RACE123');
+    await readOld;
     await put('alpha.localhost', guestPageKey('RACE123'), page('new'));
     await edge.invalidate({ domain: 'alpha.localhost' }, guestPageInvalidationPaths('RACE123'), 'change-2');
     release();
