@@ -35,7 +35,71 @@ export type BookingRecord = {
   createdAt: Date;
   updatedAt: Date;
   crew: { id: string; name: string; email: string; phone: string | null; role: string; status: AssignmentStatus }[];
+  /** What publishing last recorded about the booking's guest page; null before its first attempt. */
+  guestPage: GuestPageRecord | null;
 };
+
+/** A booking's row of `guest_pages`: the last verified publish, and the error of the last attempt until one succeeds. */
+export type GuestPageRecord = {
+  url: string;
+  pageHash: string | null;
+  /** The booking version that was verified live. */
+  bookingVersion: number | null;
+  publishedAt: Date | null;
+  verifiedAt: Date | null;
+  error: string | null;
+  errorAt: Date | null;
+  /** Failed attempts since the last successful publish. */
+  failures: number;
+};
+
+/**
+ * none: the booking has no guest page (a hold, or cancelled as a hold) · pending: its current version
+ * is not live yet · failed: the last attempt at it failed (the queue retries) · published: the current
+ * version was verified live.
+ */
+export type GuestPageStatus = 'none' | 'pending' | 'published' | 'failed';
+
+export type GuestPageView = {
+  status: GuestPageStatus;
+  /** The live page and what it shows; null until a publish succeeds. */
+  url: string | null;
+  publishedVersion: number | null;
+  contentHash: string | null;
+  publishedAt: string | null;
+  verifiedAt: string | null;
+  error: string | null;
+  errorAt: string | null;
+  failedAttempts: number;
+};
+
+export function guestPageStatus(b: Pick<BookingRecord, 'status' | 'version' | 'updatedAt' | 'guestPage'>): GuestPageStatus {
+  const p = b.guestPage;
+  if (b.status === 'hold') return 'none';
+  // A booking cancelled while on hold never gets a page. One cancelled after its confirmation gets one
+  // that says so; if it had none yet, this shows none until that is published.
+  if (!p) return b.status === 'cancelled' ? 'none' : 'pending';
+  // An error recorded before the booking's latest change was about an earlier version: the change has
+  // its own job, which has not run yet.
+  if (p.error !== null && (p.errorAt === null || p.errorAt.getTime() >= b.updatedAt.getTime())) return 'failed';
+  return p.verifiedAt !== null && p.bookingVersion === b.version ? 'published' : 'pending';
+}
+
+function viewGuestPage(b: BookingRecord): GuestPageView {
+  const p = b.guestPage;
+  const live = p?.publishedAt ? p : null;
+  return {
+    status: guestPageStatus(b),
+    url: live?.url ?? null,
+    publishedVersion: live?.bookingVersion ?? null,
+    contentHash: live?.pageHash ?? null,
+    publishedAt: live?.publishedAt?.toISOString() ?? null,
+    verifiedAt: live?.verifiedAt?.toISOString() ?? null,
+    error: p?.error ?? null,
+    errorAt: p?.errorAt?.toISOString() ?? null,
+    failedAttempts: p?.failures ?? 0,
+  };
+}
 
 const firstName = (name: string) => name.trim().split(/\s+/)[0] ?? '';
 const money = (v: string | null) => (v === null ? null : Number(v));
@@ -67,6 +131,7 @@ const FIELDS = {
   updatedAt: (b) => b.updatedAt.toISOString(),
   crew: (b) => b.crew.map((c) => ({ name: c.name, role: c.role, status: c.status })),
   crewContacts: (b) => b.crew.map((c) => ({ name: c.name, email: c.email, phone: c.phone })),
+  guestPage: viewGuestPage,
 } satisfies Record<string, (b: BookingRecord) => unknown>;
 
 export type FieldPath = keyof typeof FIELDS;
@@ -97,6 +162,7 @@ export const VISIBLE: Record<Audience, readonly FieldPath[]> = {
     'createdAt',
     'updatedAt',
     'crew',
+    'guestPage',
   ],
   crew: [
     'id',
@@ -129,11 +195,14 @@ export const VISIBLE: Record<Audience, readonly FieldPath[]> = {
   public: ['id', 'status', 'vesselName', 'startsAt', 'endsAt', 'timezone'],
 };
 
-/** Fields that must never reach an audience, whatever `VISIBLE` says. */
+/**
+ * Fields that must never reach an audience, whatever `VISIBLE` says. The guest page's publishing state
+ * is the office's: and were it in the guest view, a page would change with its own publishing.
+ */
 export const FORBIDDEN: Record<Audience, readonly FieldPath[]> = {
   staff: [],
-  crew: ['pricing.total', 'pricing.currency', 'captainFeePerHour', 'notes.internal', 'guest.email', 'guest.phone'],
-  guest: ['pricing.total', 'pricing.currency', 'captainFeePerHour', 'notes.internal', 'notes.crew', 'crew', 'crewContacts'],
+  crew: ['pricing.total', 'pricing.currency', 'captainFeePerHour', 'notes.internal', 'guest.email', 'guest.phone', 'guestPage'],
+  guest: ['pricing.total', 'pricing.currency', 'captainFeePerHour', 'notes.internal', 'notes.crew', 'crew', 'crewContacts', 'guestPage'],
   public: [
     'pricing.total',
     'pricing.currency',
@@ -146,6 +215,7 @@ export const FORBIDDEN: Record<Audience, readonly FieldPath[]> = {
     'guest.phone',
     'crew',
     'crewContacts',
+    'guestPage',
   ],
 };
 
@@ -188,6 +258,7 @@ export type StaffBookingView = {
   createdAt: string;
   updatedAt: string;
   crew: { name: string; role: string; status: AssignmentStatus }[];
+  guestPage: GuestPageView;
 };
 
 export const viewBookingForStaff = (b: BookingRecord) => viewBooking(b, 'staff') as StaffBookingView;

@@ -9,12 +9,14 @@ import * as q from '../db/queries/bookings';
 import { getCrewEvent } from '../db/queries/events';
 import { getIdempotencyRecord, insertIdempotencyRecord } from '../db/queries/idempotency';
 import { getVesselBySlug } from '../db/queries/people';
+import { getGuestPage, listGuestPages } from '../db/queries/publishing';
 import { getGuestSite } from '../db/queries/tenants';
 import type { BookingStatus } from '../db/schema';
 import { canTransition, checkBookingRules } from '../domain/booking';
 import { generateBookingId, normalizeBookingId } from '../domain/ids';
 import {
   type BookingRecord,
+  type GuestPageRecord,
   type StaffBookingView,
   viewBookingForCrew,
   viewBookingForGuest,
@@ -33,6 +35,11 @@ function uniqueViolation(err: unknown): string | null {
   return e?.code === '23505' ? (e.constraint ?? 'unique') : null;
 }
 
+/**
+ * The ETag names the booking's version. The staff view also carries the guest page's publishing state,
+ * which changes without the booking: recording a publish must not fail the If-Match of staff who read
+ * the booking before the job ran, so that state is left out of the ETag.
+ */
 export function etagOf(version: number): string {
   return `"v${version}"`;
 }
@@ -50,18 +57,61 @@ async function loadRecord(
 }
 
 async function toRecord(deps: ServiceDeps, tx: Tx | ServiceDeps['db'], tenantId: string, row: q.BookingRow): Promise<BookingRecord> {
-  const [crew, site] = await Promise.all([q.listCrewOfBooking(tx, tenantId, row.id), getGuestSite(tx, tenantId)]);
+  const [crew, site, page] = await Promise.all([
+    q.listCrewOfBooking(tx, tenantId, row.id),
+    getGuestSite(tx, tenantId),
+    getGuestPage(tx, tenantId, row.id),
+  ]);
   const vessel = { slug: row.vessel_slug, name: row.vessel_name, meeting_point: row.meeting_point };
-  return buildRecord(deps, row, vessel, site?.domain ?? null, crew);
+  return buildRecord(deps, row, vessel, site?.domain ?? null, crew, guestPageRecord(page));
 }
 
-/** The record of a stored booking, from its row, its vessel, its tenant's guest site (if any) and its crew. */
+/** The records of many stored bookings of one tenant, in a few queries for all of them. */
+async function toRecords(deps: ServiceDeps, tenantId: string, rows: readonly q.BookingRow[]): Promise<BookingRecord[]> {
+  const ids = rows.map((r) => r.id);
+  const [crew, site, pages] = await Promise.all([
+    q.listCrewOfBookings(deps.db, tenantId, ids),
+    getGuestSite(deps.db, tenantId),
+    listGuestPages(deps.db, tenantId, ids),
+  ]);
+  const crewOf = new Map<string, BookingRecord['crew']>();
+  for (const { booking_id, ...member } of crew) {
+    const list = crewOf.get(booking_id);
+    if (list) list.push(member);
+    else crewOf.set(booking_id, [member]);
+  }
+  const pageOf = new Map(pages.map((p) => [p.booking_id, p]));
+  return rows.map((row) => {
+    const vessel = { slug: row.vessel_slug, name: row.vessel_name, meeting_point: row.meeting_point };
+    return buildRecord(deps, row, vessel, site?.domain ?? null, crewOf.get(row.id) ?? [], guestPageRecord(pageOf.get(row.id)));
+  });
+}
+
+function guestPageRecord(row: Awaited<ReturnType<typeof getGuestPage>>): GuestPageRecord | null {
+  if (!row) return null;
+  return {
+    url: row.url,
+    pageHash: row.page_hash,
+    bookingVersion: row.booking_version,
+    publishedAt: row.published_at,
+    verifiedAt: row.verified_at,
+    error: row.last_error,
+    errorAt: row.last_error_at,
+    failures: row.failures,
+  };
+}
+
+/**
+ * The record of a stored booking, from its row, its vessel, its tenant's guest site (if any), its crew
+ * and its guest page's publishing state.
+ */
 function buildRecord(
   deps: ServiceDeps,
   row: q.StoredBooking,
   vessel: { slug: string; name: string; meeting_point: string },
   guestDomain: string | null,
   crew: BookingRecord['crew'],
+  guestPage: GuestPageRecord | null,
 ): BookingRecord {
   return {
     id: row.id,
@@ -88,6 +138,7 @@ function buildRecord(
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     crew,
+    guestPage,
   };
 }
 
@@ -95,6 +146,12 @@ export type BookingResult = { booking: StaffBookingView; etag: string };
 
 function result(record: BookingRecord): BookingResult {
   return { booking: viewBookingForStaff(record), etag: etagOf(record.version) };
+}
+
+/** The staff view as the audit log keeps it: the booking, not the publishing state of its guest page. */
+function audited(view: StaffBookingView): Omit<StaffBookingView, 'guestPage'> {
+  const { guestPage: _, ...booking } = view;
+  return booking;
 }
 
 /** Jobs that follow a change of a booking: the guest page whenever guests can see it, crew when assigned. */
@@ -184,10 +241,10 @@ export async function createBooking(
           updated_at: now,
         });
         // No crew yet: assignments hang off the booking's crew event, which references the booking
-        // and so cannot exist before it.
-        const out = result(buildRecord(deps, row, vessel, vessel.guest_domain, []));
+        // and so cannot exist before it; nor a guest page, which its job publishes after the commit.
+        const out = result(buildRecord(deps, row, vessel, vessel.guest_domain, [], null));
         await insertAuditEntries(tx, tenantId, [
-          { actor: ctx.actor, action: 'booking.created', entityType: 'booking', entityId: id, after: out.booking },
+          { actor: ctx.actor, action: 'booking.created', entityType: 'booking', entityId: id, after: audited(out.booking) },
           ...(status === 'confirmed' ? [{ actor: ctx.actor, action: 'booking.confirmed', entityType: 'booking', entityId: id }] : []),
         ]);
         await enqueueFollowUps(deps, tx, tenantId, id, status, null, 'booking.created', false);
@@ -258,25 +315,9 @@ export async function getBookingForGuest(deps: ServiceDeps, ctx: Pick<TenantCont
  * names a booking (ids that name none are absent).
  */
 export async function getBookingsForGuest(deps: ServiceDeps, ctx: Pick<TenantContext, 'tenantId'>, ids: readonly string[]) {
-  const { tenantId } = ctx;
-  const normalized = [...new Set(ids.map(normalizeBookingId))];
-  const [rows, crew, site] = await Promise.all([
-    q.listBookingsByIds(deps.db, tenantId, normalized),
-    q.listCrewOfBookings(deps.db, tenantId, normalized),
-    getGuestSite(deps.db, tenantId),
-  ]);
-  const crewOf = new Map<string, BookingRecord['crew']>();
-  for (const { booking_id, ...member } of crew) {
-    const list = crewOf.get(booking_id);
-    if (list) list.push(member);
-    else crewOf.set(booking_id, [member]);
-  }
-  const out = new Map<string, ReturnType<typeof guestEntry>>();
-  for (const row of rows) {
-    const vessel = { slug: row.vessel_slug, name: row.vessel_name, meeting_point: row.meeting_point };
-    out.set(row.id, guestEntry(buildRecord(deps, row, vessel, site?.domain ?? null, crewOf.get(row.id) ?? [])));
-  }
-  return out;
+  const rows = await q.listBookingsByIds(deps.db, ctx.tenantId, [...new Set(ids.map(normalizeBookingId))]);
+  const records = await toRecords(deps, ctx.tenantId, rows);
+  return new Map(records.map((r) => [r.id, guestEntry(r)]));
 }
 
 function guestEntry(r: BookingRecord) {
@@ -294,9 +335,8 @@ export async function listBookings(
     status: filter.status,
     limit: filter.limit,
   });
-  const records = [];
-  for (const row of rows) records.push(viewBookingForStaff(await toRecord(deps, deps.db, ctx.tenantId, row)));
-  return records;
+  // The page's crew and guest-page states are read in one query each, not one per booking.
+  return (await toRecords(deps, ctx.tenantId, rows)).map(viewBookingForStaff);
 }
 
 /** Parses an `If-Match` value into a version; `*` matches any. */
@@ -368,15 +408,14 @@ export async function updateBooking(
     if (!won) throw new PreconditionFailedError('The booking was changed by another request; fetch it again.');
     const after = await loadRecord(deps, tx, tenantId, id);
     if (!after) throw new Error(`booking ${id} vanished inside its own transaction`);
-    const beforeView = viewBookingForStaff(b);
     const out = result(after.record);
     await insertAuditEntry(tx, tenantId, {
       actor: ctx.actor,
       action: 'booking.updated',
       entityType: 'booking',
       entityId: id,
-      before: beforeView,
-      after: out.booking,
+      before: audited(viewBookingForStaff(b)),
+      after: audited(out.booking),
     });
     if (status !== b.status) {
       await insertAuditEntry(tx, tenantId, { actor: ctx.actor, action: `booking.${status}`, entityType: 'booking', entityId: id });

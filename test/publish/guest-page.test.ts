@@ -37,6 +37,7 @@ function record(overrides: Partial<BookingRecord> = {}): BookingRecord {
       { id: 'c1', name: 'Casey Captain', email: 'casey.captain@crew.test', phone: '+1 555 0199', role: 'captain', status: 'accepted' },
       { id: 'c2', name: 'Dana Deckhand', email: 'dana.deck@crew.test', phone: null, role: 'crew', status: 'invited' },
     ],
+    guestPage: null,
     ...overrides,
   };
 }

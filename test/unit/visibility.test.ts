@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Audience, type BookingRecord, FORBIDDEN, VISIBLE, viewBooking } from '../../src/domain/visibility';
+import { type Audience, type BookingRecord, FORBIDDEN, guestPageStatus, VISIBLE, viewBooking } from '../../src/domain/visibility';
 
 const AUDIENCES: Audience[] = ['staff', 'crew', 'guest', 'public'];
 const MONEY_AND_INTERNAL = ['pricing.total', 'pricing.currency', 'captainFeePerHour', 'notes.internal'];
@@ -40,6 +40,16 @@ function record(overrides: Partial<BookingRecord> = {}): BookingRecord {
         status: 'accepted',
       },
     ],
+    guestPage: {
+      url: 'http://demo.localhost:8080/g/K7PQ2ZX',
+      pageHash: `${'fa11ed'.repeat(10)}beef`,
+      bookingVersion: 2,
+      publishedAt: new Date('2026-05-01T12:30:00Z'),
+      verifiedAt: new Date('2026-05-01T12:30:01Z'),
+      error: 'PUBLISH-ERROR: store: object store unavailable',
+      errorAt: new Date('2026-05-02T12:05:00Z'),
+      failures: 4,
+    },
     ...overrides,
   };
 }
@@ -49,6 +59,7 @@ const INTERNAL_VALUES = ['INTERNAL-ONLY'];
 const CREW_NOTE_VALUES = ['CREW-ONLY'];
 const CREW_CONTACT_VALUES = ['casey.private@crew.example', '555 0142'];
 const GUEST_CONTACT_VALUES = ['avery.quillfeather@guest.example', '555 0199'];
+const PUBLISHING_VALUES = ['PUBLISH-ERROR', 'fa11edfa11ed', '2026-05-01T12:30', '2026-05-02T12:05'];
 
 describe('visibility policy', () => {
   it.each(AUDIENCES)('keeps VISIBLE and FORBIDDEN disjoint for %s', (audience) => {
@@ -61,6 +72,16 @@ describe('visibility policy', () => {
       expect(VISIBLE[audience]).not.toContain(path);
       expect(FORBIDDEN[audience]).toContain(path);
     }
+  });
+
+  it.each(['crew', 'guest', 'public'] as const)("shows the guest page's publishing state to staff only, not to %s", (audience) => {
+    expect(VISIBLE.staff).toContain('guestPage');
+    expect(VISIBLE[audience]).not.toContain('guestPage');
+    expect(FORBIDDEN[audience]).toContain('guestPage');
+    const view = viewBooking(record(), audience);
+    expect(view).not.toHaveProperty('guestPage');
+    const json = JSON.stringify(view);
+    for (const value of PUBLISHING_VALUES) expect(json).not.toContain(value);
   });
 
   it('lists no crew notes or crew contacts for guests and the public', () => {
@@ -116,5 +137,79 @@ describe('visibility policy', () => {
   it('shows a missing price as null rather than zero', () => {
     const view = viewBooking(record({ pricingTotal: null, currency: null, captainFeePerHour: null }), 'staff');
     expect(view).toMatchObject({ pricing: { total: null, currency: null }, captainFeePerHour: null });
+  });
+});
+
+describe('guest page status', () => {
+  const at = (iso: string) => new Date(iso);
+  const page = (overrides: Partial<NonNullable<BookingRecord['guestPage']>> = {}): BookingRecord['guestPage'] => ({
+    url: 'http://demo.localhost:8080/g/K7PQ2ZX',
+    pageHash: 'a'.repeat(64),
+    bookingVersion: 3,
+    publishedAt: at('2026-05-02T12:01:00Z'),
+    verifiedAt: at('2026-05-02T12:01:00Z'),
+    error: null,
+    errorAt: null,
+    failures: 0,
+    ...overrides,
+  });
+  const neverPublished = { publishedAt: null, verifiedAt: null, pageHash: null, bookingVersion: null };
+  const status = (overrides: Partial<BookingRecord>) => guestPageStatus(record(overrides));
+
+  it('is pending until a first publish is recorded, and published once the current version was verified', () => {
+    expect(status({ guestPage: null })).toBe('pending');
+    expect(status({ guestPage: page() })).toBe('published');
+  });
+
+  it('is pending again once the booking changed after the verified publish', () => {
+    expect(status({ version: 4, guestPage: page() })).toBe('pending');
+  });
+
+  it('is failed when the last attempt recorded an error, also while an earlier version stays live', () => {
+    const error = { error: 'store: unavailable', errorAt: at('2026-05-02T12:00:00Z'), failures: 1 };
+    expect(status({ guestPage: page({ ...neverPublished, ...error }) })).toBe('failed');
+    expect(status({ version: 4, guestPage: page(error) })).toBe('failed');
+    // An error at the very time of the change counts: it cannot be shown to be older.
+    expect(status({ updatedAt: at('2026-05-02T12:00:00Z'), guestPage: page(error) })).toBe('failed');
+  });
+
+  it("is pending when the error was recorded before the booking's latest change (whose job has not run yet)", () => {
+    const error = { error: 'store: unavailable', errorAt: at('2026-05-02T11:00:00Z'), failures: 2 };
+    expect(status({ version: 4, guestPage: page(error) })).toBe('pending');
+  });
+
+  it('is none for a hold, and for a cancelled booking that never had a page', () => {
+    expect(status({ status: 'hold', guestPage: null })).toBe('none');
+    expect(status({ status: 'cancelled', guestPage: null })).toBe('none');
+    expect(status({ status: 'cancelled', guestPage: page() })).toBe('published');
+  });
+
+  it('shows the live page only once a publish succeeded, and the error of the last attempt', () => {
+    const failedFirst = viewBooking(
+      record({ guestPage: page({ ...neverPublished, error: 'verify: 404', errorAt: at('2026-05-02T12:00:00Z'), failures: 2 }) }),
+      'staff',
+    );
+    expect(failedFirst.guestPage).toEqual({
+      status: 'failed',
+      url: null,
+      publishedVersion: null,
+      contentHash: null,
+      publishedAt: null,
+      verifiedAt: null,
+      error: 'verify: 404',
+      errorAt: '2026-05-02T12:00:00.000Z',
+      failedAttempts: 2,
+    });
+    expect(viewBooking(record({ guestPage: page() }), 'staff').guestPage).toEqual({
+      status: 'published',
+      url: 'http://demo.localhost:8080/g/K7PQ2ZX',
+      publishedVersion: 3,
+      contentHash: 'a'.repeat(64),
+      publishedAt: '2026-05-02T12:01:00.000Z',
+      verifiedAt: '2026-05-02T12:01:00.000Z',
+      error: null,
+      errorAt: null,
+      failedAttempts: 0,
+    });
   });
 });

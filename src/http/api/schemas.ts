@@ -11,6 +11,33 @@ export const problemSchema = z
   })
   .meta({ id: 'Problem' });
 
+const instant = z.string().nullable().meta({ description: 'ISO 8601 in UTC' });
+
+export const guestPageSchema = z
+  .object({
+    status: z.enum(['none', 'pending', 'published', 'failed']).meta({
+      description:
+        'none: the booking has no guest page (a hold, or cancelled while on hold) · pending: its current version is not live yet · ' +
+        'failed: the last attempt to publish it failed (the job retries with back-off) · published: its current version was verified live',
+    }),
+    url: z.string().nullable().meta({ description: 'The live page; null until a publish succeeds' }),
+    publishedVersion: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: 'The booking version the live page shows; the ETag of the booking names its current version, e.g. "v3"' }),
+    contentHash: z.string().nullable().meta({ description: 'SHA-256 (hex) of the live page' }),
+    publishedAt: instant,
+    verifiedAt: instant.meta({ description: 'When the live page was last fetched back and found to match (ISO 8601 in UTC)' }),
+    error: z.string().nullable().meta({ description: 'The error of the last attempt (`step: message`), until one succeeds' }),
+    errorAt: instant,
+    failedAttempts: z.number().int().meta({ description: 'Failed attempts since the last successful publish' }),
+  })
+  .meta({
+    id: 'GuestPage',
+    description: "The publishing state of the booking's guest page; staff only. It is not part of the booking's ETag.",
+  });
+
 export const bookingSchema = z
   .object({
     id: z.string().meta({ example: 'XHQGMDH' }),
@@ -31,6 +58,7 @@ export const bookingSchema = z
     createdAt: z.string(),
     updatedAt: z.string(),
     crew: z.array(z.object({ name: z.string(), role: z.string(), status: z.string() })),
+    guestPage: guestPageSchema,
   })
   .meta({ id: 'Booking' });
 
