@@ -54,12 +54,16 @@ const crewNotes = (b: CrewBookingView, eventNotes: string | null | undefined) =>
 const CharterDetails = ({ booking, notes }: { booking: CrewBookingView; notes: string[] }) => (
   <>
     <table style="border-collapse:collapse;margin:12px 0">
-      {facts(booking).map(([k, v]) => (
-        <tr>
-          <th style="text-align:left;padding:4px 12px 4px 0;color:#5b6b7b;font-weight:normal;vertical-align:top">{k}</th>
-          <td style="padding:4px 0">{v}</td>
-        </tr>
-      ))}
+      <tbody>
+        {facts(booking).map(([k, v]) => (
+          <tr>
+            <th scope="row" style="text-align:left;padding:4px 12px 4px 0;color:#5b6b7b;font-weight:normal;vertical-align:top">
+              {k}
+            </th>
+            <td style="padding:4px 0">{v}</td>
+          </tr>
+        ))}
+      </tbody>
     </table>
     {notes.length > 0 && (
       <div style="background:#fff8e1;border-radius:6px;padding:8px 12px">

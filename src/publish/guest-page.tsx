@@ -76,10 +76,12 @@ const contrast = (a: string, b: string) => {
   return (hi + 0.05) / (lo + 0.05);
 };
 
-/** Colours that keep text readable (WCAG AA) whatever accent a tenant chooses. */
+/** Colours that keep text readable (WCAG AA, 4.5:1) whatever accent a tenant chooses. */
 function palette(accent: string | undefined) {
   const bg = accent ?? DEFAULT_ACCENT;
-  const onAccent = contrast(bg, '#ffffff') >= contrast(bg, '#111111') ? '#ffffff' : '#111111';
+  // On mid-tone accents neither white nor #111111 reaches 4.5:1; black always does where white does not.
+  const dark = contrast(bg, '#111111') >= 4.5 ? '#111111' : '#000000';
+  const onAccent = contrast(bg, '#ffffff') >= contrast(bg, dark) ? '#ffffff' : dark;
   const link = contrast(bg, '#ffffff') >= 4.5 ? bg : LINK_FALLBACK;
   return { bg, onAccent, link };
 }
@@ -220,6 +222,9 @@ const Shell: FC<{ title: string; tenantName: string; branding: Branding; childre
   </html>
 );
 
+/** A phone number shown whole: one split over two lines is easily misread or misdialled. */
+const unbroken = (phone: string) => phone.replace(/ /g, '\u00a0').replace(/-/g, '\u2011');
+
 const Contact: FC<{ tenantName: string; branding: Branding }> = ({ tenantName, branding }) =>
   branding.contactPhone || branding.contactEmail ? (
     <section aria-labelledby="contact">
@@ -228,7 +233,7 @@ const Contact: FC<{ tenantName: string; branding: Branding }> = ({ tenantName, b
       <ul>
         {branding.contactPhone ? (
           <li>
-            Phone: <a href={`tel:${branding.contactPhone.replace(/[^+0-9]/g, '')}`}>{branding.contactPhone}</a>
+            Phone: <a href={`tel:${branding.contactPhone.replace(/[^+0-9]/g, '')}`}>{unbroken(branding.contactPhone)}</a>
           </li>
         ) : null}
         {branding.contactEmail ? (
