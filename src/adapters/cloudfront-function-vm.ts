@@ -133,9 +133,14 @@ export function viewerRequestEvent(
 const PLAIN_PATH = /^(?:\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*\/?$/;
 
 function splitTarget(target: string): { path: string; search: string } {
+  if (!target.startsWith('/')) {
+    // Absolute form (`http://host/path?query`): the host is the request's, not the target's.
+    const url = new URL(target);
+    return { path: url.pathname, search: url.search };
+  }
   const q = target.indexOf('?');
   const path = q === -1 ? target : target.slice(0, q);
   if (PLAIN_PATH.test(path)) return { path, search: q === -1 ? '' : target.slice(q) };
-  const url = new URL(`http://edge.invalid${target.startsWith('/') ? '' : '/'}${target}`);
+  const url = new URL(`http://edge.invalid${target}`);
   return { path: url.pathname, search: url.search };
 }

@@ -24,10 +24,10 @@ import {
   UpdateKeysCommand,
 } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import type { EdgeKeyValueEntry, EdgeKeyValueStore, EdgeKeyValueStoreSite } from '../ports/edge-key-value-store';
-import { KEY_VALUE_STORE_ARN, KEY_VALUE_STORE_ID } from '../publish/edge-function';
+import { KEY_VALUE_STORE_ARN, KEY_VALUE_STORE_ID, KEY_VALUE_STORE_NAME } from '../publish/edge-function';
 
 /** CloudFront's rule for a KeyValueStore's name. */
-const STORE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const STORE_NAME = KEY_VALUE_STORE_NAME;
 /** A KeyValueStore's id, as the console shows it (the last part of its ARN). */
 const STORE_ID = KEY_VALUE_STORE_ID;
 const SETTING = 'bosun site cdn <tenant> --key-value-store-id';

@@ -98,9 +98,11 @@ export class FsObjectStore implements ObjectStore {
     if (!stats) return null;
     const body = stats.size <= SMALL ? readOrNullSync(file) : await readOrNull(file);
     if (!body) return null;
-    const info = readMeta(meta);
-    // The tag comes from the bytes returned, so it is right even while a put is replacing the file.
+    // The tag comes from the bytes returned, so it is right even while a put is replacing the file;
+    // metadata recorded for other bytes (a put cut short between its two renames) is not theirs.
     const hash = sha256(body);
+    const recorded = readMeta(meta);
+    const info = recorded?.sha256 === hash ? recorded : null;
     return {
       key,
       body,

@@ -10,7 +10,13 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import type { Cdn, CdnSite } from '../ports/cdn';
 import type { ObjectStore } from '../ports/object-store';
-import { cloudFrontModule, type EdgeFunction, loadEdgeFunction, viewerRequestEvent } from './cloudfront-function-vm';
+import {
+  cloudFrontModule,
+  type EdgeFunction,
+  loadEdgeFunction,
+  type ViewerRequestOutcome,
+  viewerRequestEvent,
+} from './cloudfront-function-vm';
 
 /** A guest site as the edge serves it. */
 export type EdgeSite = {
@@ -38,6 +44,8 @@ export type LocalEdgeOptions = {
    * change written by another process (which cannot invalidate this cache) shows within this time.
    */
   revalidateAfterMs?: number;
+  /** Told of an error the edge answered for (its function failed, or an answer could not be sent). */
+  onError?: (err: unknown, context: { domain: string; method: string; target: string }) => void;
 };
 
 type ObjectEntry = {
@@ -50,13 +58,16 @@ type ObjectEntry = {
   gzip?: Buffer;
   br?: Buffer;
   /** The headers of its most frequent answer (200, a hit, not compressed), built on first use. */
-  hitHeaders?: Record<string, string>;
+  hitHeaders?: Readonly<Record<string, string>>;
 };
 type Entry = ObjectEntry | { kind: 'missing'; checkedAt: number };
 
 /** An answer of the edge, whichever HTTP stack carries it. */
-type EdgeReply = { status: number; headers: Record<string, string>; body: Buffer | string | null };
+type EdgeReply = { status: number; headers: Readonly<Record<string, string>>; body: Buffer | string | null };
 type IncomingHeaders = IncomingHttpHeaders | Record<string, string>;
+
+/** A request target in absolute form (`GET http://host/path`), which servers must accept (RFC 9112). */
+const ABSOLUTE_FORM = /^https?:\/\//i;
 
 const HIT = 'Hit from bosun-edge';
 const MISS = 'Miss from bosun-edge';
@@ -85,7 +96,8 @@ export class LocalEdge implements Cdn {
   /** Answers a request for a guest site, or null when its host is not one (the app handles it). */
   async serve(request: Request): Promise<Response | null> {
     const host = hostOf(request.headers.get('host') ?? new URL(request.url).host);
-    const site = host ? (this.knownSite(host) ?? (await this.siteAt(host))) : null;
+    const known = host ? this.knownSite(host) : null;
+    const site = known === undefined ? await this.siteAt(host as string) : known;
     if (!site) return null;
     const url = new URL(request.url);
     const reply = await this.reply(site, request.method, url.pathname + url.search, Object.fromEntries(request.headers));
@@ -165,15 +177,25 @@ export class LocalEdge implements Cdn {
     return run;
   }
 
-  /** Answers on Node's response once the reply is ready; never rejects (a failing function is a 503). */
+  /** Answers on Node's response once the reply is ready; never rejects. */
   private answerNode(site: EdgeSite, req: IncomingMessage, res: ServerResponse): void {
-    const send = (reply: EdgeReply) => {
-      res.writeHead(reply.status, reply.headers);
-      res.end(reply.body ?? undefined);
-    };
-    this.reply(site, req.method ?? 'GET', req.url ?? '/', req.headers).then(send, () =>
-      send(failure(503, 'The guest site could not answer this request.', req.method === 'HEAD')),
-    );
+    const method = req.method ?? 'GET';
+    const target = req.url ?? '/';
+    this.reply(site, method, target, req.headers)
+      .then((reply) => {
+        res.writeHead(reply.status, reply.headers);
+        res.end(reply.body ?? undefined);
+      })
+      .catch((err: unknown) => {
+        // Only an answer Node refuses to send (a header it finds invalid) gets here.
+        this.options.onError?.(err, { domain: site.domain, method, target });
+        if (res.headersSent) res.destroy();
+        else {
+          const reply = failure(500, 'The guest site could not answer this request.', method === 'HEAD');
+          res.writeHead(reply.status, reply.headers);
+          res.end(reply.body ?? undefined);
+        }
+      });
   }
 
   /**
@@ -185,7 +207,17 @@ export class LocalEdge implements Cdn {
     if (method !== 'GET' && method !== 'HEAD') {
       return { status: 405, headers: { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }, body: 'Method not allowed' };
     }
-    const outcome = await this.functionOf(site)(viewerRequestEvent(method, target, headers, { domain: site.domain }));
+    if (!target.startsWith('/') && !ABSOLUTE_FORM.test(target)) {
+      return failure(400, 'Bad request target.', method === 'HEAD');
+    }
+    let outcome: ViewerRequestOutcome;
+    try {
+      outcome = await this.functionOf(site)(viewerRequestEvent(method, target, headers, { domain: site.domain }));
+    } catch (err) {
+      // As CloudFront answers when a function fails: 503, and the failure is reported.
+      this.options.onError?.(err, { domain: site.domain, method, target });
+      return failure(503, 'The guest site could not answer this request.', method === 'HEAD');
+    }
     if (outcome.kind === 'response') {
       const out: Record<string, string> = {};
       for (const [name, h] of Object.entries(outcome.response.headers ?? {})) out[name.toLowerCase()] = h.value;
@@ -238,7 +270,8 @@ export class LocalEdge implements Cdn {
     const encoding = compressible ? chooseEncoding(request.acceptEncoding) : null;
     // The common answer (a hit, 200, not compressed) reuses headers built once per cached object.
     if (status === 200 && hit && encoding === null) {
-      entry.hitHeaders ??= this.headersFor(entry, 200, true, null, compressible);
+      // Shared by every such answer: frozen, so nothing that sends one can change the next.
+      entry.hitHeaders ??= Object.freeze(this.headersFor(entry, 200, true, null, compressible));
       return { status, headers: entry.hitHeaders, body: request.head ? null : entry.body };
     }
     let body = entry.body;

@@ -68,7 +68,7 @@ export async function openRuntime(config: Config, options: { log: Logger; superv
     if (!current) throw new Error('guest sites were asked for before the runtime was open');
     return current;
   };
-  const { sites, edge } = openSitePorts(config, depsNow);
+  const { sites, edge } = openSitePorts(config, depsNow, options.log);
   const handle = await openDatabase(config);
   try {
     await migrateToLatest(handle.db);
@@ -115,7 +115,7 @@ export async function openRuntime(config: Config, options: { log: Logger; superv
  * The object store (`BOSUN_OBJECT_STORE`: absent → files under the data folder, `s3://…` → S3) and
  * the CDN (`BOSUN_CDN`: absent → the local edge, `cloudfront` → CloudFront). ADR 0007, 0008.
  */
-export function openSitePorts(config: Config, deps: () => ServiceDeps): { sites: SitePorts; edge: LocalEdge | null } {
+export function openSitePorts(config: Config, deps: () => ServiceDeps, log?: Logger): { sites: SitePorts; edge: LocalEdge | null } {
   let store: SitePorts['store'];
   if (config.objectStore) {
     try {
@@ -134,6 +134,7 @@ export function openSitePorts(config: Config, deps: () => ServiceDeps): { sites:
     store,
     findSite: (host) => findEdgeSite(deps(), host),
     lookupKey: (domain, key) => lookupFriendlySlug(deps(), domain, key),
+    onError: (err, request) => log?.error({ err, ...request }, 'guest site request failed'),
   });
   return { sites: { store, cdn: edge }, edge };
 }

@@ -17,6 +17,9 @@ export type EdgeFunctionSite = {
 /** `arn:aws:cloudfront::{account}:key-value-store/{id}`: the API that writes keys needs the ARN, `cf.kvs()` the id. */
 export const KEY_VALUE_STORE_ARN = /^arn:aws[a-z-]*:cloudfront::\d{12}:key-value-store\/([A-Za-z0-9-]+)$/;
 
+/** A KeyValueStore's name, as CloudFront allows them (an id has this shape too). */
+export const KEY_VALUE_STORE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
 /** A KeyValueStore id as CloudFront gives them (a UUID); a store's name is another thing. */
 export const KEY_VALUE_STORE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

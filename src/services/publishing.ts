@@ -14,7 +14,7 @@ import { normalizeBookingId } from '../domain/ids';
 import type { Cdn, CdnSite } from '../ports/cdn';
 import type { EdgeKeyValueStore } from '../ports/edge-key-value-store';
 import type { ObjectStore } from '../ports/object-store';
-import { generateEdgeFunction } from '../publish/edge-function';
+import { generateEdgeFunction, KEY_VALUE_STORE_ARN, KEY_VALUE_STORE_NAME } from '../publish/edge-function';
 import { renderGuestCalendar } from '../publish/guest-calendar';
 import { renderGuestPage, renderNotFoundPage } from '../publish/guest-page';
 import * as layout from '../publish/site-layout';
@@ -37,7 +37,10 @@ export const siteCdnSettingsSchema = z.strictObject({
     .optional(),
   keyValueStoreId: z
     .string()
-    .regex(/^[A-Za-z0-9:/_-]{1,200}$/, 'must be a KeyValueStore id or ARN')
+    .refine(
+      (v) => KEY_VALUE_STORE_ARN.test(v) || KEY_VALUE_STORE_NAME.test(v),
+      'must be a KeyValueStore name, id or ARN (arn:aws:cloudfront::ACCOUNT:key-value-store/ID)',
+    )
     .optional(),
 });
 const siteCdnSchema = siteCdnSettingsSchema.catch({});
@@ -175,16 +178,24 @@ async function verify(deps: PublishingDeps, site: GuestSite, r: Rendered): Promi
   }
 }
 
+/**
+ * Runs `run` over `items`, at most `limit` at once. Each item starts after the event loop has had a
+ * turn: rendering is CPU work and the local store and PGlite answer without waiting on I/O, so
+ * without it a long publish would hold up every request the process serves meanwhile.
+ */
 async function forEachLimit<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
       const item = items[next++] as T;
+      await yieldToEventLoop();
       await run(item);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 type Progress = (done: number, total: number) => void;
 

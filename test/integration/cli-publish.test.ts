@@ -101,6 +101,13 @@ describe('bosun site cdn', () => {
     await expect(run('site cdn', { tenant: 'alpha', distributionId: 'not-an-id' })).rejects.toMatchObject({
       errors: [{ field: '--distribution-id', message: 'must be a CloudFront distribution id like E2QWRUHAPOMQZL' }],
     });
+    for (const wrong of ['foo:bar', 'arn:aws:s3:::bucket', 'a'.repeat(65)]) {
+      await expect(run('site cdn', { tenant: 'alpha', keyValueStoreId: wrong })).rejects.toMatchObject({
+        errors: [{ field: '--key-value-store-id', message: expect.stringMatching(/^must be a KeyValueStore name, id or ARN/) }],
+      });
+    }
+    const byName = await run('site cdn', { tenant: 'alpha', keyValueStoreId: 'guest-slugs' });
+    expect(byName.text).toContain('keyValueStoreId guest-slugs');
     const audit = await run('audit', { tenant: 'alpha' });
     expect(audit.text).toContain('site.cdn_set');
   });

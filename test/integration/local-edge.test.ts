@@ -124,6 +124,22 @@ describe.each([
     expect((await get(edge, 'alpha.localhost', '//g/ABC1234'))?.status).toBe(404);
   });
 
+  it('answers 503 when the edge function fails, as CloudFront does, and reports the failure', async () => {
+    const errors: unknown[] = [];
+    const broken: EdgeSite = { ...site('alpha.localhost'), edgeFunction: "function handler(event) { throw new Error('boom'); }" };
+    const edge = new LocalEdge({
+      store,
+      findSite: async () => broken,
+      lookupKey: async () => null,
+      onError: (err) => errors.push(err),
+    });
+    const res = await get(edge, 'alpha.localhost', '/g/ABC1234');
+    expect(res?.status).toBe(503);
+    expect(errors.map((e) => (e as Error).message)).toEqual(['boom']);
+    // The server goes on answering.
+    expect((await get(makeEdge(), 'alpha.localhost', '/g/ABC1234'))?.status).toBe(200);
+  });
+
   it("never serves one site's page on another site's host", async () => {
     const edge = makeEdge();
     expect((await get(edge, 'beta.localhost', '/g/ABC1234'))?.status).toBe(404);
@@ -251,5 +267,29 @@ describe.each([
     expect((await get(edge, 'alpha.localhost', '/g/ABC1234'))?.status).toBe(502);
     broken = false;
     expect((await get(edge, 'alpha.localhost', '/g/ABC1234'))?.status).toBe(200);
+  });
+});
+
+describe("local edge on Node's HTTP server", () => {
+  const raw = (edge: LocalEdge, target: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      void throughNode(edge, 'GET', 'alpha.localhost', '/').then(() => {
+        const port = ((servers.get(edge) as Server).address() as AddressInfo).port;
+        const req = request({ host: '127.0.0.1', port, path: target, headers: { host: 'alpha.localhost' } }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => {
+            body += c.toString();
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      }, reject);
+    });
+
+  it('takes a request target in absolute form by its path, never by its host', async () => {
+    const edge = makeEdge();
+    expect(await raw(edge, 'http://alpha.localhost/g/ABC1234')).toMatchObject({ status: 200, body: page('alpha page') });
+    expect((await raw(edge, 'http://beta.localhost/g/BETA999')).status).toBe(404);
   });
 });
