@@ -34,7 +34,10 @@ export type FunctionResponse = { statusCode: number; statusDescription?: string;
 
 export type ViewerRequestOutcome = { kind: 'request'; request: ViewerRequest } | { kind: 'response'; response: FunctionResponse };
 
-export type EdgeFunction = (event: ViewerRequestEvent) => Promise<ViewerRequestOutcome>;
+/** Runs the handler for an event; `handler` is the function's own, returning what it returns. */
+export type EdgeFunction = ((event: ViewerRequestEvent) => Promise<ViewerRequestOutcome>) & {
+  handler: (event: ViewerRequestEvent) => unknown;
+};
 
 const IMPORT_LINE = /^import\s+([A-Za-z_$][\w$]*)\s+from\s+'([a-z-]+)';?[ \t]*$/;
 
@@ -71,20 +74,22 @@ export function loadEdgeFunction(code: string, modules: { cloudfront: CloudFront
   });
   const handler = script.runInContext(context, { timeout: 1000 }) as ((event: ViewerRequestEvent) => Promise<unknown>) | undefined;
   if (typeof handler !== 'function') throw new Error('the edge function defines no handler(event)');
-  const classify = (result: unknown): ViewerRequestOutcome => {
-    const out = result as (ViewerRequest & Partial<FunctionResponse>) | undefined;
-    if (out && typeof out.statusCode === 'number') return { kind: 'response', response: out as FunctionResponse };
-    if (out && typeof out.uri === 'string') return { kind: 'request', request: out as ViewerRequest };
-    throw new Error('the edge function returned neither a request nor a response');
-  };
-  // One promise a request: this runs for every guest page served.
-  return (event) => {
+  const run = (event: ViewerRequestEvent) => {
     try {
-      return Promise.resolve(handler(event)).then(classify);
+      return Promise.resolve(handler(event)).then(classifyOutcome);
     } catch (err) {
       return Promise.reject(err);
     }
   };
+  return Object.assign(run, { handler });
+}
+
+/** What a handler returned: the request to pass on, or a response to answer with. */
+export function classifyOutcome(result: unknown): ViewerRequestOutcome {
+  const out = result as (ViewerRequest & Partial<FunctionResponse>) | undefined;
+  if (out && typeof out.statusCode === 'number') return { kind: 'response', response: out as FunctionResponse };
+  if (out && typeof out.uri === 'string') return { kind: 'request', request: out as ViewerRequest };
+  throw new Error('the edge function returned neither a request nor a response');
 }
 
 /**

@@ -11,6 +11,7 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import type { Cdn, CdnSite } from '../ports/cdn';
 import type { ObjectStore } from '../ports/object-store';
 import {
+  classifyOutcome,
   cloudFrontModule,
   type EdgeFunction,
   loadEdgeFunction,
@@ -59,12 +60,16 @@ type ObjectEntry = {
   br?: Buffer;
   /** The headers of its most frequent answer (200, a hit, not compressed), built on first use. */
   hitHeaders?: Readonly<Record<string, string>>;
+  /** When a hit last moved it to the young end of the cache. */
+  movedAt?: number;
 };
 type Entry = ObjectEntry | { kind: 'missing'; checkedAt: number };
 
 /** An answer of the edge, whichever HTTP stack carries it. */
 type EdgeReply = { status: number; headers: Readonly<Record<string, string>>; body: Buffer | string | null };
 type IncomingHeaders = IncomingHttpHeaders | Record<string, string>;
+/** What of a request decides the answer once its object is known. */
+type RequestFacts = { head: boolean; ifNoneMatch: string | undefined; acceptEncoding: string | undefined };
 
 /** A request target in absolute form (`GET http://host/path`), which servers must accept (RFC 9112). */
 const ABSOLUTE_FORM = /^https?:\/\//i;
@@ -177,25 +182,46 @@ export class LocalEdge implements Cdn {
     return run;
   }
 
-  /** Answers on Node's response once the reply is ready; never rejects. */
+  /**
+   * Answers on Node's response; never rejects. A cached page costs two promises: the function's own
+   * and one continuation (on Node 20 every promise is dearer once any AsyncLocalStorage is in use,
+   * as Hono's JSX renderer makes it).
+   */
   private answerNode(site: EdgeSite, req: IncomingMessage, res: ServerResponse): void {
-    const method = req.method ?? 'GET';
+    const method = (req.method ?? 'GET').toUpperCase();
     const target = req.url ?? '/';
-    this.reply(site, method, target, req.headers)
-      .then((reply) => {
-        res.writeHead(reply.status, reply.headers);
-        res.end(reply.body ?? undefined);
-      })
-      .catch((err: unknown) => {
-        // Only an answer Node refuses to send (a header it finds invalid) gets here.
-        this.options.onError?.(err, { domain: site.domain, method, target });
-        if (res.headersSent) res.destroy();
-        else {
-          const reply = failure(500, 'The guest site could not answer this request.', method === 'HEAD');
-          res.writeHead(reply.status, reply.headers);
-          res.end(reply.body ?? undefined);
-        }
-      });
+    const started = this.start(site, method, target, req.headers);
+    if (!('then' in started)) return this.send(res, started, site, method, target);
+    started.then(
+      (result) => {
+        const reply = this.afterFunction(site, method, target, req.headers, result);
+        if (!('then' in reply)) return this.send(res, reply, site, method, target);
+        reply.then(
+          (late) => this.send(res, late, site, method, target),
+          (err: unknown) => {
+            this.options.onError?.(err, { domain: site.domain, method, target });
+            this.send(res, failure(500, 'The guest site could not answer this request.', method === 'HEAD'), site, method, target);
+          },
+        );
+      },
+      (err: unknown) => this.send(res, this.functionFailed(site, method, target, err), site, method, target),
+    );
+  }
+
+  private send(res: ServerResponse, reply: EdgeReply, site: EdgeSite, method: string, target: string): void {
+    try {
+      res.writeHead(reply.status, reply.headers);
+      res.end(reply.body ?? undefined);
+    } catch (err) {
+      // Only an answer Node refuses to send (a header it finds invalid) gets here.
+      this.options.onError?.(err, { domain: site.domain, method, target });
+      if (res.headersSent) res.destroy();
+      else {
+        const failed = failure(500, 'The guest site could not answer this request.', method === 'HEAD');
+        res.writeHead(failed.status, failed.headers);
+        res.end(failed.body ?? undefined);
+      }
+    }
   }
 
   /**
@@ -204,19 +230,53 @@ export class LocalEdge implements Cdn {
    */
   private async reply(site: EdgeSite, rawMethod: string, target: string, headers: IncomingHeaders): Promise<EdgeReply> {
     const method = rawMethod.toUpperCase();
+    const started = this.start(site, method, target, headers);
+    if (!('then' in started)) return started;
+    let result: unknown;
+    try {
+      result = await started;
+    } catch (err) {
+      return this.functionFailed(site, method, target, err);
+    }
+    return this.afterFunction(site, method, target, headers, result);
+  }
+
+  /** An answer at once (a refused method or target, a failing function), or what the function returns. */
+  private start(site: EdgeSite, method: string, target: string, headers: IncomingHeaders): EdgeReply | PromiseLike<unknown> {
     if (method !== 'GET' && method !== 'HEAD') {
       return { status: 405, headers: { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }, body: 'Method not allowed' };
     }
     if (!target.startsWith('/') && !ABSOLUTE_FORM.test(target)) {
       return failure(400, 'Bad request target.', method === 'HEAD');
     }
+    try {
+      const result = this.functionOf(site).handler(viewerRequestEvent(method, target, headers, { domain: site.domain }));
+      // The handler is async: its promise comes from the function's own realm, so it is used as it is.
+      return isThenable(result) ? result : Promise.resolve(result);
+    } catch (err) {
+      return this.functionFailed(site, method, target, err);
+    }
+  }
+
+  /** As CloudFront answers when a function fails: 503, and the failure is reported. */
+  private functionFailed(site: EdgeSite, method: string, target: string, err: unknown): EdgeReply {
+    this.options.onError?.(err, { domain: site.domain, method, target });
+    return failure(503, 'The guest site could not answer this request.', method === 'HEAD');
+  }
+
+  /** The answer once the function has run: at once for its own response or a fresh cached copy. */
+  private afterFunction(
+    site: EdgeSite,
+    method: string,
+    target: string,
+    headers: IncomingHeaders,
+    result: unknown,
+  ): EdgeReply | Promise<EdgeReply> {
     let outcome: ViewerRequestOutcome;
     try {
-      outcome = await this.functionOf(site)(viewerRequestEvent(method, target, headers, { domain: site.domain }));
+      outcome = classifyOutcome(result);
     } catch (err) {
-      // As CloudFront answers when a function fails: 503, and the failure is reported.
-      this.options.onError?.(err, { domain: site.domain, method, target });
-      return failure(503, 'The guest site could not answer this request.', method === 'HEAD');
+      return this.functionFailed(site, method, target, err);
     }
     if (outcome.kind === 'response') {
       const out: Record<string, string> = {};
@@ -230,9 +290,13 @@ export class LocalEdge implements Cdn {
       ifNoneMatch: header(headers, 'if-none-match'),
       acceptEncoding: header(headers, 'accept-encoding'),
     };
-    // A fresh copy in the cache is answered without waiting on anything.
     const fresh = this.freshHit(site, uri);
     if (fresh) return this.respond(request, fresh, 200, true);
+    return this.fromStore(site, uri, request);
+  }
+
+  /** The answer for `uri` through the cache's loading path (a miss, or a copy due for a check). */
+  private async fromStore(site: EdgeSite, uri: string, request: RequestFacts): Promise<EdgeReply> {
     let entry: Entry;
     let hit: boolean;
     try {
@@ -251,12 +315,7 @@ export class LocalEdge implements Cdn {
     return this.respond(request, entry, 200, hit);
   }
 
-  private respond(
-    request: { head: boolean; ifNoneMatch: string | undefined; acceptEncoding: string | undefined },
-    entry: ObjectEntry,
-    status: number,
-    hit: boolean,
-  ): EdgeReply {
+  private respond(request: RequestFacts, entry: ObjectEntry, status: number, hit: boolean): EdgeReply {
     const compressible = COMPRESSIBLE.test(entry.contentType) && entry.body.byteLength >= MIN_COMPRESS_BYTES;
     if (status === 200 && matches(request.ifNoneMatch, entry.etag)) {
       const headers: Record<string, string> = {
@@ -311,11 +370,16 @@ export class LocalEdge implements Cdn {
   private freshHit(site: EdgeSite, uri: string): ObjectEntry | null {
     const key = cacheKey(site.domain, uri);
     const cached = this.cache.get(key);
-    if (cached?.kind !== 'object' || Date.now() - cached.checkedAt >= this.revalidateAfterMs) return null;
+    const now = Date.now();
+    if (cached?.kind !== 'object' || now - cached.checkedAt >= this.revalidateAfterMs) return null;
     this.counters.hits++;
-    // Most recently used goes last, so eviction takes the oldest first.
-    this.cache.delete(key);
-    this.cache.set(key, cached);
+    // Most recently used goes last, so eviction takes the oldest first; moved at most once a second,
+    // as moving costs more than the rest of a hit.
+    if (now - (cached.movedAt ?? 0) >= 1000) {
+      cached.movedAt = now;
+      this.cache.delete(key);
+      this.cache.set(key, cached);
+    }
     return cached;
   }
 
@@ -423,6 +487,10 @@ export function hostOf(raw: string | null | undefined): string | null {
   if (!raw) return null;
   const host = raw.startsWith('[') ? raw.slice(0, raw.indexOf(']') + 1) : raw.split(':')[0];
   return host ? host.toLowerCase().replace(/\.$/, '') : null;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 function header(headers: IncomingHeaders, name: string): string | undefined {

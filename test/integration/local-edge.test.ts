@@ -191,6 +191,22 @@ describe.each([
     expect(post?.status).toBe(405);
   });
 
+  it('keeps at most maxEntries objects, dropping the least recently loaded first', async () => {
+    const edge = new LocalEdge({
+      store,
+      maxEntries: 2,
+      revalidateAfterMs: Number.POSITIVE_INFINITY,
+      findSite: async (host) => SITES[host] ?? null,
+      lookupKey: async () => null,
+    });
+    await put('alpha.localhost', guestPageKey('LRU0001'), page('one'));
+    await put('alpha.localhost', guestPageKey('LRU0002'), page('two'));
+    for (const id of ['ABC1234', 'LRU0001', 'LRU0002']) expect((await get(edge, 'alpha.localhost', `/g/${id}`))?.status).toBe(200);
+    expect(edge.stats()).toMatchObject({ entries: 2, misses: 3 });
+    expect((await get(edge, 'alpha.localhost', '/g/LRU0002'))?.headers.get('x-cache')).toBe('Hit from bosun-edge');
+    expect((await get(edge, 'alpha.localhost', '/g/ABC1234'))?.headers.get('x-cache')).toBe('Miss from bosun-edge');
+  });
+
   it('keeps serving its copy until exactly that path is invalidated', async () => {
     const edge = makeEdge();
     await put('alpha.localhost', guestPageKey('CHG1234'), page('before'));
