@@ -142,7 +142,7 @@ function makeClient(cleanup: Cleanup, port: number, sockets: number) {
 // ——— a. the local edge against nginx ———
 
 export type WrkResult = { perSecond: number; p99Ms: number; errors: number };
-export type EdgeVsNginx = { edge: WrkResult; nginx: WrkResult; node: WrkResult; plan: string } | { skipped: string };
+export type EdgeVsNginx = { edge: WrkResult; nginx: WrkResult; node: WrkResult; nodeAls: WrkResult; plan: string } | { skipped: string };
 
 const has = (command: string) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 
@@ -278,7 +278,8 @@ export async function measureEdgeVsNginx(
   if (viaEdge.status !== 200 || viaEdge.body !== viaNginx.body) {
     throw new Error(`the edge (${viaEdge.status}) and nginx (${viaNginx.status}) serve different pages`);
   }
-  const nodePort = await startBareNode(cleanup, viaEdge);
+  const nodePort = await startBareNode(cleanup, viaEdge, false);
+  const nodeAlsPort = await startBareNode(cleanup, viaEdge, true);
   const args = (url: string, seconds: number, host?: string) => [
     `-t${plan.threads}`,
     `-c${plan.connections}`,
@@ -291,11 +292,12 @@ export async function measureEdgeVsNginx(
     edge: { url: edgeUrl, host: DOMAIN },
     nginx: { url: nginxUrl, host: undefined },
     node: { url: `http://127.0.0.1:${nodePort}/`, host: undefined },
+    nodeAls: { url: `http://127.0.0.1:${nodeAlsPort}/`, host: undefined },
   };
   for (const t of Object.values(targets)) await runWrk(cleanup, args(t.url, 2, t.host));
   // Rounds alternate between the servers, and each figure is the median of its rounds, so a burst
   // of other work on the machine does not land on one server alone.
-  const runs: Record<keyof typeof targets, WrkResult[]> = { edge: [], nginx: [], node: [] };
+  const runs: Record<keyof typeof targets, WrkResult[]> = { edge: [], nginx: [], node: [], nodeAls: [] };
   for (let round = 0; round < plan.rounds; round++) {
     for (const [name, t] of Object.entries(targets) as [keyof typeof targets, (typeof targets)['edge']][]) {
       runs[name].push(parseWrk(await runWrk(cleanup, args(t.url, plan.seconds, t.host))));
@@ -316,7 +318,8 @@ export async function measureEdgeVsNginx(
     edge: median(runs.edge),
     nginx: median(runs.nginx),
     node: median(runs.node),
-    plan: `wrk -t${plan.threads} -c${plan.connections} -d${plan.seconds}s --latency, ${plan.rounds} alternating rounds (medians) after 2 s warm-up each; a ${Buffer.byteLength(viaEdge.body)}-byte page, uncompressed; nginx: 1 worker; the edge: the app's one event loop; node:http: a bare Node server answering the same bytes and headers from memory`,
+    nodeAls: median(runs.nodeAls),
+    plan: `wrk -t${plan.threads} -c${plan.connections} -d${plan.seconds}s --latency, ${plan.rounds} alternating rounds (medians) after 2 s warm-up each; a ${Buffer.byteLength(viaEdge.body)}-byte page, uncompressed; nginx: 1 worker; the edge: the app's one event loop; node:http: a bare Node server answering the same bytes and headers from memory, once plain and once with an AsyncLocalStorage in use (as in every process that renders Hono JSX on Node 20, Bosun's included: each promise and async resource then runs its hooks)`,
   };
 }
 
@@ -324,12 +327,12 @@ export async function measureEdgeVsNginx(
  * The floor under any server written for Node: Node's own HTTP server in a process of its own,
  * answering every request with the bytes and headers the edge answered, from memory.
  */
-async function startBareNode(cleanup: Cleanup, answer: HttpAnswer): Promise<number> {
+async function startBareNode(cleanup: Cleanup, answer: HttpAnswer, withAsyncLocalStorage: boolean): Promise<number> {
   const port = await findFreePort();
   const headers = Object.fromEntries(
     Object.entries(answer.headers).filter(([name]) => !['date', 'connection', 'keep-alive', 'transfer-encoding'].includes(name)),
   );
-  const code = `const body = Buffer.from(${JSON.stringify(answer.body)});
+  const code = `${withAsyncLocalStorage ? "new (require('node:async_hooks').AsyncLocalStorage)().run(1, () => {});\n" : ''}const body = Buffer.from(${JSON.stringify(answer.body)});
 const headers = ${JSON.stringify(headers)};
 require('node:http').createServer((req, res) => { res.writeHead(200, headers); res.end(body); }).listen(${port}, '127.0.0.1');`;
   const child = spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
@@ -522,7 +525,15 @@ export async function benchGuestSites(
       reference: `${(r.node.perSecond / r.nginx.perSecond).toFixed(2)}× nginx`,
       goal: `edge at ${(r.edge.perSecond / r.node.perSecond).toFixed(2)}× of it`,
     });
-    notes.push(`edge vs nginx: ${r.plan}; errors edge ${r.edge.errors}, nginx ${r.nginx.errors}, node:http ${r.node.errors}`);
+    lines.push({
+      metric: 'the same, node:http with an AsyncLocalStorage in use',
+      value: `${r.nodeAls.perSecond.toFixed(0)}/s, p99 ${fmt(r.nodeAls.p99Ms)}`,
+      reference: `${(r.nodeAls.perSecond / r.nginx.perSecond).toFixed(2)}× nginx`,
+      goal: `edge at ${(r.edge.perSecond / r.nodeAls.perSecond).toFixed(2)}× of it`,
+    });
+    notes.push(
+      `edge vs nginx: ${r.plan}; errors edge ${r.edge.errors}, nginx ${r.nginx.errors}, node:http ${r.node.errors} and ${r.nodeAls.errors}`,
+    );
   }
 
   // b. Booking accepted → verified live, polling only and woken after commit.
