@@ -15,7 +15,7 @@ import {
   CreateInvalidationCommand,
   GetInvalidationCommand,
 } from '@aws-sdk/client-cloudfront';
-import type { Cdn, CdnSite } from '../ports/cdn';
+import type { Cdn, CdnAnswer, CdnSite } from '../ports/cdn';
 
 export type CloudFrontCdnOptions = {
   clientConfig?: CloudFrontClientConfig;
@@ -85,9 +85,10 @@ export class CloudFrontCdn implements Cdn {
     });
   }
 
-  async fetch(site: CdnSite, path: string): Promise<Response> {
+  async fetch(site: CdnSite, path: string): Promise<CdnAnswer> {
     const origin = this.options.origin?.(site.domain) ?? `https://${site.domain}`;
-    return (this.options.fetch ?? fetch)(`${origin}${path}`, { headers: { 'accept-encoding': 'identity' }, redirect: 'manual' });
+    const res = await (this.options.fetch ?? fetch)(`${origin}${path}`, { headers: { 'accept-encoding': 'identity' }, redirect: 'manual' });
+    return { status: res.status, body: new Uint8Array(await res.arrayBuffer()) };
   }
 
   destroy(): void {

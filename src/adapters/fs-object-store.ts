@@ -10,7 +10,7 @@
  * times the write itself. Larger ones go through the thread pool, so the event loop never waits long.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, type Stats, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, type Stats, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
@@ -144,7 +144,11 @@ export class FsObjectStore implements ObjectStore {
   }
 }
 
-const tempFor = (path: string) => join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+// A temporary name no other writer uses: this process's random tag and a counter (drawing random
+// bytes for each file cost more than writing it).
+const PROCESS_TAG = randomBytes(4).toString('hex');
+let written = 0;
+const tempFor = (path: string) => join(dirname(path), `.${basename(path)}.${PROCESS_TAG}-${(written++).toString(36)}.tmp`);
 
 function writeAtomicallySync(path: string, data: Uint8Array | string): void {
   const temp = tempFor(path);
@@ -172,6 +176,7 @@ const MISSING = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
 
 /** Removes a file if there is one (one call: `rmSync` looks before it removes). */
 function unlinkIfThere(path: string): void {
+  if (!existsSync(path)) return;
   try {
     unlinkSync(path);
   } catch (err) {
@@ -209,6 +214,8 @@ async function readOrNull(path: string): Promise<Buffer | null> {
 }
 
 function readMeta(path: string): Meta | null {
+  // Most objects have none: asking first costs less than the error a failed read makes.
+  if (!existsSync(path)) return null;
   const raw = readOrNullSync(path);
   if (!raw) return null;
   try {

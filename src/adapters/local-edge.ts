@@ -8,7 +8,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import type { Cdn, CdnSite } from '../ports/cdn';
+import type { Cdn, CdnAnswer, CdnSite } from '../ports/cdn';
 import type { ObjectStore } from '../ports/object-store';
 import {
   classifyOutcome,
@@ -130,10 +130,11 @@ export class LocalEdge implements Cdn {
   }
 
   /** Requests `path` from a site through the edge (as a guest would); 404 for an unknown site. */
-  async fetch(site: CdnSite, path: string): Promise<Response> {
+  async fetch(site: CdnSite, path: string): Promise<CdnAnswer> {
     const found = await this.siteAt(site.domain.toLowerCase());
-    if (!found) return new Response('Unknown site', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
-    return toResponse(await this.reply(found, 'GET', path, { host: found.domain }));
+    if (!found) return { status: 404, body: Buffer.from('Unknown site') };
+    const reply = await this.reply(found, 'GET', path, { host: found.domain });
+    return { status: reply.status, body: typeof reply.body === 'string' ? Buffer.from(reply.body) : (reply.body ?? new Uint8Array(0)) };
   }
 
   /** Drops exactly these paths of the site (as the edge caches them: after its rewrite). */

@@ -7,6 +7,9 @@
 /** A guest site as the CDN knows it. `distributionId` comes from the site's CDN settings. */
 export type CdnSite = { domain: string; distributionId?: string | undefined };
 
+/** What the edge answered for a path: its status and its bytes (not decoded: identity). */
+export type CdnAnswer = { status: number; body: Uint8Array };
+
 export interface Cdn {
   /**
    * Drops exactly `paths` (each starting with `/`) from the site's edge caches. `changeRef`
@@ -16,5 +19,5 @@ export interface Cdn {
    */
   invalidate(site: CdnSite, paths: readonly string[], changeRef: string): Promise<void>;
   /** Requests `path` from the site's public origin through the edge, as a guest's browser would. */
-  fetch(site: CdnSite, path: string): Promise<Response>;
+  fetch(site: CdnSite, path: string): Promise<CdnAnswer>;
 }

@@ -170,9 +170,8 @@ async function ensureNotFoundPage(deps: PublishingDeps, site: GuestSite): Promis
 async function verify(deps: PublishingDeps, site: GuestSite, r: Rendered): Promise<void> {
   const path = layout.guestPagePath(r.bookingId);
   const res = await deps.sites.cdn.fetch(site.cdn, path);
-  const body = new Uint8Array(await res.arrayBuffer());
   if (res.status !== 200) throw new Error(`${path} on ${site.domain} answered ${res.status}`);
-  const live = sha256(body);
+  const live = sha256(res.body);
   if (live !== r.pageHash) {
     throw new Error(`${path} on ${site.domain} serves other content (sha256 ${live.slice(0, 12)}…, expected ${r.pageHash.slice(0, 12)}…)`);
   }

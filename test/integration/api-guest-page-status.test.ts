@@ -38,8 +38,7 @@ function untilGuestPage(id: string, status: string, check: (page: any) => boolea
 }
 
 async function livePage(id: string) {
-  const res = await sites.edge.fetch({ domain: 'alpha.localhost' }, `/g/${id}`);
-  return { status: res.status, body: new Uint8Array(await res.arrayBuffer()) };
+  return sites.edge.fetch({ domain: 'alpha.localhost' }, `/g/${id}`);
 }
 
 beforeAll(async () => {

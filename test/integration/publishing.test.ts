@@ -128,7 +128,7 @@ describe('publishing failures', () => {
     state.skipInvalidate = false;
     await publishGuestPage(deps, a.tenant.id, id);
     expect(await getGuestPageStatus(t.deps, a.ctx, id)).toMatchObject({ error: null, failures: 0 });
-    expect(await (await s.edge.fetch({ domain: 'alpha.localhost' }, `/g/${id}`)).text()).toContain('3 guests');
+    expect(Buffer.from((await s.edge.fetch({ domain: 'alpha.localhost' }, `/g/${id}`)).body).toString()).toContain('3 guests');
   });
 
   it('is idempotent: publishing an unchanged page again stores and invalidates nothing', async () => {
@@ -178,7 +178,7 @@ describe('bulk republish', () => {
     expect(calls).toHaveLength(2);
     expect(calls[1]?.paths).toContain('/404.html');
     for (const id of ids) expect(calls[1]?.paths).toContain(`/g/${id.toLowerCase()}.html`);
-    const html = await (await s.edge.fetch({ domain: 'bulk.localhost' }, `/g/${ids[0]}`)).text();
+    const html = Buffer.from((await s.edge.fetch({ domain: 'bulk.localhost' }, `/g/${ids[0]}`)).body).toString();
     expect(html).toContain('A hat');
   });
 
