@@ -192,7 +192,10 @@ export class LocalEdge implements Cdn {
     const method = (req.method ?? 'GET').toUpperCase();
     const target = req.url ?? '/';
     const started = this.start(site, method, target, req.headers);
-    if (!('then' in started)) return this.send(res, started, site, method, target);
+    if (!('then' in started)) {
+      this.send(res, started, site, method, target);
+      return;
+    }
     started.then(
       (result) => {
         const reply = this.afterFunction(site, method, target, req.headers, result);
