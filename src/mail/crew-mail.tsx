@@ -6,7 +6,7 @@
 
 import { formatCharterStart, formatCharterTime } from '../domain/time';
 import type { CrewBookingView } from '../domain/visibility';
-import { Button, MailLayout, type RenderedMail, renderHtml } from './layout';
+import { Button, FactsTable, MailLayout, type RenderedMail, renderHtml } from './layout';
 
 export type CrewNoticeKind = 'crew.assigned' | 'crew.changed' | 'crew.cancelled';
 
@@ -53,18 +53,7 @@ const crewNotes = (b: CrewBookingView, eventNotes: string | null | undefined) =>
 /** The charter's facts and the crew notes, as every crew mail about a charter shows them. */
 const CharterDetails = ({ booking, notes }: { booking: CrewBookingView; notes: string[] }) => (
   <>
-    <table style="border-collapse:collapse;margin:12px 0">
-      <tbody>
-        {facts(booking).map(([k, v]) => (
-          <tr>
-            <th scope="row" style="text-align:left;padding:4px 12px 4px 0;color:#5b6b7b;font-weight:normal;vertical-align:top">
-              {k}
-            </th>
-            <td style="padding:4px 0">{v}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <FactsTable rows={facts(booking)} />
     {notes.length > 0 && (
       <div style="background:#fff8e1;border-radius:6px;padding:8px 12px">
         <strong>Notes for crew</strong>

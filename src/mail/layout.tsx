@@ -1,4 +1,4 @@
-/** The frame of every Bosun mail: plain, table-free HTML with inline styles that mail clients keep. */
+/** The frame of every Bosun mail: plain HTML with inline styles that mail clients keep. */
 import type { Child, FC } from 'hono/jsx';
 
 export type RenderedMail = { subject: string; text: string; html: string };
@@ -26,6 +26,22 @@ export const Button: FC<{ href: string; children?: Child }> = ({ href, children 
       {children}
     </a>
   </p>
+);
+
+/** Labelled facts (label, value) as a two-column table: the one layout every mail client keeps. */
+export const FactsTable: FC<{ rows: readonly (readonly [string, Child])[] }> = ({ rows }) => (
+  <table style="border-collapse:collapse;margin:12px 0">
+    <tbody>
+      {rows.map(([k, v]) => (
+        <tr>
+          <th scope="row" style="text-align:left;padding:4px 12px 4px 0;color:#5b6b7b;font-weight:normal;vertical-align:top">
+            {k}
+          </th>
+          <td style="padding:4px 0">{v}</td>
+        </tr>
+      ))}
+    </tbody>
+  </table>
 );
 
 /** Renders a mail's JSX to a complete HTML document. */

@@ -5,7 +5,7 @@
 
 import { formatCharterTime } from '../domain/time';
 import type { StaffBookingView } from '../domain/visibility';
-import { MailLayout, type RenderedMail, renderHtml } from './layout';
+import { FactsTable, MailLayout, type RenderedMail, renderHtml } from './layout';
 
 export type DeclineAlertInput = {
   tenantName: string;
@@ -43,18 +43,7 @@ export async function renderDeclineAlert(input: DeclineAlertInput): Promise<Rend
   const html = await renderHtml(
     <MailLayout title={subject} tenantName={input.tenantName}>
       <h1 style="font-size:20px;margin:0 0 8px">{input.crewName} declined a charter</h1>
-      <table style="border-collapse:collapse;margin:12px 0">
-        <tbody>
-          {facts.map(([k, v]) => (
-            <tr>
-              <th scope="row" style="text-align:left;padding:4px 12px 4px 0;color:#5b6b7b;font-weight:normal;vertical-align:top">
-                {k}
-              </th>
-              <td style="padding:4px 0">{v}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <FactsTable rows={facts} />
       <p>Crew now: {crewLine}</p>
     </MailLayout>,
   );

@@ -16,6 +16,7 @@ import { renderCrewLoginLink, renderCrewNotice, renderCrewReminder } from '../..
 import { renderDeclineAlert } from '../../src/mail/office-mail';
 import { renderGuestPage, renderNotFoundPage } from '../../src/publish/guest-page';
 import type { CharterForCrew } from '../../src/services/crew';
+import { bookingRecord } from '../support/booking-record';
 
 const PAGE_RULES: ConfigData = {
   extends: ['html-validate:recommended', 'html-validate:document'],
@@ -47,39 +48,7 @@ async function expectValid(html: string, validator = pages) {
 
 const render = <P>(component: FC<P>, props: P) => String(jsx(component as FC, props as Record<string, unknown>));
 
-function record(overrides: Partial<BookingRecord> = {}): BookingRecord {
-  return {
-    id: 'ABC1234',
-    status: 'confirmed',
-    guestName: 'Avery Guest',
-    guestEmail: 'avery.private@example.com',
-    guestPhone: '+1 619 555 0100',
-    partySize: 6,
-    vesselSlug: 'jada',
-    vesselName: 'Jada',
-    meetingPoint: 'Harbor Island West Marina, Dock C',
-    startsAt: new Date('2026-05-30T17:00:00Z'),
-    endsAt: new Date('2026-05-30T20:00:00Z'),
-    timezone: 'America/Los_Angeles',
-    pricingTotal: '840.75',
-    currency: 'USD',
-    captainFeePerHour: '57.25',
-    notesInternal: 'Revenue: $840.75',
-    notesCrew: 'Bring the spare fenders',
-    notesGuest: 'Sunscreen and soft-soled shoes, please.',
-    friendlySlug: null,
-    guestPageUrl: 'http://demo.localhost:8080/g/ABC1234',
-    version: 3,
-    createdAt: new Date('2026-01-01T00:00:00Z'),
-    updatedAt: new Date('2026-01-02T00:00:00Z'),
-    crew: [
-      { id: 'c1', name: 'Casey Captain', email: 'casey@crew.test', phone: null, role: 'captain', status: 'accepted' },
-      { id: 'c2', name: 'Dana Deckhand', email: 'dana@crew.test', phone: null, role: 'crew', status: 'invited' },
-    ],
-    guestPage: null,
-    ...overrides,
-  };
-}
+const record = bookingRecord;
 
 const tenant = {
   name: 'Demo Charters',
