@@ -66,13 +66,23 @@ async function toRecord(deps: ServiceDeps, tx: Tx | ServiceDeps['db'], tenantId:
   return buildRecord(deps, row, vessel, site?.domain ?? null, crew, guestPageRecord(page));
 }
 
-/** The records of many stored bookings of one tenant, in a few queries for all of them. */
-async function toRecords(deps: ServiceDeps, tenantId: string, rows: readonly q.BookingRow[]): Promise<BookingRecord[]> {
-  const ids = rows.map((r) => r.id);
-  const [crew, site, pages] = await Promise.all([
+/**
+ * The records of many stored bookings of one tenant, in a few queries for all of them, run together:
+ * `ids` are the bookings `rows` will hold, so their crew and pages need not wait for the rows. The
+ * guest pages' publishing state is read only for staff views (`guestPages`); others never show it.
+ */
+async function toRecords(
+  deps: ServiceDeps,
+  tenantId: string,
+  ids: readonly string[],
+  rows: readonly q.BookingRow[] | Promise<readonly q.BookingRow[]>,
+  options: { guestPages: boolean },
+): Promise<BookingRecord[]> {
+  const [stored, crew, site, pages] = await Promise.all([
+    rows,
     q.listCrewOfBookings(deps.db, tenantId, ids),
     getGuestSite(deps.db, tenantId),
-    listGuestPages(deps.db, tenantId, ids),
+    options.guestPages ? listGuestPages(deps.db, tenantId, ids) : [],
   ]);
   const crewOf = new Map<string, BookingRecord['crew']>();
   for (const { booking_id, ...member } of crew) {
@@ -81,7 +91,7 @@ async function toRecords(deps: ServiceDeps, tenantId: string, rows: readonly q.B
     else crewOf.set(booking_id, [member]);
   }
   const pageOf = new Map(pages.map((p) => [p.booking_id, p]));
-  return rows.map((row) => {
+  return stored.map((row) => {
     const vessel = { slug: row.vessel_slug, name: row.vessel_name, meeting_point: row.meeting_point };
     return buildRecord(deps, row, vessel, site?.domain ?? null, crewOf.get(row.id) ?? [], guestPageRecord(pageOf.get(row.id)));
   });
@@ -315,8 +325,9 @@ export async function getBookingForGuest(deps: ServiceDeps, ctx: Pick<TenantCont
  * names a booking (ids that name none are absent).
  */
 export async function getBookingsForGuest(deps: ServiceDeps, ctx: Pick<TenantContext, 'tenantId'>, ids: readonly string[]) {
-  const rows = await q.listBookingsByIds(deps.db, ctx.tenantId, [...new Set(ids.map(normalizeBookingId))]);
-  const records = await toRecords(deps, ctx.tenantId, rows);
+  const normalized = [...new Set(ids.map(normalizeBookingId))];
+  const rows = q.listBookingsByIds(deps.db, ctx.tenantId, normalized);
+  const records = await toRecords(deps, ctx.tenantId, normalized, rows, { guestPages: false });
   return new Map(records.map((r) => [r.id, guestEntry(r)]));
 }
 
@@ -336,7 +347,8 @@ export async function listBookings(
     limit: filter.limit,
   });
   // The page's crew and guest-page states are read in one query each, not one per booking.
-  return (await toRecords(deps, ctx.tenantId, rows)).map(viewBookingForStaff);
+  const ids = rows.map((r) => r.id);
+  return (await toRecords(deps, ctx.tenantId, ids, rows, { guestPages: true })).map(viewBookingForStaff);
 }
 
 /** Parses an `If-Match` value into a version; `*` matches any. */
