@@ -95,24 +95,13 @@ export class FsObjectStore implements ObjectStore {
   async get(bucket: string, key: string): Promise<StoredObject | null> {
     const { file, meta } = this.paths(bucket, key);
     const stats = statOrNull(file);
-    if (!stats) return null;
-    const body = stats.size <= SMALL ? readOrNullSync(file) : await readOrNull(file);
-    if (!body) return null;
+    const body = stats && (await readBody(file, stats.size));
+    if (!stats || !body) return null;
     // The tag comes from the bytes returned, so it is right even while a put is replacing the file;
     // metadata recorded for other bytes (a put cut short between its two renames) is not theirs.
     const hash = sha256(body);
     const recorded = readMeta(meta);
-    const info = recorded?.sha256 === hash ? recorded : null;
-    return {
-      key,
-      body,
-      size: body.byteLength,
-      contentType: info?.contentType ?? guessType(key),
-      cacheControl: info ? info.cacheControl : this.defaultCacheControl,
-      etag: etagOf(hash),
-      sha256: hash,
-      lastModified: stats.mtime,
-    };
+    return { ...this.describe(key, body.byteLength, hash, recorded?.sha256 === hash ? recorded : null, stats), body };
   }
 
   async head(bucket: string, key: string): Promise<ObjectInfo | null> {
@@ -120,15 +109,16 @@ export class FsObjectStore implements ObjectStore {
     const stats = statOrNull(file);
     if (!stats) return null;
     const info = readMeta(meta);
-    let hash = info && info.size === stats.size ? info.sha256 : null;
-    if (!hash) {
-      const body = stats.size <= SMALL ? readOrNullSync(file) : await readOrNull(file);
-      if (!body) return null;
-      hash = sha256(body);
-    }
+    if (info && info.size === stats.size) return this.describe(key, stats.size, info.sha256, info, stats);
+    const body = await readBody(file, stats.size);
+    return body && this.describe(key, stats.size, sha256(body), info, stats);
+  }
+
+  /** The object's metadata: as recorded beside it, else what its key implies. */
+  private describe(key: string, size: number, hash: string, info: Meta | null, stats: Stats): ObjectInfo {
     return {
       key,
-      size: stats.size,
+      size,
       contentType: info?.contentType ?? guessType(key),
       cacheControl: info ? info.cacheControl : this.defaultCacheControl,
       etag: etagOf(hash),
@@ -173,6 +163,11 @@ async function writeAtomically(path: string, data: Uint8Array | string): Promise
 }
 
 const MISSING = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
+
+/** A file's bytes (null when it is gone), read synchronously when it is small. */
+function readBody(path: string, size: number): Buffer | null | Promise<Buffer | null> {
+  return size <= SMALL ? readOrNullSync(path) : readOrNull(path);
+}
 
 /** Removes a file if there is one (one call: `rmSync` looks before it removes). */
 function unlinkIfThere(path: string): void {
