@@ -50,6 +50,24 @@ function facts(b: CrewBookingView): [string, string][] {
 const crewNotes = (b: CrewBookingView, eventNotes: string | null | undefined) =>
   [b.notes.crew, eventNotes].filter((n): n is string => Boolean(n?.trim()));
 
+/** The charter's facts and the crew notes in a mail's plain-text part. */
+const charterText = (b: CrewBookingView, notes: string[]) => [
+  ...facts(b).map(([k, v]) => `${k}: ${v}`),
+  ...(notes.length > 0 ? ['', 'Notes for crew:', ...notes] : []),
+];
+
+/** The sign-in link and its warning, and the signature, that end a crew mail's plain-text part. */
+const signInText = (lead: string, url: string, expires: string, tenantName: string) => [
+  '',
+  lead,
+  url,
+  '',
+  `This link signs you in to your crew pages until ${expires}. Do not forward it.`,
+  '',
+  `— ${tenantName}`,
+  '',
+];
+
 /** The charter's facts and the crew notes, as every crew mail about a charter shows them. */
 const CharterDetails = ({ booking, notes }: { booking: CrewBookingView; notes: string[] }) => (
   <>
@@ -82,16 +100,8 @@ export async function renderCrewNotice(input: CrewNoticeInput): Promise<Rendered
     '',
     `${headline}${cancelled ? '' : ` as ${input.role}`}.`,
     '',
-    ...facts(b).map(([k, v]) => `${k}: ${v}`),
-    ...(notes.length > 0 ? ['', 'Notes for crew:', ...notes] : []),
-    '',
-    `${action}:`,
-    input.signInUrl,
-    '',
-    `This link signs you in to your crew pages until ${expires}. Do not forward it.`,
-    '',
-    `— ${input.tenantName}`,
-    '',
+    ...charterText(b, notes),
+    ...signInText(`${action}:`, input.signInUrl, expires, input.tenantName),
   ].join('\n');
 
   const html = await renderHtml(
@@ -164,16 +174,8 @@ export async function renderCrewReminder(input: CrewReminderInput): Promise<Rend
     '',
     `Your charter as ${input.role} departs ${soon}.`,
     '',
-    ...facts(b).map(([k, v]) => `${k}: ${v}`),
-    ...(notes.length > 0 ? ['', 'Notes for crew:', ...notes] : []),
-    '',
-    'The pre-departure checklist is on the charter page:',
-    input.signInUrl,
-    '',
-    `This link signs you in to your crew pages until ${expires}. Do not forward it.`,
-    '',
-    `— ${input.tenantName}`,
-    '',
+    ...charterText(b, notes),
+    ...signInText('The pre-departure checklist is on the charter page:', input.signInUrl, expires, input.tenantName),
   ].join('\n');
   const html = await renderHtml(
     <MailLayout title={subject} tenantName={input.tenantName}>
