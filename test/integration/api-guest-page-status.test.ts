@@ -5,22 +5,18 @@
  * booking's version, so recording a publish never fails an If-Match.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileMailer } from '../../src/adapters/file-mailer';
-import { registerJobHandlers } from '../../src/jobs/register';
 import { call, makeApp, type TestApp } from '../support/app';
 import { createTestDb, type TestDb } from '../support/db';
 import { bookingInput, makeTenant } from '../support/factories';
+import { workJobs } from '../support/jobs';
 import { eventually } from '../support/mailbox';
 import { openTestSites, type TestSites } from '../support/sites';
 
 let t: TestDb;
 let app: TestApp;
 let sites: TestSites;
-let mailDir: string;
+let worker: Awaited<ReturnType<typeof workJobs>>;
 let a: Awaited<ReturnType<typeof makeTenant>>;
 let b: Awaited<ReturnType<typeof makeTenant>>;
 /** While set, the object store refuses every put (as an S3 outage would). */
@@ -57,17 +53,12 @@ beforeAll(async () => {
   app = makeApp(t);
   a = await makeTenant(t.deps, 'alpha');
   b = await makeTenant(t.deps, 'bravo');
-  mailDir = mkdtempSync(join(tmpdir(), 'bosun-guest-page-mail-'));
-  await registerJobHandlers(t.jobs, {
-    ...t.deps,
-    mail: { mailer: new FileMailer(mailDir), publicUrl: 'http://localhost:8080', fromAddress: 'bosun@localhost' },
-    sites: sites.deps.sites,
-  });
+  worker = await workJobs(t, sites);
 });
 afterAll(async () => {
   await t.close();
   sites.close();
-  rmSync(mailDir, { recursive: true, force: true });
+  worker.close();
 });
 
 describe('the guest page in the staff view of a booking', () => {

@@ -4,16 +4,12 @@
  * invalidate → verify → record) and served by the local edge running the generated function.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileMailer } from '../../src/adapters/file-mailer';
-import { registerJobHandlers } from '../../src/jobs/register';
 import { type GuestPageStatus, getGuestPageStatus } from '../../src/services/publishing';
 import { call, makeApp, type TestApp } from '../support/app';
 import { createTestDb, type TestDb } from '../support/db';
 import { bookingInput, makeTenant } from '../support/factories';
+import { workJobs } from '../support/jobs';
 import { eventually } from '../support/mailbox';
 import { openTestSites, type TestSites } from '../support/sites';
 
@@ -22,7 +18,7 @@ let sites: TestSites;
 let app: TestApp;
 let a: Awaited<ReturnType<typeof makeTenant>>;
 let b: Awaited<ReturnType<typeof makeTenant>>;
-let mailDir: string;
+let worker: Awaited<ReturnType<typeof workJobs>>;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -62,17 +58,12 @@ beforeAll(async () => {
   app = makeApp(t, { edge: sites.edge });
   a = await makeTenant(t.deps, 'alpha');
   b = await makeTenant(t.deps, 'beta');
-  mailDir = mkdtempSync(join(tmpdir(), 'bosun-guest-mail-'));
-  await registerJobHandlers(t.jobs, {
-    ...t.deps,
-    mail: { mailer: new FileMailer(mailDir), publicUrl: 'http://localhost:8080', fromAddress: 'bosun@localhost' },
-    sites: sites.deps.sites,
-  });
+  worker = await workJobs(t, sites);
 });
 afterAll(async () => {
   await t.close();
   sites.close();
-  rmSync(mailDir, { recursive: true, force: true });
+  worker.close();
 });
 
 describe('guest sites', () => {

@@ -3,19 +3,15 @@
  * booking and retried until it succeeds; publishing again is harmless; a republish leaves unchanged
  * pages alone and sends one invalidation for the rest.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileMailer } from '../../src/adapters/file-mailer';
 import type { FsObjectStore } from '../../src/adapters/fs-object-store';
-import { registerJobHandlers } from '../../src/jobs/register';
 import type { Cdn } from '../../src/ports/cdn';
 import type { ObjectStore } from '../../src/ports/object-store';
 import { createBooking, updateBooking } from '../../src/services/bookings';
 import { getGuestPageStatus, type PublishingDeps, publishGuestPage, republishGuestPages } from '../../src/services/publishing';
 import { createTestDb, type TestDb } from '../support/db';
 import { bookingInput, makeTenant } from '../support/factories';
+import { workJobs } from '../support/jobs';
 import { eventually } from '../support/mailbox';
 import { openTestSites, type TestSites } from '../support/sites';
 
@@ -74,13 +70,8 @@ describe('publishing failures', () => {
   it('records a failed store on the booking, and the job queue retries until it succeeds', async () => {
     const state = { failing: true };
     const s = sitesWith({ wrapStore: (store) => failingStore(store, state) });
-    const mailDir = mkdtempSync(join(tmpdir(), 'bosun-pub-mail-'));
+    const worker = await workJobs(t, s);
     try {
-      await registerJobHandlers(t.jobs, {
-        ...t.deps,
-        mail: { mailer: new FileMailer(mailDir), publicUrl: 'http://localhost:8080', fromAddress: 'bosun@localhost' },
-        sites: s.deps.sites,
-      });
       const id = await newBooking();
       const failed = await eventually(async () => {
         const status = await getGuestPageStatus(t.deps, a.ctx, id);
@@ -101,7 +92,7 @@ describe('publishing failures', () => {
     } finally {
       // The later tests publish by hand: no worker may publish their bookings meanwhile.
       await t.jobs.stopWorking('guest-page.publish');
-      rmSync(mailDir, { recursive: true, force: true });
+      worker.close();
     }
   });
 

@@ -8,8 +8,9 @@
  */
 import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, LookupFunction } from 'node:net';
+import { type RecordedRequest, recordRequest } from './recorded-request';
 
-export type RecordedKvsRequest = { method: string; path: string; headers: IncomingMessage['headers']; body: string };
+export type RecordedKvsRequest = RecordedRequest;
 
 export class FakeKeyValueStore {
   readonly requests: RecordedKvsRequest[] = [];
@@ -69,15 +70,7 @@ export class FakeKeyValueStore {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse) {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const record: RecordedKvsRequest = {
-        method: req.method ?? '',
-        path: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-      };
+    recordRequest(req, (record) => {
       this.requests.push(record);
       const failure = this.failures.shift();
       if (failure) this.error(res, failure.status, failure.code, 'injected failure');

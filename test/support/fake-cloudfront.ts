@@ -6,10 +6,11 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type RecordedRequest, recordRequest } from './recorded-request';
 
 const NS = 'http://cloudfront.amazonaws.com/doc/2020-05-31/';
 
-export type RecordedRequest = { method: string; path: string; headers: IncomingMessage['headers']; body: string };
+export type { RecordedRequest };
 export type FakeInvalidation = {
   id: string;
   distribution: string;
@@ -104,15 +105,7 @@ export class FakeCloudFront {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse) {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const record: RecordedRequest = {
-        method: req.method ?? '',
-        path: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-      };
+    recordRequest(req, (record) => {
       this.requests.push(record);
       const failure = this.failures.shift();
       if (failure) this.error(res, failure.status, failure.code, 'injected failure');
