@@ -106,8 +106,8 @@ describe('crew events', () => {
       vessel: 'jada',
       vesselName: 'Jada',
       meetingPoint: 'Dock C',
-      startsAt: '2026-05-30T10:00:00-07:00',
-      endsAt: '2026-05-30T13:00:00-07:00',
+      startsAt: booking.startsAt,
+      endsAt: booking.endsAt,
       notes: { crew: 'Bring spare fenders' },
     });
     expect(res.json.booking.guest).toEqual({ firstName: 'Avery' });

@@ -57,10 +57,10 @@ beforeAll(async () => {
     { email: a.captain.email, role: 'captain' },
     { email: a.deckhand.email, role: 'crew' },
   ];
-  bookingA = await eventFor(a, crewA);
-  cancelledA = await eventFor(a, crewA, { startsAt: '2026-05-30T11:00:00-07:00', endsAt: '2026-05-30T12:00:00-07:00' });
+  bookingA = await eventFor(a, crewA, { startsAt: '2026-05-30T10:00:00-07:00' });
+  cancelledA = await eventFor(a, crewA, { startsAt: '2026-05-30T06:00:00-07:00', endsAt: '2026-05-30T07:00:00-07:00' });
   expect((await call(app, 'POST', `/api/v1/bookings/${cancelledA}/cancel`, a.serviceKey)).status).toBe(200);
-  bookingB = await eventFor(b, [{ email: b.captain.email, role: 'captain' }]);
+  bookingB = await eventFor(b, [{ email: b.captain.email, role: 'captain' }], { startsAt: '2026-05-30T10:00:00-07:00' });
   await answerAssignment(t.deps, crewContext(a.tenant.id, a.deckhand.id), bookingA, { answer: 'decline' });
 });
 

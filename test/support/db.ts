@@ -25,6 +25,9 @@ export type TestDb = {
   close(): Promise<void>;
 };
 
+/** The instant every test database's clock starts at: before every booking the fixtures create. */
+export const TEST_NOW = new Date('2026-05-01T12:00:00Z');
+
 export const testEngine = (): 'pglite' | 'postgres' => (process.env.BOSUN_TEST_DB === 'postgres' ? 'postgres' : 'pglite');
 
 export async function openTemplateCopy(): Promise<{ handle: DbHandle; url?: string; drop(): Promise<void> }> {
@@ -61,8 +64,9 @@ export async function openTemplateCopy(): Promise<{ handle: DbHandle; url?: stri
 export async function createTestDb(): Promise<TestDb> {
   const { handle, url, drop } = await openTemplateCopy();
   const jobs = await PgBossJobQueue.start(handle);
-  let now: Date | null = null;
-  const clock = { now: () => now ?? new Date(), set: (d: Date) => (now = d) };
+  // Tests run at a fixed instant (TEST_NOW), so bookings in the fixtures stay in the future.
+  let now: Date = TEST_NOW;
+  const clock = { now: () => now, set: (d: Date) => (now = d) };
   const deps: ServiceDeps = {
     db: handle.db,
     jobs,

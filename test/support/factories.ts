@@ -28,13 +28,21 @@ export async function makeTenant(deps: ServiceDeps, slug: string, options: { cap
   return { tenant, ctx, vessel, captain, deckhand, serviceKey: service.key, serviceKeyId: service.id, dashboardToken: dashboard.key };
 }
 
+let slot = 0;
+
+/**
+ * A booking's input. Without `startsAt`, each call takes the next free day (10:00–13:00 in San Diego
+ * from 2026-05-30 on), so bookings made by one test file never overlap on the one vessel.
+ */
 export function bookingInput(overrides: Record<string, unknown> = {}) {
+  const day = 'startsAt' in overrides ? 0 : slot++;
+  const date = new Date(Date.UTC(2026, 4, 30 + day)).toISOString().slice(0, 10);
   return {
     guest: { name: 'Avery Guest', email: 'avery@example.com', phone: '+1 619 555 0100' },
     partySize: 6,
     vessel: 'jada',
-    startsAt: '2026-05-30T10:00:00-07:00',
-    endsAt: '2026-05-30T13:00:00-07:00',
+    startsAt: `${date}T10:00:00-07:00`,
+    endsAt: `${date}T13:00:00-07:00`,
     status: 'confirmed',
     pricing: { total: 840.75, currency: 'USD' },
     captainFeePerHour: 50,

@@ -1,0 +1,40 @@
+/**
+ * What a text field may hold. Single-line text (names, addresses, titles) carries no control
+ * characters at all; multi-line text (notes) may carry tab and line breaks, nothing else. Every
+ * input schema — API, CLI and forms — builds on these, so a NUL or a CR/LF never reaches a page, a
+ * calendar file or a mail header. No I/O.
+ */
+
+export const CONTROL_CHARACTER_MESSAGE = 'must not contain control characters';
+export const MULTI_LINE_CONTROL_MESSAGE = 'must not contain control characters other than tab and line breaks';
+
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** C0 controls, DEL, C1 controls, and the Unicode line and paragraph separators. */
+export function isControlCharacter(code: number): boolean {
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
+}
+
+function allowed(value: string, multiLine: boolean): boolean {
+  // A lone surrogate cannot be encoded as UTF-8: the database would refuse or replace it.
+  if (!value.isWellFormed()) return false;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (!isControlCharacter(code)) continue;
+    if (multiLine && (code === TAB || code === LF || code === CR)) continue;
+    return false;
+  }
+  return true;
+}
+
+/** True when `value` may be stored in a single-line text field. */
+export function isSingleLineText(value: string): boolean {
+  return allowed(value, false);
+}
+
+/** True when `value` may be stored in a multi-line text field (a note). */
+export function isMultiLineText(value: string): boolean {
+  return allowed(value, true);
+}
