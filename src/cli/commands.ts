@@ -162,11 +162,16 @@ export const commands: Record<string, Command> = {
         ...(a.capacity !== undefined ? { capacity: a.capacity } : {}),
         ...(a.meetingPoint !== undefined ? { meetingPoint: a.meetingPoint } : {}),
         ...(a.timezone !== undefined ? { timezone: a.timezone } : {}),
+        ...(a.turnaround !== undefined ? { turnaroundMinutes: a.turnaround } : {}),
       },
       ['slug'],
     );
     const vessel = await addVessel(rt.deps, ctx, input);
-    return { json: { vessel }, text: `Added vessel ${vessel.slug} (${vessel.name}, capacity ${vessel.capacity}, ${vessel.timezone})` };
+    const turnaround = vessel.turnaroundMinutes > 0 ? `, ${vessel.turnaroundMinutes} min turnaround` : '';
+    return {
+      json: { vessel },
+      text: `Added vessel ${vessel.slug} (${vessel.name}, capacity ${vessel.capacity}, ${vessel.timezone}${turnaround})`,
+    };
   },
 
   'crew add': async (rt, a) => {

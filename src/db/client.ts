@@ -4,6 +4,7 @@
  * query in Bosun runs unchanged on either engine (ADR 0002).
  */
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { CompiledQuery, Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect, SessionLock } from './pglite-dialect';
@@ -36,6 +37,8 @@ export async function openPglite(dataDir: string | undefined, loadDataDir?: Blob
   const pglite = await PGlite.create({
     ...(dataDir ? { dataDir } : {}),
     ...(loadDataDir ? { loadDataDir } : {}),
+    // The no-overlap constraint of bookings needs GiST equality on uuid (migration 0004).
+    extensions: { btree_gist },
     parsers: {
       [DATE_OID]: (v: string) => v,
       [NUMERIC_OID]: (v: string) => v,

@@ -4,11 +4,13 @@ import type { Db } from './client';
 import * as m0001 from './migrations/0001-initial';
 import * as m0002 from './migrations/0002-publishing';
 import * as m0003 from './migrations/0003-crew-access';
+import * as m0004 from './migrations/0004-booking-rules';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-publishing': m0002,
   '0003-crew-access': m0003,
+  '0004-booking-rules': m0004,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -27,4 +29,10 @@ export async function migrateToLatest(db: Db): Promise<void> {
 export async function listPendingMigrations(db: Db): Promise<string[]> {
   const all = await new Migrator({ db, provider }).getMigrations();
   return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
+/** Runs the migrations up to and including `name` (for tests of a migration over older data). */
+export async function migrateUpTo(db: Db, name: string): Promise<void> {
+  const { error } = await new Migrator({ db, provider }).migrateTo(name);
+  if (error) throw error instanceof Error ? error : new Error(String(error));
 }

@@ -45,6 +45,8 @@ export interface VesselsTable {
   capacity: number;
   meeting_point: ColumnType<string, string | undefined, string>;
   timezone: string;
+  /** Minutes the vessel needs between charters; a booking keeps it this long after its end. */
+  turnaround_minutes: ColumnType<number, number | undefined, number>;
   created_at: CreatedAt;
 }
 
@@ -91,6 +93,10 @@ export interface BookingsTable {
   version: ColumnType<number, number | undefined, number>;
   created_at: CreatedAt;
   updated_at: Timestamp;
+  /** The end plus the vessel's turnaround: the vessel is taken over [starts_at, blocked_until). */
+  blocked_until: Timestamp;
+  /** Set only on bookings that overlapped another before the rule existed (migration 0004). */
+  overlap_allowed: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface CrewEventsTable {

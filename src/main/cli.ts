@@ -163,6 +163,7 @@ function program(): Command {
     .option('--capacity <n>', 'guests it may carry')
     .option('--meeting-point <text>', 'where guests board')
     .option('--timezone <IANA>', "the vessel's time zone (default: the tenant's)")
+    .option('--turnaround <minutes>', 'time the vessel needs between charters; a booking keeps it this long after its end (default 0)')
     .action(act('vessel add', (tenantSlug: string, slug: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, slug, ...o })));
 
   root

@@ -1,11 +1,11 @@
 /** The zod schemas of booking input: the API (and its OpenAPI document) and the CLI parse with these. */
 import { z } from 'zod';
-import { BOOKING_STATUSES } from '../domain/booking';
+import { BOOKING_RULES, BOOKING_STATUSES, isSaneYear } from '../domain/booking';
 import { BOOKING_ID_PATTERN } from '../domain/ids';
 import { ISO_WITH_OFFSET } from '../domain/time';
+import { multiLine, optionalLine, singleLine } from './text-fields';
 
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
-const note = z.string().max(4000, 'must be at most 4000 characters');
+const note = multiLine(4000);
 /** `Date.parse` rolls 2026-02-30 over into March; the day must exist in its month. */
 const dayExists = (v: string) => {
   const [year, month, day] = v.slice(0, 10).split('-').map(Number) as [number, number, number];
@@ -15,6 +15,10 @@ const dateTime = z
   .string()
   .regex(ISO_WITH_OFFSET, 'must be an ISO 8601 date-time with an offset, e.g. 2026-05-30T10:00:00-07:00')
   .refine((v) => !Number.isNaN(Date.parse(v)) && dayExists(v), 'is not a real date')
+  .refine(
+    (v) => isSaneYear(Number(v.slice(0, 4))),
+    `must lie between the years ${BOOKING_RULES.earliestYear} and ${BOOKING_RULES.latestYear}`,
+  )
   .meta({ example: '2026-05-30T10:00:00-07:00' });
 const money = z
   .number()
@@ -27,9 +31,9 @@ export const friendlySlugSchema = z
   .refine((v) => v !== 'g' && v !== 'api', 'is reserved');
 
 export const guestSchema = z.strictObject({
-  name: text(200),
+  name: singleLine(200),
   email: z.email('must be an e-mail address').max(254),
-  phone: z.string().trim().max(40).nullish(),
+  phone: optionalLine(40).nullish(),
 });
 
 export const createBookingSchema = z
@@ -41,7 +45,7 @@ export const createBookingSchema = z
       .optional(),
     guest: guestSchema,
     partySize: z.number().int('must be a whole number').min(1, 'must be at least 1').max(10000),
-    vessel: z.string().min(1).max(64).meta({ description: 'the vessel slug' }),
+    vessel: singleLine(64).meta({ description: 'the vessel slug' }),
     startsAt: dateTime,
     endsAt: dateTime,
     status: z.enum(['hold', 'confirmed']).optional(),

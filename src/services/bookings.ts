@@ -3,17 +3,19 @@
  * one transaction (no side effect happens inside a request); reads return views, never rows.
  */
 import { createHash } from 'node:crypto';
+import type { Updateable } from 'kysely';
 import type { Tx } from '../db/client';
-import { insertAuditEntries, insertAuditEntry } from '../db/queries/audit';
+import { insertAuditEntries } from '../db/queries/audit';
 import * as q from '../db/queries/bookings';
 import { getCrewEvent } from '../db/queries/events';
 import { getIdempotencyRecord, insertIdempotencyRecord } from '../db/queries/idempotency';
 import { getVesselBySlug } from '../db/queries/people';
 import { getGuestPage, listGuestPages } from '../db/queries/publishing';
 import { getGuestSite } from '../db/queries/tenants';
-import type { BookingStatus } from '../db/schema';
-import { canTransition, checkBookingRules } from '../domain/booking';
-import { generateBookingId, normalizeBookingId } from '../domain/ids';
+import type { BookingStatus, BookingsTable } from '../db/schema';
+import { blockedUntil, checkEditable, checkPartySize, checkTimes, checkTransition } from '../domain/booking';
+import { BOOKING_ID_PATTERN, generateBookingId, normalizeBookingId } from '../domain/ids';
+import { toZonedIso } from '../domain/time';
 import {
   type BookingRecord,
   type GuestPageRecord,
@@ -35,6 +37,36 @@ function uniqueViolation(err: unknown): string | null {
   return e?.code === '23505' ? (e.constraint ?? 'unique') : null;
 }
 
+/** True for the no-overlap constraint's refusal (exclusion violation), on either engine. */
+function overlapViolation(err: unknown): boolean {
+  const e = err as { code?: string; constraint?: string };
+  return e?.code === '23P01' && (e.constraint === undefined || e.constraint === 'bookings_no_overlap');
+}
+
+/**
+ * The 409 for a booking that would overlap another of its vessel, naming the other booking. Read after
+ * the refused transaction ended; if the other booking was cancelled meanwhile, it names none.
+ */
+async function overlapConflict(
+  deps: ServiceDeps,
+  tenantId: string,
+  vessel: { id: string; slug: string },
+  range: { startsAt: Date; blockedUntil: Date },
+  exceptId?: string,
+): Promise<ConflictError> {
+  const other = await q.findOverlappingBooking(deps.db, tenantId, vessel.id, range, exceptId);
+  if (!other) {
+    return new ConflictError(`Vessel ${vessel.slug} is booked at that time by another booking.`, [
+      { field: 'startsAt', message: 'overlaps another booking of the vessel' },
+    ]);
+  }
+  const from = toZonedIso(other.starts_at, other.timezone);
+  const to = toZonedIso(other.ends_at, other.timezone);
+  return new ConflictError(`Vessel ${vessel.slug} is booked from ${from} to ${to} by booking ${other.id} (${other.status}).`, [
+    { field: 'startsAt', message: `overlaps booking ${other.id}` },
+  ]);
+}
+
 /**
  * The ETag names the booking's version. The staff view also carries the guest page's publishing state,
  * which changes without the booking: recording a publish must not fail the If-Match of staff who read
@@ -50,10 +82,17 @@ async function loadRecord(
   tx: Tx | ServiceDeps['db'],
   tenantId: string,
   id: string,
-): Promise<{ record: BookingRecord; capacity: number } | undefined> {
+): Promise<{ record: BookingRecord; vesselId: string; capacity: number; turnaround: number } | undefined> {
+  // An id no booking can have (a typo, a NUL from a hostile path) names none; the database is not asked.
+  if (!BOOKING_ID_PATTERN.test(id)) return undefined;
   const row = await q.getBooking(tx, tenantId, id);
   if (!row) return undefined;
-  return { record: await toRecord(deps, tx, tenantId, row), capacity: row.vessel_capacity };
+  return {
+    record: await toRecord(deps, tx, tenantId, row),
+    vesselId: row.vessel_id,
+    capacity: row.vessel_capacity,
+    turnaround: row.vessel_turnaround_minutes,
+  };
 }
 
 async function toRecord(deps: ServiceDeps, tx: Tx | ServiceDeps['db'], tenantId: string, row: q.BookingRow): Promise<BookingRecord> {
@@ -206,6 +245,8 @@ export async function createBooking(
   const replay = await replayIdempotent(deps, tenantId, idempotency);
   if (replay) return replay;
 
+  // What the insert tried to take, to name the booking it overlapped if the database refuses it.
+  let attempted: { vessel: { id: string; slug: string }; range: { startsAt: Date; blockedUntil: Date } } | undefined;
   for (let attempt = 1; ; attempt++) {
     try {
       const created = await deps.db.transaction().execute(async (tx) => {
@@ -215,8 +256,12 @@ export async function createBooking(
         if (!vessel) throw new ValidationError([{ field: 'vessel', message: `no vessel "${input.vessel}" in this tenant` }]);
         const startsAt = new Date(input.startsAt);
         const endsAt = new Date(input.endsAt);
-        const problems = checkBookingRules({ startsAt, endsAt, partySize: input.partySize, capacity: vessel.capacity });
+        const problems = [
+          ...checkTimes({ startsAt, endsAt, now: deps.clock.now(), timed: true }),
+          ...checkPartySize(input.partySize, vessel.capacity),
+        ];
         if (problems.length > 0) throw new ValidationError(problems);
+        attempted = { vessel, range: { startsAt, blockedUntil: blockedUntil(endsAt, vessel.turnaround_minutes) } };
         if (input.friendlySlug && (await q.friendlySlugTaken(tx, tenantId, input.friendlySlug))) {
           throw new ConflictError('The friendly slug is taken.', [
             { field: 'friendlySlug', message: 'is already used by another booking' },
@@ -240,6 +285,7 @@ export async function createBooking(
           vessel_id: vessel.id,
           starts_at: startsAt,
           ends_at: endsAt,
+          blocked_until: attempted.range.blockedUntil,
           timezone: vessel.timezone,
           pricing_total: input.pricing?.total.toFixed(2) ?? null,
           currency: input.pricing?.currency ?? null,
@@ -265,6 +311,12 @@ export async function createBooking(
       });
       return { ...created, replayed: false };
     } catch (err) {
+      if (overlapViolation(err) && attempted) {
+        // A concurrent request with the same Idempotency-Key took the slot first: answer as it did.
+        const again = idempotency ? await replayIdempotent(deps, tenantId, idempotency) : undefined;
+        if (again) return again;
+        throw await overlapConflict(deps, tenantId, attempted.vessel, attempted.range);
+      }
       const constraint = uniqueViolation(err);
       if (constraint === 'bookings_pkey' && !input.id && attempt < MAX_ID_ATTEMPTS) continue;
       if (constraint === 'idempotency_records_pkey' && idempotency) {
@@ -325,7 +377,7 @@ export async function getBookingForGuest(deps: ServiceDeps, ctx: Pick<TenantCont
  * names a booking (ids that name none are absent).
  */
 export async function getBookingsForGuest(deps: ServiceDeps, ctx: Pick<TenantContext, 'tenantId'>, ids: readonly string[]) {
-  const normalized = [...new Set(ids.map(normalizeBookingId))];
+  const normalized = [...new Set(ids.map(normalizeBookingId))].filter((id) => BOOKING_ID_PATTERN.test(id));
   const rows = q.listBookingsByIds(deps.db, ctx.tenantId, normalized);
   const records = await toRecords(deps, ctx.tenantId, normalized, rows, { guestPages: false });
   return new Map(records.map((r) => [r.id, guestEntry(r)]));
@@ -359,10 +411,49 @@ export function versionFromEtag(ifMatch: string): number | '*' | null {
   return match ? Number(match[1]) : null;
 }
 
+/** The stored decimal (`"840.75"`) as a number, for comparing with input. */
+const amount = (v: string | null) => (v === null ? null : Number(v));
+
+/**
+ * The columns a patch changes, compared with the stored booking: only what differs. Empty when the
+ * patch changes nothing (the booking then keeps its version).
+ */
+function changedColumns(b: BookingRecord, patch: PatchBookingInput, times: { startsAt: Date; endsAt: Date }) {
+  const changes: Omit<Updateable<BookingsTable>, 'tenant_id' | 'id' | 'version'> = {};
+  const set = <K extends keyof typeof changes>(key: K, value: (typeof changes)[K], current: unknown) => {
+    if (value !== undefined && value !== current) changes[key] = value;
+  };
+  set('status', patch.status, b.status);
+  set('guest_name', patch.guest?.name, b.guestName);
+  set('guest_email', patch.guest?.email, b.guestEmail);
+  if (patch.guest?.phone !== undefined) set('guest_phone', patch.guest.phone || null, b.guestPhone);
+  set('party_size', patch.partySize, b.partySize);
+  if (times.startsAt.getTime() !== b.startsAt.getTime()) changes.starts_at = times.startsAt;
+  if (times.endsAt.getTime() !== b.endsAt.getTime()) changes.ends_at = times.endsAt;
+  if (patch.pricing !== undefined) {
+    const total = patch.pricing?.total ?? null;
+    const currency = patch.pricing?.currency ?? null;
+    if (total !== amount(b.pricingTotal) || currency !== b.currency) {
+      changes.pricing_total = total === null ? null : total.toFixed(2);
+      changes.currency = currency;
+    }
+  }
+  if (patch.captainFeePerHour !== undefined && (patch.captainFeePerHour ?? null) !== amount(b.captainFeePerHour)) {
+    changes.captain_fee_per_hour = patch.captainFeePerHour?.toFixed(2) ?? null;
+  }
+  if (patch.notes?.internal !== undefined) set('notes_internal', patch.notes.internal, b.notesInternal);
+  if (patch.notes?.crew !== undefined) set('notes_crew', patch.notes.crew, b.notesCrew);
+  if (patch.notes?.guest !== undefined) set('notes_guest', patch.notes.guest, b.notesGuest);
+  if (patch.friendlySlug !== undefined) set('friendly_slug', patch.friendlySlug, b.friendlySlug);
+  return changes;
+}
+
 /**
  * Changes a booking if it is still at `expectedVersion` (from `If-Match`); otherwise a
  * PreconditionFailedError, and nothing is written. Of concurrent changes with the same version,
- * exactly one wins.
+ * exactly one wins. A patch that changes nothing writes nothing and keeps the version.
+ * Errors: ConflictError (a cancelled or completed booking; a change of status the rules forbid; the
+ * vessel taken at the new time), ValidationError (times, party size, unknown vessel).
  */
 export async function updateBooking(
   deps: ServiceDeps,
@@ -373,70 +464,77 @@ export async function updateBooking(
 ): Promise<BookingResult> {
   const { tenantId } = ctx;
   const id = normalizeBookingId(rawId);
-  return deps.db.transaction().execute(async (tx) => {
-    const before = await loadRecord(deps, tx, tenantId, id);
-    if (!before) throw new NotFoundError(`Booking ${rawId}`);
-    const version = expectedVersion === '*' ? before.record.version : expectedVersion;
-    if (version !== before.record.version) {
-      throw new PreconditionFailedError(`The booking has changed since version ${version}; fetch it again.`);
-    }
-    const b = before.record;
-    let vessel = { id: '', capacity: before.capacity, timezone: b.timezone, changed: false };
-    if (patch.vessel !== undefined && patch.vessel !== b.vesselSlug) {
-      const v = await getVesselBySlug(tx, tenantId, patch.vessel);
-      if (!v) throw new ValidationError([{ field: 'vessel', message: `no vessel "${patch.vessel}" in this tenant` }]);
-      vessel = { id: v.id, capacity: v.capacity, timezone: v.timezone, changed: true };
-    }
-    const startsAt = patch.startsAt ? new Date(patch.startsAt) : b.startsAt;
-    const endsAt = patch.endsAt ? new Date(patch.endsAt) : b.endsAt;
-    const partySize = patch.partySize ?? b.partySize;
-    const problems = checkBookingRules({ startsAt, endsAt, partySize, capacity: vessel.capacity });
-    const status = patch.status ?? b.status;
-    if (!canTransition(b.status, status)) problems.push({ field: 'status', message: `cannot change from ${b.status} to ${status}` });
-    if (problems.length > 0) throw new ValidationError(problems);
-    if (patch.friendlySlug && (await q.friendlySlugTaken(tx, tenantId, patch.friendlySlug, id))) {
+  let attempted: { vessel: { id: string; slug: string }; range: { startsAt: Date; blockedUntil: Date } } | undefined;
+  try {
+    return await deps.db.transaction().execute(async (tx) => {
+      const before = await loadRecord(deps, tx, tenantId, id);
+      if (!before) throw new NotFoundError(`Booking ${rawId}`);
+      const version = expectedVersion === '*' ? before.record.version : expectedVersion;
+      if (version !== before.record.version) {
+        throw new PreconditionFailedError(`The booking has changed since version ${version}; fetch it again.`);
+      }
+      const b = before.record;
+      const startsAt = patch.startsAt ? new Date(patch.startsAt) : b.startsAt;
+      const endsAt = patch.endsAt ? new Date(patch.endsAt) : b.endsAt;
+      const vesselChanged = patch.vessel !== undefined && patch.vessel !== b.vesselSlug;
+      const changes = changedColumns(b, patch, { startsAt, endsAt });
+      if (!vesselChanged && Object.keys(changes).length === 0) return result(b);
+
+      const final = checkEditable(b.status);
+      if (final) throw new ConflictError(final);
+      let vessel = { id: before.vesselId, slug: b.vesselSlug, capacity: before.capacity, turnaround: before.turnaround };
+      if (vesselChanged) {
+        const v = await getVesselBySlug(tx, tenantId, patch.vessel ?? '');
+        if (!v) throw new ValidationError([{ field: 'vessel', message: `no vessel "${patch.vessel}" in this tenant` }]);
+        vessel = { id: v.id, slug: v.slug, capacity: v.capacity, turnaround: v.turnaround_minutes };
+        changes.vessel_id = v.id;
+        changes.timezone = v.timezone;
+      }
+      const timed = changes.starts_at !== undefined || changes.ends_at !== undefined;
+      const now = deps.clock.now();
+      const problems = checkTimes({ startsAt, endsAt, now, timed });
+      if (changes.party_size !== undefined || vesselChanged)
+        problems.push(...checkPartySize(changes.party_size ?? b.partySize, vessel.capacity));
+      if (problems.length > 0) throw new ValidationError(problems);
+      const status = changes.status ?? b.status;
+      const refused = checkTransition(b.status, status, startsAt, now);
+      if (refused) throw new ConflictError(refused);
+      if (timed || vesselChanged) {
+        // New times or another vessel: the booking is held to the rule again, whatever it was before.
+        changes.blocked_until = blockedUntil(endsAt, vessel.turnaround);
+        changes.overlap_allowed = false;
+        attempted = { vessel, range: { startsAt, blockedUntil: changes.blocked_until } };
+      }
+      if (changes.friendly_slug && (await q.friendlySlugTaken(tx, tenantId, changes.friendly_slug, id))) {
+        throw new ConflictError('The friendly slug is taken.', [{ field: 'friendlySlug', message: 'is already used by another booking' }]);
+      }
+      const won = await q.updateBookingIfVersion(tx, tenantId, id, version, { ...changes, updated_at: now });
+      if (!won) throw new PreconditionFailedError('The booking was changed by another request; fetch it again.');
+      const after = await loadRecord(deps, tx, tenantId, id);
+      if (!after) throw new Error(`booking ${id} vanished inside its own transaction`);
+      const out = result(after.record);
+      await insertAuditEntries(tx, tenantId, [
+        {
+          actor: ctx.actor,
+          action: 'booking.updated',
+          entityType: 'booking',
+          entityId: id,
+          before: audited(viewBookingForStaff(b)),
+          after: audited(out.booking),
+        },
+        ...(status !== b.status ? [{ actor: ctx.actor, action: `booking.${status}`, entityType: 'booking', entityId: id }] : []),
+      ]);
+      const crewRelevant = status !== b.status || vesselChanged || timed;
+      await enqueueFollowUps(deps, tx, tenantId, id, status, b.status, 'booking.updated', crewRelevant);
+      return out;
+    });
+  } catch (err) {
+    if (overlapViolation(err) && attempted) throw await overlapConflict(deps, tenantId, attempted.vessel, attempted.range, id);
+    if (uniqueViolation(err) === 'bookings_slug_idx') {
       throw new ConflictError('The friendly slug is taken.', [{ field: 'friendlySlug', message: 'is already used by another booking' }]);
     }
-    const now = deps.clock.now();
-    const won = await q.updateBookingIfVersion(tx, tenantId, id, version, {
-      status,
-      ...(patch.guest?.name !== undefined ? { guest_name: patch.guest.name } : {}),
-      ...(patch.guest?.email !== undefined ? { guest_email: patch.guest.email } : {}),
-      ...(patch.guest?.phone !== undefined ? { guest_phone: patch.guest.phone } : {}),
-      party_size: partySize,
-      ...(vessel.changed ? { vessel_id: vessel.id, timezone: vessel.timezone } : {}),
-      starts_at: startsAt,
-      ends_at: endsAt,
-      ...(patch.pricing !== undefined
-        ? { pricing_total: patch.pricing?.total.toFixed(2) ?? null, currency: patch.pricing?.currency ?? null }
-        : {}),
-      ...(patch.captainFeePerHour !== undefined ? { captain_fee_per_hour: patch.captainFeePerHour?.toFixed(2) ?? null } : {}),
-      ...(patch.notes?.internal !== undefined ? { notes_internal: patch.notes.internal } : {}),
-      ...(patch.notes?.crew !== undefined ? { notes_crew: patch.notes.crew } : {}),
-      ...(patch.notes?.guest !== undefined ? { notes_guest: patch.notes.guest } : {}),
-      ...(patch.friendlySlug !== undefined ? { friendly_slug: patch.friendlySlug } : {}),
-      updated_at: now,
-    });
-    if (!won) throw new PreconditionFailedError('The booking was changed by another request; fetch it again.');
-    const after = await loadRecord(deps, tx, tenantId, id);
-    if (!after) throw new Error(`booking ${id} vanished inside its own transaction`);
-    const out = result(after.record);
-    await insertAuditEntry(tx, tenantId, {
-      actor: ctx.actor,
-      action: 'booking.updated',
-      entityType: 'booking',
-      entityId: id,
-      before: audited(viewBookingForStaff(b)),
-      after: audited(out.booking),
-    });
-    if (status !== b.status) {
-      await insertAuditEntry(tx, tenantId, { actor: ctx.actor, action: `booking.${status}`, entityType: 'booking', entityId: id });
-    }
-    const crewRelevant =
-      status !== b.status || vessel.changed || startsAt.getTime() !== b.startsAt.getTime() || endsAt.getTime() !== b.endsAt.getTime();
-    await enqueueFollowUps(deps, tx, tenantId, id, status, b.status, 'booking.updated', crewRelevant);
-    return out;
-  });
+    throw err;
+  }
 }
 
 /** Cancels a booking; cancelling a cancelled one changes nothing. A completed charter cannot be cancelled. */

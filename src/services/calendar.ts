@@ -3,16 +3,26 @@ import { z } from 'zod';
 import { insertAuditEntry } from '../db/queries/audit';
 import { bookingIdExists } from '../db/queries/bookings';
 import { insertCalendarEntry } from '../db/queries/calendar';
+import { BOOKING_RULES, isSaneYear } from '../domain/booking';
 import { normalizeBookingId } from '../domain/ids';
 import type { ServiceDeps, TenantContext } from './context';
 import { ValidationError } from './errors';
+import { singleLine } from './text-fields';
 
 export const calendarEntrySchema = z
   .strictObject({
-    date: z.iso.date('must be a date like 2026-05-30'),
+    date: z.iso
+      .date('must be a date like 2026-05-30')
+      .refine(
+        (v) => isSaneYear(Number(v.slice(0, 4))),
+        `must lie between the years ${BOOKING_RULES.earliestYear} and ${BOOKING_RULES.latestYear}`,
+      ),
     event_type: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be a short lower-case word like charter'),
-    booking_id: z.string().min(1).max(16).optional(),
-    title: z.string().trim().min(1).max(200).optional(),
+    booking_id: z
+      .string()
+      .regex(/^[A-Za-z0-9]{4,16}$/, 'must be a booking id')
+      .optional(),
+    title: singleLine(200).optional(),
   })
   .meta({ id: 'CalendarEntryInput' });
 

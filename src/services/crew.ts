@@ -14,6 +14,7 @@ import { getBookingForCrew } from './bookings';
 import { publishChange } from './changes';
 import type { ServiceDeps, TenantContext } from './context';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
+import { multiLine, singleLine } from './text-fields';
 
 /** A crew member acting for themselves. */
 export type CrewContext = TenantContext & { crewMemberId: string };
@@ -102,10 +103,8 @@ export const answerSchema = z.discriminatedUnion('answer', [
   z.strictObject({ answer: z.literal('accept') }),
   z.strictObject({
     answer: z.literal('decline'),
-    reason: z
-      .string()
-      .trim()
-      .max(500, 'must be at most 500 characters')
+    reason: multiLine(500)
+      .transform((r) => r.trim())
       .optional()
       .transform((r) => (r ? r : undefined)),
   }),
@@ -160,7 +159,7 @@ export async function answerAssignment(deps: ServiceDeps, ctx: CrewContext, rawB
 }
 
 export const tickSchema = z.strictObject({
-  item: z.string().min(1).max(200),
+  item: singleLine(200),
   ticked: z.enum(['true', 'false']).transform((v) => v === 'true'),
 });
 

@@ -7,15 +7,16 @@ import { insertAuditEntry } from '../db/queries/audit';
 import { bookingIdExists } from '../db/queries/bookings';
 import { getCrewEvent, upsertAssignment, upsertCrewEvent } from '../db/queries/events';
 import { getCrewMemberByEmail, getCrewMemberById } from '../db/queries/people';
-import { normalizeBookingId } from '../domain/ids';
+import { BOOKING_ID_PATTERN, normalizeBookingId } from '../domain/ids';
 import { getBookingForCrew } from './bookings';
 import { publishChange } from './changes';
 import type { ServiceDeps, TenantContext } from './context';
 import { NotFoundError, ValidationError } from './errors';
+import { multiLine } from './text-fields';
 
 export const crewEventSchema = z
   .strictObject({
-    booking_id: z.string().min(1).max(16),
+    booking_id: z.string().regex(/^[A-Za-z0-9]{4,16}$/, 'must be a booking id'),
     crew: z
       .array(
         z
@@ -28,7 +29,7 @@ export const crewEventSchema = z
       )
       .max(50)
       .optional(),
-    notes: z.string().max(4000).nullish(),
+    notes: multiLine(4000).nullish(),
   })
   .meta({ id: 'CrewEventInput' });
 
@@ -89,6 +90,7 @@ export async function usualRoleOf(deps: ServiceDeps, ctx: TenantContext, ref: { 
 /** The crew-safe view of an event: the booking's crew view plus the event's own notes. */
 export async function getEvent(deps: ServiceDeps, ctx: TenantContext, rawId: string) {
   const id = normalizeBookingId(rawId);
+  if (!BOOKING_ID_PATTERN.test(id)) throw new NotFoundError(`Event ${rawId}`);
   const event = await getCrewEvent(deps.db, ctx.tenantId, id);
   if (!event) throw new NotFoundError(`Event ${rawId}`);
   const booking = await getBookingForCrew(deps, ctx, id);

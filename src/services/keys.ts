@@ -11,6 +11,7 @@ import * as q from '../db/queries/keys';
 import type { KeyKind } from '../db/schema';
 import type { Actor, ServiceDeps } from './context';
 import { NotFoundError, ValidationError } from './errors';
+import { singleLine } from './text-fields';
 
 export const SCOPES = ['bookings:read', 'bookings:write', 'events:write', 'calendar:write'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -29,7 +30,7 @@ export const createKeySchema = z.strictObject({
     .array(z.enum(SCOPES, { error: `must be among ${SCOPES.join(', ')}` }))
     .min(1)
     .optional(),
-  label: z.string().trim().min(1).max(100).optional(),
+  label: singleLine(100).optional(),
 });
 
 export type Principal = { keyId: string; tenantId: string; kind: KeyKind; scopes: string[] };

@@ -3,9 +3,11 @@ import { z } from 'zod';
 import { insertAuditEntry } from '../db/queries/audit';
 import * as people from '../db/queries/people';
 import * as q from '../db/queries/tenants';
+import { BOOKING_RULES } from '../domain/booking';
 import { isValidTimeZone } from '../domain/time';
 import type { Actor, ServiceDeps, TenantContext } from './context';
 import { ConflictError, NotFoundError } from './errors';
+import { optionalLine, singleLine } from './text-fields';
 
 const hostname = z
   .string()
@@ -19,28 +21,34 @@ const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case l
 
 export const createTenantSchema = z.strictObject({
   slug,
-  name: z.string().trim().min(1, 'must not be empty').max(200),
+  name: singleLine(200),
   guestDomain: hostname,
   timezone: timezone.default('UTC'),
 });
 
 export const addVesselSchema = z.strictObject({
   slug,
-  name: z.string().trim().min(1, 'must not be empty').max(200),
+  name: singleLine(200),
   capacity: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(10000).default(12),
-  meetingPoint: z.string().trim().max(500).default(''),
+  meetingPoint: optionalLine(500).default(''),
   timezone: timezone.optional(),
+  turnaroundMinutes: z.coerce
+    .number()
+    .int('must be a whole number of minutes')
+    .min(0, 'must not be negative')
+    .max(BOOKING_RULES.maxTurnaroundMinutes, `must be at most ${BOOKING_RULES.maxTurnaroundMinutes} minutes`)
+    .optional(),
 });
 
 export const addCrewSchema = z.strictObject({
-  name: z.string().trim().min(1, 'must not be empty').max(200),
+  name: singleLine(200),
   email: z.email('must be an e-mail address'),
-  phone: z.string().trim().max(40).optional(),
+  phone: optionalLine(40).optional(),
   role: z.enum(['captain', 'crew'], { error: 'must be captain or crew' }).default('crew'),
 });
 
 export const addStaffSchema = z.strictObject({
-  name: z.string().trim().min(1, 'must not be empty').max(200),
+  name: singleLine(200),
   email: z.email('must be an e-mail address'),
   role: z.enum(['owner', 'staff'], { error: 'must be owner or staff' }).default('staff'),
 });
@@ -100,8 +108,17 @@ export async function addVessel(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContex
         capacity: input.capacity,
         meetingPoint: input.meetingPoint,
         timezone: input.timezone ?? tenant.timezone,
+        turnaroundMinutes: input.turnaroundMinutes ?? 0,
       });
-      const vessel = { id: v.id, slug: v.slug, name: v.name, capacity: v.capacity, meetingPoint: v.meeting_point, timezone: v.timezone };
+      const vessel = {
+        id: v.id,
+        slug: v.slug,
+        name: v.name,
+        capacity: v.capacity,
+        meetingPoint: v.meeting_point,
+        timezone: v.timezone,
+        turnaroundMinutes: v.turnaround_minutes,
+      };
       await insertAuditEntry(tx, ctx.tenantId, {
         actor: ctx.actor,
         action: 'vessel.added',

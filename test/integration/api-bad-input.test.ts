@@ -134,7 +134,7 @@ const patchCases: BadCase[] = [
   { name: 'a negative total', body: { pricing: { total: -840.75, currency: 'USD' } }, status: 422, field: 'pricing.total' },
   { name: 'a bad currency', body: { pricing: { total: 1, currency: '$$$' } }, status: 422, field: 'pricing.currency' },
   { name: 'an unknown status', body: { status: 'archived' }, status: 422, field: 'status' },
-  { name: 'a move from confirmed back to hold', body: { status: 'hold' }, status: 422, field: 'status' },
+  { name: 'a move from confirmed back to hold', body: { status: 'hold' }, status: 409 },
   { name: 'a blank guest name', body: { guest: { name: '' } }, status: 422, field: 'guest.name' },
   { name: 'a 2 MB body', body: { notes: { internal: 'x'.repeat(TWO_MB) } }, status: 413 },
 ];
@@ -314,8 +314,11 @@ const hostile = {
   img: '"><img src=x onerror=alert(1)>',
   sql: "'); drop table bookings; --",
   sql2: "Robert'); DELETE FROM audit_log WHERE ('1'='1",
-  nul: 'tab\tnew\nline \\ backslash " quote',
+  quotes: 'back\\slash " quote \' apostrophe',
 };
+
+/** Notes may span lines: tab, LF and CR are kept; other control characters are refused. */
+const multiLineNote = 'line one\r\nline two\n\tindented\tcolumns';
 
 describe('valid but hostile-looking text', () => {
   it.each(Object.entries(hostile))('stores and returns a %s guest name and notes verbatim', async (_kind, text) => {
@@ -339,6 +342,13 @@ describe('valid but hostile-looking text', () => {
     expect(got.json.guest.name).toBe(text);
     expect(got.json.notes).toEqual({ internal: text, crew: text, guest: text });
     expect(await countWrites(t)).toMatchObject({ bookings: before.bookings + 1 });
+  });
+
+  it('keeps tabs and line breaks in notes verbatim', async () => {
+    const res = await call(app, 'POST', '/api/v1/bookings', a.serviceKey, input({ notes: { crew: multiLineNote, guest: multiLineNote } }));
+    expect(res.status).toBe(201);
+    expect(res.json.notes.crew).toBe(multiLineNote);
+    expect(res.json.notes.guest).toBe(multiLineNote);
   });
 
   it('changes a guest name to hostile text through PATCH and returns it verbatim', async () => {

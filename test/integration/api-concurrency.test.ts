@@ -136,13 +136,14 @@ describe('Idempotency-Key', () => {
     expect(await countWrites(t)).toEqual(before);
   });
 
-  it('creates a separate booking for a different key with the same body', async () => {
+  it('treats the same body under a different key as a new booking: refused, as the vessel is taken', async () => {
     const body = bookingInput({ guest: { name: 'Twice Tom', email: 'tom@example.com' } });
     const one = await call(app, 'POST', '/api/v1/bookings', a.serviceKey, body, { 'idempotency-key': 'order-2001' });
     const two = await call(app, 'POST', '/api/v1/bookings', a.serviceKey, body, { 'idempotency-key': 'order-2002' });
     expect(one.status).toBe(201);
-    expect(two.status).toBe(201);
-    expect(two.json.id).not.toBe(one.json.id);
+    expect(two.status).toBe(409);
+    expect(two.headers.get('idempotent-replayed')).toBeNull();
+    expect(two.json.detail).toContain(`by booking ${one.json.id}`);
   });
 
   it('does not remember a key whose first request failed validation', async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app';
 import { createKey, listKeys, revokeKey } from '../../src/services/keys';
 import { call, makeApp, type TestApp } from '../support/app';
-import { createTestDb, type TestDb } from '../support/db';
+import { createTestDb, TEST_NOW, type TestDb } from '../support/db';
 import { countWrites, dumpTables } from '../support/db-snapshot';
 import { bookingInput, makeTenant } from '../support/factories';
 
@@ -137,7 +137,7 @@ describe('API keys', () => {
     try {
       expect((await call(app, 'GET', '/api/v1/bookings', key.key)).status).toBe(200);
     } finally {
-      t.clock.set(new Date());
+      t.clock.set(TEST_NOW);
     }
     const used = (await listKeys(t.deps, a.tenant.id)).find((k) => k.id === key.id);
     expect(used?.lastUsedAt).toBe(at.toISOString());

@@ -35,6 +35,7 @@ const bookingColumns = [
   'v.name as vessel_name',
   'v.meeting_point',
   'v.capacity as vessel_capacity',
+  'v.turnaround_minutes as vessel_turnaround_minutes',
 ] as const;
 
 function selectBookings(q: Queryable, tenantId: string) {
@@ -112,6 +113,7 @@ export async function getVesselForNewBooking(q: Queryable, tenantId: string, slu
       'v.capacity',
       'v.meeting_point',
       'v.timezone',
+      'v.turnaround_minutes',
       eb
         .selectFrom('sites as s')
         .select('s.domain')
@@ -124,6 +126,30 @@ export async function getVesselForNewBooking(q: Queryable, tenantId: string, slu
     .where('v.tenant_id', '=', tenantId)
     .where('v.slug', '=', slug)
     .executeTakeFirst();
+}
+
+/**
+ * The first booking of the vessel, other than `exceptId`, that keeps it during [startsAt, blockedUntil):
+ * what the no-overlap constraint (`bookings_no_overlap`) refused a write for. Undefined when none does.
+ */
+export async function findOverlappingBooking(
+  q: Queryable,
+  tenantId: string,
+  vesselId: string,
+  range: { startsAt: Date; blockedUntil: Date },
+  exceptId?: string,
+) {
+  let query = q
+    .selectFrom('bookings')
+    .select(['id', 'status', 'starts_at', 'ends_at', 'timezone'])
+    .where('tenant_id', '=', tenantId)
+    .where('vessel_id', '=', vesselId)
+    .where('status', '!=', 'cancelled')
+    .where('overlap_allowed', '=', false)
+    .where('starts_at', '<', range.blockedUntil)
+    .where('blocked_until', '>', range.startsAt);
+  if (exceptId) query = query.where('id', '!=', exceptId);
+  return query.orderBy('starts_at').limit(1).executeTakeFirst();
 }
 
 /**

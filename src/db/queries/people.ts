@@ -5,7 +5,7 @@ import type { Queryable } from '../client';
 export async function insertVessel(
   q: Queryable,
   tenantId: string,
-  v: { slug: string; name: string; capacity: number; meetingPoint: string; timezone: string },
+  v: { slug: string; name: string; capacity: number; meetingPoint: string; timezone: string; turnaroundMinutes?: number },
 ) {
   return q
     .insertInto('vessels')
@@ -16,6 +16,7 @@ export async function insertVessel(
       capacity: v.capacity,
       meeting_point: v.meetingPoint,
       timezone: v.timezone,
+      turnaround_minutes: v.turnaroundMinutes ?? 0,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
