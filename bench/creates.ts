@@ -89,8 +89,16 @@ async function serveApp(cleanup: Cleanup, f: Fixture): Promise<number> {
 }
 
 /** When the n-th booking starts: one a day from June 2026, 10:00 in the vessel's zone. */
+/** Tomorrow, 17:00 UTC: bookings start in the future (the rules refuse the past). */
+const BASE = (() => {
+  const d = new Date(Date.now() + 86_400_000);
+  d.setUTCHours(17, 0, 0, 0);
+  return d.getTime();
+})();
+
+/** Booking `n`'s start: three-hour charters back to back on the one vessel, so none overlaps another. */
 function startOf(n: number): Date {
-  return new Date(Date.UTC(2026, 5, 1, 17, 0, 0) + (n % 1000) * 86_400_000);
+  return new Date(BASE + n * 3 * 3_600_000);
 }
 
 function bookingBody(n: number) {
@@ -139,8 +147,8 @@ function makePoster(cleanup: Cleanup, port: number, key: string, concurrency: nu
 }
 
 const INSERT_BOOKING = `insert into bookings (tenant_id, id, status, guest_name, guest_email, guest_phone, party_size, vessel_id,
-  starts_at, ends_at, timezone, pricing_total, currency, captain_fee_per_hour, notes_internal, notes_crew, notes_guest)
-  values ($1, $2, 'confirmed', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`;
+  starts_at, ends_at, blocked_until, timezone, pricing_total, currency, captain_fee_per_hour, notes_internal, notes_crew, notes_guest)
+  values ($1, $2, 'confirmed', $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15, $16)`;
 
 function rawBookingValues(f: Fixture, n: number, id: string): unknown[] {
   const startsAt = startOf(n);

@@ -77,8 +77,9 @@ async function newBooking(deps: ServiceDeps, ctx: { tenantId: string; actor: typ
     guest: { name: `Guest ${i}`, email: `guest${i}@example.com` },
     partySize: 4,
     vessel: 'jada',
-    startsAt: inDays(10 + i / 100),
-    endsAt: inDays(10 + i / 100, 2),
+    // Two-hour charters three hours apart: one vessel is never booked twice.
+    startsAt: inDays(10 + i / 8),
+    endsAt: inDays(10 + i / 8, 2),
     status: 'confirmed',
     pricing: { total: 840.75, currency: 'USD' },
   } as never);

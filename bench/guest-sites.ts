@@ -106,8 +106,15 @@ export async function openSite(cleanup: Cleanup, where: Where, options: { worker
 }
 
 /** The n-th booking: one a day from June 2026, 10:00 in the vessel's zone. */
+const TOMORROW = (() => {
+  const d = new Date(Date.now() + 86_400_000);
+  d.setUTCHours(17, 0, 0, 0);
+  return d.getTime();
+})();
+
 export function bookingInput(n: number) {
-  const startsAt = new Date(Date.UTC(2026, 5, 1, 17, 0, 0) + n * 86_400_000);
+  // One charter a day from tomorrow: in the future, and never two at once on the vessel.
+  const startsAt = new Date(TOMORROW + n * 86_400_000);
   return {
     guest: { name: `Avery Guest ${n}`, email: `avery${n}@example.com`, phone: '+1 619 555 0100' },
     partySize: 6,

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlSocketPath } from '../../src/main/control';
 import { readLock } from '../../src/main/data-lock';
 import { type DataTarget, openDataTarget } from '../support/data-target';
+import { daysFromNow } from '../support/factories';
 import { freePort, killAll, oneJsonObject, type Running, runBosun, startBosun, waitFor } from '../support/processes';
 
 let target: DataTarget;
@@ -92,8 +93,8 @@ describe('the CLI while a server runs on the same data', () => {
         guest: { name: 'Rita Restart', email: 'rita@example.com' },
         partySize: 2,
         vessel: 'jada',
-        startsAt: '2027-04-01T10:00:00-07:00',
-        endsAt: '2027-04-01T12:00:00-07:00',
+        startsAt: daysFromNow(30, '10:00'),
+        endsAt: daysFromNow(30, '12:00'),
       }),
     });
     expect(made.status).toBe(201);

@@ -14,6 +14,7 @@ import type { JobPayload } from '../../src/ports/job-queue';
 import { siteOrigin } from '../../src/publish/site-layout';
 import { createBooking } from '../../src/services/bookings';
 import { type DataTarget, openDataTarget } from '../support/data-target';
+import { daysFromNow } from '../support/factories';
 import { killAll, oneJsonObject, ROOT, runBosun, startNode, waitFor } from '../support/processes';
 
 let target: DataTarget;
@@ -80,8 +81,8 @@ describe('jobs', () => {
         guest: { name: 'Fay Failing', email: 'fay@example.com' },
         partySize: 2,
         vessel: 'jada',
-        startsAt: '2026-07-01T10:00:00-07:00',
-        endsAt: '2026-07-01T12:00:00-07:00',
+        startsAt: daysFromNow(30, '10:00'),
+        endsAt: daysFromNow(30, '12:00'),
         status: 'confirmed',
       },
     );

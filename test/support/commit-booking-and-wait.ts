@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config/env';
 import { createLogger, openRuntime } from '../../src/main/runtime';
 import { createBooking } from '../../src/services/bookings';
 import { addVessel, createTenant } from '../../src/services/tenants';
+import { daysFromNow } from './factories';
 
 const config = loadConfig(process.env);
 const rt = await openRuntime(config, { log: createLogger(config, 'stderr') });
@@ -23,8 +24,8 @@ const { booking } = await createBooking(rt.deps, ctx, {
   guest: { name: 'Avery Guest', email: 'avery@example.com' },
   partySize: 4,
   vessel: 'jada',
-  startsAt: '2026-06-01T10:00:00-07:00',
-  endsAt: '2026-06-01T13:00:00-07:00',
+  startsAt: daysFromNow(20, '10:00'),
+  endsAt: daysFromNow(20, '13:00'),
   status: 'confirmed',
 });
 process.stdout.write(`committed ${booking.id}\n`);

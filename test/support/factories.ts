@@ -50,3 +50,12 @@ export function bookingInput(overrides: Record<string, unknown> = {}) {
     ...overrides,
   };
 }
+
+/**
+ * A wall time `days` from the real today (UTC date), e.g. `2027-01-15T10:00:00-07:00`: for bookings
+ * made against a real server, whose clock is the machine's. Past the demo's bookings (3–5 days ahead).
+ */
+export function daysFromNow(days: number, time = '10:00', offset = '-07:00'): string {
+  const date = new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+  return `${date}T${time}:00${offset}`;
+}
