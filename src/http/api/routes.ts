@@ -56,7 +56,10 @@ export function createApiRouter(
   const api = new OpenAPIHono<Env>({
     defaultHook: (result, c) => {
       if (!result.success) {
-        return problem(c, 422, 'Invalid request', 'The request has invalid fields.', fieldErrors(result.error));
+        // @hono/zod-validator hands the hook what was parsed as `data` (zod-openapi's type omits it on
+        // failure): it tells a missing field from a wrong one.
+        const input = (result as { data?: unknown }).data;
+        return problem(c, 422, 'Invalid request', 'The request has invalid fields.', fieldErrors(result.error, input));
       }
     },
   });

@@ -34,6 +34,7 @@ import {
 } from '../../services/crew-access';
 import { getCrewFeedUrl, renderCrewFeed, resetCrewFeedUrl } from '../../services/crew-feed';
 import { ServiceError } from '../../services/errors';
+import { describeIssues } from '../../services/field-errors';
 import { buildCrewLiveEvent, type CrewLiveEvent } from '../../services/live';
 import { DEFAULT_HEARTBEAT_MS, streamChanges } from '../live-stream';
 import { FailureLimiter } from '../middleware/auth';
@@ -284,7 +285,9 @@ function tooMany(c: Context, wait: number) {
 function parseForm<T extends z.ZodType>(schema: T, values: Record<string, unknown>): z.infer<T> {
   const parsed = schema.safeParse(values);
   if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'form'} ${i.message}`).join('; ');
+    const detail = describeIssues(parsed.error, values)
+      .map((i) => `${i.path || 'form'} ${i.message}`)
+      .join('; ');
     throw new ServiceError(422, 'Invalid form', detail);
   }
   return parsed.data;
