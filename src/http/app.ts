@@ -14,7 +14,7 @@ import { renderApiDocs } from './api/docs';
 import { createApiRouter } from './api/routes';
 import { createCrewRouter } from './crew/routes';
 import { DEFAULT_HEARTBEAT_MS } from './live-stream';
-import { FailureLimiter } from './middleware/auth';
+import { FailureLimiter } from './middleware/failure-limiter';
 import { problem, problemResponse } from './problem';
 
 export const MAX_BODY_BYTES = 1024 * 1024;

@@ -37,7 +37,7 @@ import { ServiceError } from '../../services/errors';
 import { describeIssues } from '../../services/field-errors';
 import { buildCrewLiveEvent, type CrewLiveEvent } from '../../services/live';
 import { DEFAULT_HEARTBEAT_MS, streamChanges } from '../live-stream';
-import { FailureLimiter } from '../middleware/auth';
+import { FailureLimiter } from '../middleware/failure-limiter';
 import { CharterPage, ChartersPage, LinkNotValidPage, MessagePage, RequestLinkPage, type SignedIn, SignInButtonPage } from './views';
 
 export type CrewSurfaceDeps = ServiceDeps & {
