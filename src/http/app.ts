@@ -30,8 +30,11 @@ export type AppDeps = ServiceDeps & {
   publicUrl?: string;
   /** Signs the crew forms' tokens (`loadSigningSecret`); without it, a secret that lives as long as the process. */
   signingSecret?: string;
-  /** The local edge: answers requests whose Host is a guest site (null for any other host). ADR 0008. */
-  edge?: { serve(request: Request): Promise<Response | null> } | null;
+  /**
+   * The local edge: answers requests whose Host is a guest site (null for any other host), given the
+   * client's address for its limit on 404s. ADR 0008.
+   */
+  edge?: { serve(request: Request, clientAddress?: string): Promise<Response | null> } | null;
   /** How often an idle live stream sends a heartbeat (default 15 s). */
   liveHeartbeatMs?: number;
 };
@@ -59,7 +62,7 @@ export function createApp(deps: AppDeps) {
   const edge = deps.edge;
   if (edge) {
     app.use('*', async (c, next) => {
-      const res = await edge.serve(c.req.raw);
+      const res = await edge.serve(c.req.raw, clientAddress(c));
       if (res) return res;
       await next();
     });

@@ -47,10 +47,12 @@ export type CrewSurfaceDeps = ServiceDeps & {
   /** Signs the forms' CSRF tokens. */
   signingSecret: string;
   clientAddress: (c: Context) => string;
-  /** Failed sign-ins per client address. */
+  /** Failed sign-ins per client address: over the limit, links that fail get 429; a valid one still signs in. */
   signInLimiter?: FailureLimiter;
-  /** "Send me a new link" requests per client address. */
+  /** "Send me a new link" requests per client address and e-mail address (one crew member's asks). */
   linkRequestLimiter?: FailureLimiter;
+  /** "Send me a new link" requests per client address, whoever asks (a marina's Wi-Fi is many crew). */
+  linkRequestAddressLimiter?: FailureLimiter;
   /** How often an idle live stream sends a heartbeat. */
   liveHeartbeatMs?: number;
 };
@@ -76,6 +78,7 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
   const publicOrigin = new URL(deps.publicUrl).origin;
   const signInLimiter = deps.signInLimiter ?? new FailureLimiter(10, 15 * 60_000);
   const linkRequestLimiter = deps.linkRequestLimiter ?? new FailureLimiter(5, 15 * 60_000);
+  const linkRequestAddressLimiter = deps.linkRequestAddressLimiter ?? new FailureLimiter(30, 15 * 60_000);
   const cookieOptions = { httpOnly: true, sameSite: 'Lax', secure, path: '/', ...(secure ? { prefix: 'host' as const } : {}) } as const;
   const readCookie = (c: Context) => (secure ? getCookie(c, COOKIE, 'host') : getCookie(c, COOKIE));
   const feedSettings = { publicUrl: deps.publicUrl, secret: deps.signingSecret };
@@ -115,9 +118,6 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
 
   crew.post('/login', async (c) => {
     const address = deps.clientAddress(c);
-    const wait = linkRequestLimiter.retryAfter(address);
-    if (wait > 0) return tooMany(c, wait);
-    linkRequestLimiter.recordFailure(address);
     const form = await c.req.parseBody();
     const parsed = requestLinkSchema.safeParse({ email: typeof form.email === 'string' ? form.email.trim() : '' });
     if (!parsed.success) {
@@ -126,6 +126,13 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
         422,
       );
     }
+    // Counted per e-mail address too, so one crew member asking again and again does not stop the
+    // next one on the same Wi-Fi (ADR 0015).
+    const wait = Math.max(
+      linkRequestLimiter.fail(`${address} ${parsed.data.email.toLowerCase()}`),
+      linkRequestAddressLimiter.fail(address),
+    );
+    if (wait > 0) return tooMany(c, wait);
     await requestCrewLoginLink(deps, parsed.data);
     // The same answer whether or not the address is known.
     return c.html(
@@ -139,12 +146,11 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
   crew.get('/login/:token', (c) => c.html(<SignInButtonPage action={`/crew/login/${encodeURIComponent(c.req.param('token'))}`} />));
 
   crew.post('/login/:token', async (c) => {
-    const address = deps.clientAddress(c);
-    const wait = signInLimiter.retryAfter(address);
-    if (wait > 0) return tooMany(c, wait);
+    // A valid link signs in whatever its address did before; only failing links are refused (ADR 0015).
     const result = await signInWithMagicLink(deps, c.req.param('token'));
     if (!result.ok) {
-      signInLimiter.recordFailure(address);
+      const wait = signInLimiter.fail(deps.clientAddress(c));
+      if (wait > 0) return tooMany(c, wait);
       return c.html(<LinkNotValidPage reason={result.reason} />, result.reason === 'invalid' ? 400 : 410);
     }
     setCookie(c, COOKIE, result.session, { ...cookieOptions, expires: result.expiresAt });
