@@ -178,7 +178,7 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
     const principal = raw ? await authenticateCrewSession(deps, raw) : null;
     if (!principal) {
       // A page sends the browser to sign in; the live stream (read by a script) just says no.
-      if (c.req.method === 'GET' && !c.req.path.endsWith('/stream')) return c.redirect('/crew/login', 303);
+      if ((c.req.method === 'GET' || c.req.method === 'HEAD') && !c.req.path.endsWith('/stream')) return c.redirect('/crew/login', 303);
       return c.html(<MessagePage title="Signed out" message="Your session has ended. Open the link in your latest mail again." />, 401);
     }
     c.set('crew', principal);
