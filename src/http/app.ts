@@ -16,6 +16,7 @@ import { createApiRouter } from './api/routes';
 import { createCrewRouter } from './crew/routes';
 import { DEFAULT_HEARTBEAT_MS } from './live-stream';
 import { FailureLimiter } from './middleware/failure-limiter';
+import { headAsGet } from './middleware/head-as-get';
 import { htmlErrorPages } from './middleware/html-errors';
 import { problem, problemResponse } from './problem';
 import { FAVICON_SVG, MAIN_PAGE_CSP, renderErrorPage, renderRootPage } from './views/main-host';
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps) {
   });
   app.notFound((c) => problem(c, 404, 'Not found', `Nothing at ${c.req.method} ${c.req.path}.`));
 
+  app.use('*', headAsGet());
   // Every answer of the main host, HEAD as GET, carries these; a surface's own stricter headers (the
   // crew pages', an error page's CSP) are kept. HSTS is left to whatever terminates TLS in front.
   // Mounted before the edge so that an error there gets them too; the edge's own answers keep the

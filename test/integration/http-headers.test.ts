@@ -5,10 +5,13 @@
  * client a problem; `/favicon.ico` is a small cached icon.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env';
+import { listenHttp } from '../../src/main/http-server';
 import { openSitePorts } from '../../src/main/runtime';
 import { GUEST_SITE_HEADERS, guestPageKey, PAGE_CONTENT_TYPE, SITE_CACHE_CONTROL } from '../../src/publish/site-layout';
 import { makeApp, type TestApp } from '../support/app';
@@ -94,6 +97,45 @@ describe('security headers on the main host', () => {
     expect(res.headers.get('content-security-policy')).toBe(
       "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
     );
+  });
+});
+
+describe("HEAD as GET through Node's HTTP server", () => {
+  it('answers HEAD with the headers of GET on the main host and on a guest site', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bosun-headers-node-'));
+    const { edge } = openSitePorts(loadConfig({ BOSUN_DATA_DIR: dir }), () => t.deps);
+    const served = makeApp(t, edge ? { edge } : {});
+    const server = await listenHttp({ fetch: served.fetch, edge, port: 0, hostname: '127.0.0.1' });
+    const port = (server.address() as AddressInfo).port;
+    const ask = (method: string, path: string, host: string) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, method, path, headers: { host } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode, ...res.headers }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      for (const [path, host] of [
+        ['/', 'localhost'],
+        ['/api/v1/bookings', 'localhost'],
+        ['/crew/login', 'localhost'],
+        ['/no-such-page', 'localhost'],
+        ['/g/NOPE123', 'alpha.localhost'],
+      ] as const) {
+        const get = await ask('GET', path, host);
+        const head = await ask('HEAD', path, host);
+        expect(head.status, path).toBe(get.status);
+        for (const name of SECURITY) {
+          expect(get[name], `${path} ${name}`).toBeDefined();
+          expect(head[name], `${path} ${name}`).toBe(get[name]);
+        }
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
