@@ -19,11 +19,12 @@ import { type DbHandle, openPglite, openPostgres } from '../src/db/client';
 import { migrateToLatest } from '../src/db/migrate';
 import { getGuestPage } from '../src/db/queries/publishing';
 import { createApp } from '../src/http/app';
+import { FailureLimiter } from '../src/http/middleware/failure-limiter';
 import { registerJobHandlers } from '../src/jobs/register';
 import { listenHttp } from '../src/main/http-server';
 import { pingDatabase } from '../src/main/runtime';
 import { systemClock } from '../src/ports/clock';
-import { guestPageKey, SITE_CACHE_CONTROL, siteBucket, siteOrigin } from '../src/publish/site-layout';
+import { GUEST_SITE_HEADERS, guestPageKey, SITE_CACHE_CONTROL, siteBucket, siteOrigin } from '../src/publish/site-layout';
 import { createBooking, updateBooking } from '../src/services/bookings';
 import type { ServiceDeps, TenantContext } from '../src/services/context';
 import { createKey } from '../src/services/keys';
@@ -65,10 +66,13 @@ export async function openSite(cleanup: Cleanup, where: Where, options: { worker
   chmodSync(objectsDir, 0o755);
   const store = new FsObjectStore(objectsDir, { defaultCacheControl: SITE_CACHE_CONTROL });
   let deps: PublishingDeps | undefined;
+  // As `bosun start` makes it (src/main/runtime.ts): the site's headers on every answer, runs of 404s limited.
   const edge = new LocalEdge({
     store,
     findSite: (host) => findEdgeSite(deps as PublishingDeps, host),
     lookupKey: (domain, key) => lookupFriendlySlug(deps as PublishingDeps, domain, key),
+    responseHeaders: GUEST_SITE_HEADERS,
+    notFoundLimiter: new FailureLimiter(30, 60_000),
   });
   const base: ServiceDeps = {
     db: handle.db,

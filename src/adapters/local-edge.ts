@@ -47,6 +47,15 @@ export type LocalEdgeOptions = {
   revalidateAfterMs?: number;
   /** Told of an error the edge answered for (its function failed, or an answer could not be sent). */
   onError?: (err: unknown, context: { domain: string; method: string; target: string }) => void;
+  /** Headers added to every answer, as a CloudFront response headers policy adds them (`GUEST_SITE_HEADERS`). */
+  responseHeaders?: Readonly<Record<string, string>>;
+  /** The client's address of a request on Node's server (trusted proxies applied); asked only for a 404. */
+  clientAddress?: (req: IncomingMessage) => string;
+  /**
+   * Counts 404s per client address; `fail` records one and returns the seconds to wait once the
+   * address was over its limit, when the 404 is answered 429 instead. Pages that exist are always served.
+   */
+  notFoundLimiter?: { fail(address: string): number };
 };
 
 type ObjectEntry = {
@@ -77,6 +86,9 @@ const ABSOLUTE_FORM = /^https?:\/\//i;
 const HIT = 'Hit from bosun-edge';
 const MISS = 'Miss from bosun-edge';
 
+/** Paths browsers ask every site for on their own: a miss there is no guess at a page. */
+const NOT_GUESSES = new Set(['/favicon.ico', '/robots.txt']);
+
 const COMPRESSIBLE = /^(text\/|application\/(json|javascript|xml)|image\/svg\+xml)/;
 const MIN_COMPRESS_BYTES = 256;
 const MAX_HOSTS = 1000;
@@ -90,23 +102,29 @@ export class LocalEdge implements Cdn {
   private readonly maxEntries: number;
   private readonly siteTtlMs: number;
   private readonly revalidateAfterMs: number;
+  private readonly extraHeaders: Readonly<Record<string, string>>;
   private counters = { hits: 0, misses: 0 };
 
   constructor(private readonly options: LocalEdgeOptions) {
     this.maxEntries = options.maxEntries ?? 10_000;
     this.siteTtlMs = options.siteTtlMs ?? 5_000;
     this.revalidateAfterMs = options.revalidateAfterMs ?? 1_000;
+    this.extraHeaders = options.responseHeaders ?? {};
   }
 
-  /** Answers a request for a guest site, or null when its host is not one (the app handles it). */
-  async serve(request: Request): Promise<Response | null> {
+  /**
+   * Answers a request for a guest site, or null when its host is not one (the app handles it).
+   * `clientAddress` is the client's address as the caller determined it, for the limit on 404s.
+   */
+  async serve(request: Request, clientAddress = 'unknown'): Promise<Response | null> {
     const host = hostOf(request.headers.get('host') ?? new URL(request.url).host);
     const known = host ? this.knownSite(host) : null;
     const site = known === undefined ? await this.siteAt(host as string) : known;
     if (!site) return null;
     const url = new URL(request.url);
-    const reply = await this.reply(site, request.method, url.pathname + url.search, Object.fromEntries(request.headers));
-    return toResponse(reply);
+    const method = request.method.toUpperCase();
+    const reply = await this.reply(site, method, url.pathname + url.search, Object.fromEntries(request.headers));
+    return toResponse(this.limitNotFound(reply, method, url.pathname, () => clientAddress));
   }
 
   /**
@@ -204,7 +222,7 @@ export class LocalEdge implements Cdn {
           (late) => this.send(res, late, site, method, target),
           (err: unknown) => {
             this.options.onError?.(err, { domain: site.domain, method, target });
-            this.send(res, failure(500, 'The guest site could not answer this request.', method === 'HEAD'), site, method, target);
+            this.send(res, this.failure(500, 'The guest site could not answer this request.', method === 'HEAD'), site, method, target);
           },
         );
       },
@@ -213,6 +231,13 @@ export class LocalEdge implements Cdn {
   }
 
   private send(res: ServerResponse, reply: EdgeReply, site: EdgeSite, method: string, target: string): void {
+    if (reply.status === 404) {
+      const clientAddress = this.options.clientAddress;
+      const req = res.req;
+      reply = this.limitNotFound(reply, method, target, () =>
+        clientAddress ? clientAddress(req) : (req.socket.remoteAddress ?? 'unknown'),
+      );
+    }
     try {
       res.writeHead(reply.status, reply.headers);
       res.end(reply.body ?? undefined);
@@ -221,11 +246,44 @@ export class LocalEdge implements Cdn {
       this.options.onError?.(err, { domain: site.domain, method, target });
       if (res.headersSent) res.destroy();
       else {
-        const failed = failure(500, 'The guest site could not answer this request.', method === 'HEAD');
+        const failed = this.failure(500, 'The guest site could not answer this request.', method === 'HEAD');
         res.writeHead(failed.status, failed.headers);
         res.end(failed.body ?? undefined);
       }
     }
+  }
+
+  /** A plain-text answer of the edge's own (an error, or a refused request). */
+  private failure(status: number, text: string, head: boolean): EdgeReply {
+    return {
+      status,
+      headers: { ...this.extraHeaders, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+      body: head ? null : text,
+    };
+  }
+
+  /**
+   * A 404 as it is answered to this client: 429 with `Retry-After` once its address has had a run of
+   * them (ids are about 34 bits: guessing is a run of 404s); anything else, and browsers' own asks for
+   * a favicon or robots.txt, as it is. Only a 404 costs the address lookup, so served pages pay nothing.
+   */
+  private limitNotFound(reply: EdgeReply, method: string, target: string, address: () => string): EdgeReply {
+    const limiter = this.options.notFoundLimiter;
+    if (reply.status !== 404 || !limiter) return reply;
+    const path = target.split('?')[0] ?? target;
+    if (NOT_GUESSES.has(path.toLowerCase())) return reply;
+    const wait = limiter.fail(address());
+    if (wait === 0) return reply;
+    return {
+      status: 429,
+      headers: {
+        ...this.extraHeaders,
+        'content-type': 'text/plain; charset=utf-8',
+        'cache-control': 'no-store',
+        'retry-after': String(wait),
+      },
+      body: method === 'HEAD' ? null : `Too many requests for pages that do not exist. Try again in ${wait} seconds.`,
+    };
   }
 
   /**
@@ -248,10 +306,14 @@ export class LocalEdge implements Cdn {
   /** An answer at once (a refused method or target, a failing function), or what the function returns. */
   private start(site: EdgeSite, method: string, target: string, headers: IncomingHeaders): EdgeReply | PromiseLike<unknown> {
     if (method !== 'GET' && method !== 'HEAD') {
-      return { status: 405, headers: { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }, body: 'Method not allowed' };
+      return {
+        status: 405,
+        headers: { ...this.extraHeaders, allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' },
+        body: 'Method not allowed',
+      };
     }
     if (!target.startsWith('/') && !ABSOLUTE_FORM.test(target)) {
-      return failure(400, 'Bad request target.', method === 'HEAD');
+      return this.failure(400, 'Bad request target.', method === 'HEAD');
     }
     try {
       const result = this.functionOf(site).handler(viewerRequestEvent(method, target, headers, { domain: site.domain }));
@@ -265,7 +327,7 @@ export class LocalEdge implements Cdn {
   /** As CloudFront answers when a function fails: 503, and the failure is reported. */
   private functionFailed(site: EdgeSite, method: string, target: string, err: unknown): EdgeReply {
     this.options.onError?.(err, { domain: site.domain, method, target });
-    return failure(503, 'The guest site could not answer this request.', method === 'HEAD');
+    return this.failure(503, 'The guest site could not answer this request.', method === 'HEAD');
   }
 
   /** The answer once the function has run: at once for its own response or a fresh cached copy. */
@@ -285,6 +347,8 @@ export class LocalEdge implements Cdn {
     if (outcome.kind === 'response') {
       const out: Record<string, string> = {};
       for (const [name, h] of Object.entries(outcome.response.headers ?? {})) out[name.toLowerCase()] = h.value;
+      // As a response headers policy does, the site's headers override the function's.
+      Object.assign(out, this.extraHeaders);
       const body = typeof outcome.response.body === 'string' ? outcome.response.body : (outcome.response.body?.data ?? null);
       return { status: outcome.response.statusCode, headers: out, body: method === 'HEAD' ? null : body };
     }
@@ -309,12 +373,12 @@ export class LocalEdge implements Cdn {
         const notFound = await this.lookup(site, `/${site.notFoundKey}`);
         if (notFound.entry.kind === 'object') return this.respond(request, notFound.entry, 404, hit);
         return {
-          ...failure(404, 'Not found', request.head),
-          headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' },
+          ...this.failure(404, 'Not found', request.head),
+          headers: { ...this.extraHeaders, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' },
         };
       }
     } catch {
-      return failure(502, 'The guest site is not reachable right now.', request.head);
+      return this.failure(502, 'The guest site is not reachable right now.', request.head);
     }
     return this.respond(request, entry, 200, hit);
   }
@@ -323,6 +387,7 @@ export class LocalEdge implements Cdn {
     const compressible = COMPRESSIBLE.test(entry.contentType) && entry.body.byteLength >= MIN_COMPRESS_BYTES;
     if (status === 200 && matches(request.ifNoneMatch, entry.etag)) {
       const headers: Record<string, string> = {
+        ...this.extraHeaders,
         'cache-control': entry.cacheControl ?? 'no-cache',
         'x-cache': hit ? HIT : MISS,
         etag: entry.etag,
@@ -358,6 +423,7 @@ export class LocalEdge implements Cdn {
     compressible: boolean,
   ): Record<string, string> {
     const headers: Record<string, string> = {
+      ...this.extraHeaders,
       'content-type': entry.contentType,
       'cache-control': status === 200 ? (entry.cacheControl ?? 'no-cache') : 'no-cache',
       'x-cache': hit ? HIT : MISS,
@@ -500,10 +566,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 function header(headers: IncomingHeaders, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
-}
-
-function failure(status: number, text: string, head: boolean): EdgeReply {
-  return { status, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, body: head ? null : text };
 }
 
 function toResponse(reply: EdgeReply): Response {

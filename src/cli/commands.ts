@@ -10,6 +10,7 @@ import type { Actor, ServiceDeps } from '../services/context';
 import { checkInstallation } from '../services/doctor';
 import { ServiceError, ValidationError } from '../services/errors';
 import { upsertEvent, usualRoleOf } from '../services/events';
+import { describeIssues } from '../services/field-errors';
 import { createKey, createKeySchema, listKeys, revokeKey } from '../services/keys';
 import { getEdgeFunction, republishGuestPages, type SitePorts, setGuestSiteCdn, siteCdnSettingsSchema } from '../services/publishing';
 import {
@@ -77,10 +78,7 @@ function parse<T extends z.ZodType>(schema: T, args: unknown, positional: readon
   const result = schema.safeParse(args);
   if (result.success) return result.data;
   throw new ValidationError(
-    result.error.issues.map((i) => ({
-      field: argumentName(i.path.map(String).join('.'), positional),
-      message: i.message,
-    })),
+    describeIssues(result.error, args).map((i) => ({ field: argumentName(i.path, positional), message: i.message })),
     'Invalid arguments.',
   );
 }

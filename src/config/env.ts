@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 
 export class ConfigError extends Error {
@@ -36,6 +37,24 @@ const httpUrl = z.string().refine((v) => {
   }
 }, 'must be an http:// or https:// URL');
 
+/** Comma-separated IP addresses and CIDR ranges (proxy-addr also takes `loopback`, `linklocal`, `uniquelocal`). */
+const trustedProxies = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
+  .refine((list) => {
+    try {
+      proxyaddr.compile(list);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be comma-separated IP addresses or CIDR ranges, e.g. 10.0.0.1,192.168.0.0/16');
+
 const schema = z.object({
   PORT: port.default(8080),
   BOSUN_DATA_DIR: z.string().min(1, 'must not be empty').default('./.bosun'),
@@ -57,6 +76,7 @@ const schema = z.object({
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',
     })
     .default('info'),
+  BOSUN_TRUSTED_PROXIES: trustedProxies.optional(),
   BOSUN_DEMO: z
     .enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' })
     .default('1')
@@ -75,6 +95,8 @@ export type Config = {
   mailFrom: string;
   logLevel: z.infer<typeof schema>['BOSUN_LOG_LEVEL'];
   demo: boolean;
+  /** Proxies whose `X-Forwarded-For` names the client (`BOSUN_TRUSTED_PROXIES`); none by default. */
+  trustedProxies: string[];
   /** Explicit secret, when configured; otherwise `loadSigningSecret` makes one in the data folder. */
   secret: string | undefined;
 };
@@ -101,6 +123,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mailFrom: e.BOSUN_MAIL_FROM ?? `bosun@${new URL(e.BOSUN_PUBLIC_URL ?? 'http://localhost').hostname}`,
     logLevel: e.BOSUN_LOG_LEVEL,
     demo: e.BOSUN_DEMO,
+    trustedProxies: e.BOSUN_TRUSTED_PROXIES ?? [],
     secret: e.BOSUN_SECRET,
   };
 }

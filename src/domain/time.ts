@@ -12,6 +12,9 @@ export function isValidTimeZone(zone: string): boolean {
 /** ISO 8601 with an explicit offset (`Z` or `±hh:mm`), as the API requires. */
 export const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
+/** A calendar day, `2026-05-30`. */
+export const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
 // Making an Intl.DateTimeFormat costs far more than formatting with one (about a tenth of a booking
 // create's CPU when made per call); they are immutable, so one per zone is kept. Zones are IANA names.
 const offsetFormats = new Map<string, Intl.DateTimeFormat>();
@@ -106,4 +109,25 @@ export function formatCharterStart(startsAt: Date, zone: string): string {
     hour: 'numeric',
     minute: '2-digit',
   }).format(startsAt);
+}
+
+/**
+ * The instant a calendar day (`2026-05-30`) begins in `zone`: its local midnight, or the first
+ * instant of the day where a clock change skips midnight. `laterDays` moves on by whole days first
+ * (1: the instant the day ends).
+ */
+export function startOfDayIn(day: string, zone: string, laterDays = 0): Date {
+  const [year, month, date] = day.split('-').map(Number) as [number, number, number];
+  const midnight = new Date(0);
+  // setUTCFullYear takes years below 100 as written (Date.UTC would read 0026 as 1926).
+  midnight.setUTCFullYear(year, month - 1, date + laterDays);
+  const utcMidnight = midnight.getTime();
+  const offsetMs = (at: number) => {
+    const offset = offsetOf(new Date(at), zone);
+    const sign = offset.startsWith('-') ? -1 : 1;
+    return sign * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4, 6))) * 60_000;
+  };
+  // The offset at the first guess may differ from the offset at local midnight across a change: look twice.
+  const guess = utcMidnight - offsetMs(utcMidnight);
+  return new Date(utcMidnight - offsetMs(guess));
 }

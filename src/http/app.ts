@@ -2,11 +2,12 @@
  * The Bosun application as one `fetch` function (ADR 0001). Entry points (Node server, Lambda,
  * tests) build the dependencies and call `createApp`; nothing here chooses an adapter.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
+import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
 import type { ServiceDeps } from '../services/context';
 import { ServiceError } from '../services/errors';
@@ -14,8 +15,11 @@ import { renderApiDocs } from './api/docs';
 import { createApiRouter } from './api/routes';
 import { createCrewRouter } from './crew/routes';
 import { DEFAULT_HEARTBEAT_MS } from './live-stream';
-import { FailureLimiter } from './middleware/auth';
+import { FailureLimiter } from './middleware/failure-limiter';
+import { headAsGet } from './middleware/head-as-get';
+import { htmlErrorPages } from './middleware/html-errors';
 import { problem, problemResponse } from './problem';
+import { FAVICON_SVG, MAIN_PAGE_CSP, renderErrorPage, renderRootPage } from './views/main-host';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -30,8 +34,11 @@ export type AppDeps = ServiceDeps & {
   publicUrl?: string;
   /** Signs the crew forms' tokens (`loadSigningSecret`); without it, a secret that lives as long as the process. */
   signingSecret?: string;
-  /** The local edge: answers requests whose Host is a guest site (null for any other host). ADR 0008. */
-  edge?: { serve(request: Request): Promise<Response | null> } | null;
+  /**
+   * The local edge: answers requests whose Host is a guest site (null for any other host), given the
+   * client's address for its limit on 404s. ADR 0008.
+   */
+  edge?: { serve(request: Request, clientAddress?: string): Promise<Response | null> } | null;
   /** How often an idle live stream sends a heartbeat (default 15 s). */
   liveHeartbeatMs?: number;
 };
@@ -55,27 +62,52 @@ export function createApp(deps: AppDeps) {
   });
   app.notFound((c) => problem(c, 404, 'Not found', `Nothing at ${c.req.method} ${c.req.path}.`));
 
-  // Guest sites come first: on a guest site's host the edge answers everything (as the CDN would).
+  app.use('*', headAsGet());
+  // Every answer of the main host, HEAD as GET, carries these; a surface's own stricter headers (the
+  // crew pages', an error page's CSP) are kept. HSTS is left to whatever terminates TLS in front.
+  // Mounted before the edge so that an error there gets them too; the edge's own answers keep the
+  // guest-site headers it sets (in production, Node's server hands guest hosts to the edge first).
+  app.use(
+    '*',
+    secureHeaders({
+      xFrameOptions: 'DENY',
+      referrerPolicy: 'no-referrer',
+      strictTransportSecurity: false,
+      contentSecurityPolicy: { frameAncestors: ["'none'"] },
+      overwrite: false,
+    }),
+  );
+  // A browser gets an error as a page; the API always answers problem+json.
+  app.use(
+    '*',
+    htmlErrorPages({
+      except: (path) => path === '/api' || path.startsWith('/api/'),
+      render: renderErrorPage,
+      csp: MAIN_PAGE_CSP,
+    }),
+  );
+
+  // Guest sites next: on a guest site's host the edge answers everything (as the CDN would).
   const edge = deps.edge;
   if (edge) {
     app.use('*', async (c, next) => {
-      const res = await edge.serve(c.req.raw);
+      const res = await edge.serve(c.req.raw, clientAddress(c));
       if (res) return res;
       await next();
     });
   }
 
-  // What someone opening the server's address in a browser finds: where each part of Bosun lives.
-  app.get('/', (c) =>
-    c.html(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
-        `<title>Bosun</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}</style></head>` +
-        `<body><h1>Bosun</h1><p>Charter operations: bookings, guest pages, crew and calendars.</p><ul>` +
-        `<li><a href="/api/docs">API documentation</a> (<a href="/api/v1/openapi.json">OpenAPI 3.1</a>)</li>` +
-        `<li><a href="/crew/login">Crew sign-in</a></li>` +
-        `<li><a href="/healthz">Health</a></li></ul></body></html>`,
-    ),
-  );
+  app.get('/', (c) => {
+    c.header('content-security-policy', MAIN_PAGE_CSP);
+    return c.html(renderRootPage());
+  });
+
+  app.get('/favicon.ico', (c) => {
+    c.header('cache-control', 'public, max-age=604800');
+    c.header('etag', FAVICON_ETAG);
+    if (c.req.header('if-none-match') === FAVICON_ETAG) return c.body(null, 304);
+    return c.body(FAVICON_SVG, 200, { 'content-type': 'image/svg+xml' });
+  });
 
   app.get('/healthz', async (c) => {
     try {
@@ -122,7 +154,14 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
+  // The main host's own pages take only GET (and HEAD): anything else is a 405 that says so.
+  app.on(['POST', 'PUT', 'PATCH', 'DELETE'], ['/', '/healthz', '/favicon.ico', '/api/docs', '/api/v1/openapi.json'], (c) =>
+    problem(c, 405, 'Method not allowed', `${c.req.path} answers GET and HEAD, not ${c.req.method}.`, undefined, { allow: 'GET, HEAD' }),
+  );
+
   return app;
 }
+
+const FAVICON_ETAG = `"${createHash('sha256').update(FAVICON_SVG).digest('base64url').slice(0, 16)}"`;
 
 export type App = ReturnType<typeof createApp>;

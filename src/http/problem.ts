@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import type { FieldError } from '../services/errors';
+import { describeIssues } from '../services/field-errors';
 
 export type Problem = { type: string; title: string; status: number; detail: string; errors?: FieldError[] };
 
@@ -26,10 +27,10 @@ export function problem(
   return problemResponse({ status, title, detail, ...(errors ? { errors } : {}) }, headers);
 }
 
-/** Turns zod issues into per-field errors (`guest.email`, `partySize`, …). */
-export function fieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.map((issue) => ({
-    field: issue.path.map(String).join('.') || '(body)',
-    message: issue.message,
-  }));
+/**
+ * Turns zod issues into per-field errors (`guest.email`, `partySize`, …) in the one voice of
+ * `describeIssues`; `input` is what was parsed. An issue with the input as a whole is `(body)`.
+ */
+export function fieldErrors(error: z.ZodError, input: unknown): FieldError[] {
+  return describeIssues(error, input).map((i) => ({ field: i.path || '(body)', message: i.message }));
 }

@@ -18,11 +18,13 @@ import { SmtpMailer } from '../adapters/smtp-mailer';
 import { type Config, ConfigError } from '../config/env';
 import { type DbHandle, openPglite, openPostgres } from '../db/client';
 import { migrateToLatest } from '../db/migrate';
+import { FailureLimiter } from '../http/middleware/failure-limiter';
 import { systemClock } from '../ports/clock';
-import { SITE_CACHE_CONTROL, siteOrigin } from '../publish/site-layout';
+import { GUEST_SITE_HEADERS, SITE_CACHE_CONTROL, siteOrigin } from '../publish/site-layout';
 import type { ServiceDeps } from '../services/context';
 import type { MailSettings } from '../services/mail';
 import { findEdgeSite, lookupFriendlySlug, type SitePorts } from '../services/publishing';
+import { type ClientAddress, clientAddressResolver } from './client-address';
 
 export type Runtime = {
   config: Config;
@@ -35,6 +37,8 @@ export type Runtime = {
   sites: SitePorts;
   /** The local edge that serves guest sites on the main port, when no external CDN is configured. */
   edge: LocalEdge | null;
+  /** The client's address of a request (`BOSUN_TRUSTED_PROXIES` applied), for rate limits. */
+  clientAddress: ClientAddress;
   log: Logger;
   close(): Promise<void>;
 };
@@ -68,7 +72,8 @@ export async function openRuntime(config: Config, options: { log: Logger; superv
     if (!current) throw new Error('guest sites were asked for before the runtime was open');
     return current;
   };
-  const { sites, edge } = openSitePorts(config, depsNow, options.log);
+  const clientAddress = clientAddressResolver(config.trustedProxies);
+  const { sites, edge } = openSitePorts(config, depsNow, options.log, clientAddress);
   const handle = await openDatabase(config);
   try {
     await migrateToLatest(handle.db);
@@ -98,6 +103,7 @@ export async function openRuntime(config: Config, options: { log: Logger; superv
       mail,
       sites,
       edge,
+      clientAddress,
       log: options.log,
       close: async () => {
         await jobs.stop();
@@ -115,7 +121,12 @@ export async function openRuntime(config: Config, options: { log: Logger; superv
  * The object store (`BOSUN_OBJECT_STORE`: absent → files under the data folder, `s3://…` → S3) and
  * the CDN (`BOSUN_CDN`: absent → the local edge, `cloudfront` → CloudFront). ADR 0007, 0008.
  */
-export function openSitePorts(config: Config, deps: () => ServiceDeps, log?: Logger): { sites: SitePorts; edge: LocalEdge | null } {
+export function openSitePorts(
+  config: Config,
+  deps: () => ServiceDeps,
+  log?: Logger,
+  clientAddress: ClientAddress = clientAddressResolver(config.trustedProxies),
+): { sites: SitePorts; edge: LocalEdge | null } {
   let store: SitePorts['store'];
   if (config.objectStore) {
     try {
@@ -135,6 +146,11 @@ export function openSitePorts(config: Config, deps: () => ServiceDeps, log?: Log
     findSite: (host) => findEdgeSite(deps(), host),
     lookupKey: (domain, key) => lookupFriendlySlug(deps(), domain, key),
     onError: (err, request) => log?.error({ err, ...request }, 'guest site request failed'),
+    // What a CloudFront response headers policy adds in production (GUEST_SITE_HEADERS).
+    responseHeaders: GUEST_SITE_HEADERS,
+    clientAddress: clientAddress.ofNode,
+    // A run of 30 unknown pages within a minute from one address is a guess at ids (ADR 0015).
+    notFoundLimiter: new FailureLimiter(30, 60_000),
   });
   return { sites: { store, cdn: edge }, edge };
 }

@@ -3,7 +3,6 @@
  * and the job worker — on the configured port, plus the control socket for the CLI.
  */
 import type { Server } from 'node:http';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Config } from '../config/env';
 import { loadSigningSecret } from '../config/env';
 import { createApp } from '../http/app';
@@ -51,13 +50,7 @@ export async function startServer(config: Config, options: { print?: (line: stri
       ping: () => pingDatabase(handle),
       publicUrl: config.publicUrl,
       signingSecret,
-      clientAddress: (c) => {
-        try {
-          return getConnInfo(c).remote.address ?? 'unknown';
-        } catch {
-          return 'unknown';
-        }
-      },
+      clientAddress: runtime.clientAddress.ofContext,
     });
     http = await listenHttp({ fetch: app.fetch, edge: runtime.edge, port: config.port });
     if (embedded) control = await startControlServer(runtime, socket);

@@ -22,6 +22,21 @@ export const FRIENDLY_SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
  */
 export const SITE_CACHE_CONTROL = 'public, max-age=0, s-maxage=31536000, must-revalidate';
 export const PAGE_CONTENT_TYPE = 'text/html; charset=utf-8';
+
+/**
+ * The security headers of every answer of a guest site (pages, calendars, redirects, errors): the
+ * local edge adds them; behind CloudFront a response headers policy must carry the same set. A page
+ * needs only its inline style sheet and images from the site itself or inline (`data:`): a logo is
+ * never fetched from another host. It runs no script, posts no form and is never framed. Booking ids
+ * are in the paths, so no Referer leaves the site.
+ */
+export const GUEST_SITE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+});
 export const CALENDAR_CONTENT_TYPE = 'text/calendar; charset=utf-8';
 
 /** The bucket of a site in the object store: named after its domain. */

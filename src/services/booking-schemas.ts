@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { BOOKING_RULES, BOOKING_STATUSES, isSaneYear } from '../domain/booking';
 import { BOOKING_ID_PATTERN } from '../domain/ids';
-import { ISO_WITH_OFFSET } from '../domain/time';
+import { DATE_ONLY, ISO_WITH_OFFSET } from '../domain/time';
 import { multiLine, optionalLine, singleLine } from './text-fields';
 
 const note = multiLine(4000);
@@ -81,9 +81,25 @@ export const patchBookingSchema = z
 
 export type PatchBookingInput = z.infer<typeof patchBookingSchema>;
 
+/** A day (`2026-05-30`, read in the tenant's time zone) or an instant with an offset. */
+const dayOrDateTime = (which: 'from' | 'to') =>
+  z
+    .string()
+    .refine(
+      (v) => (DATE_ONLY.test(v) || (ISO_WITH_OFFSET.test(v) && !Number.isNaN(Date.parse(v)))) && dayExists(v),
+      'must be a date like 2026-05-30 or an ISO 8601 date-time with an offset',
+    )
+    .meta({
+      description:
+        which === 'from'
+          ? "Bookings that end after this instant; a date means the start of that day in the tenant's time zone"
+          : "Bookings that start before this instant; a date means the end of that day in the tenant's time zone (inclusive)",
+      example: which === 'from' ? '2026-05-30' : '2026-06-01',
+    });
+
 export const listBookingsSchema = z.strictObject({
-  from: dateTime.optional(),
-  to: dateTime.optional(),
+  from: dayOrDateTime('from').optional(),
+  to: dayOrDateTime('to').optional(),
   status: z.enum(BOOKING_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });

@@ -11,11 +11,11 @@ import { getCrewEvent } from '../db/queries/events';
 import { getIdempotencyRecord, insertIdempotencyRecord } from '../db/queries/idempotency';
 import { getVesselBySlug } from '../db/queries/people';
 import { getGuestPage, listGuestPages } from '../db/queries/publishing';
-import { getGuestSite } from '../db/queries/tenants';
+import { getGuestSite, getTenantById } from '../db/queries/tenants';
 import type { BookingStatus, BookingsTable } from '../db/schema';
 import { blockedUntil, checkEditable, checkPartySize, checkTimes, checkTransition } from '../domain/booking';
 import { BOOKING_ID_PATTERN, generateBookingId, normalizeBookingId } from '../domain/ids';
-import { toZonedIso } from '../domain/time';
+import { DATE_ONLY, startOfDayIn, toZonedIso } from '../domain/time';
 import {
   type BookingRecord,
   type GuestPageRecord,
@@ -387,17 +387,22 @@ function guestEntry(r: BookingRecord) {
   return { view: viewBookingForGuest(r), status: r.status, version: r.version, updatedAt: r.updatedAt, friendlySlug: r.friendlySlug };
 }
 
+/**
+ * The tenant's bookings that overlap `from`–`to`, by start time. A date-only `from` is the start of
+ * that day and a date-only `to` the end of that day (inclusive), both in the tenant's time zone.
+ */
 export async function listBookings(
   deps: ServiceDeps,
   ctx: TenantContext,
   filter: { from?: string | undefined; to?: string | undefined; status?: BookingStatus | undefined; limit: number },
 ): Promise<StaffBookingView[]> {
-  const rows = await q.listBookings(deps.db, ctx.tenantId, {
-    from: filter.from ? new Date(filter.from) : undefined,
-    to: filter.to ? new Date(filter.to) : undefined,
-    status: filter.status,
-    limit: filter.limit,
-  });
+  const days = [filter.from, filter.to].some((v) => v !== undefined && DATE_ONLY.test(v));
+  const zone = days ? ((await getTenantById(deps.db, ctx.tenantId))?.timezone ?? 'UTC') : 'UTC';
+  const instant = (value: string | undefined, laterDays: number) =>
+    value === undefined ? undefined : DATE_ONLY.test(value) ? startOfDayIn(value, zone, laterDays) : new Date(value);
+  const from = instant(filter.from, 0);
+  const to = instant(filter.to, 1);
+  const rows = await q.listBookings(deps.db, ctx.tenantId, { from, to, status: filter.status, limit: filter.limit });
   // The page's crew and guest-page states are read in one query each, not one per booking.
   const ids = rows.map((r) => r.id);
   return (await toRecords(deps, ctx.tenantId, ids, rows, { guestPages: true })).map(viewBookingForStaff);

@@ -90,6 +90,13 @@ export async function revokeKey(deps: Pick<ServiceDeps, 'db' | 'clock'>, actor: 
   });
 }
 
+/** The kind a presented key claims by its marker (`bsk_` or `bdt_`), or null for neither. */
+export function keyKindOf(presented: string): KeyKind | null {
+  if (presented.startsWith(KIND_PREFIX.service)) return 'service';
+  if (presented.startsWith(KIND_PREFIX.dashboard)) return 'dashboard';
+  return null;
+}
+
 /** Finds the live key a request presents, or null. Digests are compared in constant time. */
 export async function authenticateKey(db: Db, presented: string): Promise<Principal | null> {
   if (presented.length < PREFIX_LENGTH || presented.length > 200) return null;

@@ -163,8 +163,7 @@ describe('bad input to POST /api/v1/bookings', () => {
   it('rejects valid JSON sent as text/plain without writing anything', async () => {
     const before = await countWrites(t);
     const res = await call(app, 'POST', '/api/v1/bookings', a.serviceKey, JSON.stringify(input()), { 'content-type': 'text/plain' });
-    expect(res.status).toBeGreaterThanOrEqual(400);
-    expect(res.status).toBeLessThan(500);
+    expect(res.status).toBe(415);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
     expect(await countWrites(t)).toEqual(before);
   });
@@ -241,7 +240,7 @@ describe('bad input to the other routes', () => {
     { name: 'a from without an offset', query: 'from=2026-05-30T00:00:00', field: 'from' },
     { name: 'a to of February 30', query: 'to=2026-02-30T00:00:00Z', field: 'to' },
     { name: 'a limit of zero', query: 'limit=0', field: 'limit' },
-    { name: 'an unknown parameter', query: 'tenant=alpha', field: '(body)' },
+    { name: 'an unknown parameter', query: 'tenant=alpha', field: 'tenant' },
   ])('rejects a booking list with $name with 422', async ({ query, field }) => {
     const res = await call(app, 'GET', `/api/v1/bookings?${query}`, a.serviceKey);
     expect(res.status).toBe(422);

@@ -74,6 +74,24 @@ describe('health and API documents', () => {
     expect(Object.keys(operations['/api/v1/bookings/{id}'].patch.responses)).toEqual(expect.arrayContaining(['412', '428']));
   });
 
+  it('documents 400, 415 and 429 as problems on every write route', async () => {
+    const operations = operationsByUrl((await call(app, 'GET', '/api/v1/openapi.json', null)).json);
+    const writes: [string, string][] = [
+      ['/api/v1/bookings', 'post'],
+      ['/api/v1/bookings/{id}', 'patch'],
+      ['/api/v1/bookings/{id}/cancel', 'post'],
+      ['/api/v1/events', 'post'],
+      ['/api/v1/calendar', 'post'],
+    ];
+    for (const [url, method] of writes) {
+      const responses = operations[url][method].responses;
+      for (const status of ['400', '415', '429']) {
+        expect(responses[status]?.content?.['application/problem+json'], `${method} ${url} ${status}`).toBeDefined();
+      }
+      expect(responses['415'].description).toContain('UTF-8');
+    }
+  });
+
   it('serves human API docs as HTML at /api/docs, naming the routes', async () => {
     const res = await call(app, 'GET', '/api/docs', null);
     expect(res.status).toBe(200);

@@ -143,7 +143,7 @@ describe('API keys', () => {
     expect(used?.lastUsedAt).toBe(at.toISOString());
   });
 
-  it('answers 429 with Retry-After to an address after repeated failures, while another address is unaffected', async () => {
+  it('answers 429 with Retry-After to failing keys from an address after repeated failures, while another address is unaffected', async () => {
     const limited = { 'x-test-client': '203.0.113.7' };
     const other = { 'x-test-client': '203.0.113.8' };
     const wrong = `bsk_${'Z'.repeat(43)}`;
@@ -160,8 +160,9 @@ describe('API keys', () => {
     expect(Number.isInteger(retryAfter)).toBe(true);
     expect(retryAfter).toBeGreaterThan(0);
 
-    // The limited address stays limited, even with a good key.
-    expect((await call(app, 'GET', '/api/v1/bookings', a.serviceKey, undefined, limited)).status).toBe(429);
+    // The limited address stays limited for keys that fail, and for a request without a key.
+    expect((await call(app, 'GET', '/api/v1/bookings', `bsk_${'Y'.repeat(43)}`, undefined, limited)).status).toBe(429);
+    expect((await call(app, 'GET', '/api/v1/bookings', null, undefined, limited)).status).toBe(429);
     // Another address is served as usual, and its own failures are still plain 401s.
     expect((await call(app, 'GET', '/api/v1/bookings', a.serviceKey, undefined, other)).status).toBe(200);
     expect((await call(app, 'GET', '/api/v1/bookings', wrong, undefined, other)).status).toBe(401);

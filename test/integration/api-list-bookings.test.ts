@@ -126,3 +126,45 @@ describe('GET /api/v1/bookings filters', () => {
     expect(res.json.bookings.map((b: { id: string }) => b.id)).toEqual([ids.mon, ids.wed]);
   });
 });
+
+describe('GET /api/v1/bookings with date-only from and to', () => {
+  // 22:00–23:30 on Friday 5 June in San Diego is already Saturday 6 June in UTC.
+  let lateFriday = '';
+  beforeAll(async () => {
+    const res = await call(
+      app,
+      'POST',
+      '/api/v1/bookings',
+      a.serviceKey,
+      bookingInput({ startsAt: '2026-06-05T22:00:00-07:00', endsAt: '2026-06-05T23:30:00-07:00' }),
+    );
+    expect(res.status).toBe(201);
+    lateFriday = res.json.id;
+  });
+
+  it('reads a date-only to as the end of that day in the tenant’s time zone, inclusive', async () => {
+    expect(await list('from=2026-06-01&to=2026-06-01')).toEqual([ids.mon]);
+    expect(await list('from=2026-06-02&to=2026-06-03')).toEqual([ids.tue, ids.wed]);
+    expect(await list('from=2026-06-05&to=2026-06-05')).toEqual([lateFriday]);
+  });
+
+  it('reads a date-only from as the start of that day in the tenant’s time zone', async () => {
+    expect(await list('from=2026-06-06')).toEqual([]);
+    expect(await list('from=2026-06-04')).toEqual([ids.thu, lateFriday]);
+  });
+
+  it('mixes a date-only from with a full date-time to', async () => {
+    expect(await list('from=2026-06-02&to=2026-06-03T00:00:00-07:00')).toEqual([ids.tue]);
+  });
+
+  it('answers 422 naming the field for a day that does not exist and for a bare month', async () => {
+    for (const [query, field, message] of [
+      ['from=2026-02-30', 'from', 'must be a date like 2026-05-30 or an ISO 8601 date-time with an offset'],
+      ['to=2026-06', 'to', 'must be a date like 2026-05-30 or an ISO 8601 date-time with an offset'],
+    ] as const) {
+      const res = await call(app, 'GET', `/api/v1/bookings?${query}`, a.serviceKey);
+      expect(res.status, query).toBe(422);
+      expect(res.json.errors).toEqual([{ field, message }]);
+    }
+  });
+});

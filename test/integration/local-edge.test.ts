@@ -11,10 +11,12 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../src/adapters/fs-object-store';
 import { type EdgeSite, LocalEdge } from '../../src/adapters/local-edge';
+import { FailureLimiter } from '../../src/http/middleware/failure-limiter';
 import { listenHttp } from '../../src/main/http-server';
 import type { ObjectStore } from '../../src/ports/object-store';
 import { generateEdgeFunction } from '../../src/publish/edge-function';
 import {
+  GUEST_SITE_HEADERS,
   guestPageInvalidationPaths,
   guestPageKey,
   NOT_FOUND_KEY,
@@ -34,6 +36,19 @@ const site = (domain: string): EdgeSite => ({
 const SITES: Record<string, EdgeSite> = { 'alpha.localhost': site('alpha.localhost'), 'beta.localhost': site('beta.localhost') };
 const SLUGS: Record<string, Record<string, string>> = { 'alpha.localhost': { 'sunset-sail': 'ABC1234' } };
 
+/** An edge as `bosun start` makes it: the site's headers on every answer, and a limit on runs of 404s. */
+function guardedEdge(notFoundLimit: number) {
+  return new LocalEdge({
+    revalidateAfterMs: Number.POSITIVE_INFINITY,
+    store,
+    findSite: async (host) => SITES[host] ?? null,
+    lookupKey: async (domain, key) => SLUGS[domain]?.[key] ?? null,
+    responseHeaders: GUEST_SITE_HEADERS,
+    clientAddress: (req) => String(req.headers['x-test-client'] ?? 'unknown'),
+    notFoundLimiter: new FailureLimiter(notFoundLimit, 60_000),
+  });
+}
+
 function makeEdge(objects: ObjectStore = store, revalidateAfterMs = Number.POSITIVE_INFINITY) {
   return new LocalEdge({
     revalidateAfterMs,
@@ -49,8 +64,9 @@ const put = (bucket: string, key: string, body: string) =>
 /** Sends a request to the edge, through its Fetch entry or through a real HTTP server; null: left to the app. */
 type Send = (edge: LocalEdge, method: string, host: string, path: string, headers?: Record<string, string>) => Promise<Response | null>;
 
+// The app hands the edge the client's address it determined; here a test names it in a header.
 const throughFetch: Send = (edge, method, host, path, headers = {}) =>
-  edge.serve(new Request(`http://localhost:8080${path}`, { method, headers: { host, ...headers } }));
+  edge.serve(new Request(`http://localhost:8080${path}`, { method, headers: { host, ...headers } }), headers['x-test-client']);
 
 // As `bosun start` serves it: the edge on Node's request and response, the app behind it.
 const servers = new Map<LocalEdge, Server>();
@@ -266,6 +282,47 @@ describe.each([
     release();
     expect(await (await inFlight)?.text()).toBe(page('old'));
     expect(await (await get(edge, 'alpha.localhost', '/g/RACE123'))?.text()).toBe(page('new'));
+  });
+
+  it('answers a run of 404s from one address with 429 and Retry-After; pages that exist and other addresses are still served', async () => {
+    const edge = guardedEdge(5);
+    const from = (client: string) => ({ 'x-test-client': client });
+    for (let i = 0; i < 5; i++) expect((await get(edge, 'alpha.localhost', `/g/NOPE00${i}`, from('a')))?.status).toBe(404);
+    const limited = await get(edge, 'alpha.localhost', '/g/NOPE999', from('a'));
+    expect(limited?.status).toBe(429);
+    expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await limited?.text()).toContain('Try again in');
+    expect(limited?.headers.get('x-content-type-options')).toBe('nosniff');
+    const head = await send(edge, 'HEAD', 'alpha.localhost', '/g/NOPE998', from('a'));
+    expect(head?.status).toBe(429);
+    expect(await head?.text()).toBe('');
+    // A page that exists is served to the same address; a friendly slug still redirects.
+    expect((await get(edge, 'alpha.localhost', '/g/ABC1234', from('a')))?.status).toBe(200);
+    expect((await get(edge, 'alpha.localhost', '/sunset-sail', from('a')))?.status).toBe(301);
+    // A browser's own asks are no guesses, and another address is not limited.
+    expect((await get(edge, 'alpha.localhost', '/favicon.ico', from('a')))?.status).toBe(404);
+    expect((await get(edge, 'alpha.localhost', '/robots.txt', from('a')))?.status).toBe(404);
+    expect((await get(edge, 'alpha.localhost', '/g/NOPE999', from('b')))?.status).toBe(404);
+  });
+
+  it('carries the guest-site security headers on every answer, HEAD as GET', async () => {
+    const edge = guardedEdge(1000);
+    const answers: [string, string, Record<string, string>, number][] = [
+      ['GET', '/g/ABC1234', {}, 200],
+      ['GET', '/g/ABC1234', { 'accept-encoding': 'gzip' }, 200],
+      ['GET', '/g/NOPE123', {}, 404],
+      ['GET', '/sunset-sail', {}, 301],
+      ['POST', '/g/ABC1234', {}, 405],
+    ];
+    const etag = (await get(edge, 'alpha.localhost', '/g/ABC1234'))?.headers.get('etag') ?? '';
+    answers.push(['GET', '/g/ABC1234', { 'if-none-match': etag }, 304]);
+    for (const [method, path, headers, status] of answers) {
+      for (const m of method === 'GET' ? ['GET', 'HEAD'] : [method]) {
+        const res = await send(edge, m, 'alpha.localhost', path, headers);
+        expect(res?.status, `${m} ${path}`).toBe(status);
+        for (const [name, value] of Object.entries(GUEST_SITE_HEADERS)) expect(res?.headers.get(name), `${m} ${path} ${name}`).toBe(value);
+      }
+    }
   });
 
   it('answers 502 when the object store fails, and recovers when it answers again', async () => {

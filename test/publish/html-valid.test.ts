@@ -262,6 +262,19 @@ describe('pages the server answers without a database', () => {
       await expectValid(await res.text());
     });
   }
+
+  it('the error page a browser gets (404, and 405 with markup in the path)', async () => {
+    for (const [method, path, status] of [
+      ['GET', '/no-such-page', 404],
+      ['POST', '/', 405],
+      ['GET', '/%3Cscript%3Ealert(1)%3C/script%3E', 404],
+    ] as const) {
+      const res = await app.request(path, { method, headers: { accept: 'text/html' } });
+      expect(res.status).toBe(status);
+      expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+      await expectValid(await res.text());
+    }
+  });
 });
 
 describe('guest page colours (WCAG AA, 4.5:1)', () => {

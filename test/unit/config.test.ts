@@ -41,6 +41,10 @@ describe('loadConfig', () => {
     ['SMTP_URL', 'http://x'],
     ['BOSUN_LOG_LEVEL', 'loud'],
     ['BOSUN_DEMO', 'maybe'],
+    ['BOSUN_TRUSTED_PROXIES', 'proxy.example.com'],
+    ['BOSUN_TRUSTED_PROXIES', '10.0.0.300'],
+    ['BOSUN_TRUSTED_PROXIES', '10.0.0.0/33'],
+    ['BOSUN_TRUSTED_PROXIES', '127.0.0.1;10.0.0.1'],
   ];
 
   it.each(wrong)('rejects %s=%s with one line that names the variable', (name, value) => {
@@ -51,6 +55,15 @@ describe('loadConfig', () => {
     expect(err.message).toContain(value);
     // The message says what is wrong, not just that something is.
     expect(err.message).toMatch(/must /);
+  });
+
+  it('reads BOSUN_TRUSTED_PROXIES as a list of addresses and ranges, none by default', () => {
+    expect(loadConfig({}).trustedProxies).toEqual([]);
+    expect(loadConfig({ BOSUN_TRUSTED_PROXIES: ' 10.0.0.1, 192.168.0.0/16 ,::1,' }).trustedProxies).toEqual([
+      '10.0.0.1',
+      '192.168.0.0/16',
+      '::1',
+    ]);
   });
 
   it('names the wrong variable even when other variables are right', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { offsetOf, toZonedIso } from '../../src/domain/time';
+import { offsetOf, startOfDayIn, toZonedIso } from '../../src/domain/time';
 
 describe('time helpers across a daylight-saving change', () => {
   it('moves Los Angeles from -08:00 to -07:00 when spring comes (2026-03-08)', () => {
@@ -42,5 +42,22 @@ describe('time helpers across a daylight-saving change', () => {
   it('crosses midnight into the next local day', () => {
     expect(toZonedIso(new Date('2026-12-31T23:30:00Z'), 'Australia/Sydney')).toBe('2027-01-01T10:30:00+11:00');
     expect(toZonedIso(new Date('2026-01-01T07:59:59Z'), 'America/Los_Angeles')).toBe('2025-12-31T23:59:59-08:00');
+  });
+});
+
+describe('startOfDayIn', () => {
+  it('is local midnight in the zone, on either side of a change of offset', () => {
+    expect(startOfDayIn('2026-05-30', 'America/Los_Angeles').toISOString()).toBe('2026-05-30T07:00:00.000Z');
+    expect(startOfDayIn('2026-01-15', 'America/Los_Angeles').toISOString()).toBe('2026-01-15T08:00:00.000Z');
+    // Clocks go forward at 02:00 on 8 March 2026 and back on 1 November.
+    expect(startOfDayIn('2026-03-08', 'America/Los_Angeles').toISOString()).toBe('2026-03-08T08:00:00.000Z');
+    expect(startOfDayIn('2026-03-09', 'America/Los_Angeles').toISOString()).toBe('2026-03-09T07:00:00.000Z');
+    expect(startOfDayIn('2026-11-01', 'America/Los_Angeles').toISOString()).toBe('2026-11-01T07:00:00.000Z');
+    expect(startOfDayIn('2026-05-30', 'Asia/Kolkata').toISOString()).toBe('2026-05-29T18:30:00.000Z');
+  });
+
+  it('moves on by whole days for the end of a day', () => {
+    expect(startOfDayIn('2026-05-31', 'America/Los_Angeles', 1).toISOString()).toBe('2026-06-01T07:00:00.000Z');
+    expect(startOfDayIn('2026-12-31', 'UTC', 1).toISOString()).toBe('2027-01-01T00:00:00.000Z');
   });
 });

@@ -18,17 +18,37 @@ import {
 import { addCalendarEntry, calendarEntrySchema } from '../../services/calendar';
 import type { ServiceDeps, TenantContext } from '../../services/context';
 import { crewEventSchema, getEvent, upsertEvent } from '../../services/events';
-import { type AuthVariables, type FailureLimiter, requireKey, requireScope } from '../middleware/auth';
+import { type AuthVariables, requireKey, requireScope } from '../middleware/auth';
+import type { FailureLimiter } from '../middleware/failure-limiter';
+import { strictJson } from '../middleware/strict-json';
 import { fieldErrors, problem } from '../problem';
 import { bookingSchema, calendarEntrySchemaOut, crewEventSchemaOut, problemSchema } from './schemas';
 import { type LiveStreamSettings, registerStaffStream } from './stream';
 
 type Env = { Variables: AuthVariables };
 
+const PROBLEMS: Record<number, string> = {
+  400: 'Malformed: the body is not UTF-8 or not JSON, an object in it names a key twice, or the request carries two different keys',
+  401: 'No key, an unknown or revoked key, or a key in the header of the other kind (a service key in X-Dashboard-Token)',
+  403: 'The key lacks the scope of the route',
+  404: 'Nothing with this id in the tenant of the key',
+  409: 'In conflict with the booking as it is',
+  412: 'If-Match names a version that is no longer current',
+  413: 'The body exceeds 1 MiB',
+  415: 'The body is not application/json in UTF-8 (another type, or a charset other than utf-8)',
+  422: 'Invalid fields, each named in `errors` (a missing field is "required")',
+  428: 'If-Match is missing',
+  429: 'Too many failed keys from this address: a key that fails is refused until Retry-After (a valid key is not)',
+  503: 'Not available in this process',
+};
 const problems = (...statuses: number[]) =>
   Object.fromEntries(
-    statuses.map((s) => [s, { description: 'Problem', content: { 'application/problem+json': { schema: problemSchema } } }]),
+    [...new Set([...statuses, 400, 401, 403, 429])]
+      .sort()
+      .map((s) => [s, { description: PROBLEMS[s] ?? 'Problem', content: { 'application/problem+json': { schema: problemSchema } } }]),
   );
+/** What any route with a JSON body may answer besides its own. */
+const WRITE = [413, 415, 422];
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: { 'application/json': { schema } },
@@ -56,11 +76,15 @@ export function createApiRouter(
   const api = new OpenAPIHono<Env>({
     defaultHook: (result, c) => {
       if (!result.success) {
-        return problem(c, 422, 'Invalid request', 'The request has invalid fields.', fieldErrors(result.error));
+        // @hono/zod-validator hands the hook what was parsed as `data` (zod-openapi's type omits it on
+        // failure): it tells a missing field from a wrong one.
+        const input = (result as { data?: unknown }).data;
+        return problem(c, 422, 'Invalid request', 'The request has invalid fields.', fieldErrors(result.error, input));
       }
     },
   });
   api.use('*', requireKey(deps, limiter, clientAddress));
+  api.use('*', strictJson());
 
   api.openapi(
     createRoute({
@@ -73,7 +97,7 @@ export function createApiRouter(
         headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }),
         body: { required: true, content: { 'application/json': { schema: createBookingSchema } } },
       },
-      responses: { 201: json(bookingSchema, 'The booking'), ...problems(400, 401, 403, 409, 413, 422, 429) },
+      responses: { 201: json(bookingSchema, 'The booking'), ...problems(409, ...WRITE) },
     }),
     async (c) => {
       const input = c.req.valid('json');
@@ -95,7 +119,7 @@ export function createApiRouter(
       security,
       middleware: [requireScope('bookings:read')] as const,
       request: { query: listBookingsSchema },
-      responses: { 200: json(z.object({ bookings: z.array(bookingSchema) }), 'Bookings by start time'), ...problems(401, 403, 422) },
+      responses: { 200: json(z.object({ bookings: z.array(bookingSchema) }), 'Bookings by start time'), ...problems(422) },
     }),
     async (c) => c.json({ bookings: await listBookings(deps, contextOf(c), c.req.valid('query')) }, 200),
   );
@@ -108,7 +132,7 @@ export function createApiRouter(
       security,
       middleware: [requireScope('bookings:read')] as const,
       request: { params: idParam },
-      responses: { 200: json(bookingSchema, 'The booking, with an ETag header'), ...problems(401, 403, 404) },
+      responses: { 200: json(bookingSchema, 'The booking, with an ETag header'), ...problems(404) },
     }),
     async (c) => {
       const out = await getBooking(deps, contextOf(c), c.req.valid('param').id);
@@ -129,7 +153,7 @@ export function createApiRouter(
         headers: z.object({ 'if-match': z.string().optional() }),
         body: { required: true, content: { 'application/json': { schema: patchBookingSchema } } },
       },
-      responses: { 200: json(bookingSchema, 'The changed booking'), ...problems(400, 401, 403, 404, 409, 412, 422, 428) },
+      responses: { 200: json(bookingSchema, 'The changed booking'), ...problems(404, 409, 412, 428, ...WRITE) },
     }),
     async (c) => {
       const ifMatch = c.req.valid('header')['if-match'];
@@ -151,7 +175,7 @@ export function createApiRouter(
       security,
       middleware: [requireScope('bookings:write')] as const,
       request: { params: idParam },
-      responses: { 200: json(bookingSchema, 'The cancelled booking'), ...problems(401, 403, 404, 409) },
+      responses: { 200: json(bookingSchema, 'The cancelled booking'), ...problems(404, 409, 413, 415) },
     }),
     async (c) => {
       const out = await cancelBooking(deps, contextOf(c), c.req.valid('param').id);
@@ -168,7 +192,7 @@ export function createApiRouter(
       security,
       middleware: [requireScope('events:write')] as const,
       request: { body: { required: true, content: { 'application/json': { schema: crewEventSchema } } } },
-      responses: { 201: json(crewEventSchemaOut, 'The crew-safe event'), ...problems(400, 401, 403, 422) },
+      responses: { 201: json(crewEventSchemaOut, 'The crew-safe event'), ...problems(...WRITE) },
     }),
     async (c) => c.json(await upsertEvent(deps, contextOf(c), c.req.valid('json')), 201),
   );
@@ -181,7 +205,7 @@ export function createApiRouter(
       security,
       middleware: [requireScope('bookings:read')] as const,
       request: { params: idParam },
-      responses: { 200: json(crewEventSchemaOut, 'The crew-safe event'), ...problems(401, 403, 404) },
+      responses: { 200: json(crewEventSchemaOut, 'The crew-safe event'), ...problems(404) },
     }),
     async (c) => c.json(await getEvent(deps, contextOf(c), c.req.valid('param').id), 200),
   );
@@ -194,12 +218,12 @@ export function createApiRouter(
       security,
       middleware: [requireScope('calendar:write')] as const,
       request: { body: { required: true, content: { 'application/json': { schema: calendarEntrySchema } } } },
-      responses: { 201: json(calendarEntrySchemaOut, 'The entry'), ...problems(400, 401, 403, 422) },
+      responses: { 201: json(calendarEntrySchemaOut, 'The entry'), ...problems(...WRITE) },
     }),
     async (c) => c.json(await addCalendarEntry(deps, contextOf(c), c.req.valid('json')), 201),
   );
 
-  registerStaffStream(api, deps, live, problems(401, 403, 503));
+  registerStaffStream(api, deps, live, problems(503));
 
   return api;
 }

@@ -34,9 +34,10 @@ import {
 } from '../../services/crew-access';
 import { getCrewFeedUrl, renderCrewFeed, resetCrewFeedUrl } from '../../services/crew-feed';
 import { ServiceError } from '../../services/errors';
+import { describeIssues } from '../../services/field-errors';
 import { buildCrewLiveEvent, type CrewLiveEvent } from '../../services/live';
 import { DEFAULT_HEARTBEAT_MS, streamChanges } from '../live-stream';
-import { FailureLimiter } from '../middleware/auth';
+import { FailureLimiter } from '../middleware/failure-limiter';
 import { CharterPage, ChartersPage, LinkNotValidPage, MessagePage, RequestLinkPage, type SignedIn, SignInButtonPage } from './views';
 
 export type CrewSurfaceDeps = ServiceDeps & {
@@ -46,10 +47,12 @@ export type CrewSurfaceDeps = ServiceDeps & {
   /** Signs the forms' CSRF tokens. */
   signingSecret: string;
   clientAddress: (c: Context) => string;
-  /** Failed sign-ins per client address. */
+  /** Failed sign-ins per client address: over the limit, links that fail get 429; a valid one still signs in. */
   signInLimiter?: FailureLimiter;
-  /** "Send me a new link" requests per client address. */
+  /** "Send me a new link" requests per client address and e-mail address (one crew member's asks). */
   linkRequestLimiter?: FailureLimiter;
+  /** "Send me a new link" requests per client address, whoever asks (a marina's Wi-Fi is many crew). */
+  linkRequestAddressLimiter?: FailureLimiter;
   /** How often an idle live stream sends a heartbeat. */
   liveHeartbeatMs?: number;
 };
@@ -75,6 +78,7 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
   const publicOrigin = new URL(deps.publicUrl).origin;
   const signInLimiter = deps.signInLimiter ?? new FailureLimiter(10, 15 * 60_000);
   const linkRequestLimiter = deps.linkRequestLimiter ?? new FailureLimiter(5, 15 * 60_000);
+  const linkRequestAddressLimiter = deps.linkRequestAddressLimiter ?? new FailureLimiter(30, 15 * 60_000);
   const cookieOptions = { httpOnly: true, sameSite: 'Lax', secure, path: '/', ...(secure ? { prefix: 'host' as const } : {}) } as const;
   const readCookie = (c: Context) => (secure ? getCookie(c, COOKIE, 'host') : getCookie(c, COOKIE));
   const feedSettings = { publicUrl: deps.publicUrl, secret: deps.signingSecret };
@@ -114,9 +118,6 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
 
   crew.post('/login', async (c) => {
     const address = deps.clientAddress(c);
-    const wait = linkRequestLimiter.retryAfter(address);
-    if (wait > 0) return tooMany(c, wait);
-    linkRequestLimiter.recordFailure(address);
     const form = await c.req.parseBody();
     const parsed = requestLinkSchema.safeParse({ email: typeof form.email === 'string' ? form.email.trim() : '' });
     if (!parsed.success) {
@@ -125,6 +126,13 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
         422,
       );
     }
+    // Counted per e-mail address too, so one crew member asking again and again does not stop the
+    // next one on the same Wi-Fi (ADR 0015).
+    const wait = Math.max(
+      linkRequestLimiter.fail(`${address} ${parsed.data.email.toLowerCase()}`),
+      linkRequestAddressLimiter.fail(address),
+    );
+    if (wait > 0) return tooMany(c, wait);
     await requestCrewLoginLink(deps, parsed.data);
     // The same answer whether or not the address is known.
     return c.html(
@@ -138,12 +146,11 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
   crew.get('/login/:token', (c) => c.html(<SignInButtonPage action={`/crew/login/${encodeURIComponent(c.req.param('token'))}`} />));
 
   crew.post('/login/:token', async (c) => {
-    const address = deps.clientAddress(c);
-    const wait = signInLimiter.retryAfter(address);
-    if (wait > 0) return tooMany(c, wait);
+    // A valid link signs in whatever its address did before; only failing links are refused (ADR 0015).
     const result = await signInWithMagicLink(deps, c.req.param('token'));
     if (!result.ok) {
-      signInLimiter.recordFailure(address);
+      const wait = signInLimiter.fail(deps.clientAddress(c));
+      if (wait > 0) return tooMany(c, wait);
       return c.html(<LinkNotValidPage reason={result.reason} />, result.reason === 'invalid' ? 400 : 410);
     }
     setCookie(c, COOKIE, result.session, { ...cookieOptions, expires: result.expiresAt });
@@ -171,7 +178,7 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
     const principal = raw ? await authenticateCrewSession(deps, raw) : null;
     if (!principal) {
       // A page sends the browser to sign in; the live stream (read by a script) just says no.
-      if (c.req.method === 'GET' && !c.req.path.endsWith('/stream')) return c.redirect('/crew/login', 303);
+      if ((c.req.method === 'GET' || c.req.method === 'HEAD') && !c.req.path.endsWith('/stream')) return c.redirect('/crew/login', 303);
       return c.html(<MessagePage title="Signed out" message="Your session has ended. Open the link in your latest mail again." />, 401);
     }
     c.set('crew', principal);
@@ -284,7 +291,9 @@ function tooMany(c: Context, wait: number) {
 function parseForm<T extends z.ZodType>(schema: T, values: Record<string, unknown>): z.infer<T> {
   const parsed = schema.safeParse(values);
   if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'form'} ${i.message}`).join('; ');
+    const detail = describeIssues(parsed.error, values)
+      .map((i) => `${i.path || 'form'} ${i.message}`)
+      .join('; ');
     throw new ServiceError(422, 'Invalid form', detail);
   }
   return parsed.data;

@@ -1,51 +1,51 @@
 /**
- * API authentication: a scoped key in `X-Service-Key`, `X-Dashboard-Token` or `Authorization:
- * Bearer`. Missing or unknown → 401; lacking the scope → 403. Failed attempts are counted per
- * client address, and an address over the limit gets 429 with `Retry-After` until its window ends.
+ * API authentication: a scoped key in the header of its kind — a service key (`bsk_…`) in
+ * `X-Service-Key`, a dashboard token (`bdt_…`) in `X-Dashboard-Token` — or either in `Authorization:
+ * Bearer`. Missing or unknown → 401; lacking the scope → 403; two different credentials → 400.
+ * Failures are counted per client address; an address over the limit gets 429 with `Retry-After`
+ * for each key that fails, while a valid key is always checked and accepted (ADR 0015).
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ServiceDeps } from '../../services/context';
-import { authenticateKey, type Principal, recordKeyUse, type Scope } from '../../services/keys';
+import { authenticateKey, keyKindOf, type Principal, recordKeyUse, type Scope } from '../../services/keys';
 import { problem } from '../problem';
+import type { FailureLimiter } from './failure-limiter';
 
 export type AuthVariables = { principal: Principal };
 
-export function presentedKey(c: Context): string | undefined {
-  const direct = c.req.header('x-service-key') ?? c.req.header('x-dashboard-token');
-  if (direct) return direct.trim();
+/** What a request presents: nothing, one key (with the header it came in), or two that differ. */
+export type Credentials =
+  | { kind: 'none' }
+  | { kind: 'conflict'; headers: string[] }
+  | { kind: 'key'; key: string; header: 'x-service-key' | 'x-dashboard-token' | 'authorization' };
+
+const UNAUTHORIZED = { 'www-authenticate': 'Bearer' };
+
+/**
+ * Reads the request's credentials. The same key in two places (`X-Service-Key` and `Bearer`, as some
+ * clients send) is one credential; two different values are a conflict, since either could be meant.
+ * An `Authorization` header of another scheme (Basic, from a proxy) is not one of Bosun's.
+ */
+export function readCredentials(c: Context): Credentials {
+  const found: { header: 'x-service-key' | 'x-dashboard-token' | 'authorization'; value: string }[] = [];
+  for (const header of ['x-service-key', 'x-dashboard-token'] as const) {
+    const raw = c.req.header(header);
+    // A header sent twice arrives joined with a comma; keys never hold one.
+    if (raw !== undefined) for (const value of raw.split(',')) found.push({ header, value: value.trim() });
+  }
   const authorization = c.req.header('authorization');
-  const match = authorization ? /^Bearer\s+(.+)$/i.exec(authorization) : null;
-  return match?.[1]?.trim();
+  const bearer = authorization ? /^Bearer\s+(.+)$/i.exec(authorization.trim()) : null;
+  if (bearer?.[1]) for (const value of bearer[1].split(',')) found.push({ header: 'authorization', value: value.trim() });
+  const values = new Set(found.map((f) => f.value).filter(Boolean));
+  if (values.size > 1) return { kind: 'conflict', headers: [...new Set(found.map((f) => f.header))] };
+  const first = found.find((f) => f.value);
+  return first ? { kind: 'key', key: first.value, header: first.header } : { kind: 'none' };
 }
 
-/** Counts failures per address in fixed windows; in-process, which suffices for one server (ADR 0004). */
-export class FailureLimiter {
-  readonly #windows = new Map<string, { count: number; resetAt: number }>();
-  constructor(
-    private readonly limit = 20,
-    private readonly windowMs = 5 * 60_000,
-  ) {}
-
-  /** Seconds to wait when `address` is over the limit, else 0. */
-  retryAfter(address: string, now = Date.now()): number {
-    const w = this.#windows.get(address);
-    if (!w || w.resetAt <= now) return 0;
-    return w.count >= this.limit ? Math.ceil((w.resetAt - now) / 1000) : 0;
-  }
-
-  recordFailure(address: string, now = Date.now()): void {
-    const w = this.#windows.get(address);
-    if (!w || w.resetAt <= now) {
-      if (this.#windows.size > 100_000) this.#prune(now);
-      this.#windows.set(address, { count: 1, resetAt: now + this.windowMs });
-    } else {
-      w.count++;
-    }
-  }
-
-  #prune(now: number) {
-    for (const [k, w] of this.#windows) if (w.resetAt <= now) this.#windows.delete(k);
-  }
+/** The key a request presents, when it presents exactly one. */
+export function presentedKey(c: Context): string | undefined {
+  const credentials = readCredentials(c);
+  return credentials.kind === 'key' ? credentials.key : undefined;
 }
 
 export function requireKey(
@@ -53,26 +53,43 @@ export function requireKey(
   limiter: FailureLimiter,
   clientAddress: (c: Context) => string,
 ): MiddlewareHandler<{ Variables: AuthVariables }> {
-  return async (c, next) => {
-    const address = clientAddress(c);
-    const wait = limiter.retryAfter(address);
+  const refuse = (c: Context, detail: string) => {
+    const wait = limiter.fail(clientAddress(c));
     if (wait > 0) {
-      return problem(c, 429, 'Too many failed attempts', `Try again in ${wait} seconds.`, undefined, {
-        'retry-after': String(wait),
-      });
+      return problem(
+        c,
+        429,
+        'Too many failed attempts',
+        `${detail} Too many keys from this address failed; try again in ${wait} seconds.`,
+        undefined,
+        {
+          'retry-after': String(wait),
+        },
+      );
     }
-    const key = presentedKey(c);
-    if (!key) {
-      limiter.recordFailure(address);
-      return problem(c, 401, 'Unauthorized', 'Send a key in X-Service-Key, X-Dashboard-Token or Authorization: Bearer.', undefined, {
-        'www-authenticate': 'Bearer',
-      });
+    return problem(c, 401, 'Unauthorized', detail, undefined, UNAUTHORIZED);
+  };
+  return async (c, next) => {
+    const credentials = readCredentials(c);
+    if (credentials.kind === 'conflict') {
+      return problem(
+        c,
+        400,
+        'Conflicting credentials',
+        `The request carries two different keys (${credentials.headers.join(', ')}); send one.`,
+      );
     }
-    const principal = await authenticateKey(deps.db, key);
-    if (!principal) {
-      limiter.recordFailure(address);
-      return problem(c, 401, 'Unauthorized', 'The key is unknown or revoked.', undefined, { 'www-authenticate': 'Bearer' });
+    if (credentials.kind === 'none') return refuse(c, 'Send a key in X-Service-Key, X-Dashboard-Token or Authorization: Bearer.');
+    const kind = keyKindOf(credentials.key);
+    if (credentials.header === 'x-service-key' && kind !== 'service') {
+      return refuse(c, 'X-Service-Key takes a service key (bsk_…); send a dashboard token in X-Dashboard-Token.');
     }
+    if (credentials.header === 'x-dashboard-token' && kind !== 'dashboard') {
+      return refuse(c, 'X-Dashboard-Token takes a dashboard token (bdt_…); send a service key in X-Service-Key.');
+    }
+    // A valid key is accepted whatever its address did before: only failing keys are refused (ADR 0015).
+    const principal = await authenticateKey(deps.db, credentials.key);
+    if (!principal) return refuse(c, 'The key is unknown or revoked.');
     c.set('principal', principal);
     await recordKeyUse(deps, principal);
     await next();
