@@ -15,7 +15,7 @@ const dateTime = z
   .string()
   .regex(ISO_WITH_OFFSET, 'must be an ISO 8601 date-time with an offset, e.g. 2026-05-30T10:00:00-07:00')
   .refine((v) => !Number.isNaN(Date.parse(v)) && dayExists(v), 'is not a real date')
-  .meta({ example: '2026-05-30T10:00:00-07:00' });
+  .meta({ example: '2030-06-15T10:00:00-07:00' });
 const money = z
   .number()
   .nonnegative('must not be negative')
@@ -50,7 +50,22 @@ export const createBookingSchema = z
     notes: z.strictObject({ internal: note.optional(), crew: note.optional(), guest: note.optional() }).optional(),
     friendlySlug: friendlySlugSchema.optional(),
   })
-  .meta({ id: 'BookingInput' });
+  .meta({
+    id: 'BookingInput',
+    description: 'A new booking. Times are ISO 8601 with an offset; the booking is shown in its vessel’s time zone.',
+    example: {
+      guest: { name: 'Avery Guest', email: 'avery@example.com', phone: '+1 619 555 0100' },
+      partySize: 6,
+      vessel: 'jada',
+      startsAt: '2030-06-15T10:00:00-07:00',
+      endsAt: '2030-06-15T13:00:00-07:00',
+      status: 'confirmed',
+      pricing: { total: 840.75, currency: 'USD' },
+      captainFeePerHour: 50,
+      notes: { internal: 'Paid by card', crew: 'Fuel at the north dock', guest: 'Bring sunscreen and soft-soled shoes.' },
+      friendlySlug: 'avery-sunset-sail',
+    },
+  });
 
 export type CreateBookingInput = z.infer<typeof createBookingSchema>;
 
@@ -73,13 +88,17 @@ export const patchBookingSchema = z
     notes: z.strictObject({ internal: note.nullish(), crew: note.nullish(), guest: note.nullish() }).optional(),
     friendlySlug: friendlySlugSchema.nullish(),
   })
-  .meta({ id: 'BookingPatch' });
+  .meta({
+    id: 'BookingPatch',
+    description: 'The fields to change; the others stay as they are. `null` clears an optional field.',
+    example: { partySize: 8, startsAt: '2030-06-15T11:00:00-07:00', endsAt: '2030-06-15T14:00:00-07:00', notes: { guest: null } },
+  });
 
 export type PatchBookingInput = z.infer<typeof patchBookingSchema>;
 
 export const listBookingsSchema = z.strictObject({
-  from: dateTime.optional(),
-  to: dateTime.optional(),
-  status: z.enum(BOOKING_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  from: dateTime.optional().meta({ description: 'Only bookings that end after this time (ISO 8601 with an offset)' }),
+  to: dateTime.optional().meta({ description: 'Only bookings that start before this time (ISO 8601 with an offset)' }),
+  status: z.enum(BOOKING_STATUSES).optional().meta({ description: 'Only bookings in this status' }),
+  limit: z.coerce.number().int().min(1).max(500).default(100).meta({ description: 'At most this many bookings (1–500)', example: 100 }),
 });

@@ -14,7 +14,10 @@ export const calendarEntrySchema = z
     booking_id: z.string().min(1).max(16).optional(),
     title: z.string().trim().min(1).max(200).optional(),
   })
-  .meta({ id: 'CalendarEntryInput' });
+  .meta({
+    id: 'CalendarEntryInput',
+    example: { date: '2030-06-14', event_type: 'maintenance', title: 'Engine service on Jada' },
+  });
 
 export type CalendarEntryInput = z.infer<typeof calendarEntrySchema>;
 
