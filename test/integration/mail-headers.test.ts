@@ -1,7 +1,7 @@
 /**
  * No mail header is built from a value that could carry CR/LF. Tenant, vessel and crew names and the
- * tenant's contact address are written straight into the database with CR/LF and `Bcc:` lines (as
- * rows stored before input validation would be); every kind of mail is then sent through a real SMTP
+ * tenant's contact address are written straight into the database with CR/LF and `Bcc:` lines, emoji
+ * and right-to-left text (as rows stored before input validation would be); every kind of mail is then sent through a real SMTP
  * peer and into the mail folder, and read back as a mail client reads it: no header added, none
  * split, the subject and names on one line, and no recipient but the intended one.
  */
@@ -26,7 +26,7 @@ import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 
 const VICTIM = 'victim@evil.test';
 const HOSTILE = {
-  tenantName: `Mu Charters\r\nBcc: ${VICTIM}\r\nX-Injected: tenant`,
+  tenantName: `Mu Charters 🚤 שרה כהן\r\nBcc: ${VICTIM}\r\nX-Injected: tenant`,
   vesselName: `Jada\r\nSubject: Free money\r\nBcc: ${VICTIM}`,
   captainName: `Casey\r\nBcc: ${VICTIM}\nX-Injected: crew\u0007 Captain`,
   deckhandName: `Dana\u2028Cc: ${VICTIM}\tDeckhand\u0085`,
