@@ -1,19 +1,28 @@
-/** The one translation of a `MailMessage` into nodemailer's message options, shared by both mailers. */
+/**
+ * The one translation of a `MailMessage` into nodemailer's message options, shared by both mailers.
+ * Every header value passes through `toHeaderText` here: no value reaches a header with a CR or LF.
+ */
 import type { SendMailOptions } from 'nodemailer';
-import type { MailMessage } from '../ports/mailer';
+import { toHeaderText } from '../domain/text';
+import type { MailAddress, MailMessage } from '../ports/mailer';
+
+const address = (a: MailAddress) => ({ name: toHeaderText(a.name), address: toHeaderText(a.address) });
 
 export function toNodemailerMessage(message: MailMessage): SendMailOptions {
+  const replyTo = message.replyTo ? toHeaderText(message.replyTo) : '';
+  const headers = Object.entries(message.headers ?? {}).map(([name, value]) => [name, toHeaderText(value)]);
   return {
-    from: { name: message.from.name, address: message.from.address },
-    to: { name: message.to.name, address: message.to.address },
-    ...(message.replyTo ? { replyTo: message.replyTo } : {}),
-    subject: message.subject,
+    from: address(message.from),
+    to: address(message.to),
+    // An object, so nodemailer takes it as one address rather than parsing a list or a group out of it.
+    ...(replyTo ? { replyTo: { name: '', address: replyTo } } : {}),
+    subject: toHeaderText(message.subject),
     text: message.text,
     html: message.html,
-    messageId: message.messageId,
+    messageId: toHeaderText(message.messageId),
     date: message.date,
     // RFC 3834: tells auto-responders (vacation replies) not to answer.
-    headers: { 'Auto-Submitted': 'auto-generated', ...message.headers },
+    headers: { 'Auto-Submitted': 'auto-generated', ...Object.fromEntries(headers) },
     // Never let nodemailer fetch a URL or read a file named in the message.
     disableFileAccess: true,
     disableUrlAccess: true,

@@ -38,3 +38,17 @@ export function isSingleLineText(value: string): boolean {
 export function isMultiLineText(value: string): boolean {
   return allowed(value, true);
 }
+
+/**
+ * `value` as one line that is safe in a mail header (a Subject, a display name, an address): every
+ * control character — CR and LF above all, also tab, NUL, DEL, C1 and the Unicode line separators —
+ * becomes a space, runs of white space collapse to one, and the ends are trimmed. Stored values may
+ * predate input validation, so every header value passes through this on its way out.
+ */
+export function toHeaderText(value: string): string {
+  let out = '';
+  for (const ch of value.toWellFormed()) {
+    out += isControlCharacter(ch.charCodeAt(0)) ? ' ' : ch;
+  }
+  return out.replace(/\s+/g, ' ').trim();
+}

@@ -99,16 +99,36 @@ export function formatCharterTime(startsAt: Date, endsAt: Date, zone: string): s
   }).formatRange(startsAt, endsAt);
 }
 
-/** A short date in `zone` for subjects and lists, e.g. `Sat, May 30, 10:00 AM`. */
-export function formatCharterStart(startsAt: Date, zone: string): string {
-  return new Intl.DateTimeFormat('en-US', {
-    timeZone: zone,
-    weekday: 'short',
-    month: 'short',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: '2-digit',
-  }).format(startsAt);
+const startFormats = new Map<string, Intl.DateTimeFormat>();
+const yearFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The calendar year of `instant` in `zone`. */
+function yearIn(instant: Date, zone: string): string {
+  return formatFor(yearFormats, zone, () => new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric' })).format(instant);
+}
+
+/**
+ * A short date and time in `zone` for subjects, lists and stamps, the zone always named and the year
+ * named when it is not the current one (as `now` is in that zone): `Sat, May 30, 10:00 AM PDT`,
+ * `Sat, Jan 2, 2027, 10:00 AM PST`.
+ */
+export function formatCharterStart(startsAt: Date, zone: string, now: Date): string {
+  const withYear = yearIn(startsAt, zone) !== yearIn(now, zone);
+  return formatFor(
+    startFormats,
+    `${zone} ${withYear ? 'year' : ''}`,
+    () =>
+      new Intl.DateTimeFormat('en-US', {
+        timeZone: zone,
+        weekday: 'short',
+        month: 'short',
+        day: 'numeric',
+        ...(withYear ? { year: 'numeric' } : {}),
+        hour: 'numeric',
+        minute: '2-digit',
+        timeZoneName: 'short',
+      }),
+  ).format(startsAt);
 }
 
 /**

@@ -11,7 +11,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
 import type { ServiceDeps } from '../services/context';
 import { ServiceError } from '../services/errors';
-import { renderApiDocs } from './api/docs';
+import { API_DESCRIPTION, createDocsRouter, DOCS_PATH } from './api/docs';
 import { createApiRouter } from './api/routes';
 import { createCrewRouter } from './crew/routes';
 import { DEFAULT_HEARTBEAT_MS } from './live-stream';
@@ -132,7 +132,7 @@ export function createApp(deps: AppDeps) {
   const documentConfig = {
     openapi: '3.1.0',
     // No `servers` entry: the paths already carry /api/v1 (the router is mounted there).
-    info: { title: 'Bosun API', version: '1', description: 'Bookings, crew events and calendar for charter operators.' },
+    info: { title: 'Bosun API', version: '1', description: API_DESCRIPTION },
   };
   // Registered before the API router, so the document answers without a key (the router's key check
   // covers everything under /api/v1 registered after it). It is built per request, from every route.
@@ -141,7 +141,10 @@ export function createApp(deps: AppDeps) {
   const api = createApiRouter(deps, limiter, clientAddress, { log: deps.log, heartbeatMs: liveHeartbeatMs });
   app.route('/api/v1', api);
 
-  app.get('/api/docs', (c) => c.html(renderApiDocs(app.getOpenAPI31Document(documentConfig))));
+  app.route(
+    DOCS_PATH,
+    createDocsRouter(() => app.getOpenAPI31Document(documentConfig)),
+  );
 
   app.route(
     '/crew',

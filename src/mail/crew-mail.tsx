@@ -20,6 +20,8 @@ export type CrewNoticeInput = {
   eventNotes: string | null;
   signInUrl: string;
   linkExpiresAt: Date;
+  /** When the mail is written: a date outside this year is shown with its year. */
+  now: Date;
 };
 
 const HEADLINE: Record<CrewNoticeKind, string> = {
@@ -87,7 +89,7 @@ const firstName = (name: string) => name.trim().split(/\s+/)[0] ?? name;
 
 export async function renderCrewNotice(input: CrewNoticeInput): Promise<RenderedMail> {
   const b = input.booking;
-  const when = formatCharterStart(new Date(b.startsAt), b.timezone);
+  const when = formatCharterStart(new Date(b.startsAt), b.timezone, input.now);
   const subject = `${SUBJECT_PREFIX[input.kind]}: ${b.vesselName}, ${when} (${input.role})`;
   const headline = HEADLINE[input.kind];
   const expires = input.linkExpiresAt.toISOString().slice(0, 10);
@@ -159,12 +161,14 @@ export type CrewReminderInput = {
   hoursBefore: number;
   signInUrl: string;
   linkExpiresAt: Date;
+  /** When the mail is written: a date outside this year is shown with its year. */
+  now: Date;
 };
 
 /** The reminder before departure: the crew view's facts, the notes, the checklist waiting on the page. */
 export async function renderCrewReminder(input: CrewReminderInput): Promise<RenderedMail> {
   const b = input.booking;
-  const when = formatCharterStart(new Date(b.startsAt), b.timezone);
+  const when = formatCharterStart(new Date(b.startsAt), b.timezone, input.now);
   const subject = `Reminder: ${b.vesselName}, ${when} (${input.role})`;
   const notes = crewNotes(b, input.eventNotes);
   const soon = input.hoursBefore === 1 ? 'within the hour' : `within ${input.hoursBefore} hours`;

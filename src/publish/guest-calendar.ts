@@ -2,8 +2,11 @@
  * The `.ics` file stored beside a guest page: one event in UTC with a stable UID, the booking's
  * version as SEQUENCE (so calendar apps take updates) and STATUS:CANCELLED once cancelled.
  * Rendered from the guest view only, like the page; deterministic for a given booking version.
+ * Every text value is escaped (RFC 5545 §3.3.11) whatever the stored data holds: the library does
+ * not escape the calendar's NAME or X-WR-CALNAME, nor a UID, so those are escaped here.
  */
 import ical, { ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
+import { escapeCalendarText, toCalendarText } from '../domain/ical-text';
 import { guestPageBookingSchema } from './guest-page';
 
 export function renderGuestCalendar(
@@ -14,7 +17,7 @@ export function renderGuestCalendar(
   const b = guestPageBookingSchema.parse(view);
   const cal = ical({
     prodId: { company: 'Bosun', product: 'Guest page', language: 'EN' },
-    name: site.tenantName,
+    name: escapeCalendarText(site.tenantName),
     method: ICalCalendarMethod.PUBLISH,
   });
   // The calendar without its event, as the library writes (and folds) it — the same for every page
@@ -22,14 +25,14 @@ export function renderGuestCalendar(
   // per-character encoder (most of the render's time).
   const empty = emptyCalendar(cal, site.tenantName);
   const event = cal.createEvent({
-    id: `${b.id}@${site.domain}`,
+    id: escapeCalendarText(`${b.id}@${site.domain}`),
     sequence: revision.version,
     stamp: revision.updatedAt,
     start: new Date(b.startsAt),
     end: new Date(b.endsAt),
-    summary: `${b.status === 'cancelled' ? 'Cancelled: ' : ''}Charter on ${b.vesselName} — ${site.tenantName}`,
-    location: b.meetingPoint || null,
-    description: `Booking ${b.id}, party of ${b.partySize}. ${b.guestPageUrl}`,
+    summary: toCalendarText(`${b.status === 'cancelled' ? 'Cancelled: ' : ''}Charter on ${b.vesselName} — ${site.tenantName}`),
+    location: b.meetingPoint ? toCalendarText(b.meetingPoint) : null,
+    description: toCalendarText(`Booking ${b.id}, party of ${b.partySize}. ${b.guestPageUrl}`),
     url: b.guestPageUrl,
     status: b.status === 'cancelled' ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
   });

@@ -3,6 +3,9 @@
  * JSX. The booking's guest view (visibility policy) is the only booking input, so money, internal
  * and crew notes and crew contacts cannot appear; every value passes through JSX escaping, and the
  * page is self-contained (inline CSS, no scripts, no requests to other hosts). ADR 0008.
+ * Dates always carry their year and times their zone: a static page is read long after it is
+ * rendered (in January for a charter booked in December). A cancelled booking's page says so and
+ * gives no arrival instructions (meeting point, map, what to bring, policies, calendar links).
  */
 import type { FC } from 'hono/jsx';
 import { z } from 'zod';
@@ -283,7 +286,7 @@ const GuestPage: FC<{ b: GuestPageBooking; tenantName: string; branding: Brandin
             <dd>{when.duration}</dd>
             <dt>Vessel</dt>
             <dd>{b.vesselName}</dd>
-            {b.meetingPoint ? (
+            {b.meetingPoint && !cancelled ? (
               <>
                 <dt>Meeting point</dt>
                 <dd>
@@ -328,7 +331,7 @@ const GuestPage: FC<{ b: GuestPageBooking; tenantName: string; branding: Brandin
             </div>
           </section>
         ) : null}
-        {branding.policies?.length ? (
+        {!cancelled && branding.policies?.length ? (
           <section aria-labelledby="policies">
             <h2 id="policies">Policies</h2>
             <ul>

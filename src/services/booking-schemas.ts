@@ -19,7 +19,7 @@ const dateTime = z
     (v) => isSaneYear(Number(v.slice(0, 4))),
     `must lie between the years ${BOOKING_RULES.earliestYear} and ${BOOKING_RULES.latestYear}`,
   )
-  .meta({ example: '2026-05-30T10:00:00-07:00' });
+  .meta({ example: '2030-06-15T10:00:00-07:00' });
 const money = z
   .number()
   .nonnegative('must not be negative')
@@ -54,7 +54,22 @@ export const createBookingSchema = z
     notes: z.strictObject({ internal: note.optional(), crew: note.optional(), guest: note.optional() }).optional(),
     friendlySlug: friendlySlugSchema.optional(),
   })
-  .meta({ id: 'BookingInput' });
+  .meta({
+    id: 'BookingInput',
+    description: 'A new booking. Times are ISO 8601 with an offset; the booking is shown in its vessel’s time zone.',
+    example: {
+      guest: { name: 'Avery Guest', email: 'avery@example.com', phone: '+1 619 555 0100' },
+      partySize: 6,
+      vessel: 'jada',
+      startsAt: '2030-06-15T10:00:00-07:00',
+      endsAt: '2030-06-15T13:00:00-07:00',
+      status: 'confirmed',
+      pricing: { total: 840.75, currency: 'USD' },
+      captainFeePerHour: 50,
+      notes: { internal: 'Paid by card', crew: 'Fuel at the north dock', guest: 'Bring sunscreen and soft-soled shoes.' },
+      friendlySlug: 'avery-sunset-sail',
+    },
+  });
 
 export type CreateBookingInput = z.infer<typeof createBookingSchema>;
 
@@ -77,7 +92,11 @@ export const patchBookingSchema = z
     notes: z.strictObject({ internal: note.nullish(), crew: note.nullish(), guest: note.nullish() }).optional(),
     friendlySlug: friendlySlugSchema.nullish(),
   })
-  .meta({ id: 'BookingPatch' });
+  .meta({
+    id: 'BookingPatch',
+    description: 'The fields to change; the others stay as they are. `null` clears an optional field.',
+    example: { partySize: 8, startsAt: '2030-06-15T11:00:00-07:00', endsAt: '2030-06-15T14:00:00-07:00', notes: { guest: null } },
+  });
 
 export type PatchBookingInput = z.infer<typeof patchBookingSchema>;
 
@@ -98,8 +117,14 @@ const dayOrDateTime = (which: 'from' | 'to') =>
     });
 
 export const listBookingsSchema = z.strictObject({
-  from: dayOrDateTime('from').optional(),
-  to: dayOrDateTime('to').optional(),
-  status: z.enum(BOOKING_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  from: dayOrDateTime('from').optional().meta({
+    description:
+      "Only bookings that end after this: a date-time with an offset, or a date (the start of that day in the tenant's time zone)",
+  }),
+  to: dayOrDateTime('to').optional().meta({
+    description:
+      "Only bookings that start before this: a date-time with an offset, or a date (the end of that day in the tenant's time zone)",
+  }),
+  status: z.enum(BOOKING_STATUSES).optional().meta({ description: 'Only bookings in this status' }),
+  limit: z.coerce.number().int().min(1).max(500).default(100).meta({ description: 'At most this many bookings (1–500)', example: 100 }),
 });

@@ -24,7 +24,10 @@ export const calendarEntrySchema = z
       .optional(),
     title: singleLine(200).optional(),
   })
-  .meta({ id: 'CalendarEntryInput' });
+  .meta({
+    id: 'CalendarEntryInput',
+    example: { date: '2030-06-14', event_type: 'maintenance', title: 'Engine service on Jada' },
+  });
 
 export type CalendarEntryInput = z.infer<typeof calendarEntrySchema>;
 

@@ -3,6 +3,8 @@
  * The URL names the tenant, the crew member and the feed's generation, signed with HMAC-SHA256 under
  * the signing secret: nothing secret is stored, and a reset (a new generation) ends every old URL.
  * Events are built from the crew view; STATUS follows the crew member's answer and the booking.
+ * Every text value is escaped (RFC 5545 §3.3.11) whatever the stored names and notes hold: a CR/LF
+ * in a tenant, crew or vessel name never starts a property or an event of its own.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import ical, { ICalEventStatus, type ICalTemporalZonedDateTimeStub } from 'ical-generator';
@@ -11,6 +13,7 @@ import * as q from '../db/queries/crew';
 import { getCrewMemberById } from '../db/queries/people';
 import { getTenantById } from '../db/queries/tenants';
 import type { AssignmentStatus } from '../db/schema';
+import { escapeCalendarText, toCalendarText } from '../domain/ical-text';
 import { formatCharterTime } from '../domain/time';
 import { vtimezone, zonedFields } from '../domain/vtimezone';
 import { getBookingForCrew } from './bookings';
@@ -147,7 +150,8 @@ export async function renderCrewFeed(deps: ServiceDeps, token: string, feed: Fee
   const windowFrom = new Date(Math.min(...instants, deps.clock.now().getTime()) - 7 * DAY_MS);
   const windowTo = new Date(Math.max(...instants, deps.clock.now().getTime()) + 7 * DAY_MS);
   const calendar = ical({
-    name: `${tenant.name} — ${member.name}`,
+    // The library writes NAME and X-WR-CALNAME as given.
+    name: escapeCalendarText(`${tenant.name} — ${member.name}`),
     prodId: { company: 'Bosun', product: 'Crew calendar', language: 'EN' },
     ttl: REFRESH_SECONDS,
     // No calendar-wide zone (so DTSTAMP stays in UTC); each event names its vessel's zone.
@@ -158,7 +162,7 @@ export async function renderCrewFeed(deps: ServiceDeps, token: string, feed: Fee
     const status = statusFor(view.status, row.status);
     const notes = [view.notes.crew].filter((n): n is string => Boolean(n?.trim()));
     calendar.createEvent({
-      id: `${view.id}.${owner.tenantId}@bosun`,
+      id: escapeCalendarText(`${view.id}.${owner.tenantId}@bosun`),
       sequence: row.booking_version + row.revision,
       start: zoned(new Date(view.startsAt), view.timezone),
       end: zoned(new Date(view.endsAt), view.timezone),
@@ -166,17 +170,19 @@ export async function renderCrewFeed(deps: ServiceDeps, token: string, feed: Fee
       stamp,
       lastModified: stamp,
       status,
-      summary: `${status === ICalEventStatus.CANCELLED ? 'Cancelled: ' : ''}${view.vesselName} charter (${row.role})`,
-      location: view.meetingPoint || view.vesselName,
-      description: [
-        formatCharterTime(new Date(view.startsAt), new Date(view.endsAt), view.timezone),
-        `Vessel: ${view.vesselName}`,
-        `Party size: ${view.partySize}`,
-        `Guest: ${view.guest.firstName}`,
-        ...(notes.length > 0 ? [`Notes for crew: ${notes.join(' / ')}`] : []),
-        `Crew: ${view.crew.map((c) => `${c.name} (${c.role}, ${c.status})`).join(', ')}`,
-        `Booking ${view.id}`,
-      ].join('\n'),
+      summary: toCalendarText(`${status === ICalEventStatus.CANCELLED ? 'Cancelled: ' : ''}${view.vesselName} charter (${row.role})`),
+      location: toCalendarText(view.meetingPoint || view.vesselName),
+      description: toCalendarText(
+        [
+          formatCharterTime(new Date(view.startsAt), new Date(view.endsAt), view.timezone),
+          `Vessel: ${view.vesselName}`,
+          `Party size: ${view.partySize}`,
+          `Guest: ${view.guest.firstName}`,
+          ...(notes.length > 0 ? [`Notes for crew: ${notes.join(' / ')}`] : []),
+          `Crew: ${view.crew.map((c) => `${c.name} (${c.role}, ${c.status})`).join(', ')}`,
+          `Booking ${view.id}`,
+        ].join('\n'),
+      ),
       url: `${feed.publicUrl}/crew/events/${view.id}`,
     });
   }

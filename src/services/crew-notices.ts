@@ -76,6 +76,7 @@ export async function notifyCrewOfBooking(deps: MailDeps, tenantId: string, book
             eventNotes: event.notes,
             signInUrl: magicLinkUrl(deps.mail.publicUrl, link.token),
             linkExpiresAt: link.expiresAt,
+            now,
           });
           return { ...mail, magicLinkId: link.id };
         },

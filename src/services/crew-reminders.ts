@@ -70,6 +70,7 @@ export async function sendDueCrewReminders(deps: MailDeps): Promise<ReminderOutc
               hoursBefore: hours,
               signInUrl: magicLinkUrl(deps.mail.publicUrl, link.token),
               linkExpiresAt: link.expiresAt,
+              now: at,
             });
             return { ...mail, magicLinkId: link.id };
           },

@@ -31,7 +31,18 @@ export const crewEventSchema = z
       .optional(),
     notes: multiLine(4000).nullish(),
   })
-  .meta({ id: 'CrewEventInput' });
+  .meta({
+    id: 'CrewEventInput',
+    description: 'The crew of a booking: each member by `crewId` or `email`, with a role; notes are shown to the crew.',
+    example: {
+      booking_id: 'XHQGMDH',
+      crew: [
+        { email: 'captain@example.com', role: 'captain' },
+        { email: 'deckhand@example.com', role: 'crew' },
+      ],
+      notes: 'Fuel at the north dock before boarding.',
+    },
+  });
 
 export type CrewEventInput = z.infer<typeof crewEventSchema>;
 

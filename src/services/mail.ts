@@ -2,13 +2,17 @@
  * Outgoing mail. Every message is recorded in `outgoing_mail` (recipient, kind, booking, status,
  * error) before it is handed to the mailer, and at most one message is sent per dedupe key: a job
  * that runs again after a crash or a failure sends only what was not sent yet (ADR 0011).
- * Only job handlers call `sendMailOnce`; a request never sends mail.
+ * Only job handlers call `sendMailOnce`; a request never sends mail. Header values (subject, names,
+ * addresses) are made one line by `toHeaderText` before they are recorded or sent: names stored
+ * before input validation may carry a CR/LF.
  */
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { Tx } from '../db/client';
 import * as q from '../db/queries/mail';
 import { getTenantById } from '../db/queries/tenants';
 import type { OutgoingMailStatus } from '../db/schema';
+import { toHeaderText } from '../domain/text';
 import type { RenderedMail } from '../mail/layout';
 import type { Mailer } from '../ports/mailer';
 import type { ServiceDeps } from './context';
@@ -67,17 +71,20 @@ export async function sendMailOnce(deps: MailDeps, tenantId: string, spec: MailS
         now,
       });
     }
-    const content = await spec.prepare(tx, { previousMagicLinkId: row.magic_link_id });
+    const rendered = await spec.prepare(tx, { previousMagicLinkId: row.magic_link_id });
+    // The subject as it is sent is the one recorded.
+    const content = { ...rendered, subject: toHeaderText(rendered.subject) };
     await q.updateOutgoingMailContent(tx, tenantId, row.id, { subject: content.subject, magicLinkId: content.magicLinkId, now });
     return { row, content };
   });
   if (!prepared) return 'already-sent';
   const { row, content } = prepared;
+  const replyTo = replyAddress(tenant.settings.contactEmail);
   try {
     await deps.mail.mailer.send({
-      from: { name: tenant.name, address: deps.mail.fromAddress },
-      to: spec.to,
-      ...(tenant.settings.contactEmail ? { replyTo: tenant.settings.contactEmail } : {}),
+      from: { name: toHeaderText(tenant.name), address: deps.mail.fromAddress },
+      to: { name: toHeaderText(spec.to.name), address: toHeaderText(spec.to.address) },
+      ...(replyTo ? { replyTo } : {}),
       subject: content.subject,
       text: content.text,
       html: content.html,
@@ -132,6 +139,15 @@ export async function listOutgoingMail(
     createdAt: r.created_at.toISOString(),
     sentAt: r.sent_at?.toISOString() ?? null,
   }));
+}
+
+const emailAddress = z.email().max(254);
+
+/** The tenant's contact address as a Reply-To: one plain address, or none (never a list or a group). */
+function replyAddress(contactEmail: string | undefined): string | null {
+  if (!contactEmail) return null;
+  const parsed = emailAddress.safeParse(toHeaderText(contactEmail));
+  return parsed.success ? parsed.data : null;
 }
 
 function domainOf(address: string): string {

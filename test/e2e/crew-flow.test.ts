@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seriousViolations } from '../support/axe';
 import { launchChromium, phoneContext, screenshotPath } from '../support/browser';
 import { signInLinkIn, waitForMailbox } from '../support/mailbox';
 import { childEnv, freePort, killAll, startBosun, waitFor } from '../support/processes';
@@ -102,6 +103,34 @@ describe('the crew flow in Chromium on a phone', () => {
     await page.waitForURL(`${base}/crew/events/${bookingId}`);
     await page.locator('#live-status[data-live="on"]').waitFor();
     expect(await page.locator('main').textContent()).toContain('Meet at the fuel dock');
+
+    // The charter page before answering, on the phone and on a desktop: buttons in the page's font,
+    // the reason beside Decline in its own form, and nothing axe-core calls serious.
+    type Styled = { getComputedStyle(el: unknown): { fontFamily: string } };
+    const bodyFont = await page.locator('body').evaluate((el) => (globalThis as unknown as Styled).getComputedStyle(el).fontFamily);
+    for (const name of ['Accept', 'Decline', 'Sign out']) {
+      const font = await page
+        .getByRole('button', { name })
+        .evaluate((el) => (globalThis as unknown as Styled).getComputedStyle(el).fontFamily);
+      expect(font, name).toBe(bodyFont);
+    }
+    const decline = page.locator('form[action$="/decline"]');
+    await expect(decline.locator('input[name="reason"]').count()).resolves.toBe(1);
+    await expect(page.locator('form:not([action$="/decline"]) input[name="reason"]').count()).resolves.toBe(0);
+    for (const [width, height] of [
+      [390, 844],
+      [1280, 900],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      const field = await decline.locator('input[name="reason"]').boundingBox();
+      const button = await decline.getByRole('button', { name: 'Decline' }).boundingBox();
+      // Side by side: the button on the field's row, to its right.
+      expect(button && field && Math.abs(button.y + button.height / 2 - (field.y + field.height / 2)) < 4).toBe(true);
+      expect(button && field && button.x > field.x + field.width - 1).toBe(true);
+      await page.screenshot({ path: screenshotPath(`crew-charter-${width}`), fullPage: true });
+      expect(await seriousViolations(page)).toEqual([]);
+    }
+    await page.setViewportSize({ width: 390, height: 844 });
 
     await page.getByRole('button', { name: 'Accept' }).click();
     const accepted = (await staff.next('change')).json;

@@ -1,6 +1,7 @@
 /**
  * A guest opens their confirmation page on a phone, from the real server with its demo data,
  * through the local edge by Host header, as the browser resolves `demo.localhost` to this machine.
+ * The confirmed and the cancelled page are looked at on a desktop and a phone, with axe-core.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seriousViolations } from '../support/axe';
 import { launchChromium, phoneContext, screenshotPath } from '../support/browser';
 import { childEnv, freePort, killAll, startBosun, waitFor } from '../support/processes';
 
@@ -15,6 +17,8 @@ let browser: Browser;
 let dataDir: string;
 let port: number;
 let bookingId: string;
+let cancelledId: string;
+let serviceKey: string;
 
 /** The status of a path on the demo's guest host (fetch may not set Host, so plain http). */
 function statusOf(path: string): Promise<number> {
@@ -32,7 +36,14 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'bosun-e2e-'));
   port = await freePort();
   const server = startBosun(['start'], childEnv({ PORT: String(port), BOSUN_DATA_DIR: dataDir, BOSUN_LOG_LEVEL: 'warn' }));
-  bookingId = await waitFor('the demo bookings', () => /with bookings ([A-Z0-9]{7})/.exec(server.stdout())?.[1], 120_000);
+  const ids = await waitFor(
+    'the demo bookings',
+    () => /with bookings ([A-Z0-9]{7}), ([A-Z0-9]{7})/.exec(server.stdout()) ?? undefined,
+    120_000,
+  );
+  bookingId = ids[1] ?? '';
+  cancelledId = ids[2] ?? '';
+  serviceKey = /Service key \(shown once\):\s+(\S+)/.exec(server.stdout())?.[1] ?? '';
   await waitFor(
     'the demo guest page to be published',
     async () => ((await statusOf(`/g/${bookingId}`)) === 200 ? true : undefined),
@@ -78,5 +89,46 @@ describe('guest page in Chromium', () => {
     await page.screenshot({ path: file, fullPage: true });
     expect(existsSync(file)).toBe(true);
     await context.close();
+  });
+
+  it('shows the confirmed and the cancelled page on a desktop and a phone, with no serious accessibility problem', async () => {
+    const cancel = await fetch(`http://127.0.0.1:${port}/api/v1/bookings/${cancelledId}/cancel`, {
+      method: 'POST',
+      headers: { 'x-service-key': serviceKey },
+    });
+    expect(cancel.status).toBe(200);
+    const url = (id: string) => `http://demo.localhost:${port}/g/${id.toLowerCase()}`;
+    for (const [name, id] of [
+      ['confirmed', bookingId],
+      ['cancelled', cancelledId],
+    ] as const) {
+      for (const width of [1280, 390]) {
+        const context = await browser.newContext({ viewport: { width, height: 900 } });
+        const page = await context.newPage();
+        // The page is published again by a job: wait until the cancelled one says so.
+        await waitFor(
+          `the ${name} page`,
+          async () => {
+            const res = await page.goto(url(id));
+            const text = await page.locator('body').textContent();
+            return res?.status() === 200 && (name === 'confirmed' || text?.includes('This charter has been cancelled')) ? true : undefined;
+          },
+          60_000,
+        );
+        const text = (await page.locator('body').textContent()) ?? '';
+        if (name === 'cancelled') {
+          for (const instruction of ['Meeting point', 'What to bring', 'Add to your calendar', 'arrive 15 minutes'])
+            expect(text).not.toContain(instruction);
+        } else {
+          expect(text).toContain('Meeting point');
+          expect(text).toContain('Add to your calendar');
+        }
+        expect(text).toMatch(/\d{4}/);
+        expect(text).toMatch(/[AP]M P[DS]T/);
+        await page.screenshot({ path: screenshotPath(`guest-page-${name}-${width}`), fullPage: true });
+        expect(await seriousViolations(page)).toEqual([]);
+        await context.close();
+      }
+    }
   });
 });

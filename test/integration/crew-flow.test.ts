@@ -115,7 +115,7 @@ describe('assignment mail', () => {
     for (const { mail } of inbox) {
       expect(mail.from?.value[0]).toEqual({ name: 'alpha Charters', address: 'bosun@localhost' });
       expect(mail.messageId).toMatch(/^<[0-9a-f-]{36}@localhost>$/);
-      expect(mail.subject).toMatch(/^New charter: Jada, Sat, May 30, 10:00\sAM \((captain|crew)\)$/);
+      expect(mail.subject).toMatch(/^New charter: Jada, Sat, May 30, 10:00\sAM PDT \((captain|crew)\)$/);
       expect(mail.text).toContain('Meeting point: Dock C');
       expect(mail.text).toContain('Party size: 6');
       expect(mail.text).toContain('Guest: Avery');
@@ -344,6 +344,12 @@ describe('the charter page', () => {
     const { cookie } = await followLink(signInLinkIn(mailTo(a.deckhand.email).mail));
     const page = await open(`/crew/events/${bookingId}`, cookie);
     const form = formWithAction(page.html, '/decline');
+    // The reason is part of the Decline form, next to its button, and of no other form.
+    expect(Object.keys(form.fields).sort()).toEqual(['_csrf', 'reason']);
+    expect(formsIn(page.html).filter((f) => 'reason' in f.fields)).toHaveLength(1);
+    expect(page.html).toMatch(
+      /<form[^>]*action="[^"]*\/decline"[^>]*>[\s\S]*?<label for="reason">[^<]*<\/label><div class="inline"><input id="reason"[^>]*\/><button type="submit" class="secondary">Decline<\/button><\/div><\/form>/,
+    );
     const res = await submit(form.action, { ...form.fields, reason: 'Away <that> weekend' }, cookie);
     expect(res.status).toBe(303);
     const declined = await open(`/crew/events/${bookingId}`, cookie);
@@ -365,7 +371,8 @@ describe('the charter page', () => {
     expect(tick.fields.ticked).toBe('true');
     expect((await submit(tick.action, tick.fields, cookie)).status).toBe(303);
     const after = textOf((await open(`/crew/events/${bookingId}`, cookie)).html);
-    expect(after).toMatch(/Life jackets counted against party size — Casey Captain, Fri, May 1/);
+    // When it was ticked, in the vessel's zone, named; no year in the current one.
+    expect(after).toMatch(/Life jackets counted against party size — Casey Captain, Fri, May 1, 5:00\sAM PDT/);
     const audit = await listAudit(t.deps, a.tenant.id, { entityId: bookingId });
     expect(audit).toContainEqual(
       expect.objectContaining({
@@ -376,6 +383,37 @@ describe('the charter page', () => {
     );
     const bogus = await submit(tick.action, { ...tick.fields, item: 'Not an item' }, cookie);
     expect(bogus.status).toBe(422);
+  });
+
+  it('names the zone on every time, and the year of a date outside the current one, in pages and mail', async () => {
+    const nextYear = await createBooking(a, { startsAt: '2027-01-15T10:00:00-08:00', endsAt: '2027-01-15T13:00:00-08:00' });
+    expect(
+      (
+        await call(app, 'POST', '/api/v1/events', a.serviceKey, {
+          booking_id: nextYear,
+          crew: [{ email: a.captain.email, role: 'captain' }],
+        })
+      ).status,
+    ).toBe(201);
+    const notice = await eventually(async () => {
+      const mails = await readMailbox(mailDir);
+      return mails.find((m) => m.to === a.captain.email && m.mail.subject?.startsWith('New charter') && m.mail.text?.includes(nextYear));
+    }, 'the notice of the charter in 2027');
+    expect(notice.mail.subject).toMatch(/^New charter: Jada, Fri, Jan 15, 2027, 10:00\sAM PST \(captain\)$/);
+    expect(mailTo(a.captain.email).mail.subject).toMatch(/^New charter: Jada, Sat, May 30, 10:00\sAM PDT \(captain\)$/);
+
+    const { cookie } = await followLink(signInLinkIn(notice.mail));
+    const list = textOf((await open('/crew', cookie)).html);
+    expect(list).toMatch(/Sat, May 30, 10:00\sAM PDT · Jada/);
+    expect(list).toMatch(/Fri, Jan 15, 2027, 10:00\sAM PST · Jada/);
+    const page = textOf((await open(`/crew/events/${nextYear}`, cookie)).html);
+    expect(page).toMatch(/Friday, January 15, 2027, 10:00\sAM\s–\s1:00\sPM PST/);
+  });
+
+  it('sets its buttons and fields in the page font', async () => {
+    const { cookie } = await followLink(signInLinkIn(mailTo(a.captain.email).mail));
+    const { html } = await open(`/crew/events/${bookingId}`, cookie);
+    expect(html).toContain('button,input,textarea,select{font:inherit}');
   });
 
   it('refuses a signed-in form without its token', async () => {

@@ -81,7 +81,7 @@ describe('crew reminders', () => {
     expect(outcomes.map((o) => [o.bookingId, o.crewMemberId, o.outcome])).toEqual([[bookingA, a.captain.id, 'sent']]);
     const [mail] = reminders();
     expect(mail?.to.address).toBe(a.captain.email);
-    expect(mail?.subject).toMatch(/^Reminder: Jada, Sat, May 30, 10:00\sAM \(captain\)$/);
+    expect(mail?.subject).toMatch(/^Reminder: Jada, Sat, May 30, 10:00\sAM PDT \(captain\)$/);
     expect(mail?.text).toContain('departs within 24 hours');
     expect(mail?.text).toMatch(/http:\/\/localhost:8080\/crew\/login\/[A-Za-z0-9_-]{43}/);
     expect(mail?.text).toContain('Bring spare fenders');

@@ -148,12 +148,56 @@ describe('guest page', () => {
     expect(html).toContain('<section aria-labelledby="details"><h2 id="details">Your charter</h2><dl><dt>Date</dt>');
   });
 
-  it('shows a cancellation notice at the same URL, without calendar links', () => {
-    const html = render({ status: 'cancelled' });
+  it('shows a cancellation notice at the same URL, without arrival instructions or calendar links', () => {
+    const tenantWithArrival = {
+      ...tenant,
+      settings: { ...tenant.settings, policies: ['Please arrive 15 minutes before the start time.'] },
+    };
+    const html = render({ status: 'cancelled' }, tenantWithArrival);
     expect(html).toContain('This charter has been cancelled');
     expect(html).toContain('role="alert"');
     expect(html).not.toContain('.ics');
     expect(html).not.toContain('calendar.google.com');
+    // Nothing tells the guest where to go, what to bring or when to arrive.
+    for (const instruction of [
+      'Meeting point',
+      'Harbor Island',
+      'google.com/maps',
+      'What to bring',
+      'A warm layer',
+      'arrive',
+      'Sunscreen',
+    ]) {
+      expect(html, instruction).not.toContain(instruction);
+    }
+    // Which charter it was, and whom to ask, stay.
+    expect(html).toContain('Saturday, May 30, 2026');
+    expect(html).toContain('10:00 AM – 1:00 PM PDT');
+    expect(html).toContain('href="mailto:office@demo.example"');
+  });
+
+  it('shows "What to bring" only when the tenant set it: no list of its own', () => {
+    const html = render({}, { name: 'Demo Charters', settings: { contactEmail: 'office@demo.example' } });
+    expect(html).not.toContain('What to bring');
+    expect(html).not.toContain('id="bring"');
+    expect(render()).toContain('<h2 id="bring">What to bring</h2>');
+  });
+
+  it('names the year on every date and the zone on every time, whenever the page is read', () => {
+    const nextYear = render({ startsAt: new Date('2027-01-15T18:00:00Z'), endsAt: new Date('2027-01-15T21:00:00Z') });
+    expect(nextYear).toContain('<title>Your charter on Friday, January 15, 2027 — Demo Charters</title>');
+    expect(nextYear).toContain('<dd>Friday, January 15, 2027</dd>');
+    expect(nextYear).toContain('10:00 AM – 1:00 PM PST');
+    expect(nextYear).toContain('Pacific Standard Time (America/Los_Angeles)');
+    // The page is static: the current year is named too, as it may be read in another one.
+    expect(render()).toContain('<dd>Saturday, May 30, 2026</dd>');
+    const overnight = render({
+      startsAt: new Date('2026-12-31T22:00:00Z'),
+      endsAt: new Date('2027-01-01T02:00:00Z'),
+      timezone: 'Europe/Berlin',
+    });
+    expect(overnight).toContain('<dd>Thursday, December 31, 2026 – Friday, January 1, 2027</dd>');
+    expect(overnight).toMatch(/11:00 PM – 3:00 AM GMT\+1/);
   });
 
   it('names both dates when a charter runs past midnight, and minutes in the duration', () => {

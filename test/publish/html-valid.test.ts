@@ -127,6 +127,7 @@ describe('guest site pages are valid HTML', () => {
 
 describe('crew pages are valid HTML', () => {
   const signedIn = { crewName: 'Casey Captain', tenantName: 'Demo Charters', csrf: 'token' };
+  const now = new Date('2026-05-01T12:00:00Z');
   const crewView = viewBookingForCrew(record());
   const charter = (overrides: Partial<CharterForCrew> = {}): CharterForCrew => ({
     booking: crewView,
@@ -143,27 +144,27 @@ describe('crew pages are valid HTML', () => {
   it('the list of charters, with and without charters', async () => {
     const feedUrl = 'http://localhost:8080/crew/feed/abc.ics';
     const charters = [charter(), charter({ me: { role: 'crew', status: 'accepted', declineReason: null } })];
-    await expectValid(render(ChartersPage, { signedIn, charters, feedUrl }));
-    await expectValid(render(ChartersPage, { signedIn, charters: [], feedUrl }));
+    await expectValid(render(ChartersPage, { signedIn, charters, feedUrl, now }));
+    await expectValid(render(ChartersPage, { signedIn, charters: [], feedUrl, now }));
   });
 
   it('a charter: to answer, accepted, declined, cancelled, and with hostile input', async () => {
-    await expectValid(render(CharterPage, { signedIn, charter: charter(), liveNonce: 'bm9uY2U=' }));
+    await expectValid(render(CharterPage, { signedIn, charter: charter(), now, liveNonce: 'bm9uY2U=' }));
     await expectValid(
-      render(CharterPage, { signedIn, charter: charter({ me: { role: 'captain', status: 'accepted', declineReason: null } }) }),
+      render(CharterPage, { signedIn, now, charter: charter({ me: { role: 'captain', status: 'accepted', declineReason: null } }) }),
     );
     await expectValid(
-      render(CharterPage, { signedIn, charter: charter({ me: { role: 'crew', status: 'declined', declineReason: 'Sick' } }) }),
+      render(CharterPage, { signedIn, now, charter: charter({ me: { role: 'crew', status: 'declined', declineReason: 'Sick' } }) }),
     );
     await expectValid(
-      render(CharterPage, { signedIn, charter: charter({ booking: viewBookingForCrew(record({ status: 'cancelled' })) }) }),
+      render(CharterPage, { signedIn, now, charter: charter({ booking: viewBookingForCrew(record({ status: 'cancelled' })) }) }),
     );
     const hostile = charter({
       booking: viewBookingForCrew(record(HOSTILE)),
       eventNotes: '"><script>x()</script>',
       checklist: [{ item: '"><button>', ticked: { by: '<i>me</i>', at: '2026-05-30T16:00:00Z' } }],
     });
-    await expectValid(render(CharterPage, { signedIn: { ...signedIn, crewName: '<b>x</b>', tenantName: '"><x>' }, charter: hostile }));
+    await expectValid(render(CharterPage, { signedIn: { ...signedIn, crewName: '<b>x</b>', tenantName: '"><x>' }, charter: hostile, now }));
   });
 
   it('sign-in and message pages', async () => {
@@ -178,6 +179,7 @@ describe('crew pages are valid HTML', () => {
 describe('mail HTML is valid (inline styles allowed)', () => {
   const crewView = viewBookingForCrew(record());
   const link = { signInUrl: 'http://localhost:8080/crew/login/abc', linkExpiresAt: new Date('2026-05-31T00:00:00Z') };
+  const now = new Date('2026-05-01T12:00:00Z');
 
   it('crew notices, reminders and sign-in links', async () => {
     for (const kind of ['crew.assigned', 'crew.changed', 'crew.cancelled'] as const) {
@@ -189,6 +191,7 @@ describe('mail HTML is valid (inline styles allowed)', () => {
         booking: crewView,
         eventNotes: 'n',
         ...link,
+        now,
       });
       await expectValid(mail.html, mails);
     }
@@ -200,6 +203,7 @@ describe('mail HTML is valid (inline styles allowed)', () => {
       booking: viewBookingForCrew(record(HOSTILE)),
       eventNotes: null,
       ...link,
+      now,
     });
     await expectValid(hostile.html, mails);
     const reminder = await renderCrewReminder({
@@ -210,6 +214,7 @@ describe('mail HTML is valid (inline styles allowed)', () => {
       eventNotes: null,
       hoursBefore: 24,
       ...link,
+      now,
     });
     await expectValid(reminder.html, mails);
     await expectValid((await renderCrewLoginLink({ tenantName: 'Demo', recipientName: 'Casey', ...link })).html, mails);

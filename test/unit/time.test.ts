@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { offsetOf, startOfDayIn, toZonedIso } from '../../src/domain/time';
+import { formatCharterStart, formatCharterTime, offsetOf, startOfDayIn, toZonedIso } from '../../src/domain/time';
 
 describe('time helpers across a daylight-saving change', () => {
   it('moves Los Angeles from -08:00 to -07:00 when spring comes (2026-03-08)', () => {
@@ -59,5 +59,37 @@ describe('startOfDayIn', () => {
   it('moves on by whole days for the end of a day', () => {
     expect(startOfDayIn('2026-05-31', 'America/Los_Angeles', 1).toISOString()).toBe('2026-06-01T07:00:00.000Z');
     expect(startOfDayIn('2026-12-31', 'UTC', 1).toISOString()).toBe('2027-01-01T00:00:00.000Z');
+  });
+});
+
+describe('short dates for lists, subjects and stamps', () => {
+  const now = new Date('2026-05-01T12:00:00Z');
+
+  it('name the zone always, and leave out the year of the current one', () => {
+    expect(formatCharterStart(new Date('2026-05-30T17:00:00Z'), 'America/Los_Angeles', now)).toMatch(/^Sat, May 30, 10:00\sAM PDT$/);
+    expect(formatCharterStart(new Date('2026-12-05T09:00:00Z'), 'Europe/Berlin', now)).toMatch(/^Sat, Dec 5, 10:00\sAM GMT\+1$/);
+  });
+
+  it('name the year of a date in another year, before or after', () => {
+    expect(formatCharterStart(new Date('2027-01-15T18:00:00Z'), 'America/Los_Angeles', now)).toMatch(/^Fri, Jan 15, 2027, 10:00\sAM PST$/);
+    expect(formatCharterStart(new Date('2025-12-31T18:00:00Z'), 'America/Los_Angeles', now)).toMatch(/^Wed, Dec 31, 2025, 10:00\sAM PST$/);
+  });
+
+  it("take the current year in the date's own zone", () => {
+    // 2027-01-01 01:00 in Sydney is still 2026 in UTC and in Los Angeles.
+    const newYearInSydney = new Date('2026-12-31T14:00:00Z');
+    expect(formatCharterStart(new Date('2027-01-10T23:00:00Z'), 'Australia/Sydney', newYearInSydney)).toMatch(
+      /^Mon, Jan 11, 10:00\sAM GMT\+11$/,
+    );
+    expect(formatCharterStart(new Date('2027-01-10T18:00:00Z'), 'America/Los_Angeles', newYearInSydney)).toMatch(
+      /^Sun, Jan 10, 2027, 10:00\sAM PST$/,
+    );
+  });
+});
+
+describe('charter times', () => {
+  it('carry the year and the zone', () => {
+    const text = formatCharterTime(new Date('2026-05-30T17:00:00Z'), new Date('2026-05-30T20:00:00Z'), 'America/Los_Angeles');
+    expect(text).toMatch(/^Saturday, May 30, 2026, 10:00\sAM\s–\s1:00\sPM PDT$/);
   });
 });

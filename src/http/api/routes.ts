@@ -21,34 +21,80 @@ import { crewEventSchema, getEvent, upsertEvent } from '../../services/events';
 import { type AuthVariables, requireKey, requireScope } from '../middleware/auth';
 import type { FailureLimiter } from '../middleware/failure-limiter';
 import { strictJson } from '../middleware/strict-json';
-import { fieldErrors, problem } from '../problem';
+import { fieldErrors, type Problem, problem } from '../problem';
 import { bookingSchema, calendarEntrySchemaOut, crewEventSchemaOut, problemSchema } from './schemas';
 import { type LiveStreamSettings, registerStaffStream } from './stream';
 
 type Env = { Variables: AuthVariables };
 
-const PROBLEMS: Record<number, string> = {
+/** What each problem status means on every route; a route may say more for its own (e.g. a 409). */
+const PROBLEM_MEANINGS: Record<number, string> = {
   400: 'Malformed: the body is not UTF-8 or not JSON, an object in it names a key twice, or the request carries two different keys',
   401: 'No key, an unknown or revoked key, or a key in the header of the other kind (a service key in X-Dashboard-Token)',
-  403: 'The key lacks the scope of the route',
-  404: 'Nothing with this id in the tenant of the key',
-  409: 'In conflict with the booking as it is',
-  412: 'If-Match names a version that is no longer current',
-  413: 'The body exceeds 1 MiB',
+  403: 'The key lacks the scope this route needs',
+  404: "No such booking in the key's tenant",
+  409: 'Conflict with the current state',
+  412: 'If-Match names another version of the booking: read it again and retry',
+  413: 'The body is larger than 1 MiB',
   415: 'The body is not application/json in UTF-8 (another type, or a charset other than utf-8)',
-  422: 'Invalid fields, each named in `errors` (a missing field is "required")',
-  428: 'If-Match is missing',
+  422: 'Invalid fields: `errors` names each by its path (`guest.email`, `startsAt`) with the reason',
+  428: 'If-Match is missing: send the ETag of the booking you read',
   429: 'Too many failed keys from this address: a key that fails is refused until Retry-After (a valid key is not)',
-  503: 'Not available in this process',
+  503: 'Live updates are not available on this installation',
 };
-const problems = (...statuses: number[]) =>
-  Object.fromEntries(
-    [...new Set([...statuses, 400, 401, 403, 429])]
-      .sort()
-      .map((s) => [s, { description: PROBLEMS[s] ?? 'Problem', content: { 'application/problem+json': { schema: problemSchema } } }]),
+
+const problemExample = (status: number, title: string, detail: string, errors?: Problem['errors']): Problem => ({
+  type: 'about:blank',
+  title,
+  status,
+  detail,
+  ...(errors ? { errors } : {}),
+});
+
+/** One example answer per status, in the words Bosun answers with. */
+const PROBLEM_EXAMPLES: Record<number, Problem> = {
+  400: problemExample(400, 'Malformed request', 'The body is not valid JSON.'),
+  401: problemExample(401, 'Unauthorized', 'The key is unknown or revoked.'),
+  403: problemExample(403, 'Forbidden', 'This key lacks the scope bookings:write.'),
+  404: problemExample(404, 'Not found', 'Booking XHQGMDH was not found.'),
+  409: problemExample(
+    409,
+    'Conflict',
+    'Vessel jada is booked from 2030-06-15T10:00:00-07:00 to 2030-06-15T13:00:00-07:00 by booking XHQGMDH (confirmed).',
+    [{ field: 'startsAt', message: 'overlaps booking XHQGMDH' }],
+  ),
+  412: problemExample(412, 'Precondition failed', 'The booking has changed since you read it: read it again.'),
+  413: problemExample(413, 'Body too large', 'The body exceeds 1048576 bytes.'),
+  415: problemExample(415, 'Unsupported media type', 'Send the body as application/json in UTF-8.'),
+  422: problemExample(422, 'Invalid request', 'The request has invalid fields.', [
+    { field: 'guest.email', message: 'must be an e-mail address' },
+    { field: 'partySize', message: 'must be at least 1' },
+  ]),
+  428: problemExample(428, 'Precondition required', 'Send If-Match with the ETag of the booking you read.'),
+  429: problemExample(429, 'Too many failed attempts', 'Try again in 60 seconds.'),
+  503: problemExample(503, 'Unavailable', 'Live updates are not available.'),
+};
+
+/** Every route may answer these: a malformed request, a missing, unknown or unfit key, too many failures. */
+const ALWAYS = [400, 401, 403, 429];
+
+/** The documented problem answers of a route: a status, or a status with what it means there (plus ALWAYS). */
+const problems = (...given: (number | [number, string])[]) => {
+  const named = new Set(given.map((e) => (typeof e === 'number' ? e : e[0])));
+  const entries = [...given, ...ALWAYS.filter((s) => !named.has(s))].sort(
+    (x, y) => (typeof x === 'number' ? x : x[0]) - (typeof y === 'number' ? y : y[0]),
   );
-/** What any route with a JSON body may answer besides its own. */
-const WRITE = [413, 415, 422];
+  return Object.fromEntries(
+    entries.map((entry) => {
+      const [status, meaning] = typeof entry === 'number' ? [entry, PROBLEM_MEANINGS[entry] ?? 'Problem'] : entry;
+      const example = PROBLEM_EXAMPLES[status];
+      return [
+        status,
+        { description: meaning, content: { 'application/problem+json': { schema: problemSchema, ...(example ? { example } : {}) } } },
+      ];
+    }),
+  );
+};
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: { 'application/json': { schema } },
@@ -58,8 +104,27 @@ const idParam = z.object({
     .string()
     .min(1)
     .max(16)
-    .meta({ param: { name: 'id', in: 'path' }, example: 'XHQGMDH' }),
+    .meta({ param: { name: 'id', in: 'path' }, example: 'XHQGMDH', description: 'The booking id (any case)' }),
 });
+const ifMatch = z
+  .string()
+  .optional()
+  .meta({
+    param: { name: 'if-match', in: 'header' },
+    description: 'Required. The ETag of the booking as you read it (e.g. "v3"): the change applies only to that version.',
+    example: '"v3"',
+  });
+const idempotencyKey = z
+  .string()
+  .min(1)
+  .max(200)
+  .optional()
+  .meta({
+    param: { name: 'idempotency-key', in: 'header' },
+    description:
+      'Any unique string (a UUID). A retry with the same key and body answers as the first request did, for 24 hours, and creates nothing; the same key with another body is refused with 422.',
+    example: '7b0d6a8e-3c52-4f1e-9d8a-1f2e3c4d5e6f',
+  });
 const security = [{ serviceKey: [] }, { dashboardToken: [] }, { bearer: [] }];
 
 function contextOf(c: Context<Env>): TenantContext {
@@ -91,13 +156,28 @@ export function createApiRouter(
       method: 'post',
       path: '/bookings',
       summary: 'Create a booking',
+      description:
+        'Creates a hold or a confirmed booking (the default) of a vessel. A confirmed booking gets its guest page, published after the answer; ' +
+        'its ETag header is the version to send as If-Match when changing it. Scope `bookings:write`.',
       security,
       middleware: [requireScope('bookings:write')] as const,
       request: {
-        headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }),
+        headers: z.object({ 'idempotency-key': idempotencyKey }),
         body: { required: true, content: { 'application/json': { schema: createBookingSchema } } },
       },
-      responses: { 201: json(bookingSchema, 'The booking'), ...problems(409, ...WRITE) },
+      responses: {
+        201: json(bookingSchema, 'The booking, with its ETag and Location headers'),
+        ...problems(
+          400,
+          401,
+          403,
+          [409, 'The vessel is booked at an overlapping time (the problem names that booking), or the id or friendly slug is taken'],
+          413,
+          415,
+          422,
+          429,
+        ),
+      },
     }),
     async (c) => {
       const input = c.req.valid('json');
@@ -116,10 +196,11 @@ export function createApiRouter(
       method: 'get',
       path: '/bookings',
       summary: 'List bookings',
+      description: 'Bookings by start time, optionally within a time window and of one status. Scope `bookings:read`.',
       security,
       middleware: [requireScope('bookings:read')] as const,
       request: { query: listBookingsSchema },
-      responses: { 200: json(z.object({ bookings: z.array(bookingSchema) }), 'Bookings by start time'), ...problems(422) },
+      responses: { 200: json(z.object({ bookings: z.array(bookingSchema) }), 'Bookings by start time'), ...problems(401, 403, 422, 429) },
     }),
     async (c) => c.json({ bookings: await listBookings(deps, contextOf(c), c.req.valid('query')) }, 200),
   );
@@ -129,10 +210,11 @@ export function createApiRouter(
       method: 'get',
       path: '/bookings/{id}',
       summary: 'Get a booking',
+      description: 'The booking as staff see it. Its ETag header names its version, for If-Match. Scope `bookings:read`.',
       security,
       middleware: [requireScope('bookings:read')] as const,
       request: { params: idParam },
-      responses: { 200: json(bookingSchema, 'The booking, with an ETag header'), ...problems(404) },
+      responses: { 200: json(bookingSchema, 'The booking, with an ETag header'), ...problems(401, 403, 404, 429) },
     }),
     async (c) => {
       const out = await getBooking(deps, contextOf(c), c.req.valid('param').id);
@@ -146,14 +228,35 @@ export function createApiRouter(
       method: 'patch',
       path: '/bookings/{id}',
       summary: 'Change a booking (If-Match required)',
+      description:
+        'Changes the fields given and nothing else; `null` clears an optional field. Send the ETag you read as If-Match: ' +
+        'of two writers with the same ETag exactly one succeeds. Scope `bookings:write`.',
       security,
       middleware: [requireScope('bookings:write')] as const,
       request: {
         params: idParam,
-        headers: z.object({ 'if-match': z.string().optional() }),
+        headers: z.object({ 'if-match': ifMatch }),
         body: { required: true, content: { 'application/json': { schema: patchBookingSchema } } },
       },
-      responses: { 200: json(bookingSchema, 'The changed booking'), ...problems(404, 409, 412, 428, ...WRITE) },
+      responses: {
+        200: json(bookingSchema, 'The changed booking, with its new ETag'),
+        ...problems(
+          400,
+          401,
+          403,
+          404,
+          [
+            409,
+            'The new times overlap another booking of the vessel, the booking is cancelled or completed, or the friendly slug is taken',
+          ],
+          412,
+          413,
+          415,
+          422,
+          428,
+          429,
+        ),
+      },
     }),
     async (c) => {
       const ifMatch = c.req.valid('header')['if-match'];
@@ -172,10 +275,14 @@ export function createApiRouter(
       method: 'post',
       path: '/bookings/{id}/cancel',
       summary: 'Cancel a booking',
+      description: 'Cancels a hold or a confirmed booking; its guest page says so and its crew are told. Scope `bookings:write`.',
       security,
       middleware: [requireScope('bookings:write')] as const,
       request: { params: idParam },
-      responses: { 200: json(bookingSchema, 'The cancelled booking'), ...problems(404, 409, 413, 415) },
+      responses: {
+        200: json(bookingSchema, 'The cancelled booking'),
+        ...problems(401, 403, 404, [409, 'The booking is completed and cannot be cancelled'], 429),
+      },
     }),
     async (c) => {
       const out = await cancelBooking(deps, contextOf(c), c.req.valid('param').id);
@@ -189,10 +296,16 @@ export function createApiRouter(
       method: 'post',
       path: '/events',
       summary: "Create or update a booking's crew event",
+      description:
+        'Assigns crew (by id or e-mail address) to a booking, with notes for crew. Each newly assigned member is mailed a sign-in link. ' +
+        'Scope `events:write`.',
       security,
       middleware: [requireScope('events:write')] as const,
       request: { body: { required: true, content: { 'application/json': { schema: crewEventSchema } } } },
-      responses: { 201: json(crewEventSchemaOut, 'The crew-safe event'), ...problems(...WRITE) },
+      responses: {
+        201: json(crewEventSchemaOut, 'The crew-safe event'),
+        ...problems(400, 401, 403, [409, 'The booking is cancelled or its charter is over: no crew can be assigned'], 413, 415, 422, 429),
+      },
     }),
     async (c) => c.json(await upsertEvent(deps, contextOf(c), c.req.valid('json')), 201),
   );
@@ -202,10 +315,11 @@ export function createApiRouter(
       method: 'get',
       path: '/events/{id}',
       summary: 'Get the crew-safe view of an event',
+      description: 'The booking as its crew see it: no money, no internal notes, no guest contact details. Scope `bookings:read`.',
       security,
       middleware: [requireScope('bookings:read')] as const,
       request: { params: idParam },
-      responses: { 200: json(crewEventSchemaOut, 'The crew-safe event'), ...problems(404) },
+      responses: { 200: json(crewEventSchemaOut, 'The crew-safe event'), ...problems(401, 403, 404, 429) },
     }),
     async (c) => c.json(await getEvent(deps, contextOf(c), c.req.valid('param').id), 200),
   );
@@ -215,10 +329,11 @@ export function createApiRouter(
       method: 'post',
       path: '/calendar',
       summary: 'Add a calendar entry',
+      description: "An entry in the operator's calendar: a charter, maintenance, a holiday. Scope `calendar:write`.",
       security,
       middleware: [requireScope('calendar:write')] as const,
       request: { body: { required: true, content: { 'application/json': { schema: calendarEntrySchema } } } },
-      responses: { 201: json(calendarEntrySchemaOut, 'The entry'), ...problems(...WRITE) },
+      responses: { 201: json(calendarEntrySchemaOut, 'The entry'), ...problems(400, 401, 403, 413, 415, 422, 429) },
     }),
     async (c) => c.json(await addCalendarEntry(deps, contextOf(c), c.req.valid('json')), 201),
   );

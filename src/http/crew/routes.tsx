@@ -245,7 +245,7 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
     const p = c.var.crew;
     const ctx = crewContext(p.tenantId, p.crewMemberId);
     const [charters, feedUrl] = await Promise.all([listUpcomingCharters(deps, ctx), getCrewFeedUrl(deps, ctx, feedSettings)]);
-    return c.html(<ChartersPage signedIn={c.var.signedIn} charters={charters} feedUrl={feedUrl} />);
+    return c.html(<ChartersPage signedIn={c.var.signedIn} charters={charters} feedUrl={feedUrl} now={deps.clock.now()} />);
   });
 
   crew.get('/events/:id', async (c) => {
@@ -254,7 +254,7 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
     // The page's one script (live updates) runs by nonce; it may reach only this origin.
     const nonce = randomBytes(16).toString('base64');
     c.header('content-security-policy', `${BASE_CSP}; script-src 'nonce-${nonce}'; connect-src 'self'`);
-    return c.html(<CharterPage signedIn={c.var.signedIn} charter={charter} liveNonce={nonce} />);
+    return c.html(<CharterPage signedIn={c.var.signedIn} charter={charter} now={deps.clock.now()} liveNonce={nonce} />);
   });
 
   crew.post('/events/:id/accept', async (c) => {

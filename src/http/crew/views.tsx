@@ -11,6 +11,7 @@ import type { CharterForCrew, CharterSummary } from '../../services/crew';
 
 const CSS = `
 *{box-sizing:border-box}
+button,input,textarea,select{font:inherit}
 body{margin:0;font:17px/1.5 -apple-system,system-ui,Segoe UI,Roboto,sans-serif;color:#13212e;background:#f3f6f8}
 header{background:#0b3d66;color:#fff;padding:12px 16px;display:flex;justify-content:space-between;align-items:center;gap:8px}
 header a{color:#fff;text-decoration:none;font-weight:600}
@@ -30,6 +31,10 @@ dt{color:#5b6b7b}dd{margin:0}
 button,.button{display:block;width:100%;font-size:18px;padding:14px;border-radius:10px;border:0;background:#0b5cab;color:#fff;font-weight:600;text-align:center;text-decoration:none}
 button.secondary{background:#fff;color:#8a1c1c;border:2px solid #8a1c1c}
 form{margin:12px 0}
+.decline{background:#fff;border:1px solid #e3c4c4;border-radius:10px;padding:4px 12px 12px}
+.inline{display:flex;flex-wrap:wrap;gap:8px}
+.inline input{flex:1 1 12rem;width:auto}
+.inline button{flex:0 0 auto;width:auto}
 label{display:block;margin:8px 0 4px;font-weight:600}
 input[type=email],input[type=text],textarea{width:100%;font-size:17px;padding:12px;border:1px solid #b8c4ce;border-radius:8px}
 ul.plain{list-style:none;padding:0;margin:0}
@@ -174,7 +179,13 @@ const statusLabel = (b: CrewBookingView, me: CharterSummary['me']) =>
     <span class={`badge ${me.status}`}>{me.status === 'invited' ? 'please answer' : me.status}</span>
   );
 
-export const ChartersPage: FC<{ signedIn: SignedIn; charters: CharterSummary[]; feedUrl: string }> = ({ signedIn, charters, feedUrl }) => (
+/** `now` is when the page is rendered: a date outside its year is shown with the year. */
+export const ChartersPage: FC<{ signedIn: SignedIn; charters: CharterSummary[]; feedUrl: string; now: Date }> = ({
+  signedIn,
+  charters,
+  feedUrl,
+  now,
+}) => (
   <Page title="Your charters" signedIn={signedIn}>
     <h1>Hello {signedIn.crewName}</h1>
     <h2>Upcoming charters</h2>
@@ -185,7 +196,7 @@ export const ChartersPage: FC<{ signedIn: SignedIn; charters: CharterSummary[]; 
         {charters.map(({ booking: b, me }) => (
           <li>
             <a class="card" href={`/crew/events/${b.id}`}>
-              <strong>{formatCharterStart(new Date(b.startsAt), b.timezone)}</strong> · {b.vesselName}
+              <strong>{formatCharterStart(new Date(b.startsAt), b.timezone, now)}</strong> · {b.vesselName}
               <br />
               <span class="muted">
                 {me.role} · party of {b.partySize} · {b.id}
@@ -214,7 +225,12 @@ export const ChartersPage: FC<{ signedIn: SignedIn; charters: CharterSummary[]; 
   </Page>
 );
 
-export const CharterPage: FC<{ signedIn: SignedIn; charter: CharterForCrew; liveNonce?: string }> = ({ signedIn, charter, liveNonce }) => {
+export const CharterPage: FC<{ signedIn: SignedIn; charter: CharterForCrew; now: Date; liveNonce?: string }> = ({
+  signedIn,
+  charter,
+  now,
+  liveNonce,
+}) => {
   const b = charter.booking;
   const me = charter.me;
   const notes = [b.notes.crew, charter.eventNotes].filter((n): n is string => Boolean(n?.trim()));
@@ -286,15 +302,16 @@ export const CharterPage: FC<{ signedIn: SignedIn; charter: CharterForCrew; live
             </form>
           )}
           {me.status !== 'declined' && (
-            <form method="post" action={`${base}/decline`}>
+            // The reason belongs to Decline: one form, the field beside its button.
+            <form method="post" action={`${base}/decline`} class="decline">
               <input type="hidden" name="_csrf" value={signedIn.csrf} />
-              <label for="reason">Reason (optional)</label>
-              <input id="reason" type="text" name="reason" maxlength={500} />
-              <p>
+              <label for="reason">Reason for declining (optional)</label>
+              <div class="inline">
+                <input id="reason" type="text" name="reason" maxlength={500} />
                 <button type="submit" class="secondary">
                   Decline
                 </button>
-              </p>
+              </div>
             </form>
           )}
         </>
@@ -319,7 +336,7 @@ export const CharterPage: FC<{ signedIn: SignedIn; charter: CharterForCrew; live
                   {c.ticked && (
                     <span class="muted">
                       {' '}
-                      — {c.ticked.by ?? 'someone'}, {formatCharterStart(new Date(c.ticked.at), b.timezone)}
+                      — {c.ticked.by ?? 'someone'}, {formatCharterStart(new Date(c.ticked.at), b.timezone, now)}
                     </span>
                   )}
                 </span>
