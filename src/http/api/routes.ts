@@ -281,7 +281,7 @@ export function createApiRouter(
       request: { params: idParam },
       responses: {
         200: json(bookingSchema, 'The cancelled booking'),
-        ...problems(401, 403, 404, [409, 'The booking is completed and cannot be cancelled'], 429),
+        ...problems(404, [409, 'The booking is completed and cannot be cancelled'], 413, 415),
       },
     }),
     async (c) => {
