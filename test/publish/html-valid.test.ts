@@ -137,6 +137,7 @@ describe('crew pages are valid HTML', () => {
       { item: 'Safety briefing given', ticked: { by: 'Dana Deckhand', at: '2026-05-30T16:00:00Z' } },
       { item: 'Fuel checked', ticked: null },
     ],
+    checklistClosed: null,
     ...overrides,
   });
 
@@ -153,7 +154,22 @@ describe('crew pages are valid HTML', () => {
       render(CharterPage, { signedIn, charter: charter({ me: { role: 'captain', status: 'accepted', declineReason: null } }) }),
     );
     await expectValid(
-      render(CharterPage, { signedIn, charter: charter({ me: { role: 'crew', status: 'declined', declineReason: 'Sick' } }) }),
+      render(CharterPage, {
+        signedIn,
+        charter: charter({
+          me: { role: 'crew', status: 'declined', declineReason: 'Sick' },
+          checklistClosed: 'You declined this charter.',
+        }),
+      }),
+    );
+    await expectValid(
+      render(CharterPage, {
+        signedIn,
+        charter: charter({
+          me: { role: 'captain', status: 'accepted', declineReason: null },
+          checklistClosed: 'The checklist opens 48 hours before departure, at Thu, May 28, 2026, 10:00 AM PDT.',
+        }),
+      }),
     );
     await expectValid(
       render(CharterPage, { signedIn, charter: charter({ booking: viewBookingForCrew(record({ status: 'cancelled' })) }) }),

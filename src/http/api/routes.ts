@@ -17,7 +17,7 @@ import {
 } from '../../services/bookings';
 import { addCalendarEntry, calendarEntrySchema } from '../../services/calendar';
 import type { ServiceDeps, TenantContext } from '../../services/context';
-import { crewEventSchema, getEvent, upsertEvent } from '../../services/events';
+import { crewEventSchema, getEvent, unassignCrew, upsertEvent } from '../../services/events';
 import { type AuthVariables, type FailureLimiter, requireKey, requireScope } from '../middleware/auth';
 import { fieldErrors, problem } from '../problem';
 import { bookingSchema, calendarEntrySchemaOut, crewEventSchemaOut, problemSchema } from './schemas';
@@ -39,6 +39,11 @@ const idParam = z.object({
     .min(1)
     .max(16)
     .meta({ param: { name: 'id', in: 'path' }, example: 'XHQGMDH' }),
+});
+const crewParams = idParam.extend({
+  crewId: z
+    .uuid('must be a crew member id')
+    .meta({ param: { name: 'crewId', in: 'path' }, example: '0c6f2d52-6d1e-4b8e-9a57-3f1f6f1d2a10' }),
 });
 const security = [{ serviceKey: [] }, { dashboardToken: [] }, { bearer: [] }];
 
@@ -167,10 +172,31 @@ export function createApiRouter(
       summary: "Create or update a booking's crew event",
       security,
       middleware: [requireScope('events:write')] as const,
+      description:
+        'Each crew member assigned is mailed a notice with a sign-in link. Refused with 409 (and nothing stored) when the charter is cancelled, completed or over, or a crew member is deactivated.',
       request: { body: { required: true, content: { 'application/json': { schema: crewEventSchema } } } },
-      responses: { 201: json(crewEventSchemaOut, 'The crew-safe event'), ...problems(400, 401, 403, 422) },
+      responses: { 201: json(crewEventSchemaOut, 'The crew-safe event'), ...problems(400, 401, 403, 409, 422) },
     }),
     async (c) => c.json(await upsertEvent(deps, contextOf(c), c.req.valid('json')), 201),
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/events/{id}/crew/{crewId}',
+      summary: "Take a crew member off a booking's crew",
+      description:
+        'Their access to this charter ends at once: it leaves their crew pages, calendar feed and live updates, and no further notice about it is mailed to them. ' +
+        'Audited as `assignment.removed`. 404 when the booking or crew member is unknown in this tenant or not on this crew; 409 when the charter is over (its crew stays on record).',
+      security,
+      middleware: [requireScope('events:write')] as const,
+      request: { params: crewParams },
+      responses: { 200: json(crewEventSchemaOut, 'The crew-safe event without them'), ...problems(401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      const { id, crewId } = c.req.valid('param');
+      return c.json(await unassignCrew(deps, contextOf(c), id, { crewId }), 200);
+    },
   );
 
   api.openapi(
