@@ -5,11 +5,16 @@
  */
 import { z } from 'zod';
 import type { Config } from '../config/env';
+import { offsetOf } from '../domain/time';
 import { listAudit } from '../services/audit';
+import { listBookingsSchema } from '../services/booking-schemas';
+import { listBookings } from '../services/bookings';
+import { addCalendarEntry, calendarEntrySchema } from '../services/calendar';
 import type { Actor, ServiceDeps } from '../services/context';
+import { countDeactivatedCrew, deactivateCrewMember, listCrew } from '../services/crew-members';
 import { checkInstallation } from '../services/doctor';
 import { ServiceError, ValidationError } from '../services/errors';
-import { upsertEvent, usualRoleOf } from '../services/events';
+import { type CrewRef, unassignCrew, upsertEvent, usualRoleOf } from '../services/events';
 import { describeIssues } from '../services/field-errors';
 import { createKey, createKeySchema, listKeys, revokeKey } from '../services/keys';
 import { getEdgeFunction, republishGuestPages, type SitePorts, setGuestSiteCdn, siteCdnSettingsSchema } from '../services/publishing';
@@ -22,8 +27,12 @@ import {
   addVesselSchema,
   createTenant,
   createTenantSchema,
+  listStaff,
   listTenants,
+  listVessels,
   resolveTenant,
+  updateTenant,
+  updateTenantSchema,
 } from '../services/tenants';
 
 const OPERATOR: Actor = { kind: 'operator', id: 'cli' };
@@ -49,7 +58,8 @@ const assignArgsSchema = z
   })
   .refine((v) => (v.email === undefined) !== (v.crewId === undefined), { message: 'or --crew-id is required, not both', path: ['email'] });
 
-export type CommandResult = { json: Record<string, unknown>; text: string; exitCode?: number };
+/** `notice`, when set, is one line for stderr beside the text (never with --json, where `json` says it all). */
+export type CommandResult = { json: Record<string, unknown>; text: string; notice?: string; exitCode?: number };
 /**
  * What a command needs: the services' dependencies (the job queue among them), the ports guest
  * sites are published through, and where to report progress of a long command (a terminal's bar).
@@ -64,6 +74,7 @@ export type Command = (rt: CommandRuntime, args: Record<string, unknown>) => Pro
 
 /** Positional arguments are named `<slug>`, options `--guest-domain`, as the help shows them. */
 function argumentName(path: string, positional: readonly string[]): string {
+  if (path === '') return 'arguments';
   // `scopes.0` is the first value of `--scope a,b`; report it as the option the user typed.
   const option = path.replace(/\.\d+$/, '').replace(/^scopes$/, 'scope');
   const kebab = option.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`);
@@ -77,8 +88,10 @@ function argumentName(path: string, positional: readonly string[]): string {
 function parse<T extends z.ZodType>(schema: T, args: unknown, positional: readonly string[] = []): z.infer<T> {
   const result = schema.safeParse(args);
   if (result.success) return result.data;
+  const errors = describeIssues(result.error, args).map((i) => ({ field: argumentName(i.path, positional), message: i.message }));
+  // One message per option: the first thing wrong with it.
   throw new ValidationError(
-    describeIssues(result.error, args).map((i) => ({ field: argumentName(i.path, positional), message: i.message })),
+    errors.filter((e, i) => errors.findIndex((f) => f.field === e.field) === i),
     'Invalid arguments.',
   );
 }
@@ -94,6 +107,52 @@ const table = (rows: string[][]) => {
     )
     .join('\n');
 };
+
+/** `text` cut to `max` characters, with an ellipsis when cut. */
+const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+
+/** A crew member named by `--email` or `--crew-id` (exactly one), for assign, unassign and crew remove. */
+const crewRefArgs = {
+  email: z.email('must be an e-mail address').optional(),
+  crewId: z.uuid('must be a crew member id').optional(),
+};
+const oneCrewRef = (v: { email?: string | undefined; crewId?: string | undefined }) => (v.email === undefined) !== (v.crewId === undefined);
+const crewRefOf = (v: { email?: string | undefined; crewId?: string | undefined }): CrewRef =>
+  v.crewId !== undefined ? { crewId: v.crewId } : { email: v.email ?? '' };
+const given = (a: Record<string, unknown>, ...names: string[]) =>
+  Object.fromEntries(names.filter((n) => a[n] !== undefined).map((n) => [n, a[n]]));
+
+const unassignArgsSchema = z
+  .strictObject({ booking: z.string().regex(/^[A-Za-z0-9]{4,16}$/, 'must be a booking id'), ...crewRefArgs })
+  .refine(oneCrewRef, { message: 'or --crew-id is required, not both', path: ['email'] });
+const crewRemoveArgsSchema = z
+  .strictObject(crewRefArgs)
+  .refine(oneCrewRef, { message: 'or --crew-id is required, not both', path: ['email'] });
+
+/**
+ * `--from`/`--to` of `booking list`: an ISO 8601 date-time with offset as the API takes it, or a day
+ * (`2026-05-30`) in the tenant's time zone — from its start, or to its end.
+ */
+function dayBoundary(value: unknown, zone: string, edge: 'start' | 'end'): unknown {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+  const [y, m, d] = value.split('-').map(Number) as [number, number, number];
+  const wall = Date.UTC(y, m - 1, d + (edge === 'end' ? 1 : 0));
+  if (Number.isNaN(wall)) return value;
+  // The zone's offset near that midnight, checked once more at the instant it gives (a DST change).
+  const offsetMs = (at: number) => {
+    const o = offsetOf(new Date(at), zone); // `+hh:mm` or `-hh:mm`
+    return (o.startsWith('-') ? -1 : 1) * (Number(o.slice(1, 3)) * 60 + Number(o.slice(4, 6))) * 60_000;
+  };
+  const first = wall - offsetMs(wall);
+  return new Date(wall - offsetMs(first)).toISOString();
+}
+
+/** A booking's times as a list shows them: `2026-05-30 10:00–13:00 -07:00` in the vessel's zone. */
+function charterTimes(startsAt: string, endsAt: string): string {
+  const day = startsAt.slice(0, 10);
+  const end = endsAt.slice(0, 10) === day ? endsAt.slice(11, 16) : `${endsAt.slice(0, 10)} ${endsAt.slice(11, 16)}`;
+  return `${day} ${startsAt.slice(11, 16)}–${end} ${startsAt.slice(19)}`;
+}
 
 async function tenantContext(rt: CommandRuntime, slug: unknown) {
   const tenant = await resolveTenant(rt.deps, String(slug ?? ''));
@@ -129,8 +188,13 @@ export const commands: Record<string, Command> = {
         : undefined;
     const input = parse(createKeySchema, { kind: a.kind, ...(scopes ? { scopes } : {}), ...(a.label ? { label: a.label } : {}) });
     const key = await createKey(rt.deps, OPERATOR, ctx.tenantId, input);
-    // The key alone on stdout, so `KEY=$(bosun key create …)` works; it is never shown again.
-    return { json: { ...key, tenant: ctx.tenant.slug }, text: key.key };
+    // The key alone on stdout, so `KEY=$(bosun key create …)` works; it is never shown again. Its id
+    // (to revoke it by) goes to stderr, where a person sees it and a script does not capture it.
+    return {
+      json: { ...key, tenant: ctx.tenant.slug },
+      text: key.key,
+      notice: `Key ${key.id} (${key.kind}, scopes ${key.scopes.join(', ')}) — shown once; store it now.`,
+    };
   },
 
   'key list': async (rt, a) => {
@@ -181,7 +245,8 @@ export const commands: Record<string, Command> = {
       ...(a.role !== undefined ? { role: a.role } : {}),
     });
     const crew = await addCrewMember(rt.deps, ctx, input);
-    return { json: { crew }, text: `Added ${crew.role} ${crew.name} <${crew.email}> (${crew.id})` };
+    const verb = crew.reactivated ? 'Reactivated' : 'Added';
+    return { json: { crew }, text: `${verb} ${crew.role} ${crew.name} <${crew.email}> (${crew.id})` };
   },
 
   assign: async (rt, a) => {
@@ -203,10 +268,12 @@ export const commands: Record<string, Command> = {
       // The same service as POST /api/v1/events: the crew member is mailed a sign-in link by a job.
       event = await upsertEvent(rt.deps, ctx, { booking_id: input.booking, crew: [{ ...ref, role }] });
     } catch (err) {
-      if (err instanceof ValidationError) {
+      if (err instanceof ServiceError && err.errors?.length) {
         const option = input.crewId !== undefined ? '--crew-id' : '--email';
-        const errors = (err.errors ?? []).map((e) => ({ field: e.field === 'booking_id' ? '<booking>' : option, message: e.message }));
-        throw new ValidationError(errors, 'Invalid arguments.');
+        const errors = err.errors.map((e) => ({ field: e.field === 'booking_id' ? '<booking>' : option, message: e.message }));
+        throw err instanceof ValidationError
+          ? new ValidationError(errors, 'Invalid arguments.')
+          : new ServiceError(err.status, err.title, err.message, errors);
       }
       throw err;
     }
@@ -229,7 +296,10 @@ export const commands: Record<string, Command> = {
       text:
         entries.length === 0
           ? 'No audit entries.'
-          : table([['WHEN', 'WHO', 'ACTION', 'ENTITY'], ...entries.map((e) => [e.at, e.actor, e.action, e.entity])]),
+          : table([
+              ['WHEN (UTC)', 'WHO', 'ACTION', 'ENTITY', 'CHANGES'],
+              ...entries.map((e) => [e.at.slice(0, 16).replace('T', ' '), e.who, e.action, e.entity, clip(e.changes.join('; '), 120)]),
+            ]),
     };
   },
 
@@ -302,6 +372,217 @@ export const commands: Record<string, Command> = {
               ['FAILED AT', 'JOB', 'ID', 'TRIES', 'ERROR'],
               ...failed.map((j) => [j.failedAt?.toISOString() ?? '', j.name, j.id, String(j.retryCount + 1), j.error]),
             ]),
+    };
+  },
+
+  'booking list': async (rt, a) => {
+    const ctx = await tenantContext(rt, a.tenant);
+    const zone = ctx.tenant.timezone;
+    const filter = parse(listBookingsSchema, {
+      ...(a.from !== undefined ? { from: dayBoundary(a.from, zone, 'start') } : {}),
+      ...(a.to !== undefined ? { to: dayBoundary(a.to, zone, 'end') } : {}),
+      ...given(a, 'status', 'limit'),
+    });
+    const bookings = await listBookings(rt.deps, ctx, filter);
+    const filtered = a.from !== undefined || a.to !== undefined || a.status !== undefined;
+    if (bookings.length === 0) {
+      return {
+        json: { bookings },
+        text: filtered
+          ? 'No bookings match; widen --from/--to or leave out --status.'
+          : 'No bookings yet; create one with POST /api/v1/bookings (see /api/docs).',
+      };
+    }
+    const rows = table([
+      ['ID', 'STATUS', 'WHEN', 'VESSEL', 'GUEST', 'PARTY', 'CREW'],
+      ...bookings.map((b) => [
+        b.id,
+        b.status,
+        charterTimes(b.startsAt, b.endsAt),
+        b.vessel,
+        clip(b.guest.name, 30),
+        String(b.partySize),
+        clip(b.crew.map((c) => `${c.name} (${c.status})`).join(', '), 60),
+      ]),
+    ]);
+    const more = bookings.length === filter.limit ? `\nThe first ${filter.limit} shown; narrow with --from/--to or raise --limit.` : '';
+    return { json: { bookings }, text: rows + more };
+  },
+
+  'crew list': async (rt, a) => {
+    const ctx = await tenantContext(rt, a.tenant);
+    const all = a.all === true;
+    const [crew, hidden] = await Promise.all([
+      listCrew(rt.deps, ctx, { includeDeactivated: all }),
+      all ? Promise.resolve(0) : countDeactivatedCrew(rt.deps, ctx),
+    ]);
+    const slug = ctx.tenant.slug;
+    const note =
+      hidden > 0 ? `\n${hidden} deactivated crew ${hidden === 1 ? 'member is' : 'members are'} not shown; --all lists them.` : '';
+    if (crew.length === 0) {
+      return { json: { crew }, text: `No crew yet; add one with bosun crew add ${slug} --name <text> --email <addr>.${note}` };
+    }
+    const rows = table([
+      ['ID', 'NAME', 'ROLE', 'EMAIL', 'PHONE', ...(all ? ['STATUS'] : [])],
+      ...crew.map((c) => [
+        c.id,
+        c.name,
+        c.role,
+        c.email,
+        c.phone ?? '',
+        ...(all ? [c.active ? 'active' : `inactive since ${c.deactivatedAt?.slice(0, 10)}`] : []),
+      ]),
+    ]);
+    return { json: { crew }, text: rows + note };
+  },
+
+  'vessel list': async (rt, a) => {
+    const ctx = await tenantContext(rt, a.tenant);
+    const vessels = await listVessels(rt.deps, ctx);
+    if (vessels.length === 0) {
+      return { json: { vessels }, text: `No vessels yet; add one with bosun vessel add ${ctx.tenant.slug} <slug> --name <text>.` };
+    }
+    return {
+      json: { vessels },
+      text: table([
+        ['SLUG', 'NAME', 'CAPACITY', 'TIME ZONE', 'MEETING POINT'],
+        ...vessels.map((v) => [v.slug, v.name, String(v.capacity), v.timezone, clip(v.meetingPoint, 50)]),
+      ]),
+    };
+  },
+
+  'staff list': async (rt, a) => {
+    const ctx = await tenantContext(rt, a.tenant);
+    const staff = await listStaff(rt.deps, ctx);
+    if (staff.length === 0) {
+      return { json: { staff }, text: `No staff yet; add one with bosun staff add ${ctx.tenant.slug} --name <text> --email <addr>.` };
+    }
+    return {
+      json: { staff },
+      text: table([['ID', 'NAME', 'ROLE', 'EMAIL'], ...staff.map((u) => [u.id, u.name, u.role, u.email])]),
+    };
+  },
+
+  'crew remove': async (rt, a) => {
+    const ctx = await tenantContext(rt, a.tenant);
+    const input = parse(crewRemoveArgsSchema, given(a, 'email', 'crewId'));
+    const out = await deactivateCrewMember(rt.deps, ctx, crewRefOf(input));
+    const who = `${out.name} <${out.email}>`;
+    if (!out.changed) return { json: { tenant: ctx.tenant.slug, crew: out }, text: `${who} was already inactive.` };
+    const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+    const charters = out.removedFrom.length > 0 ? `taken off ${out.removedFrom.join(', ')}` : 'on no upcoming charter';
+    return {
+      json: { tenant: ctx.tenant.slug, crew: out },
+      text:
+        `Deactivated ${who}: ${plural(out.links, 'sign-in link', 'sign-in links')} revoked, ` +
+        `${plural(out.sessions, 'session', 'sessions')} ended, ${charters}. Past charters and the audit trail keep their name.`,
+    };
+  },
+
+  unassign: async (rt, a) => {
+    const ctx = await tenantContext(rt, a.tenant);
+    const input = parse(unassignArgsSchema, { booking: a.booking, ...given(a, 'email', 'crewId') }, ['booking']);
+    const event = await unassignCrew(rt.deps, ctx, input.booking, crewRefOf(input));
+    const who = event.booking.crew.map((c) => `${c.name} (${c.role}, ${c.status})`).join(', ') || 'nobody';
+    const removed = input.crewId ?? input.email;
+    return {
+      json: { tenant: ctx.tenant.slug, removed, ...event },
+      text: `Took ${removed} off ${event.event_id}; its crew now: ${who}`,
+    };
+  },
+
+  'tenant set': async (rt, a) => {
+    const ctx = await tenantContext(rt, a.tenant);
+    // On the command line an empty value clears a setting; --clear-… (or the one value '') empties a list.
+    const scalar = (v: unknown) => (v === '' ? null : v);
+    const kebab = (name: string) => `--${name.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}`;
+    const list = (name: string, clear: string) => {
+      const values = a[name];
+      if (a[clear] === true && values !== undefined) {
+        throw new ValidationError([{ field: kebab(clear), message: `or ${kebab(name)}, not both` }], 'Invalid arguments.');
+      }
+      if (a[clear] === true || (Array.isArray(values) && values.length === 1 && values[0] === '')) return [];
+      return values;
+    };
+    const lists = [
+      ['whatToBring', 'whatToBring', 'clearWhatToBring'],
+      ['policies', 'policy', 'clearPolicies'],
+      ['checklist', 'checklistItem', 'clearChecklist'],
+    ] as const;
+    const scalars = [
+      'name',
+      'timezone',
+      'contactEmail',
+      'contactPhone',
+      'accentColor',
+      'logoUrl',
+      'checklistOpensHours',
+      'crewReminderHours',
+    ];
+    const fields = {
+      ...Object.fromEntries(
+        scalars.filter((k) => a[k] !== undefined).map((k) => [k, k === 'name' || k === 'timezone' ? a[k] : scalar(a[k])]),
+      ),
+      ...Object.fromEntries(
+        lists
+          .filter(([, option, clear]) => a[option] !== undefined || a[clear] === true)
+          .map(([key, option, clear]) => [key, list(option, clear)]),
+      ),
+    };
+    if (Object.keys(fields).length === 0) {
+      throw new ServiceError(422, 'Invalid arguments', `Nothing to change: give at least one option (bosun tenant set --help lists them).`);
+    }
+    let input: z.infer<typeof updateTenantSchema>;
+    try {
+      input = parse(updateTenantSchema, fields);
+    } catch (err) {
+      // The lists are named after their repeated option: `--policy`, `--checklist-item`.
+      if (!(err instanceof ValidationError)) throw err;
+      const option: Record<string, string> = { '--policies': '--policy', '--checklist': '--checklist-item' };
+      throw new ValidationError(
+        (err.errors ?? []).map((e) => ({ ...e, field: option[e.field] ?? e.field })),
+        err.message,
+      );
+    }
+    const out = await updateTenant(rt.deps, ctx, input);
+    const slug = ctx.tenant.slug;
+    const guestFacing = out.changed.some((k) => !['checklist', 'checklistOpensHours', 'crewReminderHours', 'timezone'].includes(k));
+    return {
+      json: { tenant: out.tenant, changed: out.changed },
+      text:
+        out.changed.length === 0
+          ? `No change to ${slug}.`
+          : `Updated ${slug}: ${out.changed.join(', ')}.${guestFacing ? ` Published guest pages show it after bosun publish ${slug} --all.` : ''}`,
+    };
+  },
+
+  'calendar add': async (rt, a) => {
+    const ctx = await tenantContext(rt, a.tenant);
+    // The service names its fields as the API does; the command names them as its options.
+    const options: Record<string, string> = { event_type: '--type', booking_id: '--booking', date: '--date', title: '--title' };
+    const renamed = (err: unknown) =>
+      err instanceof ValidationError
+        ? new ValidationError(
+            (err.errors ?? []).map((e) => ({ field: options[e.field] ?? e.field, message: e.message })),
+            'Invalid arguments.',
+          )
+        : err;
+    const parsed = calendarEntrySchema.safeParse({
+      ...(a.date !== undefined ? { date: a.date } : {}),
+      ...(a.type !== undefined ? { event_type: a.type } : {}),
+      ...(a.booking !== undefined ? { booking_id: a.booking } : {}),
+      ...(a.title !== undefined ? { title: a.title } : {}),
+    });
+    if (!parsed.success) {
+      throw renamed(new ValidationError(parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.'), message: i.message }))));
+    }
+    const entry = await addCalendarEntry(rt.deps, ctx, parsed.data).catch((err: unknown) => {
+      throw renamed(err);
+    });
+    const about = [entry.title ? `"${entry.title}"` : null, entry.booking_id ? `booking ${entry.booking_id}` : null].filter(Boolean);
+    return {
+      json: { tenant: ctx.tenant.slug, entry },
+      text: `Added ${entry.event_type} on ${entry.date}${about.length > 0 ? ` (${about.join(', ')})` : ''}: ${entry.id}`,
     };
   },
 };

@@ -5,12 +5,14 @@ import * as m0001 from './migrations/0001-initial';
 import * as m0002 from './migrations/0002-publishing';
 import * as m0003 from './migrations/0003-crew-access';
 import * as m0004 from './migrations/0004-booking-rules';
+import * as m0005 from './migrations/0005-crew-rules';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-publishing': m0002,
   '0003-crew-access': m0003,
   '0004-booking-rules': m0004,
+  '0005-crew-rules': m0005,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

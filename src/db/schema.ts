@@ -17,6 +17,8 @@ export type TenantSettings = {
   checklist?: string[];
   /** Hours before departure that assigned crew are reminded by mail (default 24; 0 turns reminders off). */
   crewReminderHours?: number;
+  /** Hours before departure that the pre-departure checklist opens to crew who accepted (default 48). */
+  checklistOpensHours?: number;
 };
 
 export interface TenantsTable {
@@ -58,6 +60,8 @@ export interface CrewMembersTable {
   phone: string | null;
   role: 'captain' | 'crew';
   created_at: CreatedAt;
+  /** Set when the member was deactivated (migration 0005); null while active. */
+  deactivated_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface StaffUsersTable {

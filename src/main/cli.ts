@@ -39,7 +39,11 @@ function fail(out: Out, err: unknown): never {
 
 function print(out: Out, result: CommandResult) {
   process.stdout.write(`${out.json ? JSON.stringify(result.json) : result.text}\n`);
+  if (!out.json && result.notice) process.stderr.write(`${result.notice}\n`);
 }
+
+/** Commander's collector for an option given several times: `--policy a --policy b` → ['a', 'b']. */
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 type Progress = (done: number, total: number) => void;
 
@@ -144,6 +148,24 @@ function program(): Command {
     .option('--timezone <IANA>', 'default time zone', 'UTC')
     .action(act('tenant create', (slug: string, o: { name: string; guestDomain: string; timezone: string }) => ({ slug, ...o })));
   tenant.command('list').action(act('tenant list', () => ({})));
+  tenant
+    .command('set <tenant>')
+    .description("change a tenant's name, contact, guest information, branding and crew settings (an empty value clears one)")
+    .option('--name <text>', 'display name')
+    .option('--timezone <IANA>', 'default time zone of new vessels')
+    .option('--contact-email <addr>', 'where guests write to')
+    .option('--contact-phone <text>', 'where guests call')
+    .option('--what-to-bring <text>', 'an item of the guest page\'s "what to bring" (repeat for several; replaces the list)', collect)
+    .option('--clear-what-to-bring', 'empty the "what to bring" list')
+    .option('--policy <text>', 'a policy shown to guests (repeat for several; replaces the list)', collect)
+    .option('--clear-policies', 'empty the list of policies')
+    .option('--checklist-item <text>', "an item of the crew's pre-departure checklist (repeat; replaces the list)", collect)
+    .option('--clear-checklist', 'go back to the default checklist')
+    .option('--accent-color <#rrggbb>', 'accent colour of guest pages')
+    .option('--logo-url <https://…>', 'logo shown on guest pages')
+    .option('--checklist-opens-hours <n>', 'hours before departure the crew checklist opens (default 48)')
+    .option('--crew-reminder-hours <n>', 'hours before departure crew are reminded by mail (default 24; 0 turns reminders off)')
+    .action(act('tenant set', (tenantSlug: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, ...o })));
 
   const key = root.command('key').description('API keys: service keys and dashboard tokens');
   key
@@ -155,9 +177,8 @@ function program(): Command {
   key.command('list <tenant>').action(act('key list', (tenantSlug: string) => ({ tenant: tenantSlug })));
   key.command('revoke <key-id>').action(act('key revoke', (keyId: string) => ({ keyId })));
 
-  root
-    .command('vessel')
-    .description('vessels')
+  const vessel = root.command('vessel').description('vessels');
+  vessel
     .command('add <tenant> <slug>')
     .requiredOption('--name <text>', 'vessel name')
     .option('--capacity <n>', 'guests it may carry')
@@ -165,16 +186,28 @@ function program(): Command {
     .option('--timezone <IANA>', "the vessel's time zone (default: the tenant's)")
     .option('--turnaround <minutes>', 'time the vessel needs between charters; a booking keeps it this long after its end (default 0)')
     .action(act('vessel add', (tenantSlug: string, slug: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, slug, ...o })));
+  vessel.command('list <tenant>').action(act('vessel list', (tenantSlug: string) => ({ tenant: tenantSlug })));
 
-  root
-    .command('crew')
-    .description('crew members')
+  const crew = root.command('crew').description('crew members');
+  crew
     .command('add <tenant>')
+    .description('add a crew member (the address of a deactivated one reactivates them)')
     .requiredOption('--name <text>', 'full name')
     .requiredOption('--email <addr>', 'e-mail address for notices and sign-in links')
     .option('--phone <text>', 'phone number')
     .addOption(new Option('--role <role>', 'captain or crew').choices(['captain', 'crew']))
     .action(act('crew add', (tenantSlug: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, ...o })));
+  crew
+    .command('list <tenant>')
+    .description('active crew members (with --all, deactivated ones too)')
+    .option('--all', 'include deactivated crew members')
+    .action(act('crew list', (tenantSlug: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, ...o })));
+  crew
+    .command('remove <tenant>')
+    .description('deactivate a crew member: ends their sessions and links, takes them off upcoming charters, keeps their history')
+    .option('--email <addr>', "the crew member's e-mail address")
+    .option('--crew-id <id>', "the crew member's id")
+    .action(act('crew remove', (tenantSlug: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, ...o })));
 
   root
     .command('assign <tenant> <booking>')
@@ -185,13 +218,44 @@ function program(): Command {
     .action(act('assign', (tenantSlug: string, booking: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, booking, ...o })));
 
   root
-    .command('staff')
-    .description('operator staff (dashboard users)')
+    .command('unassign <tenant> <booking>')
+    .description(
+      "take a crew member off a booking's crew (their access to it ends at once), as DELETE /api/v1/events/{id}/crew/{crewId} does",
+    )
+    .option('--email <addr>', "the crew member's e-mail address")
+    .option('--crew-id <id>', "the crew member's id")
+    .action(act('unassign', (tenantSlug: string, booking: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, booking, ...o })));
+
+  const staff = root.command('staff').description('operator staff (dashboard users)');
+  staff
     .command('add <tenant>')
     .requiredOption('--name <text>', 'full name')
     .requiredOption('--email <addr>', 'e-mail address for sign-in links')
     .addOption(new Option('--role <role>', 'owner or staff').choices(['owner', 'staff']))
     .action(act('staff add', (tenantSlug: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, ...o })));
+  staff.command('list <tenant>').action(act('staff list', (tenantSlug: string) => ({ tenant: tenantSlug })));
+
+  root
+    .command('booking')
+    .description('bookings')
+    .command('list <tenant>')
+    .description('bookings by start time (at most --limit)')
+    .option('--from <when>', "ending after: a day (2026-05-30, in the tenant's zone) or an ISO 8601 date-time with offset")
+    .option('--to <when>', 'starting before the end of: a day, or an ISO 8601 date-time with offset')
+    .addOption(new Option('--status <status>', 'only this status').choices(['hold', 'confirmed', 'cancelled', 'completed']))
+    .option('--limit <n>', 'at most this many (1–500)', '100')
+    .action(act('booking list', (tenantSlug: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, ...o })));
+
+  root
+    .command('calendar')
+    .description("the operator's calendar")
+    .command('add <tenant>')
+    .description('add a calendar entry, as POST /api/v1/calendar does')
+    .requiredOption('--date <YYYY-MM-DD>', 'the day')
+    .requiredOption('--type <word>', 'a short lower-case word: charter, maintenance, holiday…')
+    .option('--booking <ID>', 'the booking it is about')
+    .option('--title <text>', 'what to show')
+    .action(act('calendar add', (tenantSlug: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, ...o })));
 
   root
     .command('audit <tenant>')

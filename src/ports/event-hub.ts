@@ -9,6 +9,7 @@ export type ChangeType =
   | 'event.updated'
   | 'assignment.accepted'
   | 'assignment.declined'
+  | 'assignment.removed'
   | 'checklist.ticked'
   | 'checklist.unticked'
   | 'booking.changed';

@@ -88,13 +88,19 @@ export async function revokeMagicLink(deps: Pick<ServiceDeps, 'db' | 'clock'>, c
   });
 }
 
+/** Revokes every link of a crew member and ends their sessions, inside the caller's transaction; returns how many of each. */
+export async function revokeCrewAccessIn(tx: Queryable, tenantId: string, crewMemberId: string, now: Date) {
+  const links = await q.revokeMagicLinksOfCrewMember(tx, tenantId, crewMemberId, now);
+  const sessions = await q.deleteCrewSessionsOfCrewMember(tx, tenantId, crewMemberId);
+  return { links, sessions };
+}
+
 /** Revokes every link of a crew member and ends their sessions (a lost phone, someone who left). */
 export async function revokeCrewAccess(deps: Pick<ServiceDeps, 'db' | 'clock'>, ctx: TenantContext, crewMemberId: string) {
   return deps.db.transaction().execute(async (tx) => {
     const member = await getCrewMemberById(tx, ctx.tenantId, crewMemberId);
     if (!member) throw new NotFoundError(`Crew member ${crewMemberId}`);
-    const links = await q.revokeMagicLinksOfCrewMember(tx, ctx.tenantId, crewMemberId, deps.clock.now());
-    const sessions = await q.deleteCrewSessionsOfCrewMember(tx, ctx.tenantId, crewMemberId);
+    const { links, sessions } = await revokeCrewAccessIn(tx, ctx.tenantId, crewMemberId, deps.clock.now());
     await insertAuditEntry(tx, ctx.tenantId, {
       actor: ctx.actor,
       action: 'crew_access.revoked',
@@ -112,7 +118,8 @@ export type SignInResult =
 
 /**
  * Signs a crew member in with a magic-link token: a new session (its id returned once, stored as a
- * digest) and an audit entry. A malformed, unknown, expired or revoked token opens no session.
+ * digest) and an audit entry. A malformed, unknown, expired or revoked token opens no session, nor
+ * does the link of a deactivated crew member (it reads as revoked).
  */
 export async function signInWithMagicLink(deps: Pick<ServiceDeps, 'db' | 'clock'>, token: string): Promise<SignInResult> {
   if (!SECRET_PATTERN.test(token)) return { ok: false, reason: 'invalid' };
@@ -122,6 +129,8 @@ export async function signInWithMagicLink(deps: Pick<ServiceDeps, 'db' | 'clock'
   const now = deps.clock.now();
   if (link.revoked_at !== null) return { ok: false, reason: 'revoked' };
   if (link.expires_at.getTime() <= now.getTime()) return { ok: false, reason: 'expired' };
+  const member = await getCrewMemberById(deps.db, link.tenant_id, link.crew_member_id);
+  if (!member || member.deactivated_at !== null) return { ok: false, reason: 'revoked' };
   const session = newSecret();
   const expiresAt = new Date(now.getTime() + CREW_SESSION_LIFETIME_MS);
   await deps.db.transaction().execute(async (tx) => {
@@ -153,7 +162,7 @@ export type CrewPrincipal = {
   sessionDigest: string;
 };
 
-/** The crew member a session cookie belongs to, or null for a malformed, unknown or expired one. */
+/** The crew member a session cookie belongs to, or null for a malformed, unknown or expired one (or a deactivated member's). */
 export async function authenticateCrewSession(deps: Pick<ServiceDeps, 'db' | 'clock'>, session: string): Promise<CrewPrincipal | null> {
   if (!SECRET_PATTERN.test(session)) return null;
   const actual = digest(session);
@@ -176,7 +185,7 @@ export async function signOutCrew(deps: Pick<ServiceDeps, 'db'>, principal: Crew
 export const requestLinkSchema = z.strictObject({ email: z.email('must be an e-mail address').max(320) });
 
 /**
- * "Send me a new link": queues a sign-in mail for every crew member with this address, in any
+ * "Send me a new link": queues a sign-in mail for every active crew member with this address, in any
  * tenant. The caller answers the same whether or not any was found; one pending mail per member.
  */
 export async function requestCrewLoginLink(deps: ServiceDeps, input: z.infer<typeof requestLinkSchema>): Promise<void> {

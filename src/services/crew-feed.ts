@@ -2,12 +2,13 @@
  * A crew member's personal calendar feed (RFC 5545) at an unguessable, resettable URL (ADR 0013).
  * The URL names the tenant, the crew member and the feed's generation, signed with HMAC-SHA256 under
  * the signing secret: nothing secret is stored, and a reset (a new generation) ends every old URL.
- * Events are built from the crew view; STATUS follows the crew member's answer and the booking.
- * Every text value is escaped (RFC 5545 §3.3.11) whatever the stored names and notes hold: a CR/LF
- * in a tenant, crew or vessel name never starts a property or an event of its own.
+ * Events are built from the crew view; STATUS follows the crew member's answer and the booking. A
+ * charter they were taken off is not in it at all. Every text value is escaped (RFC 5545 §3.3.11)
+ * whatever the stored names and notes hold: a CR/LF in a tenant, crew or vessel name never starts a
+ * property or an event of its own.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import ical, { ICalEventStatus, type ICalTemporalZonedDateTimeStub } from 'ical-generator';
+import ical, { ICalEventStatus, ICalEventTransparency, type ICalTemporalZonedDateTimeStub } from 'ical-generator';
 import { insertAuditEntry } from '../db/queries/audit';
 import * as q from '../db/queries/crew';
 import { getCrewMemberById } from '../db/queries/people';
@@ -119,9 +120,15 @@ function zoned(instant: Date, zone: string): ICalTemporalZonedDateTimeStub {
   };
 }
 
-function statusFor(bookingStatus: string, answer: AssignmentStatus): ICalEventStatus {
-  if (bookingStatus === 'cancelled' || answer === 'declined') return ICalEventStatus.CANCELLED;
-  return answer === 'accepted' ? ICalEventStatus.CONFIRMED : ICalEventStatus.TENTATIVE;
+/**
+ * STATUS and the SUMMARY's prefix for one charter. CANCELLED only when the booking is: a charter the
+ * crew member declined still runs, so it stays in their calendar as "Declined: …", TENTATIVE and
+ * free time (they may still change their answer until it ends).
+ */
+function presentationFor(bookingStatus: string, answer: AssignmentStatus) {
+  if (bookingStatus === 'cancelled') return { status: ICalEventStatus.CANCELLED, prefix: 'Cancelled: ', busy: false };
+  if (answer === 'declined') return { status: ICalEventStatus.TENTATIVE, prefix: 'Declined: ', busy: false };
+  return { status: answer === 'accepted' ? ICalEventStatus.CONFIRMED : ICalEventStatus.TENTATIVE, prefix: '', busy: true };
 }
 
 export type CrewFeed = { body: string; etag: string };
@@ -137,7 +144,8 @@ export async function renderCrewFeed(deps: ServiceDeps, token: string, feed: Fee
     getTenantById(deps.db, owner.tenantId),
     getCrewMemberById(deps.db, owner.tenantId, owner.crewMemberId),
   ]);
-  if (!tenant || !member) return null;
+  // A deactivated crew member's feed ends with their access (its URL is a credential too).
+  if (!tenant || !member || member.deactivated_at !== null) return null;
   const ctx = { tenantId: owner.tenantId, actor: { kind: 'crew' as const, id: owner.crewMemberId } };
   const rows = await q.listAssignmentsOfCrewMember(deps.db, owner.tenantId, owner.crewMemberId, {
     endsAfter: new Date(deps.clock.now().getTime() - FEED_HISTORY_MS),
@@ -159,7 +167,7 @@ export async function renderCrewFeed(deps: ServiceDeps, token: string, feed: Fee
   });
   for (const { row, view } of charters) {
     const stamp = new Date(Math.max(row.updated_at.getTime(), row.booking_updated_at.getTime()));
-    const status = statusFor(view.status, row.status);
+    const shown = presentationFor(view.status, row.status);
     const notes = [view.notes.crew].filter((n): n is string => Boolean(n?.trim()));
     calendar.createEvent({
       id: escapeCalendarText(`${view.id}.${owner.tenantId}@bosun`),
@@ -169,8 +177,9 @@ export async function renderCrewFeed(deps: ServiceDeps, token: string, feed: Fee
       timezone: view.timezone,
       stamp,
       lastModified: stamp,
-      status,
-      summary: toCalendarText(`${status === ICalEventStatus.CANCELLED ? 'Cancelled: ' : ''}${view.vesselName} charter (${row.role})`),
+      status: shown.status,
+      transparency: shown.busy ? null : ICalEventTransparency.TRANSPARENT,
+      summary: toCalendarText(`${shown.prefix}${view.vesselName} charter (${row.role})`),
       location: toCalendarText(view.meetingPoint || view.vesselName),
       description: toCalendarText(
         [

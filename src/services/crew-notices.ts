@@ -107,7 +107,7 @@ export async function notifyCrewOfBooking(deps: MailDeps, tenantId: string, book
  */
 export async function sendCrewLoginLink(deps: MailDeps, tenantId: string, crewMemberId: string, requestId: string) {
   const [member, tenant] = await Promise.all([getCrewMemberById(deps.db, tenantId, crewMemberId), getTenantById(deps.db, tenantId)]);
-  if (!member || !tenant) return 'not-needed' as const;
+  if (!member || !tenant || member.deactivated_at !== null) return 'not-needed' as const;
   return sendMailOnce(deps, tenantId, {
     kind: 'crew.login-link',
     dedupeKey: `crew-login-link:${requestId}`,

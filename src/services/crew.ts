@@ -9,6 +9,7 @@ import * as q from '../db/queries/crew';
 import { getCrewEvent } from '../db/queries/events';
 import { getTenantById } from '../db/queries/tenants';
 import type { AssignmentStatus } from '../db/schema';
+import { checklistRefusal, DEFAULT_CHECKLIST_OPENS_HOURS } from '../domain/crew-rules';
 import type { CrewBookingView } from '../domain/visibility';
 import { getBookingForCrew } from './bookings';
 import { publishChange } from './changes';
@@ -53,14 +54,37 @@ export async function listUpcomingCharters(deps: ServiceDeps, ctx: CrewContext):
 
 export type ChecklistItem = { item: string; ticked: { by: string | null; at: string } | null };
 
-export type CharterForCrew = CharterSummary & { eventNotes: string | null; checklist: ChecklistItem[]; ended: boolean };
+export type CharterForCrew = CharterSummary & {
+  eventNotes: string | null;
+  checklist: ChecklistItem[];
+  /** Why this crew member cannot tick the checklist now (shown beside it, read-only), or null when they can. */
+  checklistClosed: string | null;
+  ended: boolean;
+};
 
 /** The tenant's pre-departure checklist (its setting, or the default). */
 export async function checklistOf(deps: Pick<ServiceDeps, 'db'>, tenantId: string): Promise<string[]> {
+  return (await checklistSettingsOf(deps, tenantId)).items;
+}
+
+/** The tenant's checklist and how many hours before departure it opens (`checklistOpensHours`, default 48). */
+async function checklistSettingsOf(deps: Pick<ServiceDeps, 'db'>, tenantId: string): Promise<{ items: string[]; opensHours: number }> {
   const tenant = await getTenantById(deps.db, tenantId);
   const items = tenant?.settings.checklist?.filter((i) => typeof i === 'string' && i.trim() !== '');
-  return items && items.length > 0 ? items : [...DEFAULT_CHECKLIST];
+  const hours = tenant?.settings.checklistOpensHours;
+  return {
+    items: items && items.length > 0 ? items : [...DEFAULT_CHECKLIST],
+    opensHours: typeof hours === 'number' && Number.isFinite(hours) && hours >= 0 ? hours : DEFAULT_CHECKLIST_OPENS_HOURS,
+  };
 }
+
+const charterOf = (b: CrewBookingView) => ({
+  id: b.id,
+  status: b.status,
+  startsAt: new Date(b.startsAt),
+  endsAt: new Date(b.endsAt),
+  timezone: b.timezone,
+});
 
 async function myAssignment(deps: ServiceDeps, ctx: CrewContext, bookingId: string) {
   const a = await q.getAssignment(deps.db, ctx.tenantId, bookingId, ctx.crewMemberId);
@@ -80,22 +104,24 @@ function parseBookingId(raw: string): string {
 export async function getCharterForCrew(deps: ServiceDeps, ctx: CrewContext, rawBookingId: string): Promise<CharterForCrew> {
   const bookingId = parseBookingId(rawBookingId);
   const a = await myAssignment(deps, ctx, bookingId);
-  const [booking, event, items, ticks] = await Promise.all([
+  const [booking, event, settings, ticks] = await Promise.all([
     getBookingForCrew(deps, ctx, bookingId),
     getCrewEvent(deps.db, ctx.tenantId, bookingId),
-    checklistOf(deps, ctx.tenantId),
+    checklistSettingsOf(deps, ctx.tenantId),
     q.listChecklistTicks(deps.db, ctx.tenantId, bookingId),
   ]);
   const byItem = new Map(ticks.map((t) => [t.item, t]));
+  const now = deps.clock.now();
   return {
     booking,
     me: { role: a.role, status: a.status, declineReason: a.decline_reason },
     eventNotes: event?.notes ?? null,
-    checklist: items.map((item) => {
+    checklist: settings.items.map((item) => {
       const t = byItem.get(item);
       return { item, ticked: t ? { by: t.crew_name, at: t.ticked_at.toISOString() } : null };
     }),
-    ended: new Date(booking.endsAt).getTime() <= deps.clock.now().getTime(),
+    checklistClosed: checklistRefusal(charterOf(booking), a.status, settings.opensHours, now),
+    ended: new Date(booking.endsAt).getTime() <= now.getTime(),
   };
 }
 
@@ -164,22 +190,23 @@ export const tickSchema = z.strictObject({
 });
 
 /**
- * Ticks or unticks a checklist item of a charter, recording who and when (and an audit entry).
- * Errors: NotFoundError (not assigned), ValidationError (not an item of the tenant's checklist),
- * ConflictError (declined, cancelled).
+ * Ticks or unticks a checklist item of a charter, recording who and when (and an audit entry). Only
+ * crew who accepted may, from the tenant's `checklistOpensHours` before departure until the charter
+ * ends. Errors: NotFoundError (not assigned), ValidationError (not an item of the tenant's checklist),
+ * ConflictError with the reason (not accepted, outside the window, cancelled).
  */
 export async function setChecklistTick(deps: ServiceDeps, ctx: CrewContext, rawBookingId: string, input: z.infer<typeof tickSchema>) {
   const bookingId = parseBookingId(rawBookingId);
-  const items = await checklistOf(deps, ctx.tenantId);
-  if (!items.includes(input.item)) throw new ValidationError([{ field: 'item', message: 'is not on the checklist' }]);
+  const settings = await checklistSettingsOf(deps, ctx.tenantId);
+  if (!settings.items.includes(input.item)) throw new ValidationError([{ field: 'item', message: 'is not on the checklist' }]);
   await myAssignment(deps, ctx, bookingId);
   const booking = await getBookingForCrew(deps, ctx, bookingId);
-  if (booking.status === 'cancelled') throw new ConflictError('This charter is cancelled.');
   const out = await deps.db.transaction().execute(async (tx) => {
     const a = await q.getAssignment(tx, ctx.tenantId, bookingId, ctx.crewMemberId);
     if (!a) throw new NotFoundError(`Charter ${rawBookingId}`);
-    if (a.status === 'declined') throw new ConflictError('You declined this charter.');
     const now = deps.clock.now();
+    const refusal = checklistRefusal(charterOf(booking), a.status, settings.opensHours, now);
+    if (refusal) throw new ConflictError(refusal);
     const changed = input.ticked
       ? await q.insertChecklistTick(tx, ctx.tenantId, { bookingId, item: input.item, crewMemberId: ctx.crewMemberId, now })
       : await q.deleteChecklistTick(tx, ctx.tenantId, bookingId, input.item);

@@ -3,15 +3,17 @@
  * Creating or changing one enqueues the crew notification in the same transaction.
  */
 import { z } from 'zod';
+import type { Queryable } from '../db/client';
 import { insertAuditEntry } from '../db/queries/audit';
-import { bookingIdExists } from '../db/queries/bookings';
-import { getCrewEvent, upsertAssignment, upsertCrewEvent } from '../db/queries/events';
+import { getBookingForUpdate } from '../db/queries/bookings';
+import { deleteAssignment, getCrewEvent, upsertAssignment, upsertCrewEvent } from '../db/queries/events';
 import { getCrewMemberByEmail, getCrewMemberById } from '../db/queries/people';
+import { assignmentRefusal, unassignmentRefusal } from '../domain/crew-rules';
 import { BOOKING_ID_PATTERN, normalizeBookingId } from '../domain/ids';
 import { getBookingForCrew } from './bookings';
 import { publishChange } from './changes';
 import type { ServiceDeps, TenantContext } from './context';
-import { NotFoundError, ValidationError } from './errors';
+import { ConflictError, type FieldError, NotFoundError, ServiceError, ValidationError } from './errors';
 import { multiLine } from './text-fields';
 
 export const crewEventSchema = z
@@ -46,29 +48,72 @@ export const crewEventSchema = z
 
 export type CrewEventInput = z.infer<typeof crewEventSchema>;
 
-/** Creates or updates the crew event of a booking; returns its crew-safe view. */
+/** A crew member named by id or by e-mail address. */
+export type CrewRef = { crewId: string } | { email: string };
+
+/** Finds a crew member of the tenant by id or address; `forUpdate` locks the row until the transaction ends. */
+export async function findCrewMember(q: Queryable, tenantId: string, ref: CrewRef, options: { forUpdate?: boolean } = {}) {
+  if ('crewId' in ref) {
+    // Not a UUID names no one (and never reaches the database as one).
+    return z.uuid().safeParse(ref.crewId).success ? getCrewMemberById(q, tenantId, ref.crewId, options) : undefined;
+  }
+  return getCrewMemberByEmail(q, tenantId, ref.email, options);
+}
+
+export const refName = (ref: CrewRef) => ('crewId' in ref ? ref.crewId : ref.email);
+
+/**
+ * Creates or updates the crew event of a booking; returns its crew-safe view. Assigning crew is
+ * refused with ConflictError when the charter is cancelled, completed or over by `deps.clock`, or
+ * a crew member is deactivated; an unknown booking or crew member is a ValidationError. On any
+ * error nothing is stored and no notice is queued.
+ */
 export async function upsertEvent(deps: ServiceDeps, ctx: TenantContext, input: CrewEventInput) {
   const { tenantId } = ctx;
   const bookingId = normalizeBookingId(input.booking_id);
   const existed = await deps.db.transaction().execute(async (tx) => {
-    if (!(await bookingIdExists(tx, tenantId, bookingId))) {
+    // The booking row is locked so a cancel cannot slip in between this check and the commit.
+    const booking = await getBookingForUpdate(tx, tenantId, bookingId);
+    if (!booking) {
       throw new ValidationError([{ field: 'booking_id', message: `no booking ${input.booking_id} in this tenant` }]);
     }
-    const existed = (await getCrewEvent(tx, tenantId, bookingId)) !== undefined;
     const now = deps.clock.now();
+    const crew = input.crew ?? [];
+    if (crew.length > 0) {
+      const refusal = assignmentRefusal(
+        { id: booking.id, status: booking.status, startsAt: booking.starts_at, endsAt: booking.ends_at, timezone: booking.timezone },
+        now,
+      );
+      if (refusal) throw new ConflictError(refusal);
+    }
+    const existed = (await getCrewEvent(tx, tenantId, bookingId)) !== undefined;
     await upsertCrewEvent(tx, tenantId, bookingId, input.notes, now);
     const assigned: string[] = [];
-    const problems: { field: string; message: string }[] = [];
-    for (const [i, c] of (input.crew ?? []).entries()) {
-      const member = c.crewId ? await getCrewMemberById(tx, tenantId, c.crewId) : await getCrewMemberByEmail(tx, tenantId, c.email ?? '');
+    const unknown: FieldError[] = [];
+    const inactive: { field: string; name: string }[] = [];
+    for (const [i, c] of crew.entries()) {
+      const ref: CrewRef = c.crewId ? { crewId: c.crewId } : { email: c.email ?? '' };
+      // Locked, so a deactivation running at the same time either comes first (and is seen) or
+      // waits and then takes this assignment away with the others.
+      const member = await findCrewMember(tx, tenantId, ref, { forUpdate: true });
       if (!member) {
-        problems.push({ field: `crew.${i}`, message: `no crew member ${c.crewId ?? c.email} in this tenant` });
+        unknown.push({ field: `crew.${i}`, message: `no crew member ${refName(ref)} in this tenant` });
+        continue;
+      }
+      if (member.deactivated_at !== null) {
+        inactive.push({ field: `crew.${i}`, name: `${member.name} <${member.email}>` });
         continue;
       }
       await upsertAssignment(tx, tenantId, { bookingId, crewMemberId: member.id, role: c.role }, now);
       assigned.push(member.id);
     }
-    if (problems.length > 0) throw new ValidationError(problems);
+    if (unknown.length > 0) throw new ValidationError(unknown);
+    if (inactive.length > 0) {
+      throw new ConflictError(
+        `${inactive.map((m) => m.name).join(', ')} ${inactive.length === 1 ? 'is' : 'are'} deactivated and cannot be assigned; add them again to reactivate.`,
+        inactive.map((m) => ({ field: m.field, message: 'is deactivated' })),
+      );
+    }
     await insertAuditEntry(tx, tenantId, {
       actor: ctx.actor,
       action: existed ? 'event.updated' : 'event.created',
@@ -86,15 +131,46 @@ export async function upsertEvent(deps: ServiceDeps, ctx: TenantContext, input: 
 }
 
 /**
+ * Takes a crew member off a booking's crew: their access to that charter ends at once (its pages,
+ * answers, checklist, feed entry and live updates), and no notice is sent to them for it any more.
+ * Audited as `assignment.removed`. Errors: NotFoundError (no such booking or crew member, or not on
+ * this crew), ConflictError (the charter is over: its crew stays on record).
+ */
+export async function unassignCrew(deps: ServiceDeps, ctx: TenantContext, rawBookingId: string, ref: CrewRef) {
+  const { tenantId } = ctx;
+  const bookingId = normalizeBookingId(rawBookingId);
+  await deps.db.transaction().execute(async (tx) => {
+    const booking = await getBookingForUpdate(tx, tenantId, bookingId);
+    if (!booking) throw new NotFoundError(`Booking ${rawBookingId}`);
+    const member = await findCrewMember(tx, tenantId, ref);
+    if (!member) throw new NotFoundError(`Crew member ${refName(ref)}`);
+    const removed = await deleteAssignment(tx, tenantId, bookingId, member.id);
+    if (!removed) throw new ServiceError(404, 'Not found', `${member.name} is not on the crew of ${bookingId}.`);
+    const refusal = unassignmentRefusal(
+      { id: booking.id, status: booking.status, startsAt: booking.starts_at, endsAt: booking.ends_at, timezone: booking.timezone },
+      deps.clock.now(),
+    );
+    // Thrown inside the transaction: the delete above is rolled back with it.
+    if (refusal) throw new ConflictError(refusal);
+    await insertAuditEntry(tx, tenantId, {
+      actor: ctx.actor,
+      action: 'assignment.removed',
+      entityType: 'event',
+      entityId: bookingId,
+      before: { crewMember: member.id, role: removed.role, status: removed.status },
+    });
+  });
+  publishChange(deps, { tenantId, bookingId, type: 'assignment.removed' });
+  return getEvent(deps, ctx, bookingId);
+}
+
+/**
  * The role a crew member usually takes (their profile's), for callers that let it be left out.
  * Errors: NotFoundError when no such crew member is in the tenant.
  */
-export async function usualRoleOf(deps: ServiceDeps, ctx: TenantContext, ref: { crewId: string } | { email: string }) {
-  const member =
-    'crewId' in ref
-      ? await getCrewMemberById(deps.db, ctx.tenantId, ref.crewId)
-      : await getCrewMemberByEmail(deps.db, ctx.tenantId, ref.email);
-  if (!member) throw new NotFoundError(`Crew member ${'crewId' in ref ? ref.crewId : ref.email}`);
+export async function usualRoleOf(deps: ServiceDeps, ctx: TenantContext, ref: CrewRef) {
+  const member = await findCrewMember(deps.db, ctx.tenantId, ref);
+  if (!member) throw new NotFoundError(`Crew member ${refName(ref)}`);
   return member.role;
 }
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { insertAuditEntry } from '../db/queries/audit';
 import * as people from '../db/queries/people';
 import * as q from '../db/queries/tenants';
+import type { TenantSettings } from '../db/schema';
 import { BOOKING_RULES } from '../domain/booking';
 import { isValidTimeZone } from '../domain/time';
 import type { Actor, ServiceDeps, TenantContext } from './context';
@@ -134,15 +135,30 @@ export async function addVessel(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContex
   }
 }
 
+/**
+ * Adds a crew member. Adding again the address of a deactivated one reactivates them with the
+ * details given (`reactivated: true`, audited as `crew.reactivated`): their history stays theirs.
+ * Errors: ConflictError when an active crew member has the address.
+ */
 export async function addCrewMember(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContext, input: z.infer<typeof addCrewSchema>) {
   try {
     return await deps.db.transaction().execute(async (tx) => {
-      const c = await people.insertCrewMember(tx, ctx.tenantId, {
-        name: input.name,
-        email: input.email,
-        phone: input.phone ?? null,
-        role: input.role,
-      });
+      const details = { name: input.name, email: input.email, phone: input.phone ?? null, role: input.role };
+      const former = await people.getCrewMemberByEmail(tx, ctx.tenantId, input.email, { forUpdate: true });
+      if (former && former.deactivated_at !== null) {
+        const c = await people.reactivateCrewMember(tx, ctx.tenantId, former.id, details);
+        const member = { id: c.id, name: c.name, email: c.email, phone: c.phone, role: c.role };
+        await insertAuditEntry(tx, ctx.tenantId, {
+          actor: ctx.actor,
+          action: 'crew.reactivated',
+          entityType: 'crew_member',
+          entityId: c.id,
+          before: { name: former.name, email: former.email, phone: former.phone, role: former.role, active: false },
+          after: { ...member, active: true },
+        });
+        return { ...member, reactivated: true };
+      }
+      const c = await people.insertCrewMember(tx, ctx.tenantId, details);
       const member = { id: c.id, name: c.name, email: c.email, phone: c.phone, role: c.role };
       await insertAuditEntry(tx, ctx.tenantId, {
         actor: ctx.actor,
@@ -151,7 +167,7 @@ export async function addCrewMember(deps: Pick<ServiceDeps, 'db'>, ctx: TenantCo
         entityId: c.id,
         after: member,
       });
-      return member;
+      return { ...member, reactivated: false };
     });
   } catch (err) {
     if (isUnique(err))
@@ -179,4 +195,124 @@ export async function addStaffUser(deps: Pick<ServiceDeps, 'db'>, ctx: TenantCon
       throw new ConflictError(`A staff user with ${input.email} exists already.`, [{ field: 'email', message: 'is taken' }]);
     throw err;
   }
+}
+
+/** The tenant's vessels by slug. */
+export async function listVessels(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContext) {
+  const rows = await people.listVessels(deps.db, ctx.tenantId);
+  return rows.map((v) => ({
+    id: v.id,
+    slug: v.slug,
+    name: v.name,
+    capacity: v.capacity,
+    meetingPoint: v.meeting_point,
+    timezone: v.timezone,
+  }));
+}
+
+/** The tenant's staff users by name. */
+export async function listStaff(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContext) {
+  const rows = await people.listStaffUsers(deps.db, ctx.tenantId);
+  return rows.map((u) => ({ id: u.id, name: u.name, email: u.email, role: u.role }));
+}
+
+const itemList = (max: number, items: number) =>
+  z
+    .array(singleLine(max))
+    .max(items, `must have at most ${items} entries`)
+    .refine((list) => new Set(list).size === list.length, 'must not repeat an entry');
+const hours = (max: number) =>
+  z.coerce.number().int('must be a whole number').min(0, 'must not be negative').max(max, `must be at most ${max}`);
+
+/**
+ * What `updateTenant` may change. A setting given as null goes back to its default (or is removed);
+ * a list given as [] is cleared; a field left out stays as it is.
+ */
+export const updateTenantSchema = z
+  .strictObject({
+    name: singleLine(200).optional(),
+    timezone: timezone.optional(),
+    contactEmail: z.email('must be an e-mail address').max(254).nullable().optional(),
+    contactPhone: singleLine(40).nullable().optional(),
+    whatToBring: itemList(200, 20).optional(),
+    policies: itemList(500, 20).optional(),
+    checklist: itemList(200, 30).optional(),
+    accentColor: z
+      .string()
+      .regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #0b4f6c')
+      .transform((v) => v.toLowerCase())
+      .nullable()
+      .optional(),
+    logoUrl: z
+      .url({ protocol: /^https$/, hostname: z.regexes.domain, error: 'must be an https:// address' })
+      .max(2000, 'must be at most 2000 characters')
+      .nullable()
+      .optional(),
+    checklistOpensHours: hours(24 * 30)
+      .nullable()
+      .optional(),
+    crewReminderHours: hours(24 * 14)
+      .nullable()
+      .optional(),
+  })
+  .refine((v) => Object.values(v).some((x) => x !== undefined), { message: 'give at least one setting to change', path: [] });
+
+export type UpdateTenantInput = z.infer<typeof updateTenantSchema>;
+
+const SETTING_KEYS = [
+  'contactEmail',
+  'contactPhone',
+  'whatToBring',
+  'policies',
+  'checklist',
+  'accentColor',
+  'logoUrl',
+  'checklistOpensHours',
+  'crewReminderHours',
+] as const satisfies readonly (keyof TenantSettings & keyof UpdateTenantInput)[];
+
+/**
+ * Changes a tenant's name, time zone, contact details, guest information, branding and crew settings.
+ * Only the fields given change; the change and its before/after are audited as `tenant.updated`
+ * (nothing is written when nothing changes). Returns the fields that changed and the tenant as it is now.
+ * Published guest pages show a change once published again (`bosun publish <tenant> --all`).
+ */
+export async function updateTenant(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContext, input: UpdateTenantInput) {
+  return deps.db.transaction().execute(async (tx) => {
+    const tenant = await q.getTenantById(tx, ctx.tenantId);
+    if (!tenant) throw new NotFoundError('Tenant');
+    const settings: TenantSettings = { ...tenant.settings };
+    const before: Record<string, unknown> = {};
+    const after: Record<string, unknown> = {};
+    const record = (key: string, was: unknown, now: unknown) => {
+      if (JSON.stringify(was ?? null) === JSON.stringify(now ?? null)) return;
+      before[key] = was ?? null;
+      after[key] = now ?? null;
+    };
+    const name = input.name ?? tenant.name;
+    const zone = input.timezone ?? tenant.timezone;
+    record('name', tenant.name, name);
+    record('timezone', tenant.timezone, zone);
+    for (const key of SETTING_KEYS) {
+      const value = input[key];
+      if (value === undefined) continue;
+      const cleared = value === null || (Array.isArray(value) && value.length === 0);
+      record(key, settings[key], cleared ? null : value);
+      if (cleared) delete settings[key];
+      else (settings as Record<string, unknown>)[key] = value;
+    }
+    const changed = Object.keys(after);
+    if (changed.length > 0) {
+      await q.updateTenant(tx, ctx.tenantId, { name, timezone: zone, settings });
+      await insertAuditEntry(tx, ctx.tenantId, {
+        actor: ctx.actor,
+        action: 'tenant.updated',
+        entityType: 'tenant',
+        entityId: ctx.tenantId,
+        before,
+        after,
+      });
+    }
+    return { changed, tenant: { id: tenant.id, slug: tenant.slug, name, timezone: zone, settings } };
+  });
 }

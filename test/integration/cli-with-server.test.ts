@@ -75,7 +75,8 @@ describe('the CLI while a server runs on the same data', () => {
     expect(oneJsonObject(tenants.stdout).tenants.map((t: { slug: string }) => t.slug)).toEqual(['demo']);
 
     const created = await runBosun(['key', 'create', 'demo', '--kind', 'service'], target.env());
-    expect(created.stderr).toBe('');
+    // Through the server too, the key's id and the warning come on stderr and the key alone on stdout.
+    expect(created.stderr).toMatch(/^Key [0-9a-f-]{36} \(service, scopes [^)]+\) — shown once; store it now\.\n$/);
     expect(created.code).toBe(0);
     expect(created.stdout).toMatch(/^bsk_[A-Za-z0-9_-]{43}\n$/);
     const key = created.stdout.trim();

@@ -79,14 +79,18 @@ describe('bosun tenant and key', () => {
   );
 
   it(
-    'prints a new key once, alone on stdout, and never lists it',
+    'prints a new key once, alone on stdout (its id and a warning on stderr), and never lists it',
     async () => {
       const plain = await bosun('key', 'create', 'acme', '--kind', 'service', '--label', 'booking site');
       expect(plain.code).toBe(0);
-      expect(plain.stderr).toBe('');
       expect(plain.stdout.endsWith('\n')).toBe(true);
       const serviceKey = plain.stdout.slice(0, -1);
       expect(serviceKey).toMatch(KEY);
+      const notice =
+        /^Key ([0-9a-f-]{36}) \(service, scopes bookings:read, bookings:write, events:write\) — shown once; store it now\.\n$/.exec(
+          plain.stderr,
+        );
+      expect(notice).not.toBeNull();
 
       const created = await json('key', 'create', 'acme', '--kind', 'dashboard', '--scope', 'bookings:read,calendar:write');
       expect(created.key).toMatch(/^bdt_[A-Za-z0-9_-]{43}$/);
@@ -108,6 +112,9 @@ describe('bosun tenant and key', () => {
       const service = listed.keys.find((k: { kind: string }) => k.kind === 'service');
       expect(service).toMatchObject({ prefix: serviceKey.slice(0, 12), label: 'booking site', revokedAt: null });
       serviceKeyId = service.id;
+      // The id on stderr is the one to revoke the key by; --json carries both.
+      expect(notice?.[1]).toBe(serviceKeyId);
+      expect(created.id).toEqual(expect.stringMatching(/^[0-9a-f-]{36}$/));
     },
     SLOW,
   );
@@ -155,7 +162,7 @@ describe('bosun vessel, crew, staff and audit', () => {
       const text = await bosun('audit', 'acme');
       expect(text.code).toBe(0);
       for (const action of ['tenant.created', 'key.created', 'key.revoked', 'vessel.added', 'crew.added', 'staff.added']) {
-        expect(text.stdout).toMatch(new RegExp(`operator:cli\\s+${action.replace('.', '\\.')}`));
+        expect(text.stdout).toMatch(new RegExp(`operator \\(cli\\)\\s+${action.replace('.', '\\.')}`));
       }
       const all = await json('audit', 'acme');
       expect(all.entries.every((e: { actor: string }) => e.actor === 'operator:cli')).toBe(true);

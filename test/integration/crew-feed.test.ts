@@ -1,6 +1,7 @@
 /**
  * The personal calendar feed, read with ical.js as a calendar app would: a VTIMEZONE for the vessel's
- * zone, a stable UID, SEQUENCE rising on every change, TENTATIVE → CONFIRMED → CANCELLED, no ORGANIZER,
+ * zone, a stable UID, SEQUENCE rising on every change, TENTATIVE → CONFIRMED → CANCELLED (a declined
+ * charter is "Declined: …", never CANCELLED), no ORGANIZER,
  * refresh hints, ETag and 304; the URL is unguessable, per crew member, and resettable.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -157,7 +158,7 @@ describe('crew calendar feed', () => {
     expect(cancelled.getFirstPropertyValue('summary')).toBe('Cancelled: Jada charter (captain)');
   });
 
-  it('shows a declined charter as CANCELLED', async () => {
+  it('shows a declined charter as declined, never as cancelled: it still runs', async () => {
     const id = await bookingWithCrew([{ email: a.captain.email, role: 'captain' }], {
       startsAt: '2026-07-04T09:00:00-07:00',
       endsAt: '2026-07-04T11:00:00-07:00',
@@ -165,7 +166,22 @@ describe('crew calendar feed', () => {
     const page = await (await app.request(`/crew/events/${id}`, { headers: { cookie: cookie ?? '' } })).text();
     const decline = formWithAction(page, '/decline');
     expect((await post(decline.action, { ...decline.fields, reason: 'Sick' }, cookie)).status).toBe(303);
-    expect(eventOf((await readFeed(path)).calendar, id).getFirstPropertyValue('status')).toBe('CANCELLED');
+    const declined = eventOf((await readFeed(path)).calendar, id);
+    expect(declined.getFirstPropertyValue('status')).toBe('TENTATIVE');
+    expect(declined.getFirstPropertyValue('summary')).toBe('Declined: Jada charter (captain)');
+    // It does not make them look busy.
+    expect(declined.getFirstPropertyValue('transp')).toBe('TRANSPARENT');
+
+    // Accepting again makes it an ordinary charter; the booking's own cancellation is what CANCELLED means.
+    const again = await (await app.request(`/crew/events/${id}`, { headers: { cookie: cookie ?? '' } })).text();
+    const accept = formWithAction(again, '/accept');
+    expect((await post(accept.action, accept.fields, cookie)).status).toBe(303);
+    const accepted = eventOf((await readFeed(path)).calendar, id);
+    expect([accepted.getFirstPropertyValue('status'), accepted.getFirstPropertyValue('summary')]).toEqual([
+      'CONFIRMED',
+      'Jada charter (captain)',
+    ]);
+    expect(accepted.getFirstPropertyValue('transp')).toBeNull();
   });
 
   it('is per crew member: another crew member has another URL and sees only their charters', async () => {

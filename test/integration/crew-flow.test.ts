@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { FileMailer } from '../../src/adapters/file-mailer';
 import { type JobDeps, registerJobHandlers } from '../../src/jobs/register';
 import { listAudit } from '../../src/services/audit';
@@ -366,13 +366,16 @@ describe('the charter page', () => {
 
   it('ticks the checklist, recording who and when', async () => {
     const { cookie } = await followLink(signInLinkIn(mailTo(a.captain.email).mail));
+    // The checklist opens 48 hours before departure (May 30, 10:00 in San Diego).
+    t.clock.set(new Date('2026-05-29T12:00:00Z'));
+    onTestFinished(() => t.clock.set(NOW));
     const page = await open(`/crew/events/${bookingId}`, cookie);
     const tick = formsWithItem(page.html, 'Life jackets counted against party size');
     expect(tick.fields.ticked).toBe('true');
     expect((await submit(tick.action, tick.fields, cookie)).status).toBe(303);
     const after = textOf((await open(`/crew/events/${bookingId}`, cookie)).html);
     // When it was ticked, in the vessel's zone, named; no year in the current one.
-    expect(after).toMatch(/Life jackets counted against party size — Casey Captain, Fri, May 1, 5:00\sAM PDT/);
+    expect(after).toMatch(/Life jackets counted against party size — Casey Captain, Fri, May 29, 5:00\sAM PDT/);
     const audit = await listAudit(t.deps, a.tenant.id, { entityId: bookingId });
     expect(audit).toContainEqual(
       expect.objectContaining({
@@ -462,7 +465,7 @@ describe('isolation', () => {
     expect((await open(`/crew/events/${other}`, cookie)).res.status).toBe(404);
     expect((await open(`/crew/events/${betaBooking}`, cookie)).res.status).toBe(404);
     const page = await open(`/crew/events/${bookingId}`, cookie);
-    const csrf = formWithAction(page.html, '/checklist').fields._csrf ?? '';
+    const csrf = formWithAction(page.html, '/crew/logout').fields._csrf ?? '';
     expect((await submit(`/crew/events/${other}/accept`, { _csrf: csrf }, cookie)).status).toBe(404);
     expect((await submit(`/crew/events/${betaBooking}/accept`, { _csrf: csrf }, cookie)).status).toBe(404);
   });

@@ -157,7 +157,10 @@ beforeAll(async () => {
     'notices',
   );
   await answerAssignment(t.deps, crewContext(a.tenant.id, a.captain.id), bookingId, { answer: 'accept' });
-  await setChecklistTick(t.deps, crewContext(a.tenant.id, a.deckhand.id), bookingId, { item: 'Fuel checked', ticked: true });
+  // Only crew who accepted tick, once the checklist opens (48 hours before departure).
+  t.clock.set(new Date(DEPARTS - 24 * 3_600_000));
+  await setChecklistTick(t.deps, crewContext(a.tenant.id, a.captain.id), bookingId, { item: 'Fuel checked', ticked: true });
+  t.clock.set(NOW);
   await answerAssignment(t.deps, crewContext(a.tenant.id, a.deckhand.id), bookingId, { answer: 'decline', reason: 'Sick' });
   for (let i = 0; i < 4; i++) {
     crewEvents.push((await crew.next('change')).json);
@@ -237,7 +240,7 @@ describe('crew channels', () => {
     expect(crewEvents.map((e) => e.type)).toEqual(['event.created', 'assignment.accepted', 'checklist.ticked', 'assignment.declined']);
     for (const e of crewEvents) {
       expect(Object.keys(e).sort()).toEqual(['at', 'bookingId', 'charter', 'type']);
-      expect(Object.keys(e.charter).sort()).toEqual(['booking', 'checklist', 'ended', 'eventNotes', 'me']);
+      expect(Object.keys(e.charter).sort()).toEqual(['booking', 'checklist', 'checklistClosed', 'ended', 'eventNotes', 'me']);
       expect(Object.keys(e.charter.me).sort()).toEqual(['declineReason', 'role', 'status']);
       expectCrewBooking(e.charter.booking);
     }

@@ -77,6 +77,8 @@ beforeAll(async () => {
   });
   a = await makeTenant(t.deps, 'alpha');
   b = await makeTenant(t.deps, 'beta');
+  // The charters are four weeks out: a checklist open 30 days ahead lets crew who accepted tick now.
+  await updateTenantSettings(t.deps.db, a.tenant.id, { checklistOpensHours: 720 });
   outsider = await addCrewMember(t.deps, a.ctx, { name: 'Oli Outsider', email: 'oli@alpha.test', role: 'crew' });
   const jobDeps: JobDeps = {
     ...t.deps,
@@ -131,6 +133,8 @@ describe('the staff stream', () => {
   });
 
   it("never carries another tenant's changes", async () => {
+    // Only crew who accepted may tick: the deckhand accepts before anyone listens.
+    await answerAssignment(t.deps, crewContext(a.tenant.id, a.deckhand.id), bookingA, { answer: 'accept' });
     const streamA = await staffStream(a.dashboardToken);
     const streamB = await staffStream(b.dashboardToken);
     await setChecklistTick(t.deps, crewContext(a.tenant.id, a.deckhand.id), bookingA, { item: 'Fuel checked', ticked: true });

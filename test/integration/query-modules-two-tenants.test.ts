@@ -16,10 +16,17 @@ import {
   updateBookingIfVersion,
 } from '../../src/db/queries/bookings';
 import { insertCalendarEntry, listCalendarEntries } from '../../src/db/queries/calendar';
-import { getCrewEvent, upsertAssignment, upsertCrewEvent } from '../../src/db/queries/events';
+import {
+  deleteAssignment,
+  deleteUpcomingAssignmentsOfCrewMember,
+  getCrewEvent,
+  upsertAssignment,
+  upsertCrewEvent,
+} from '../../src/db/queries/events';
 import { getIdempotencyRecord, insertIdempotencyRecord } from '../../src/db/queries/idempotency';
 import { listApiKeys, revokeApiKey, touchApiKey } from '../../src/db/queries/keys';
 import {
+  deactivateCrewMember,
   getCrewMemberByEmail,
   getCrewMemberById,
   getVesselBySlug,
@@ -28,6 +35,7 @@ import {
   listCrewMembers,
   listStaffUsers,
   listVessels,
+  reactivateCrewMember,
 } from '../../src/db/queries/people';
 import { getGuestSite, listSites } from '../../src/db/queries/tenants';
 import { createBookingSchema } from '../../src/services/booking-schemas';
@@ -254,6 +262,18 @@ describe("query functions never change tenant A's rows for tenant B", () => {
     expect(assignment).toMatchObject({ tenant_id: B, crew_member_id: b.captain.id, status: 'invited' });
     await expectAUnchanged();
     expect(await getCrewEvent(t.handle.db, A, SHARED)).toMatchObject({ notes: 'alpha shared' });
+  });
+
+  it('deleteAssignment, deleteUpcomingAssignmentsOfCrewMember, deactivateCrewMember and reactivateCrewMember', async () => {
+    expect(await deleteAssignment(t.handle.db, B, aOnly, a.captain.id)).toBeUndefined();
+    expect(await deleteAssignment(t.handle.db, B, SHARED, a.captain.id)).toBeUndefined();
+    expect(await deleteUpcomingAssignmentsOfCrewMember(t.handle.db, B, a.captain.id, new Date('2026-01-01T00:00:00Z'))).toEqual([]);
+    expect(await deactivateCrewMember(t.handle.db, B, a.captain.id, now())).toBe(false);
+    await expect(
+      reactivateCrewMember(t.handle.db, B, a.captain.id, { name: 'Hijacked', email: 'x@bravo.test', phone: null, role: 'crew' }),
+    ).rejects.toThrow();
+    expect((await listCrewMembers(t.handle.db, B, { includeDeactivated: true })).map((c) => c.tenant_id)).not.toContain(A);
+    await expectAUnchanged();
   });
 
   it('insertCalendarEntry cannot point at a booking of another tenant', async () => {

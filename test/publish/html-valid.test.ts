@@ -138,6 +138,7 @@ describe('crew pages are valid HTML', () => {
       { item: 'Safety briefing given', ticked: { by: 'Dana Deckhand', at: '2026-05-30T16:00:00Z' } },
       { item: 'Fuel checked', ticked: null },
     ],
+    checklistClosed: null,
     ...overrides,
   });
 
@@ -154,7 +155,24 @@ describe('crew pages are valid HTML', () => {
       render(CharterPage, { signedIn, now, charter: charter({ me: { role: 'captain', status: 'accepted', declineReason: null } }) }),
     );
     await expectValid(
-      render(CharterPage, { signedIn, now, charter: charter({ me: { role: 'crew', status: 'declined', declineReason: 'Sick' } }) }),
+      render(CharterPage, {
+        signedIn,
+        now,
+        charter: charter({
+          me: { role: 'crew', status: 'declined', declineReason: 'Sick' },
+          checklistClosed: 'You declined this charter.',
+        }),
+      }),
+    );
+    await expectValid(
+      render(CharterPage, {
+        signedIn,
+        now,
+        charter: charter({
+          me: { role: 'captain', status: 'accepted', declineReason: null },
+          checklistClosed: 'The checklist opens 48 hours before departure, at Thu, May 28, 2026, 10:00 AM PDT.',
+        }),
+      }),
     );
     await expectValid(
       render(CharterPage, { signedIn, now, charter: charter({ booking: viewBookingForCrew(record({ status: 'cancelled' })) }) }),

@@ -99,6 +99,7 @@ export async function findCrewSessionByHash(q: Queryable, idHash: string, now: D
     .select(['s.id_hash', 's.tenant_id', 's.crew_member_id', 's.expires_at', 'c.name as crew_name', 't.name as tenant_name'])
     .where('s.id_hash', '=', idHash)
     .where('s.expires_at', '>', now)
+    .where('c.deactivated_at', 'is', null)
     .executeTakeFirst();
 }
 
@@ -116,9 +117,14 @@ export async function deleteCrewSessionsOfCrewMember(q: Queryable, tenantId: str
 }
 
 /**
- * The crew members with this address in every tenant: "send me a new link" does not know the
+ * The active crew members with this address in every tenant: "send me a new link" does not know the
  * tenant, and one person may crew for several operators. Returns ids only.
  */
 export async function listCrewMembersByEmailInAllTenants(q: Queryable, email: string) {
-  return q.selectFrom('crew_members').select(['id', 'tenant_id']).where(sql`lower(email)`, '=', email.toLowerCase()).execute();
+  return q
+    .selectFrom('crew_members')
+    .select(['id', 'tenant_id'])
+    .where(sql`lower(email)`, '=', email.toLowerCase())
+    .where('deactivated_at', 'is', null)
+    .execute();
 }

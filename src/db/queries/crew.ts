@@ -156,6 +156,7 @@ export async function listAssignmentsDueForReminder(q: Queryable, tenantId: stri
     .select(['a.booking_id', 'a.crew_member_id', 'a.role', 'c.name', 'c.email', 'b.starts_at'])
     .where('a.tenant_id', '=', tenantId)
     .where('a.status', '!=', 'declined')
+    .where('c.deactivated_at', 'is', null)
     .where('b.status', '=', 'confirmed')
     .where('b.starts_at', '>', window.from)
     .where('b.starts_at', '<=', window.to)

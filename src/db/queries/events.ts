@@ -54,3 +54,35 @@ export async function upsertAssignment(
     .returningAll()
     .executeTakeFirstOrThrow();
 }
+
+/** Takes a crew member off a booking's crew; returns the assignment as it was, or undefined. */
+export async function deleteAssignment(q: Queryable, tenantId: string, bookingId: string, crewMemberId: string) {
+  return q
+    .deleteFrom('assignments')
+    .where('tenant_id', '=', tenantId)
+    .where('booking_id', '=', bookingId)
+    .where('crew_member_id', '=', crewMemberId)
+    .returning(['booking_id', 'crew_member_id', 'role', 'status'])
+    .executeTakeFirst();
+}
+
+/**
+ * Takes a crew member off every charter that has not ended by `now` (a completed one has); their
+ * past assignments stay. Returns the assignments removed.
+ */
+export async function deleteUpcomingAssignmentsOfCrewMember(q: Queryable, tenantId: string, crewMemberId: string, now: Date) {
+  return q
+    .deleteFrom('assignments')
+    .where('tenant_id', '=', tenantId)
+    .where('crew_member_id', '=', crewMemberId)
+    .where('booking_id', 'in', (eb) =>
+      eb
+        .selectFrom('bookings')
+        .select('id')
+        .where('tenant_id', '=', tenantId)
+        .where('ends_at', '>', now)
+        .where('status', '!=', 'completed'),
+    )
+    .returning(['booking_id', 'crew_member_id', 'role', 'status'])
+    .execute();
+}

@@ -42,21 +42,54 @@ export async function insertCrewMember(
     .executeTakeFirstOrThrow();
 }
 
-export async function listCrewMembers(q: Queryable, tenantId: string) {
-  return q.selectFrom('crew_members').selectAll().where('tenant_id', '=', tenantId).orderBy('name').execute();
+/** The tenant's crew members by name; deactivated ones only with `includeDeactivated`. */
+export async function listCrewMembers(q: Queryable, tenantId: string, options: { includeDeactivated?: boolean } = {}) {
+  let query = q.selectFrom('crew_members').selectAll().where('tenant_id', '=', tenantId);
+  if (!options.includeDeactivated) query = query.where('deactivated_at', 'is', null);
+  return query.orderBy('name').orderBy('email').execute();
 }
 
-export async function getCrewMemberById(q: Queryable, tenantId: string, id: string) {
-  return q.selectFrom('crew_members').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+/** `forUpdate` locks the row until the transaction ends (assigning and deactivating take it in turn). */
+export async function getCrewMemberById(q: Queryable, tenantId: string, id: string, options: { forUpdate?: boolean } = {}) {
+  const query = q.selectFrom('crew_members').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id);
+  return (options.forUpdate ? query.forUpdate() : query).executeTakeFirst();
 }
 
-export async function getCrewMemberByEmail(q: Queryable, tenantId: string, email: string) {
-  return q
+export async function getCrewMemberByEmail(q: Queryable, tenantId: string, email: string, options: { forUpdate?: boolean } = {}) {
+  const query = q
     .selectFrom('crew_members')
     .selectAll()
     .where('tenant_id', '=', tenantId)
-    .where(sql`lower(email)`, '=', email.toLowerCase())
+    .where(sql`lower(email)`, '=', email.toLowerCase());
+  return (options.forUpdate ? query.forUpdate() : query).executeTakeFirst();
+}
+
+/** Marks a crew member deactivated; returns whether they were active until now. */
+export async function deactivateCrewMember(q: Queryable, tenantId: string, id: string, now: Date): Promise<boolean> {
+  const r = await q
+    .updateTable('crew_members')
+    .set({ deactivated_at: now })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .where('deactivated_at', 'is', null)
     .executeTakeFirst();
+  return r.numUpdatedRows > 0n;
+}
+
+/** Makes a deactivated crew member active again with the details given. */
+export async function reactivateCrewMember(
+  q: Queryable,
+  tenantId: string,
+  id: string,
+  c: { name: string; email: string; phone: string | null; role: 'captain' | 'crew' },
+) {
+  return q
+    .updateTable('crew_members')
+    .set({ name: c.name, email: c.email, phone: c.phone, role: c.role, deactivated_at: null })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 export async function insertStaffUser(q: Queryable, tenantId: string, s: { name: string; email: string; role: 'owner' | 'staff' }) {

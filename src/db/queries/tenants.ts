@@ -53,3 +53,12 @@ export async function updateTenantSettings(q: Queryable, tenantId: string, setti
     .where('id', '=', tenantId)
     .execute();
 }
+
+/** Changes a tenant's name, time zone and settings (the whole settings object is replaced). */
+export async function updateTenant(q: Queryable, tenantId: string, t: { name: string; timezone: string; settings: TenantSettings }) {
+  await q
+    .updateTable('tenants')
+    .set({ name: t.name, timezone: t.timezone, settings: JSON.stringify(t.settings) })
+    .where('id', '=', tenantId)
+    .execute();
+}

@@ -17,7 +17,7 @@ import {
 } from '../../services/bookings';
 import { addCalendarEntry, calendarEntrySchema } from '../../services/calendar';
 import type { ServiceDeps, TenantContext } from '../../services/context';
-import { crewEventSchema, getEvent, upsertEvent } from '../../services/events';
+import { crewEventSchema, getEvent, unassignCrew, upsertEvent } from '../../services/events';
 import { type AuthVariables, requireKey, requireScope } from '../middleware/auth';
 import type { FailureLimiter } from '../middleware/failure-limiter';
 import { strictJson } from '../middleware/strict-json';
@@ -125,6 +125,11 @@ const idempotencyKey = z
       'Any unique string (a UUID). A retry with the same key and body answers as the first request did, for 24 hours, and creates nothing; the same key with another body is refused with 422.',
     example: '7b0d6a8e-3c52-4f1e-9d8a-1f2e3c4d5e6f',
   });
+const crewParams = idParam.extend({
+  crewId: z
+    .uuid('must be a crew member id')
+    .meta({ param: { name: 'crewId', in: 'path' }, example: '0c6f2d52-6d1e-4b8e-9a57-3f1f6f1d2a10' }),
+});
 const security = [{ serviceKey: [] }, { dashboardToken: [] }, { bearer: [] }];
 
 function contextOf(c: Context<Env>): TenantContext {
@@ -297,17 +302,41 @@ export function createApiRouter(
       path: '/events',
       summary: "Create or update a booking's crew event",
       description:
-        'Assigns crew (by id or e-mail address) to a booking, with notes for crew. Each newly assigned member is mailed a sign-in link. ' +
-        'Scope `events:write`.',
+        'Assigns crew (by id or e-mail address) to a booking, with notes for crew. Each newly assigned member is mailed a notice with a sign-in link. ' +
+        'Refused with 409 (and nothing stored) when the charter is cancelled, completed or over, or a crew member is deactivated. Scope `events:write`.',
       security,
       middleware: [requireScope('events:write')] as const,
       request: { body: { required: true, content: { 'application/json': { schema: crewEventSchema } } } },
       responses: {
         201: json(crewEventSchemaOut, 'The crew-safe event'),
-        ...problems(400, 401, 403, [409, 'The booking is cancelled or its charter is over: no crew can be assigned'], 413, 415, 422, 429),
+        ...problems(
+          [409, 'The booking is cancelled or its charter is over, or a crew member is deactivated: no crew can be assigned'],
+          413,
+          415,
+          422,
+        ),
       },
     }),
     async (c) => c.json(await upsertEvent(deps, contextOf(c), c.req.valid('json')), 201),
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/events/{id}/crew/{crewId}',
+      summary: "Take a crew member off a booking's crew",
+      description:
+        'Their access to this charter ends at once: it leaves their crew pages, calendar feed and live updates, and no further notice about it is mailed to them. ' +
+        'Audited as `assignment.removed`. 404 when the booking or crew member is unknown in this tenant or not on this crew; 409 when the charter is over (its crew stays on record).',
+      security,
+      middleware: [requireScope('events:write')] as const,
+      request: { params: crewParams },
+      responses: { 200: json(crewEventSchemaOut, 'The crew-safe event without them'), ...problems(401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      const { id, crewId } = c.req.valid('param');
+      return c.json(await unassignCrew(deps, contextOf(c), id, { crewId }), 200);
+    },
   );
 
   api.openapi(

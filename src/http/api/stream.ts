@@ -39,7 +39,7 @@ export function registerStaffStream(
       path: '/stream',
       summary: 'Live changes of crew events (Server-Sent Events)',
       description:
-        "A `text/event-stream`: `ready` once listening, then one `change` event per committed change (accept, decline, checklist tick, event or booking change) with the booking's staff view and its crew event; a comment line every 15 s while idle. Dashboard tokens only.",
+        "A `text/event-stream`: `ready` once listening, then one `change` event per committed change (accept, decline, checklist tick, crew assigned or removed, event or booking change) with the booking's staff view and its crew event; a comment line every 15 s while idle. Dashboard tokens only.",
       security: [{ dashboardToken: [] }, { bearer: [] }],
       middleware: [requireScope('bookings:read')] as const,
       responses: {

@@ -42,6 +42,9 @@ ul.plain{list-style:none;padding:0;margin:0}
 .check form{margin:0;flex:0 0 auto}
 .check button{width:auto;padding:8px 14px;font-size:16px}
 .check.done button{background:#1b5e20}
+.check .mark{flex:0 0 auto;min-width:44px;text-align:center;font-size:18px;font-weight:600;color:#5b6b7b}
+.check.done .mark{color:#1b5e20}
+.closed{background:#e6edf3;border-radius:8px;padding:10px 12px}
 .error{color:#8a1c1c;font-weight:600}
 .live{max-width:40rem;margin:0 auto;padding:0 16px 24px}
 `;
@@ -316,21 +319,29 @@ export const CharterPage: FC<{ signedIn: SignedIn; charter: CharterForCrew; now:
           )}
         </>
       )}
-      {b.status !== 'cancelled' && me.status !== 'declined' && (
+      {b.status !== 'cancelled' && (
         <>
           <h2>Pre-departure checklist</h2>
           <p class="muted">Party size: {b.partySize}</p>
+          {charter.checklistClosed && <p class="closed">{charter.checklistClosed}</p>}
           <ul class="plain">
             {charter.checklist.map((c) => (
               <li class={c.ticked ? 'check done' : 'check'}>
-                <form method="post" action={`${base}/checklist`}>
-                  <input type="hidden" name="_csrf" value={signedIn.csrf} />
-                  <input type="hidden" name="item" value={c.item} />
-                  <input type="hidden" name="ticked" value={c.ticked ? 'false' : 'true'} />
-                  <button type="submit" aria-label={c.ticked ? `Untick ${c.item}` : `Tick ${c.item}`}>
+                {charter.checklistClosed ? (
+                  // Read-only: the mark without a form, so nothing here can be sent.
+                  <span class="mark" role="img" aria-label={c.ticked ? 'Ticked' : 'Not ticked'}>
                     {c.ticked ? '✓' : '○'}
-                  </button>
-                </form>
+                  </span>
+                ) : (
+                  <form method="post" action={`${base}/checklist`}>
+                    <input type="hidden" name="_csrf" value={signedIn.csrf} />
+                    <input type="hidden" name="item" value={c.item} />
+                    <input type="hidden" name="ticked" value={c.ticked ? 'false' : 'true'} />
+                    <button type="submit" aria-label={c.ticked ? `Untick ${c.item}` : `Tick ${c.item}`}>
+                      {c.ticked ? '✓' : '○'}
+                    </button>
+                  </form>
+                )}
                 <span>
                   {c.item}
                   {c.ticked && (
