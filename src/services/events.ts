@@ -139,6 +139,7 @@ export async function upsertEvent(deps: ServiceDeps, ctx: TenantContext, input: 
 export async function unassignCrew(deps: ServiceDeps, ctx: TenantContext, rawBookingId: string, ref: CrewRef) {
   const { tenantId } = ctx;
   const bookingId = normalizeBookingId(rawBookingId);
+  if (!BOOKING_ID_PATTERN.test(bookingId)) throw new NotFoundError(`Booking ${rawBookingId}`);
   await deps.db.transaction().execute(async (tx) => {
     const booking = await getBookingForUpdate(tx, tenantId, bookingId);
     if (!booking) throw new NotFoundError(`Booking ${rawBookingId}`);

@@ -38,6 +38,7 @@ import { describeIssues } from '../../services/field-errors';
 import { buildCrewLiveEvent, type CrewLiveEvent } from '../../services/live';
 import { DEFAULT_HEARTBEAT_MS, streamChanges } from '../live-stream';
 import { FailureLimiter } from '../middleware/failure-limiter';
+import { formOf, strictForm } from '../middleware/strict-form';
 import { CharterPage, ChartersPage, LinkNotValidPage, MessagePage, RequestLinkPage, type SignedIn, SignInButtonPage } from './views';
 
 export type CrewSurfaceDeps = ServiceDeps & {
@@ -113,12 +114,18 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
   );
   // Forms may come from this origin as the request names it, or from the public URL (behind a proxy).
   crew.use('*', csrf({ origin: (origin, c) => origin === publicOrigin || origin === new URL(c.req.url).origin }));
+  crew.use(
+    '*',
+    strictForm({
+      refuse: (c, { status, message }) => c.html(<MessagePage title="Form not accepted" message={message} />, status),
+    }),
+  );
 
   crew.get('/login', (c) => c.html(<RequestLinkPage />));
 
   crew.post('/login', async (c) => {
     const address = deps.clientAddress(c);
-    const form = await c.req.parseBody();
+    const form = formOf(c);
     const parsed = requestLinkSchema.safeParse({ email: typeof form.email === 'string' ? form.email.trim() : '' });
     if (!parsed.success) {
       return c.html(
@@ -184,7 +191,7 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
     c.set('crew', principal);
     c.set('signedIn', { crewName: principal.crewName, tenantName: principal.tenantName, csrf: csrfTokenFor(principal) });
     if (c.req.method === 'POST') {
-      const form = await c.req.parseBody();
+      const form = formOf(c);
       const sent = Buffer.from(typeof form._csrf === 'string' ? form._csrf : '');
       const expected = Buffer.from(c.var.signedIn.csrf);
       if (sent.length !== expected.length || !timingSafeEqual(sent, expected)) {
@@ -265,7 +272,7 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
 
   crew.post('/events/:id/decline', async (c) => {
     const p = c.var.crew;
-    const form = await c.req.parseBody();
+    const form = formOf(c);
     const input = parseForm(answerSchema, { answer: 'decline', reason: form.reason });
     await answerAssignment(deps, crewContext(p.tenantId, p.crewMemberId), c.req.param('id'), input);
     return c.redirect(`/crew/events/${encodeURIComponent(c.req.param('id'))}`, 303);
@@ -273,7 +280,7 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
 
   crew.post('/events/:id/checklist', async (c) => {
     const p = c.var.crew;
-    const form = await c.req.parseBody();
+    const form = formOf(c);
     const input = parseForm(tickSchema, { item: form.item, ticked: form.ticked });
     await setChecklistTick(deps, crewContext(p.tenantId, p.crewMemberId), c.req.param('id'), input);
     return c.redirect(`/crew/events/${encodeURIComponent(c.req.param('id'))}`, 303);
