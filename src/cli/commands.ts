@@ -5,10 +5,9 @@
  */
 import { z } from 'zod';
 import type { Config } from '../config/env';
-import { offsetOf } from '../domain/time';
 import { listAudit } from '../services/audit';
-import { listBookingsSchema } from '../services/booking-schemas';
-import { listBookings } from '../services/bookings';
+import { createBookingSchema, listBookingsSchema } from '../services/booking-schemas';
+import { cancelBooking, createBooking, listBookings } from '../services/bookings';
 import { addCalendarEntry, calendarEntrySchema } from '../services/calendar';
 import type { Actor, ServiceDeps } from '../services/context';
 import { countDeactivatedCrew, deactivateCrewMember, listCrew } from '../services/crew-members';
@@ -77,7 +76,8 @@ function argumentName(path: string, positional: readonly string[]): string {
   if (path === '') return 'arguments';
   // `scopes.0` is the first value of `--scope a,b`; report it as the option the user typed.
   const option = path.replace(/\.\d+$/, '').replace(/^scopes$/, 'scope');
-  const kebab = option.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`);
+  // `guest.name` is `--guest-name`: nested fields are flat options.
+  const kebab = option.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`).replace(/\./g, '-');
   return positional.includes(option) ? `<${kebab}>` : `--${kebab}`;
 }
 
@@ -128,24 +128,6 @@ const unassignArgsSchema = z
 const crewRemoveArgsSchema = z
   .strictObject(crewRefArgs)
   .refine(oneCrewRef, { message: 'or --crew-id is required, not both', path: ['email'] });
-
-/**
- * `--from`/`--to` of `booking list`: an ISO 8601 date-time with offset as the API takes it, or a day
- * (`2026-05-30`) in the tenant's time zone — from its start, or to its end.
- */
-function dayBoundary(value: unknown, zone: string, edge: 'start' | 'end'): unknown {
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
-  const [y, m, d] = value.split('-').map(Number) as [number, number, number];
-  const wall = Date.UTC(y, m - 1, d + (edge === 'end' ? 1 : 0));
-  if (Number.isNaN(wall)) return value;
-  // The zone's offset near that midnight, checked once more at the instant it gives (a DST change).
-  const offsetMs = (at: number) => {
-    const o = offsetOf(new Date(at), zone); // `+hh:mm` or `-hh:mm`
-    return (o.startsWith('-') ? -1 : 1) * (Number(o.slice(1, 3)) * 60 + Number(o.slice(4, 6))) * 60_000;
-  };
-  const first = wall - offsetMs(wall);
-  return new Date(wall - offsetMs(first)).toISOString();
-}
 
 /** A booking's times as a list shows them: `2026-05-30 10:00–13:00 -07:00` in the vessel's zone. */
 function charterTimes(startsAt: string, endsAt: string): string {
@@ -375,14 +357,54 @@ export const commands: Record<string, Command> = {
     };
   },
 
+  'booking create': async (rt, a) => {
+    const ctx = await tenantContext(rt, a.tenant);
+    const number = (v: unknown) => (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v);
+    const notes = given(a, 'notesInternal', 'notesCrew', 'notesGuest');
+    const input = parse(createBookingSchema, {
+      guest: { name: a.guestName, email: a.guestEmail, ...(a.guestPhone !== undefined ? { phone: a.guestPhone } : {}) },
+      partySize: number(a.partySize),
+      vessel: a.vessel,
+      startsAt: a.startsAt,
+      endsAt: a.endsAt,
+      ...given(a, 'status', 'friendlySlug'),
+      ...(a.pricingTotal !== undefined || a.pricingCurrency !== undefined
+        ? { pricing: { total: number(a.pricingTotal), currency: a.pricingCurrency } }
+        : {}),
+      ...(a.captainFeePerHour !== undefined ? { captainFeePerHour: number(a.captainFeePerHour) } : {}),
+      ...(Object.keys(notes).length > 0
+        ? { notes: { internal: notes.notesInternal, crew: notes.notesCrew, guest: notes.notesGuest } }
+        : {}),
+    });
+    // The same service as POST /api/v1/bookings: the same rules, the same 409 naming a booking that
+    // holds the vessel; its problems are named by the options that carry them.
+    const { booking } = await createBooking(rt.deps, ctx, input).catch((err: unknown) => {
+      if (err instanceof ServiceError && err.errors) {
+        throw new ServiceError(
+          err.status,
+          err.title,
+          err.message,
+          err.errors.map((e) => ({ ...e, field: argumentName(e.field, []) })),
+        );
+      }
+      throw err;
+    });
+    return {
+      json: { booking },
+      text: `Created ${booking.status} booking ${booking.id} on ${booking.vessel}, ${charterTimes(booking.startsAt, booking.endsAt)}; guest page ${booking.guestPageUrl}`,
+    };
+  },
+
+  'booking cancel': async (rt, a) => {
+    const ctx = await tenantContext(rt, a.tenant);
+    const { booking } = await cancelBooking(rt.deps, ctx, String(a.booking ?? ''));
+    return { json: { booking }, text: `Booking ${booking.id} is cancelled; its guest page and crew are told.` };
+  },
+
   'booking list': async (rt, a) => {
     const ctx = await tenantContext(rt, a.tenant);
-    const zone = ctx.tenant.timezone;
-    const filter = parse(listBookingsSchema, {
-      ...(a.from !== undefined ? { from: dayBoundary(a.from, zone, 'start') } : {}),
-      ...(a.to !== undefined ? { to: dayBoundary(a.to, zone, 'end') } : {}),
-      ...given(a, 'status', 'limit'),
-    });
+    // A day (2026-05-30) is read in the tenant's time zone by the service, as the API reads it.
+    const filter = parse(listBookingsSchema, given(a, 'from', 'to', 'status', 'limit'));
     const bookings = await listBookings(rt.deps, ctx, filter);
     const filtered = a.from !== undefined || a.to !== undefined || a.status !== undefined;
     if (bookings.length === 0) {

@@ -235,9 +235,31 @@ function program(): Command {
     .action(act('staff add', (tenantSlug: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, ...o })));
   staff.command('list <tenant>').action(act('staff list', (tenantSlug: string) => ({ tenant: tenantSlug })));
 
-  root
-    .command('booking')
-    .description('bookings')
+  const booking = root.command('booking').description('bookings');
+  booking
+    .command('create <tenant>')
+    .description('create a booking, as POST /api/v1/bookings does (the same rules: 409 when the vessel is taken)')
+    .requiredOption('--vessel <slug>', 'the vessel')
+    .requiredOption('--starts-at <when>', 'ISO 8601 with offset, e.g. 2027-05-30T10:00:00-07:00')
+    .requiredOption('--ends-at <when>', 'ISO 8601 with offset')
+    .requiredOption('--guest-name <text>', "the guest's name")
+    .requiredOption('--guest-email <addr>', "the guest's e-mail address")
+    .option('--guest-phone <text>', "the guest's phone")
+    .requiredOption('--party-size <n>', 'guests on board')
+    .addOption(new Option('--status <status>', 'hold or confirmed (default confirmed)').choices(['hold', 'confirmed']))
+    .option('--pricing-total <amount>', 'the price, e.g. 840.75 (staff only)')
+    .option('--pricing-currency <code>', 'ISO 4217, e.g. USD')
+    .option('--captain-fee-per-hour <amount>', 'staff only')
+    .option('--notes-internal <text>', 'for staff only')
+    .option('--notes-crew <text>', 'shown to the crew')
+    .option('--notes-guest <text>', 'shown on the guest page')
+    .option('--friendly-slug <slug>', 'a short address that redirects to the guest page')
+    .action(act('booking create', (tenantSlug: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, ...o })));
+  booking
+    .command('cancel <tenant> <booking>')
+    .description('cancel a booking, as POST /api/v1/bookings/{id}/cancel does')
+    .action(act('booking cancel', (tenantSlug: string, id: string) => ({ tenant: tenantSlug, booking: id })));
+  booking
     .command('list <tenant>')
     .description('bookings by start time (at most --limit)')
     .option('--from <when>', "ending after: a day (2026-05-30, in the tenant's zone) or an ISO 8601 date-time with offset")

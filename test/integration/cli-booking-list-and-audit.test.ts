@@ -178,3 +178,61 @@ describe('bosun audit', () => {
     expect(line).not.toContain(long);
   });
 });
+
+describe('booking create and cancel', () => {
+  const args = (over: Record<string, unknown> = {}) => ({
+    tenant: 'alpha',
+    vessel: 'jada',
+    startsAt: '2026-07-01T10:00:00-07:00',
+    endsAt: '2026-07-01T13:00:00-07:00',
+    guestName: 'Casey Command',
+    guestEmail: 'casey@example.com',
+    partySize: '4',
+    pricingTotal: '500',
+    pricingCurrency: 'USD',
+    notesCrew: 'Fenders',
+    ...over,
+  });
+
+  it('creates a booking as the API does, and cancels it', async () => {
+    const out = await run('booking create', args());
+    const booking = out.json.booking as {
+      id: string;
+      status: string;
+      partySize: number;
+      pricing: { total: number };
+      notes: { crew: string };
+    };
+    expect(booking).toMatchObject({ status: 'confirmed', partySize: 4, pricing: { total: 500 }, notes: { crew: 'Fenders' } });
+    expect(out.text).toMatch(new RegExp(`^Created confirmed booking ${booking.id} on jada`));
+    const cancelled = await run('booking cancel', { tenant: 'alpha', booking: booking.id.toLowerCase() });
+    expect(cancelled.json.booking).toMatchObject({ id: booking.id, status: 'cancelled' });
+  });
+
+  it('refuses a booking of a vessel that is out at that time, naming the booking that holds it', async () => {
+    const first = await run('booking create', args({ startsAt: '2026-07-02T10:00:00-07:00', endsAt: '2026-07-02T13:00:00-07:00' }));
+    const id = (first.json.booking as { id: string }).id;
+    const err = await run('booking create', args({ startsAt: '2026-07-02T12:00:00-07:00', endsAt: '2026-07-02T14:00:00-07:00' })).catch(
+      (e) => e,
+    );
+    expect(err).toBeInstanceOf(ServiceError);
+    expect(err.status).toBe(409);
+    expect(err.message).toContain(`by booking ${id}`);
+    expect(err.errors).toEqual([{ field: '--starts-at', message: `overlaps booking ${id}` }]);
+  });
+
+  it('names each wrong option as typed, and stores nothing', async () => {
+    const before = (await run('booking list', { tenant: 'alpha', limit: '500' })).json.bookings as unknown[];
+    const err = await run(
+      'booking create',
+      args({ guestName: 'Bad\r\nName', partySize: 'four', startsAt: '2026-04-01T10:00:00-07:00', pricingCurrency: 'usd' }),
+    ).catch((e) => e);
+    expect(err).toBeInstanceOf(ServiceError);
+    expect(err.errors.map((e: { field: string }) => e.field).sort()).toEqual(['--guest-name', '--party-size', '--pricing-currency']);
+    const past = await run('booking create', args({ startsAt: '2026-04-01T10:00:00-07:00', endsAt: '2026-04-01T12:00:00-07:00' })).catch(
+      (e) => e,
+    );
+    expect(past.errors).toEqual([{ field: '--starts-at', message: 'must be in the future' }]);
+    expect((await run('booking list', { tenant: 'alpha', limit: '500' })).json.bookings).toHaveLength(before.length);
+  });
+});
