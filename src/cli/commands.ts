@@ -4,6 +4,7 @@
  * running server over its control socket when that server owns the embedded database (ADR 0005).
  */
 import { z } from 'zod';
+import { findOpenEntries } from '../config/data-folder';
 import type { Config } from '../config/env';
 import { listAudit } from '../services/audit';
 import type { Actor, ServiceDeps } from '../services/context';
@@ -56,7 +57,8 @@ export type CommandResult = { json: Record<string, unknown>; text: string; exitC
 export type CommandRuntime = {
   deps: ServiceDeps;
   sites: SitePorts;
-  config?: Pick<Config, 'cdn'>;
+  /** The configuration a command may need: where guest sites are served, and the data folder doctor checks. */
+  config?: Pick<Config, 'cdn'> & Partial<Pick<Config, 'dataDir'>>;
   progress?: ((done: number, total: number) => void) | undefined;
 };
 export type Command = (rt: CommandRuntime, args: Record<string, unknown>) => Promise<CommandResult>;
@@ -276,7 +278,11 @@ export const commands: Record<string, Command> = {
   },
 
   doctor: async (rt) => {
-    const checks = await checkInstallation({ ...rt.deps, sites: rt.sites }, { cdn: rt.config?.cdn ?? 'local' });
+    const dataDir = rt.config?.dataDir;
+    const checks = await checkInstallation(
+      { ...rt.deps, sites: rt.sites },
+      { cdn: rt.config?.cdn ?? 'local', dataFolder: dataDir ? { dir: dataDir, open: findOpenEntries(dataDir, 50) } : undefined },
+    );
     const problems = checks.filter((c) => !c.ok);
     return {
       json: { ok: problems.length === 0, checks },

@@ -7,12 +7,16 @@
 import cliProgress from 'cli-progress';
 import { Command, CommanderError, Option } from 'commander';
 import { type CommandResult, commands } from '../cli/commands';
+import { restrictNewFiles } from '../config/data-folder';
 import { type Config, ConfigError, loadConfig } from '../config/env';
 import { ServiceError } from '../services/errors';
 import { sendCommand } from './control';
 import { acquireDataLock } from './data-lock';
 import { createLogger, openRuntime } from './runtime';
 import { StartupError, startServer } from './server';
+
+// Before anything is written: the data folder is this user's alone (files 0600, folders 0700).
+restrictNewFiles();
 
 type Out = { json: boolean };
 

@@ -15,6 +15,7 @@ import { LocalEdge } from '../adapters/local-edge';
 import { PgBossJobQueue } from '../adapters/pg-boss-job-queue';
 import { parseS3Url, S3ObjectStore } from '../adapters/s3-object-store';
 import { SmtpMailer } from '../adapters/smtp-mailer';
+import { closeDataFolder } from '../config/data-folder';
 import { type Config, ConfigError } from '../config/env';
 import { type DbHandle, openPglite, openPostgres } from '../db/client';
 import { migrateToLatest } from '../db/migrate';
@@ -56,8 +57,12 @@ export function createLogger(config: Config, destination: 'stdout' | 'stderr' = 
 export async function openDatabase(config: Config): Promise<DbHandle> {
   if (config.databaseUrl) return openPostgres(config.databaseUrl);
   const dir = join(config.dataDir, 'db');
-  mkdirSync(dir, { recursive: true });
-  return openPglite(dir);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const handle = await openPglite(dir);
+  // PGlite sets its files' modes itself (0666 for a new database, 0644 for the catalog caches it
+  // rewrites at every start), whatever the umask: close them each time it opens.
+  closeDataFolder(dir);
+  return handle;
 }
 
 /** Opens the database, migrates it, starts the job queue (working jobs only when `supervise`). */

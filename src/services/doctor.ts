@@ -3,17 +3,42 @@
  * itself was validated before this runs (a wrong variable never gets this far).
  */
 import { sql } from 'kysely';
+import { modeText, type OpenEntry } from '../config/data-folder';
 import { listPendingMigrations } from '../db/migrate';
 import { listFailingGuestPages } from '../db/queries/publishing';
 import { listSites, listTenants } from '../db/queries/tenants';
 import { NOT_FOUND_KEY, siteBucket } from '../publish/site-layout';
 import type { PublishingDeps } from './publishing';
 
+/** The data folder holds the database, the signing secret and guests' mail: only its owner may read it. */
+export function checkDataFolder(report: DataFolderReport): Check {
+  const { dir, open } = report;
+  if (open.length === 0) return { check: 'data folder', ok: true, detail: `${dir}: only its owner can read or write it` };
+  const named = open
+    .slice(0, 5)
+    .map((e) => `${e.path === '.' ? dir : e.path} (${modeText(e.mode)})`)
+    .join(', ');
+  const more = open.length > 5 ? ` and more` : '';
+  return {
+    check: 'data folder',
+    ok: false,
+    detail: `${dir}: others can read or write ${named}${more}; run chmod -R go-rwx ${dir} (bosun start closes it too)`,
+  };
+}
+
 export type Check = { check: string; ok: boolean; detail: string };
 
-export async function checkInstallation(deps: PublishingDeps, options: { cdn: 'local' | 'cloudfront' }): Promise<Check[]> {
+/** What doctor is told of the data folder: where it is, and its entries that others may read or write. */
+export type DataFolderReport = { dir: string; open: readonly OpenEntry[] };
+
+export async function checkInstallation(
+  deps: PublishingDeps,
+  options: { cdn: 'local' | 'cloudfront'; dataFolder?: DataFolderReport | undefined },
+): Promise<Check[]> {
   const checks: Check[] = [];
   const add = (check: string, ok: boolean, detail: string) => checks.push({ check, ok, detail });
+
+  if (options.dataFolder) checks.push(checkDataFolder(options.dataFolder));
 
   try {
     await sql`select 1`.execute(deps.db);
