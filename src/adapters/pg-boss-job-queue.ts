@@ -5,6 +5,7 @@
  */
 import PgBoss from 'pg-boss';
 import { type DbHandle, executorFor, type Tx } from '../db/client';
+import { describeError } from '../db/safe-errors';
 import type { FailedJob, JobHandler, JobName, JobPayloads, JobQueue, JobWorker } from '../ports/job-queue';
 
 export const JOB_SCHEMA = 'pgboss';
@@ -28,7 +29,17 @@ export type JobQueueOptions = {
    */
   wakeWorkers?: boolean;
   onError?: (err: Error) => void;
+  /** Told of each failed attempt of a handler, with the error it threw (the job retries or, last, fails). */
+  onJobFailed?: (err: unknown, job: { name: JobName; id: string; retryCount: number; final: boolean }) => void;
 };
+
+/**
+ * What a failed attempt records on its job (and `bosun jobs` shows): the handler's error described
+ * by `describeError`, so that no query parameter or database detail is stored with the job.
+ */
+export class JobFailure extends Error {
+  override name = 'JobFailure';
+}
 
 /** How long after an enqueue to look for its commit (ms, cumulative ≈ 0.8 s); polling covers the rest. */
 const COMMIT_CHECKS_MS = [0, 2, 5, 10, 20, 50, 100, 200, 400];
@@ -115,7 +126,15 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
         if (this.stopping) throw new Error('Bosun is stopping; the job runs again after the restart');
         this.inFlight++;
         try {
-          for (const job of jobs) await handler(job.data, { id: job.id, retryCount: job.retryCount });
+          for (const job of jobs) {
+            try {
+              await handler(job.data, { id: job.id, retryCount: job.retryCount });
+            } catch (err) {
+              const final = job.retryCount >= (job.retryLimit ?? this.options.retryLimit ?? 8);
+              this.options.onJobFailed?.(err, { name, id: job.id, retryCount: job.retryCount, final });
+              throw new JobFailure(describeError(err));
+            }
+          }
         } finally {
           this.inFlight--;
         }

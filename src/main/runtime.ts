@@ -24,6 +24,7 @@ import { SITE_CACHE_CONTROL, siteOrigin } from '../publish/site-layout';
 import type { ServiceDeps } from '../services/context';
 import type { MailSettings } from '../services/mail';
 import { findEdgeSite, lookupFriendlySlug, type SitePorts } from '../services/publishing';
+import { jobQueueLogging, logOptions } from './logging';
 
 export type Runtime = {
   config: Config;
@@ -41,17 +42,8 @@ export type Runtime = {
 };
 
 export function createLogger(config: Config, destination: 'stdout' | 'stderr' = 'stdout'): Logger {
-  return pino(
-    {
-      level: config.logLevel,
-      // A key or token must never reach a log line, whatever a caller passes.
-      redact: {
-        paths: ['key', '*.key', 'headers["x-service-key"]', 'headers["x-dashboard-token"]', 'headers.authorization'],
-        censor: '[redacted]',
-      },
-    },
-    pino.destination(destination === 'stdout' ? 1 : 2),
-  );
+  // No key, token, personal data or money reaches a log line, whatever a caller passes (logging.ts).
+  return pino(logOptions(config.logLevel), pino.destination(destination === 'stdout' ? 1 : 2));
 }
 
 export async function openDatabase(config: Config): Promise<DbHandle> {
@@ -79,7 +71,7 @@ export async function openRuntime(config: Config, options: { log: Logger; superv
     await migrateToLatest(handle.db);
     const jobs = await PgBossJobQueue.start(handle, {
       supervise: options.supervise ?? false,
-      onError: (err) => options.log.error({ err }, 'job queue error'),
+      ...jobQueueLogging(options.log),
     });
     const deps: ServiceDeps = {
       db: handle.db,
