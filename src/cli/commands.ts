@@ -20,8 +20,10 @@ import {
   addStaffUser,
   addVessel,
   addVesselSchema,
+  changeGuestDomain,
   createTenant,
   createTenantSchema,
+  guestDomainSchema,
   listTenants,
   resolveTenant,
 } from '../services/tenants';
@@ -87,6 +89,23 @@ function parse<T extends z.ZodType>(schema: T, args: unknown, positional: readon
   );
 }
 
+/** Runs `call`; the fields of a service error it throws are named as the command's arguments. */
+async function namingArguments<T>(names: Record<string, string>, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof ServiceError && err.errors) {
+      throw new ServiceError(
+        err.status,
+        err.title,
+        err.message,
+        err.errors.map((e) => ({ ...e, field: names[e.field] ?? e.field })),
+      );
+    }
+    throw err;
+  }
+}
+
 const table = (rows: string[][]) => {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows
@@ -107,7 +126,7 @@ async function tenantContext(rt: CommandRuntime, slug: unknown) {
 export const commands: Record<string, Command> = {
   'tenant create': async (rt, a) => {
     const input = parse(createTenantSchema, { slug: a.slug, name: a.name, guestDomain: a.guestDomain, timezone: a.timezone }, ['slug']);
-    const tenant = await createTenant(rt.deps, OPERATOR, input);
+    const tenant = await namingArguments({ guestDomain: '--guest-domain', slug: '<slug>' }, () => createTenant(rt.deps, OPERATOR, input));
     return { json: { tenant }, text: `Created tenant ${tenant.slug} (${tenant.name}), guest site ${tenant.guestDomain}` };
   },
 
@@ -269,6 +288,20 @@ export const commands: Record<string, Command> = {
       .map(([k, v]) => `${k} ${String(v)}`)
       .join(', ');
     return { json: { tenant: ctx.tenant.slug, ...out }, text: `CDN settings of ${out.domain}: ${shown || 'none'}` };
+  },
+
+  'site domain': async (rt, a) => {
+    const ctx = await tenantContext(rt, a.tenant);
+    const names = { guestDomain: '<new-host>', '--guest-domain': '<new-host>' };
+    const out = await namingArguments(names, async () =>
+      changeGuestDomain(rt.deps, ctx, parse(guestDomainSchema, { guestDomain: a.newHost })),
+    );
+    const slug = ctx.tenant.slug;
+    const text = out.changed
+      ? `Moved the guest site of ${slug} from ${out.previous} to ${out.domain}; ${out.republishing} page(s) queued for publishing there ` +
+        `(bosun start publishes them; bosun publish ${slug} --all does it now). The objects under ${out.previous} stay in the object store.`
+      : `The guest site of ${slug} is at ${out.domain} already.`;
+    return { json: { tenant: slug, ...out }, text };
   },
 
   'edge-function': async (rt, a) => {

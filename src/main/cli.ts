@@ -212,9 +212,12 @@ function program(): Command {
       act('publish', (tenantSlug: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, ...o }), { progressLabel: 'Publishing' }),
     );
 
-  root
-    .command('site')
-    .description("the tenant's guest site")
+  const site = root.command('site').description("the tenant's guest site");
+  site
+    .command('domain <tenant> <new-host>')
+    .description("move the tenant's guest site to another host name (its pages are published again there)")
+    .action(act('site domain', (tenantSlug: string, newHost: string) => ({ tenant: tenantSlug, newHost })));
+  site
     .command('cdn <tenant>')
     .description('set where the guest site is served from with BOSUN_CDN=cloudfront')
     .option('--distribution-id <id>', 'the CloudFront distribution of the guest domain')

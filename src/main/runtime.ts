@@ -19,6 +19,7 @@ import { closeDataFolder } from '../config/data-folder';
 import { type Config, ConfigError } from '../config/env';
 import { type DbHandle, openPglite, openPostgres } from '../db/client';
 import { migrateToLatest } from '../db/migrate';
+import { reservedHostProblem } from '../domain/hosts';
 import { systemClock } from '../ports/clock';
 import { SITE_CACHE_CONTROL, siteOrigin } from '../publish/site-layout';
 import type { ServiceDeps } from '../services/context';
@@ -45,6 +46,9 @@ export function createLogger(config: Config, destination: 'stdout' | 'stderr' = 
   // No key, token, personal data or money reaches a log line, whatever a caller passes (logging.ts).
   return pino(logOptions(config.logLevel), pino.destination(destination === 'stdout' ? 1 : 2));
 }
+
+/** The host of `BOSUN_PUBLIC_URL`: the installation's own, never a guest site's. */
+export const publicHostOf = (config: Pick<Config, 'publicUrl'>) => new URL(config.publicUrl).hostname;
 
 export async function openDatabase(config: Config): Promise<DbHandle> {
   if (config.databaseUrl) return openPostgres(config.databaseUrl);
@@ -78,6 +82,7 @@ export async function openRuntime(config: Config, options: { log: Logger; superv
       jobs,
       clock: systemClock,
       guestOrigin: (domain) => siteOrigin(domain, { https: config.cdn === 'cloudfront', port: config.port }),
+      publicHost: publicHostOf(config),
       // In-process: live streams hear of changes made by this process (ADR 0014).
       live: new InMemoryEventHub((err) => options.log.error({ err }, 'live update listener failed')),
     };
@@ -127,9 +132,12 @@ export function openSitePorts(config: Config, deps: () => ServiceDeps, log?: Log
     // The edge function reads friendly slugs from the site's KeyValueStore, so publishing writes them there.
     return { sites: { store, cdn: new CloudFrontCdn(), keyValueStore: new CloudFrontKeyValueStore() }, edge: null };
   }
+  const publicHost = publicHostOf(config);
   const edge = new LocalEdge({
     store,
-    findSite: (host) => findEdgeSite(deps(), host),
+    // The installation's own host, localhost and IP addresses are never a guest site here, even if an
+    // older installation gave one to a tenant (doctor names it): the app answers them.
+    findSite: (host) => (reservedHostProblem(host, publicHost) ? Promise.resolve(null) : findEdgeSite(deps(), host)),
     lookupKey: (domain, key) => lookupFriendlySlug(deps(), domain, key),
     onError: (err, request) => log?.error({ err, ...request }, 'guest site request failed'),
   });

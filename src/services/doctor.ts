@@ -6,7 +6,8 @@ import { sql } from 'kysely';
 import { modeText, type OpenEntry } from '../config/data-folder';
 import { listPendingMigrations } from '../db/migrate';
 import { listFailingGuestPages } from '../db/queries/publishing';
-import { listSites, listTenants } from '../db/queries/tenants';
+import { listAllSites, listSites, listTenants } from '../db/queries/tenants';
+import { normalizeHost, reservedHostProblem } from '../domain/hosts';
 import { NOT_FOUND_KEY, siteBucket } from '../publish/site-layout';
 import type { PublishingDeps } from './publishing';
 
@@ -30,6 +31,44 @@ export type Check = { check: string; ok: boolean; detail: string };
 
 /** What doctor is told of the data folder: where it is, and its entries that others may read or write. */
 export type DataFolderReport = { dir: string; open: readonly OpenEntry[] };
+
+type SiteRow = { domain: string; role: string; tenant_slug: string };
+
+/**
+ * A guest site's host must be its own: not the installation's (the edge would answer every sign-in
+ * link), not localhost or an IP address, and not shared with another site (an older installation
+ * compared domains with their case).
+ */
+function checkGuestHosts(sites: readonly SiteRow[], publicHost: string): Check[] {
+  const checks: Check[] = [];
+  const byHost = new Map<string, SiteRow[]>();
+  for (const site of sites) {
+    const host = normalizeHost(site.domain);
+    byHost.set(host, [...(byHost.get(host) ?? []), site]);
+  }
+  for (const [host, shared] of byHost) {
+    if (shared.length < 2) continue;
+    const who = shared.map((s) => `${s.tenant_slug} (${s.role} ${s.domain})`).join(', ');
+    checks.push({
+      check: `host ${host}`,
+      ok: false,
+      detail: `answered by ${shared.length} sites: ${who}; move all but one with bosun site domain`,
+    });
+  }
+  for (const site of sites) {
+    const problem = site.role === 'guest' ? reservedHostProblem(site.domain, publicHost) : null;
+    if (problem) {
+      checks.push({
+        check: `site ${site.domain}`,
+        ok: false,
+        detail: `${problem}; move it with bosun site domain ${site.tenant_slug} <host>`,
+      });
+    }
+  }
+  if (checks.length === 0 && sites.length > 0)
+    checks.push({ check: 'guest hosts', ok: true, detail: 'every guest site has a host of its own' });
+  return checks;
+}
 
 export async function checkInstallation(
   deps: PublishingDeps,
@@ -55,6 +94,8 @@ export async function checkInstallation(
 
   const failed = await deps.jobs.listFailed(1000);
   add('jobs', failed.length === 0, failed.length === 0 ? 'no failed jobs' : `${failed.length} failed job(s); see bosun jobs`);
+
+  checks.push(...checkGuestHosts(await listAllSites(deps.db), deps.publicHost));
 
   const tenants = await listTenants(deps.db);
   if (tenants.length === 0) add('tenants', false, 'no tenant yet; create one with bosun tenant create');
