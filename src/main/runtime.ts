@@ -73,8 +73,12 @@ export async function openRuntime(config: Config, options: { log: Logger; superv
   const handle = await openDatabase(config);
   try {
     await migrateToLatest(handle.db);
+    const supervise = options.supervise ?? false;
     const jobs = await PgBossJobQueue.start(handle, {
-      supervise: options.supervise ?? false,
+      supervise,
+      // The embedded database has one owner (the data lock, ADR 0005): whatever is still running in it
+      // was left by a process that died, and is retried at once (ADR 0016).
+      abandonedAtStart: supervise && handle.engine === 'pglite',
       ...jobQueueLogging(options.log),
     });
     const deps: ServiceDeps = {

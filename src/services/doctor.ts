@@ -5,11 +5,40 @@
 import { sql } from 'kysely';
 import { modeText, type OpenEntry } from '../config/data-folder';
 import { listPendingMigrations } from '../db/migrate';
-import { listFailingGuestPages } from '../db/queries/publishing';
+import { listFailingGuestPages, listPendingGuestPages } from '../db/queries/publishing';
 import { listAllSites, listSites, listTenants } from '../db/queries/tenants';
 import { normalizeHost, reservedHostProblem } from '../domain/hosts';
+import type { RunningJob } from '../ports/job-queue';
 import { NOT_FOUND_KEY, siteBucket } from '../publish/site-layout';
 import type { PublishingDeps } from './publishing';
+
+/**
+ * A changed page is published within seconds, and a job its process abandoned is retried within a
+ * minute (ADR 0016): a page pending for longer than this is a problem.
+ */
+const PENDING_TOLERANCE_MINUTES = 5;
+/** The longest a job runs in good health: a publish behind CloudFront waits up to 15 minutes for its invalidation. */
+const LONG_RUNNING_SECONDS = 20 * 60;
+
+/** Running jobs are healthy unless their process stopped (abandoned) or they run far longer than any job should. */
+export function describeRunningJobs(running: readonly RunningJob[]): Check {
+  const abandoned = running.filter((j) => j.abandoned);
+  const long = running.filter((j) => !j.abandoned && j.runningSeconds > LONG_RUNNING_SECONDS);
+  const example = (j: RunningJob | undefined) => (j ? `${j.name} ${j.id}, ${Math.round(j.runningSeconds / 60)} min` : '');
+  const problems = [
+    ...(abandoned.length > 0
+      ? [`${abandoned.length} job(s) abandoned by a process that stopped (e.g. ${example(abandoned[0])}); bosun start retries them`]
+      : []),
+    ...(long.length > 0
+      ? [`${long.length} job(s) running for more than ${LONG_RUNNING_SECONDS / 60} minutes (e.g. ${example(long[0])})`]
+      : []),
+  ];
+  return {
+    check: 'jobs running',
+    ok: problems.length === 0,
+    detail: problems.length === 0 ? `${running.length} running, none for long` : problems.join('; '),
+  };
+}
 
 /** The data folder holds the database, the signing secret and guests' mail: only its owner may read it. */
 export function checkDataFolder(report: DataFolderReport): Check {
@@ -94,6 +123,7 @@ export async function checkInstallation(
 
   const failed = await deps.jobs.listFailed(1000);
   add('jobs', failed.length === 0, failed.length === 0 ? 'no failed jobs' : `${failed.length} failed job(s); see bosun jobs`);
+  checks.push(describeRunningJobs(await deps.jobs.listRunning(1000)));
 
   checks.push(...checkGuestHosts(await listAllSites(deps.db), deps.publicHost));
 
@@ -125,13 +155,18 @@ export async function checkInstallation(
       }
     }
     const failing = await listFailingGuestPages(deps.db, tenant.id);
-    add(
-      `tenant ${tenant.slug} pages`,
-      failing.length === 0,
-      failing.length === 0
-        ? 'every guest page published'
-        : `${failing.length} page(s) failing, e.g. ${failing[0]?.booking_id}: ${failing[0]?.last_error ?? ''}`,
-    );
+    const changedBefore = new Date(deps.clock.now().getTime() - PENDING_TOLERANCE_MINUTES * 60_000);
+    const pending = await listPendingGuestPages(deps.db, tenant.id, changedBefore, 1000);
+    const problems = [
+      ...(failing.length > 0 ? [`${failing.length} page(s) failing, e.g. ${failing[0]?.booking_id}: ${failing[0]?.last_error ?? ''}`] : []),
+      ...(pending.length > 0
+        ? [
+            `${pending.length} page(s) pending for more than ${PENDING_TOLERANCE_MINUTES} minutes, e.g. ${pending[0]?.booking_id} ` +
+              `(changed ${pending[0]?.updated_at.toISOString()}); is bosun start running?`,
+          ]
+        : []),
+    ];
+    add(`tenant ${tenant.slug} pages`, problems.length === 0, problems.length === 0 ? 'every guest page published' : problems.join('; '));
   }
   return checks;
 }
