@@ -80,6 +80,8 @@ export function censorLogValue(value: unknown, depth = 0): unknown {
   if (isErrorLike(value)) return serializeError(value);
   if (Array.isArray(value)) return value.map((v) => censorLogValue(v, depth + 1));
   if (value instanceof Date) return value;
+  // Bytes (a body, a buffer) are never written out: they may hold anything.
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return '[bytes]';
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     out[k] = SENSITIVE_KEYS.has(normalizeKey(k)) && v !== undefined && v !== null ? REDACTED : censorLogValue(v, depth + 1);

@@ -42,6 +42,7 @@ describe('log options', () => {
         list: [{ phone: '+1 619 555 0100' }],
         path: '/crew/login/AbCdEf0123456789_xyz-TOKEN',
         said: 'write to ada@example.com or call +1 (619) 555-0100 with bdt_secretvalue',
+        raw: Buffer.from('ada@example.com'),
       },
       'mail to %s failed',
       'ada@example.com',
@@ -57,6 +58,7 @@ describe('log options', () => {
     expect(line.list).toEqual([{ phone: '[redacted]' }]);
     expect(line.path).toBe('/crew/login/[redacted]');
     expect(line.said).toBe('write to [email] or call [phone] with [key]');
+    expect(line.raw).toBe('[bytes]');
     expect(line.msg).toBe('mail to [email] failed');
   });
 
