@@ -55,6 +55,7 @@ async function prepare(cleanup: Cleanup, where: { engine: 'pglite'; dir: string 
     jobs,
     clock: systemClock,
     guestOrigin: (domain) => siteOrigin(domain, { https: false, port: 8080 }),
+    publicHost: 'localhost',
   };
   const tenant = await createTenant(deps, OPERATOR, {
     slug: 'bench',

@@ -50,7 +50,14 @@ async function openBenchDb(
   const jobs = await PgBossJobQueue.start(handle, { pollingIntervalSeconds: 0.5 });
   cleanup.defer('stop the job queue', () => jobs.stop());
   const hub = new TimedHub();
-  const deps: ServiceDeps = { db: handle.db, jobs, clock: systemClock, guestOrigin: (d) => `http://${d}`, live: hub };
+  const deps: ServiceDeps = {
+    db: handle.db,
+    jobs,
+    clock: systemClock,
+    guestOrigin: (d) => `http://${d}`,
+    publicHost: 'localhost',
+    live: hub,
+  };
   return { handle, deps, jobs, hub };
 }
 

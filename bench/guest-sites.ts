@@ -79,6 +79,7 @@ export async function openSite(cleanup: Cleanup, where: Where, options: { worker
     jobs,
     clock: systemClock,
     guestOrigin: (domain) => siteOrigin(domain, { https: false, port: 8080 }),
+    publicHost: 'localhost',
   };
   deps = { ...base, sites: { store, cdn: edge } };
   const tenant = await createTenant(base, OPERATOR, { slug: 'bench', name: 'Bench Charters', guestDomain: DOMAIN, timezone: TIMEZONE });

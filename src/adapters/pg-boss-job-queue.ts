@@ -2,12 +2,24 @@
  * JobQueue on pg-boss 10, on either engine (on PGlite through pg-boss's `db` option). Jobs are
  * inserted through the caller's transaction; failures retry with exponential back-off and, once
  * the retries are used up, stay in state `failed` with their error for `bosun jobs` (ADR 0003).
+ * A running job holds a lease that its process renews; a job whose lease lapsed was abandoned by a
+ * process that died and is retried at once by a supervising process (ADR 0016).
  */
 import PgBoss from 'pg-boss';
 import { type DbHandle, executorFor, type Tx } from '../db/client';
-import type { FailedJob, JobHandler, JobName, JobPayloads, JobQueue, JobWorker } from '../ports/job-queue';
+import { describeError } from '../db/safe-errors';
+import type { FailedJob, JobHandler, JobName, JobPayloads, JobQueue, JobWorker, RunningJob } from '../ports/job-queue';
 
 export const JOB_SCHEMA = 'pgboss';
+
+/**
+ * A running job's lease: it lasts `seconds` past its last renewal, its process renews it every
+ * `renewEveryMs`, and a supervising process looks for lapsed ones every `sweepEveryMs` (ADR 0016).
+ */
+export type LeasePolicy = { seconds: number; renewEveryMs: number; sweepEveryMs: number };
+export const DEFAULT_LEASE: LeasePolicy = { seconds: 20, renewEveryMs: 5_000, sweepEveryMs: 5_000 };
+/** The longest a handler may run before pg-boss fails it in its process (the queues' `expireInSeconds`). */
+const HANDLER_CEILING_SECONDS = 15 * 60;
 export const JOB_NAMES: readonly JobName[] = [
   'guest-page.publish',
   'crew.notify',
@@ -28,7 +40,24 @@ export type JobQueueOptions = {
    */
   wakeWorkers?: boolean;
   onError?: (err: Error) => void;
+  /**
+   * Every job still `active` when this queue starts was abandoned by a process that is gone, and is
+   * retried at once: true only where one process owns the database (PGlite, ADR 0005).
+   */
+  abandonedAtStart?: boolean;
+  /** How running jobs hold their lease (default `DEFAULT_LEASE`). */
+  lease?: LeasePolicy;
+  /** Told of each failed attempt of a handler, with the error it threw (the job retries or, last, fails). */
+  onJobFailed?: (err: unknown, job: { name: JobName; id: string; retryCount: number; final: boolean }) => void;
 };
+
+/**
+ * What a failed attempt records on its job (and `bosun jobs` shows): the handler's error described
+ * by `describeError`, so that no query parameter or database detail is stored with the job.
+ */
+export class JobFailure extends Error {
+  override name = 'JobFailure';
+}
 
 /** How long after an enqueue to look for its commit (ms, cumulative ≈ 0.8 s); polling covers the rest. */
 const COMMIT_CHECKS_MS = [0, 2, 5, 10, 20, 50, 100, 200, 400];
@@ -63,13 +92,88 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
         retryLimit: options.retryLimit ?? 8,
         retryDelay: options.retryDelaySeconds ?? 2,
         retryBackoff: true,
-        expireInSeconds: 15 * 60,
+        expireInSeconds: HANDLER_CEILING_SECONDS,
       };
       await boss.createQueue(name, policy);
       // createQueue leaves an existing queue as it was; the policy asked for here must apply.
       await boss.updateQueue(name, policy);
     }
-    return new PgBossJobQueue(boss, handle, options);
+    await createLeaseTable(handle);
+    const queue = new PgBossJobQueue(boss, handle, options);
+    if (supervise) {
+      await queue.retryAbandoned({ all: options.abandonedAtStart ?? false });
+      queue.sweeper = setInterval(() => {
+        queue.retryAbandoned({ all: false }).catch((err) => options.onError?.(err as Error));
+      }, queue.lease.sweepEveryMs);
+      queue.sweeper.unref();
+    }
+    return queue;
+  }
+
+  private get lease(): LeasePolicy {
+    return this.options.lease ?? DEFAULT_LEASE;
+  }
+
+  private sweeper: NodeJS.Timeout | undefined;
+  private sweeping = false;
+
+  /**
+   * Fails, so that they are retried at once, the active jobs whose lease lapsed (their process died)
+   * — with `all`, every active job. pg-boss records the attempt as failed: a job that keeps killing
+   * its process runs out of retries like any other. Returns the ids retried.
+   */
+  async retryAbandoned(options: { all: boolean }): Promise<string[]> {
+    if (this.sweeping) return [];
+    this.sweeping = true;
+    try {
+      const { rows } = await this.handle.executeSql(
+        `select j.name, j.id from ${JOB_SCHEMA}.job j left join ${JOB_SCHEMA}.${LEASE_TABLE} l on l.job_id = j.id
+          where j.state = 'active'
+            and ($1 or coalesce(l.lease_until, j.started_on + make_interval(secs => $2)) < now())`,
+        [options.all, this.lease.seconds],
+      );
+      const byName = new Map<string, string[]>();
+      for (const r of rows) byName.set(String(r.name), [...(byName.get(String(r.name)) ?? []), String(r.id)]);
+      for (const [name, ids] of byName) {
+        for (const id of ids) await this.boss.fail(name, id, { message: 'abandoned: the process running it stopped; retried' });
+        // Not the job's fault: no back-off before the next attempt.
+        await this.handle.executeSql(
+          `update ${JOB_SCHEMA}.job set start_after = now() where name = $1 and id = any($2::uuid[]) and state = 'retry'`,
+          [name, ids],
+        );
+      }
+      // Leases of jobs no longer running are of no use.
+      await this.handle.executeSql(
+        `delete from ${JOB_SCHEMA}.${LEASE_TABLE} l where l.lease_until < now()
+            and not exists (select 1 from ${JOB_SCHEMA}.job j where j.id = l.job_id and j.state = 'active')`,
+      );
+      return rows.map((r) => String(r.id));
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  /**
+   * Holds the lease of job `id` until `release` is called. Fetching the job started its first lease
+   * (`started_on` + the lease's length, which the sweep reads when there is no row), so a job shorter
+   * than one renewal interval — nearly all — writes nothing; a longer one renews it on a timer.
+   */
+  private hold(name: JobName, id: string): { release(): void } {
+    const renew = () =>
+      this.handle.executeSql(
+        `insert into ${JOB_SCHEMA}.${LEASE_TABLE} (job_id, job_name, lease_until) values ($1, $2, now() + make_interval(secs => $3))
+         on conflict (job_id) do update set lease_until = excluded.lease_until`,
+        [id, name, this.lease.seconds],
+      );
+    const timer = setInterval(() => {
+      renew().catch(() => {
+        // A missed renewal is made up by the next; a lease that lapses makes the job run again (idempotent).
+      });
+    }, this.lease.renewEveryMs);
+    timer.unref();
+    // The lease is left to lapse rather than deleted: pg-boss records the outcome after the handler
+    // returns, and until then the job must not look abandoned. The sweep removes it later.
+    return { release: () => clearInterval(timer) };
   }
 
   private stopping = false;
@@ -115,7 +219,18 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
         if (this.stopping) throw new Error('Bosun is stopping; the job runs again after the restart');
         this.inFlight++;
         try {
-          for (const job of jobs) await handler(job.data, { id: job.id, retryCount: job.retryCount });
+          for (const job of jobs) {
+            const lease = this.hold(name, job.id);
+            try {
+              await handler(job.data, { id: job.id, retryCount: job.retryCount });
+            } catch (err) {
+              const final = job.retryCount >= (job.retryLimit ?? this.options.retryLimit ?? 8);
+              this.options.onJobFailed?.(err, { name, id: job.id, retryCount: job.retryCount, final });
+              throw new JobFailure(describeError(err));
+            } finally {
+              lease.release();
+            }
+          }
         } finally {
           this.inFlight--;
         }
@@ -157,6 +272,24 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
     }));
   }
 
+  async listRunning(limit = 50): Promise<RunningJob[]> {
+    const { rows } = await this.handle.executeSql(
+      `select j.id, j.name, j.data, extract(epoch from now() - j.started_on)::float8 as running,
+              coalesce(l.lease_until, j.started_on + make_interval(secs => $2)) < now() as abandoned
+         from ${JOB_SCHEMA}.job j left join ${JOB_SCHEMA}.${LEASE_TABLE} l on l.job_id = j.id
+        where j.state = 'active'
+        order by j.started_on limit $1`,
+      [limit, this.lease.seconds],
+    );
+    return rows.map((r) => ({
+      id: String(r.id),
+      name: String(r.name),
+      data: r.data,
+      runningSeconds: Math.round(Number(r.running)),
+      abandoned: r.abandoned === true,
+    }));
+  }
+
   /** Counts jobs by state for one queue (for tests, `doctor` and the dashboard). */
   async countByState(name: JobName): Promise<Record<string, number>> {
     const { rows } = await this.handle.executeSql(
@@ -173,6 +306,7 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
    */
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.sweeper) clearInterval(this.sweeper);
     await this.boss.stop({ graceful: true, wait: true, close: false, timeout: 10_000 });
     if (this.workers.size === 0) return;
     const deadline = Date.now() + 10_000;
@@ -180,6 +314,22 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
     // Let pg-boss record the last outcome (complete or fail) and its workers leave their loops.
     await new Promise((r) => setTimeout(r, 300));
   }
+}
+
+const LEASE_TABLE = 'job_lease';
+
+/** The leases of running jobs, beside pg-boss's tables (created once, under a lock: processes may start together). */
+async function createLeaseTable(handle: DbHandle): Promise<void> {
+  await handle.executeSql(`
+    begin;
+    select pg_advisory_xact_lock(hashtext('${JOB_SCHEMA}.${LEASE_TABLE}'));
+    create table if not exists ${JOB_SCHEMA}.${LEASE_TABLE} (
+      job_id uuid primary key,
+      job_name text not null,
+      lease_until timestamptz not null
+    );
+    commit;
+  `);
 }
 
 function errorText(output: unknown): string {

@@ -4,6 +4,7 @@
  * running server over its control socket when that server owns the embedded database (ADR 0005).
  */
 import { z } from 'zod';
+import { findOpenEntries } from '../config/data-folder';
 import type { Config } from '../config/env';
 import { listAudit } from '../services/audit';
 import { createBookingSchema, listBookingsSchema } from '../services/booking-schemas';
@@ -24,8 +25,10 @@ import {
   addStaffUser,
   addVessel,
   addVesselSchema,
+  changeGuestDomain,
   createTenant,
   createTenantSchema,
+  guestDomainSchema,
   listStaff,
   listTenants,
   listVessels,
@@ -66,7 +69,8 @@ export type CommandResult = { json: Record<string, unknown>; text: string; notic
 export type CommandRuntime = {
   deps: ServiceDeps;
   sites: SitePorts;
-  config?: Pick<Config, 'cdn'>;
+  /** The configuration a command may need: where guest sites are served, and the data folder doctor checks. */
+  config?: Pick<Config, 'cdn'> & Partial<Pick<Config, 'dataDir'>>;
   progress?: ((done: number, total: number) => void) | undefined;
 };
 export type Command = (rt: CommandRuntime, args: Record<string, unknown>) => Promise<CommandResult>;
@@ -94,6 +98,23 @@ function parse<T extends z.ZodType>(schema: T, args: unknown, positional: readon
     errors.filter((e, i) => errors.findIndex((f) => f.field === e.field) === i),
     'Invalid arguments.',
   );
+}
+
+/** Runs `call`; the fields of a service error it throws are named as the command's arguments. */
+async function namingArguments<T>(names: Record<string, string>, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof ServiceError && err.errors) {
+      throw new ServiceError(
+        err.status,
+        err.title,
+        err.message,
+        err.errors.map((e) => ({ ...e, field: names[e.field] ?? e.field })),
+      );
+    }
+    throw err;
+  }
 }
 
 const table = (rows: string[][]) => {
@@ -144,7 +165,7 @@ async function tenantContext(rt: CommandRuntime, slug: unknown) {
 export const commands: Record<string, Command> = {
   'tenant create': async (rt, a) => {
     const input = parse(createTenantSchema, { slug: a.slug, name: a.name, guestDomain: a.guestDomain, timezone: a.timezone }, ['slug']);
-    const tenant = await createTenant(rt.deps, OPERATOR, input);
+    const tenant = await namingArguments({ guestDomain: '--guest-domain', slug: '<slug>' }, () => createTenant(rt.deps, OPERATOR, input));
     return { json: { tenant }, text: `Created tenant ${tenant.slug} (${tenant.name}), guest site ${tenant.guestDomain}` };
   },
 
@@ -324,6 +345,20 @@ export const commands: Record<string, Command> = {
     return { json: { tenant: ctx.tenant.slug, ...out }, text: `CDN settings of ${out.domain}: ${shown || 'none'}` };
   },
 
+  'site domain': async (rt, a) => {
+    const ctx = await tenantContext(rt, a.tenant);
+    const names = { guestDomain: '<new-host>', '--guest-domain': '<new-host>' };
+    const out = await namingArguments(names, async () =>
+      changeGuestDomain(rt.deps, ctx, parse(guestDomainSchema, { guestDomain: a.newHost })),
+    );
+    const slug = ctx.tenant.slug;
+    const text = out.changed
+      ? `Moved the guest site of ${slug} from ${out.previous} to ${out.domain}; ${out.republishing} page(s) queued for publishing there ` +
+        `(bosun start publishes them; bosun publish ${slug} --all does it now). The objects under ${out.previous} stay in the object store.`
+      : `The guest site of ${slug} is at ${out.domain} already.`;
+    return { json: { tenant: slug, ...out }, text };
+  },
+
   'edge-function': async (rt, a) => {
     const tenantSlug = String(a.tenant ?? '');
     const { domain, code } = await getEdgeFunction(rt.deps, tenantSlug);
@@ -331,7 +366,11 @@ export const commands: Record<string, Command> = {
   },
 
   doctor: async (rt) => {
-    const checks = await checkInstallation({ ...rt.deps, sites: rt.sites }, { cdn: rt.config?.cdn ?? 'local' });
+    const dataDir = rt.config?.dataDir;
+    const checks = await checkInstallation(
+      { ...rt.deps, sites: rt.sites },
+      { cdn: rt.config?.cdn ?? 'local', dataFolder: dataDir ? { dir: dataDir, open: findOpenEntries(dataDir, 50) } : undefined },
+    );
     const problems = checks.filter((c) => !c.ok);
     return {
       json: { ok: problems.length === 0, checks },

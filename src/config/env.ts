@@ -134,7 +134,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
  */
 export function loadSigningSecret(config: Config): string {
   if (config.secret) return config.secret;
-  mkdirSync(config.dataDir, { recursive: true });
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const file = join(config.dataDir, 'secret');
   try {
     return readFileSync(file, 'utf8').trim();

@@ -5,9 +5,10 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
-import { CompiledQuery, Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { CompiledQuery, Kysely, type LogEvent, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect, SessionLock } from './pglite-dialect';
+import { attachQueryText } from './safe-errors';
 import type { Database } from './schema';
 
 export type Db = Kysely<Database>;
@@ -26,6 +27,24 @@ export type DbHandle = SqlExecutor & {
   pglite?: PGlite;
   close(): Promise<void>;
 };
+
+/**
+ * A failed query's error carries the query's SQL text (never its parameters), so a log can name the
+ * query without the values (`db/safe-errors.ts`).
+ */
+const log = (event: LogEvent) => {
+  if (event.level === 'error') attachQueryText(event.error, event.query.sql);
+};
+
+/** Runs `run`; an error it raises carries `text`, the SQL it ran. */
+async function naming<T>(text: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    attachQueryText(err, text);
+    throw err;
+  }
+}
 
 // DATE stays a 'YYYY-MM-DD' string and NUMERIC a decimal string on both engines.
 const DATE_OID = 1082;
@@ -46,17 +65,19 @@ export async function openPglite(dataDir: string | undefined, loadDataDir?: Blob
     },
   });
   const lock = new SessionLock();
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite, lock) });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite, lock), log });
   return {
     db,
     engine: 'pglite',
     pglite,
     executeSql: (text, values) =>
-      lock.runExclusive(async () => {
-        if (values && values.length > 0) return pglite.query<Record<string, unknown>>(text, values);
-        const results = await pglite.exec(text);
-        return { rows: (results.at(-1)?.rows ?? []) as Record<string, unknown>[] };
-      }),
+      lock.runExclusive(() =>
+        naming(text, async () => {
+          if (values && values.length > 0) return pglite.query<Record<string, unknown>>(text, values);
+          const results = await pglite.exec(text);
+          return { rows: (results.at(-1)?.rows ?? []) as Record<string, unknown>[] };
+        }),
+      ),
     close: async () => {
       await db.destroy();
       // Kysely closes the driver only if a query went through it; close PGlite in any case.
@@ -80,11 +101,11 @@ export async function openPostgres(url: string, options: { max?: number } = {}):
   // Fail now, with the server's own message, rather than at the first request.
   const client = await pool.connect();
   client.release();
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
   return {
     db,
     engine: 'postgres',
-    executeSql: async (text, values) => pool.query(text, values),
+    executeSql: (text, values) => naming(text, () => pool.query(text, values)),
     close: async () => {
       await db.destroy();
       // Kysely ends the pool only if a query went through it; end it in any case.

@@ -7,12 +7,16 @@
 import cliProgress from 'cli-progress';
 import { Command, CommanderError, Option } from 'commander';
 import { type CommandResult, commands } from '../cli/commands';
+import { restrictNewFiles } from '../config/data-folder';
 import { type Config, ConfigError, loadConfig } from '../config/env';
 import { ServiceError } from '../services/errors';
 import { sendCommand } from './control';
 import { acquireDataLock } from './data-lock';
 import { createLogger, openRuntime } from './runtime';
 import { StartupError, startServer } from './server';
+
+// Before anything is written: the data folder is this user's alone (files 0600, folders 0700).
+restrictNewFiles();
 
 type Out = { json: boolean };
 
@@ -295,9 +299,12 @@ function program(): Command {
       act('publish', (tenantSlug: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, ...o }), { progressLabel: 'Publishing' }),
     );
 
-  root
-    .command('site')
-    .description("the tenant's guest site")
+  const site = root.command('site').description("the tenant's guest site");
+  site
+    .command('domain <tenant> <new-host>')
+    .description("move the tenant's guest site to another host name (its pages are published again there)")
+    .action(act('site domain', (tenantSlug: string, newHost: string) => ({ tenant: tenantSlug, newHost })));
+  site
     .command('cdn <tenant>')
     .description('set where the guest site is served from with BOSUN_CDN=cloudfront')
     .option('--distribution-id <id>', 'the CloudFront distribution of the guest domain')

@@ -30,7 +30,7 @@ export function readLock(dataDir: string): LockInfo | null {
 
 /** Takes the lock, or returns who holds it. */
 export function acquireDataLock(dataDir: string, info: Omit<LockInfo, 'pid'>): DataLock | { heldBy: LockInfo } {
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, 'lock');
   for (let attempt = 0; attempt < 3; attempt++) {
     try {

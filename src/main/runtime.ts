@@ -15,9 +15,11 @@ import { LocalEdge } from '../adapters/local-edge';
 import { PgBossJobQueue } from '../adapters/pg-boss-job-queue';
 import { parseS3Url, S3ObjectStore } from '../adapters/s3-object-store';
 import { SmtpMailer } from '../adapters/smtp-mailer';
+import { closeDataFolder } from '../config/data-folder';
 import { type Config, ConfigError } from '../config/env';
 import { type DbHandle, openPglite, openPostgres } from '../db/client';
 import { migrateToLatest } from '../db/migrate';
+import { reservedHostProblem } from '../domain/hosts';
 import { FailureLimiter } from '../http/middleware/failure-limiter';
 import { systemClock } from '../ports/clock';
 import { GUEST_SITE_HEADERS, SITE_CACHE_CONTROL, siteOrigin } from '../publish/site-layout';
@@ -25,6 +27,7 @@ import type { ServiceDeps } from '../services/context';
 import type { MailSettings } from '../services/mail';
 import { findEdgeSite, lookupFriendlySlug, type SitePorts } from '../services/publishing';
 import { type ClientAddress, clientAddressResolver } from './client-address';
+import { jobQueueLogging, logOptions } from './logging';
 
 export type Runtime = {
   config: Config;
@@ -44,24 +47,22 @@ export type Runtime = {
 };
 
 export function createLogger(config: Config, destination: 'stdout' | 'stderr' = 'stdout'): Logger {
-  return pino(
-    {
-      level: config.logLevel,
-      // A key or token must never reach a log line, whatever a caller passes.
-      redact: {
-        paths: ['key', '*.key', 'headers["x-service-key"]', 'headers["x-dashboard-token"]', 'headers.authorization'],
-        censor: '[redacted]',
-      },
-    },
-    pino.destination(destination === 'stdout' ? 1 : 2),
-  );
+  // No key, token, personal data or money reaches a log line, whatever a caller passes (logging.ts).
+  return pino(logOptions(config.logLevel), pino.destination(destination === 'stdout' ? 1 : 2));
 }
+
+/** The host of `BOSUN_PUBLIC_URL`: the installation's own, never a guest site's. */
+export const publicHostOf = (config: Pick<Config, 'publicUrl'>) => new URL(config.publicUrl).hostname;
 
 export async function openDatabase(config: Config): Promise<DbHandle> {
   if (config.databaseUrl) return openPostgres(config.databaseUrl);
   const dir = join(config.dataDir, 'db');
-  mkdirSync(dir, { recursive: true });
-  return openPglite(dir);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const handle = await openPglite(dir);
+  // PGlite sets its files' modes itself (0666 for a new database, 0644 for the catalog caches it
+  // rewrites at every start), whatever the umask: close them each time it opens.
+  closeDataFolder(dir);
+  return handle;
 }
 
 /** Opens the database, migrates it, starts the job queue (working jobs only when `supervise`). */
@@ -77,15 +78,20 @@ export async function openRuntime(config: Config, options: { log: Logger; superv
   const handle = await openDatabase(config);
   try {
     await migrateToLatest(handle.db);
+    const supervise = options.supervise ?? false;
     const jobs = await PgBossJobQueue.start(handle, {
-      supervise: options.supervise ?? false,
-      onError: (err) => options.log.error({ err }, 'job queue error'),
+      supervise,
+      // The embedded database has one owner (the data lock, ADR 0005): whatever is still running in it
+      // was left by a process that died, and is retried at once (ADR 0016).
+      abandonedAtStart: supervise && handle.engine === 'pglite',
+      ...jobQueueLogging(options.log),
     });
     const deps: ServiceDeps = {
       db: handle.db,
       jobs,
       clock: systemClock,
       guestOrigin: (domain) => siteOrigin(domain, { https: config.cdn === 'cloudfront', port: config.port }),
+      publicHost: publicHostOf(config),
       // In-process: live streams hear of changes made by this process (ADR 0014).
       live: new InMemoryEventHub((err) => options.log.error({ err }, 'live update listener failed')),
     };
@@ -141,9 +147,12 @@ export function openSitePorts(
     // The edge function reads friendly slugs from the site's KeyValueStore, so publishing writes them there.
     return { sites: { store, cdn: new CloudFrontCdn(), keyValueStore: new CloudFrontKeyValueStore() }, edge: null };
   }
+  const publicHost = publicHostOf(config);
   const edge = new LocalEdge({
     store,
-    findSite: (host) => findEdgeSite(deps(), host),
+    // The installation's own host, localhost and IP addresses are never a guest site here, even if an
+    // older installation gave one to a tenant (doctor names it): the app answers them.
+    findSite: (host) => (reservedHostProblem(host, publicHost) ? Promise.resolve(null) : findEdgeSite(deps(), host)),
     lookupKey: (domain, key) => lookupFriendlySlug(deps(), domain, key),
     onError: (err, request) => log?.error({ err, ...request }, 'guest site request failed'),
     // What a CloudFront response headers policy adds in production (GUEST_SITE_HEADERS).

@@ -3,6 +3,7 @@
  * and the job worker — on the configured port, plus the control socket for the CLI.
  */
 import type { Server } from 'node:http';
+import { closeDataFolder, ensureDataFolder, modeText, restrictNewFiles } from '../config/data-folder';
 import type { Config } from '../config/env';
 import { loadSigningSecret } from '../config/env';
 import { createApp } from '../http/app';
@@ -18,6 +19,7 @@ export type RunningServer = { url: string; runtime: Runtime; demo: DemoCredentia
 export class StartupError extends Error {}
 
 export async function startServer(config: Config, options: { print?: (line: string) => void } = {}): Promise<RunningServer> {
+  restrictNewFiles();
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const log = createLogger(config);
   const signingSecret = loadSigningSecret(config);
@@ -27,6 +29,16 @@ export async function startServer(config: Config, options: { print?: (line: stri
   if (lock && 'heldBy' in lock) {
     throw new StartupError(
       `BOSUN_DATA_DIR: ${config.dataDir} is in use by process ${lock.heldBy.pid} (${lock.heldBy.role}); stop it or choose another folder`,
+    );
+  }
+  // A folder made by an older Bosun, or opened by hand, is closed before use rather than refused:
+  // refusing would stop every existing installation at its first start after an upgrade.
+  ensureDataFolder(config.dataDir);
+  const opened = closeDataFolder(config.dataDir);
+  if (opened.length > 0) {
+    log.warn(
+      { dataDir: config.dataDir, entries: opened.length, examples: opened.slice(0, 5).map((e) => `${e.path} (${modeText(e.mode)})`) },
+      'closed the data folder to other users: these entries granted group or others access',
     );
   }
   let runtime: Runtime | undefined;

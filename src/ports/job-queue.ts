@@ -36,11 +36,24 @@ export type FailedJob = {
   failedAt: Date | null;
 };
 
+/** A job being worked now, by the database's clock. */
+export type RunningJob = {
+  id: string;
+  name: string;
+  data: unknown;
+  /** Seconds since its current attempt started. */
+  runningSeconds: number;
+  /** Its process stopped renewing its lease: it was abandoned, and waits for a supervising process. */
+  abandoned: boolean;
+};
+
 export interface JobQueue {
   /** Inserts the job inside `tx`; returns its id. `singletonKey`, when set, keeps one pending job per key. */
   enqueue<N extends JobName>(tx: Tx, name: N, payload: JobPayloads[N], options?: { singletonKey?: string }): Promise<string | null>;
   /** Failed jobs (retries used up) with their last error, newest first. */
   listFailed(limit?: number): Promise<FailedJob[]>;
+  /** Jobs being worked now (or abandoned by a process that died), longest-running first. */
+  listRunning(limit?: number): Promise<RunningJob[]>;
 }
 
 export type JobHandler<P = JobPayload> = (payload: P, job: { id: string; retryCount: number }) => Promise<void>;

@@ -11,6 +11,8 @@ export type ServiceDeps = {
   clock: Clock;
   /** The origin of a tenant's guest site, e.g. `http://demo.localhost:8080`. */
   guestOrigin(domain: string): string;
+  /** The installation's own host (that of `BOSUN_PUBLIC_URL`), which no guest site may take. */
+  publicHost: string;
   /** Live streams: told of each change after it commits (ADR 0014). Without it, nothing is told. */
   live?: EventHub | undefined;
 };

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { insertAuditEntry } from '../db/queries/audit';
 import * as pq from '../db/queries/publishing';
 import { getGuestSite, getSiteByDomain, getTenantById, getTenantBySlug } from '../db/queries/tenants';
+import { describeError, isDatabaseError } from '../db/safe-errors';
 import { normalizeBookingId } from '../domain/ids';
 import type { Cdn, CdnSite } from '../ports/cdn';
 import type { EdgeKeyValueStore } from '../ports/edge-key-value-store';
@@ -59,14 +60,18 @@ type GuestSite = {
 
 export type PublishStep = 'render' | 'store' | 'redirect' | 'invalidate' | 'verify' | 'record';
 
-/** A step of publishing failed; the message names the step, e.g. `verify: /g/ABC answered 404`. */
+/**
+ * A step of publishing failed; the message names the step, e.g. `verify: /g/ABC answered 404`. A
+ * database error is named by its code, not its message (which may quote a booking's values): the
+ * message is recorded on the booking and the job, and logged.
+ */
 export class PublishError extends Error {
   override name = 'PublishError';
   constructor(
     readonly step: PublishStep,
     cause: unknown,
   ) {
-    const text = cause instanceof Error ? cause.message : String(cause);
+    const text = isDatabaseError(cause) ? describeError(cause) : cause instanceof Error ? cause.message : String(cause);
     super(text.startsWith(`${step}: `) ? text : `${step}: ${text}`, { cause });
   }
 }

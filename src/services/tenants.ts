@@ -2,17 +2,20 @@
 import { z } from 'zod';
 import { insertAuditEntry } from '../db/queries/audit';
 import * as people from '../db/queries/people';
+import { listPublishableBookingIds } from '../db/queries/publishing';
 import * as q from '../db/queries/tenants';
 import type { TenantSettings } from '../db/schema';
 import { BOOKING_RULES } from '../domain/booking';
+import { isIpAddress, reservedHostProblem } from '../domain/hosts';
 import { isValidTimeZone } from '../domain/time';
 import type { Actor, ServiceDeps, TenantContext } from './context';
-import { ConflictError, NotFoundError } from './errors';
+import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { optionalLine, singleLine } from './text-fields';
 
 const hostname = z
   .string()
   .toLowerCase()
+  .refine((v) => !isIpAddress(v), { error: 'is an IP address; a guest site needs a host name like guests.example.com', abort: true })
   .regex(
     /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/,
     'must be a host name like guests.example.com',
@@ -26,6 +29,9 @@ export const createTenantSchema = z.strictObject({
   guestDomain: hostname,
   timezone: timezone.default('UTC'),
 });
+
+/** `bosun site domain`: the tenant's guest site moves to another host. */
+export const guestDomainSchema = z.strictObject({ guestDomain: hostname });
 
 export const addVesselSchema = z.strictObject({
   slug,
@@ -56,7 +62,21 @@ export const addStaffSchema = z.strictObject({
 
 const isUnique = (err: unknown) => (err as { code?: string })?.code === '23505';
 
-export async function createTenant(deps: Pick<ServiceDeps, 'db'>, actor: Actor, input: z.infer<typeof createTenantSchema>) {
+/** Refuses a guest domain the installation keeps for itself (domain/hosts.ts), naming the field. */
+function assertGuestDomainAllowed(deps: Pick<ServiceDeps, 'publicHost'>, domain: string) {
+  const problem = reservedHostProblem(domain, deps.publicHost);
+  if (problem) throw new ValidationError([{ field: 'guestDomain', message: problem }], `The guest domain ${domain} cannot be used.`);
+}
+
+const domainTaken = (domain: string) =>
+  new ConflictError(`The domain ${domain} belongs to a tenant already.`, [{ field: 'guestDomain', message: 'is taken' }]);
+
+/**
+ * Creates a tenant with its guest site. Errors: ValidationError (a reserved guest domain: the
+ * installation's own host, localhost, an IP address), ConflictError (slug or domain taken).
+ */
+export async function createTenant(deps: Pick<ServiceDeps, 'db' | 'publicHost'>, actor: Actor, input: z.infer<typeof createTenantSchema>) {
+  assertGuestDomainAllowed(deps, input.guestDomain);
   try {
     return await deps.db.transaction().execute(async (tx) => {
       const tenant = await q.insertTenant(tx, { slug: input.slug, name: input.name, timezone: input.timezone });
@@ -74,9 +94,52 @@ export async function createTenant(deps: Pick<ServiceDeps, 'db'>, actor: Actor, 
     if (isUnique(err)) {
       const constraint = (err as { constraint?: string }).constraint ?? '';
       throw constraint.startsWith('sites')
-        ? new ConflictError(`The domain ${input.guestDomain} belongs to a tenant already.`, [{ field: 'guestDomain', message: 'is taken' }])
+        ? domainTaken(input.guestDomain)
         : new ConflictError(`A tenant "${input.slug}" exists already.`, [{ field: 'slug', message: 'is taken' }]);
     }
+    throw err;
+  }
+}
+
+export type GuestDomainChange = { domain: string; previous: string; changed: boolean; republishing: number };
+
+/**
+ * Moves the tenant's guest site to `guestDomain`, audited, and enqueues in the same transaction a
+ * publish of every page the site has (confirmed, completed, and cancelled ones that had a page), so
+ * the pages appear at the new host. The old host stops answering at once (the local edge forgets a
+ * host within seconds); its objects stay in the store. Same rules as at creation; the same domain
+ * again changes nothing. Errors: ValidationError (reserved), ConflictError (another tenant's),
+ * NotFoundError (no guest site).
+ */
+export async function changeGuestDomain(
+  deps: Pick<ServiceDeps, 'db' | 'jobs' | 'publicHost'>,
+  ctx: TenantContext,
+  input: z.infer<typeof guestDomainSchema>,
+): Promise<GuestDomainChange> {
+  const domain = input.guestDomain;
+  assertGuestDomainAllowed(deps, domain);
+  try {
+    return await deps.db.transaction().execute(async (tx) => {
+      const site = await q.getGuestSite(tx, ctx.tenantId);
+      if (!site) throw new NotFoundError('The guest site of this tenant');
+      if (site.domain === domain) return { domain, previous: site.domain, changed: false, republishing: 0 };
+      await q.updateSiteDomain(tx, ctx.tenantId, site.id, domain);
+      await insertAuditEntry(tx, ctx.tenantId, {
+        actor: ctx.actor,
+        action: 'site.domain_changed',
+        entityType: 'site',
+        entityId: site.id,
+        before: { domain: site.domain },
+        after: { domain },
+      });
+      const pages = await listPublishableBookingIds(tx, ctx.tenantId);
+      for (const bookingId of pages) {
+        await deps.jobs.enqueue(tx, 'guest-page.publish', { tenantId: ctx.tenantId, bookingId, reason: 'site.domain_changed' });
+      }
+      return { domain, previous: site.domain, changed: true, republishing: pages.length };
+    });
+  } catch (err) {
+    if (isUnique(err)) throw domainTaken(domain);
     throw err;
   }
 }

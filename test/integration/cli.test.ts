@@ -201,6 +201,14 @@ describe('bosun with bad input', () => {
       expect(expectOneLineError(await bosun('tenant', 'create', 'acme', '--name', 'Again', '--guest-domain', 'again.localhost'))).toMatch(
         /"acme".*exists.*slug/,
       );
+      // A guest site's host is its own: not the installation's, localhost, an IP address or another tenant's.
+      expect(expectOneLineError(await bosun('tenant', 'create', 'gamma', '--name', 'G', '--guest-domain', 'localhost'))).toMatch(
+        /--guest-domain is this installation's own host/,
+      );
+      expect(expectOneLineError(await bosun('tenant', 'create', 'gamma', '--name', 'G', '--guest-domain', 'beta.localhost'))).toMatch(
+        /belongs to a tenant already.*--guest-domain is taken/,
+      );
+      expect(expectOneLineError(await bosun('site', 'domain', 'acme', '0x7f.1'))).toMatch(/<new-host> is an IP address/);
 
       // An unknown kind is refused while parsing: the error comes first, then the usage.
       const kind = await bosun('key', 'create', 'acme', '--kind', 'root');

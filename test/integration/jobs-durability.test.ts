@@ -73,6 +73,7 @@ describe('jobs', () => {
       jobs: queue,
       clock: { now: () => new Date() },
       guestOrigin: (domain: string) => siteOrigin(domain, { https: false, port: 8080 }),
+      publicHost: 'localhost',
     };
     const { booking } = await createBooking(
       deps,

@@ -273,6 +273,7 @@ describe('pages the server answers without a database', () => {
     jobs: absent as never,
     clock: { now: () => new Date('2026-05-01T12:00:00Z') },
     guestOrigin: (domain) => `http://${domain}`,
+    publicHost: 'localhost',
     log: pino({ level: 'silent' }),
     ping: async () => {},
   });

@@ -1,6 +1,7 @@
 /** The application over a test database, called through `app.request()` with no server. */
 import pino from 'pino';
 import { createApp } from '../../src/http/app';
+import { logOptions } from '../../src/main/logging';
 import { pingDatabase } from '../../src/main/runtime';
 import type { TestDb } from './db';
 
@@ -9,7 +10,8 @@ export function makeApp(
   options: { logs?: string[]; publicUrl?: string; edge?: { serve(request: Request): Promise<Response | null> } } = {},
 ) {
   const logs = options.logs;
-  const log = pino({ level: logs ? 'debug' : 'silent' }, { write: (line: string) => logs?.push(line) });
+  // The runtime's options (safe error serializer, redaction), so a test sees what production would log.
+  const log = pino(logOptions(logs ? 'debug' : 'silent'), { write: (line: string) => logs?.push(line) });
   return createApp({
     ...t.deps,
     log,

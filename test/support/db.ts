@@ -72,6 +72,8 @@ export async function createTestDb(): Promise<TestDb> {
     jobs,
     clock,
     guestOrigin: (domain) => siteOrigin(domain, { https: false, port: 8080 }),
+    // The host of makeApp's public URL (http://localhost:8080).
+    publicHost: 'localhost',
     live: new InMemoryEventHub(),
   };
   return {

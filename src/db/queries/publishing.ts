@@ -246,3 +246,31 @@ export async function listFailingGuestPages(q: Queryable, tenantId: string) {
     .orderBy('last_error_at')
     .execute();
 }
+
+/**
+ * A tenant's bookings whose guest page does not show their current version yet although they
+ * changed before `changedBefore`: no verified publish of this version is recorded, and no failure
+ * either (those are `listFailingGuestPages`). Pages are due for confirmed and completed bookings, and
+ * cancelled ones that had a page. Oldest change first.
+ */
+export async function listPendingGuestPages(q: Queryable, tenantId: string, changedBefore: Date, limit: number) {
+  return q
+    .selectFrom('bookings as b')
+    .leftJoin('guest_pages as p', (j) => j.onRef('p.tenant_id', '=', 'b.tenant_id').onRef('p.booking_id', '=', 'b.id'))
+    .select(['b.id as booking_id', 'b.version', 'b.updated_at'])
+    .where('b.tenant_id', '=', tenantId)
+    .where('b.updated_at', '<', changedBefore)
+    .where((eb) =>
+      eb.or([
+        eb('b.status', 'in', ['confirmed', 'completed']),
+        eb.and([eb('b.status', '=', 'cancelled'), eb('p.booking_id', 'is not', null)]),
+      ]),
+    )
+    .where((eb) =>
+      eb.or([eb('p.booking_id', 'is', null), eb('p.verified_at', 'is', null), eb('p.booking_version', '<', eb.ref('b.version'))]),
+    )
+    .where('p.last_error', 'is', null)
+    .orderBy('b.updated_at')
+    .limit(limit)
+    .execute();
+}

@@ -40,6 +40,21 @@ export async function getGuestSite(q: Queryable, tenantId: string) {
     .executeTakeFirst();
 }
 
+/** Moves a tenant's site to another domain (unique across sites: a taken one fails on `sites_domain_key`). */
+export async function updateSiteDomain(q: Queryable, tenantId: string, siteId: string, domain: string) {
+  await q.updateTable('sites').set({ domain }).where('tenant_id', '=', tenantId).where('id', '=', siteId).execute();
+}
+
+/** Every site of every tenant, with its tenant's slug: for checks across tenants (doctor). */
+export async function listAllSites(q: Queryable) {
+  return q
+    .selectFrom('sites as s')
+    .innerJoin('tenants as t', 't.id', 's.tenant_id')
+    .select(['s.id', 's.tenant_id', 's.domain', 's.role', 't.slug as tenant_slug'])
+    .orderBy('s.domain')
+    .execute();
+}
+
 /** Looks a site up by its domain: how a guest request finds its tenant. */
 export async function getSiteByDomain(q: Queryable, domain: string) {
   return q.selectFrom('sites').selectAll().where('domain', '=', domain.toLowerCase()).executeTakeFirst();
