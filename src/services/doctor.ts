@@ -5,6 +5,7 @@
 import { sql } from 'kysely';
 import { modeText, type OpenEntry } from '../config/data-folder';
 import { listPendingMigrations } from '../db/migrate';
+import { listOverlapsKeptFromBefore } from '../db/queries/bookings';
 import { listFailingGuestPages, listPendingGuestPages } from '../db/queries/publishing';
 import { listAllSites, listSites, listTenants } from '../db/queries/tenants';
 import { normalizeHost, reservedHostProblem } from '../domain/hosts';
@@ -167,6 +168,17 @@ export async function checkInstallation(
         : []),
     ];
     add(`tenant ${tenant.slug} pages`, problems.length === 0, problems.length === 0 ? 'every guest page published' : problems.join('; '));
+    // Bookings that overlapped before the rule existed are kept by migration 0004 (ADR 0018): each
+    // charter still ahead needs a person to move or cancel one of the two.
+    const overlapping = await listOverlapsKeptFromBefore(deps.db, tenant.id, deps.clock.now());
+    if (overlapping.length > 0) {
+      add(
+        `tenant ${tenant.slug} bookings`,
+        false,
+        `${overlapping.length} upcoming booking(s) overlap another of their vessel from before the rule: ` +
+          `${overlapping.map((b) => `${b.id} (${b.vessel_slug}, ${b.starts_at.toISOString()})`).join(', ')}; move or cancel them`,
+      );
+    }
   }
   return checks;
 }

@@ -93,7 +93,7 @@ describe('the API reference in Chromium', () => {
       // Listing bookings: each query parameter with what it does.
       const listText = await visibleText(list);
       for (const [name, description] of [
-        ['from', 'Only bookings that end after this time'],
+        ['from', 'Only bookings that end after this: a date-time with an offset, or a date'],
         ['to', 'Only bookings that start before this time'],
         ['status', 'Only bookings in this status'],
         ['limit', 'At most this many bookings'],

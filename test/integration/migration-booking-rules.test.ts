@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DbHandle, openPglite, openPostgres } from '../../src/db/client';
 import { migrateToLatest, migrateUpTo } from '../../src/db/migrate';
+import { listOverlapsKeptFromBefore } from '../../src/db/queries/bookings';
 import { testEngine } from '../support/db';
 import { adminUrl, databaseUrl } from '../support/pg-url';
 
@@ -68,6 +69,14 @@ describe('migration 0004 over bookings that overlap', () => {
       ['SECOND1', true, true],
       ['THIRD01', true, true],
     ]);
+
+    // bosun doctor lists the marked ones still ahead, for a person to move or cancel.
+    const kept = await listOverlapsKeptFromBefore(handle.db, tenant, new Date('2029-12-31T00:00Z'));
+    expect(kept.map((b) => [b.id, b.vessel_slug])).toEqual([
+      ['SECOND1', 'jada'],
+      ['THIRD01', 'jada'],
+    ]);
+    expect(await listOverlapsKeptFromBefore(handle.db, tenant, new Date('2030-01-02T00:00Z'))).toEqual([]);
 
     // From now on the rule holds: a new overlap with the unmarked booking is refused by the database.
     const refused = await sql(

@@ -7,9 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertAuditEntry, listAuditEntries } from '../../src/db/queries/audit';
 import {
   bookingIdExists,
+  findOverlappingBooking,
   friendlySlugTaken,
   getBooking,
   getBookingForUpdate,
+  listOverlapsKeptFromBefore,
   getVesselForNewBooking,
   listBookings,
   listCrewOfBooking,
@@ -44,7 +46,7 @@ import { addCalendarEntry } from '../../src/services/calendar';
 import { upsertEvent } from '../../src/services/events';
 import { createKey } from '../../src/services/keys';
 import { addStaffUser, addVessel } from '../../src/services/tenants';
-import { createTestDb, type TestDb } from '../support/db';
+import { createTestDb, TEST_NOW, type TestDb } from '../support/db';
 import { bookingInput, makeTenant } from '../support/factories';
 import { tenantRows } from '../support/tenant-rows';
 
@@ -117,6 +119,22 @@ describe("query functions never return tenant A's rows for tenant B", () => {
     expect(await getBooking(t.handle.db, B, SHARED)).toMatchObject({ tenant_id: B, guest_name: 'Bruno Bravo' });
     expect(await getBookingForUpdate(t.handle.db, B, SHARED)).toMatchObject({ tenant_id: B, guest_name: 'Bruno Bravo' });
     expect(await getBooking(t.handle.db, A, SHARED)).toMatchObject({ tenant_id: A, guest_name: 'Alice Alpha' });
+  });
+
+  it('findOverlappingBooking and listOverlapsKeptFromBefore', async () => {
+    const row = await getBooking(t.handle.db, A, aOnly);
+    if (!row) throw new Error('no booking of A');
+    const range = { startsAt: row.starts_at, blockedUntil: row.ends_at };
+    expect(await findOverlappingBooking(t.handle.db, A, row.vessel_id, range)).toMatchObject({ id: aOnly });
+    // B asking about A's vessel (its id is unique) finds nothing of A.
+    expect(await findOverlappingBooking(t.handle.db, B, row.vessel_id, range)).toBeUndefined();
+    await t.handle.db.updateTable('bookings').set({ overlap_allowed: true }).where('tenant_id', '=', A).where('id', '=', aOnly).execute();
+    try {
+      expect((await listOverlapsKeptFromBefore(t.handle.db, A, TEST_NOW)).map((r) => r.id)).toEqual([aOnly]);
+      expect(await listOverlapsKeptFromBefore(t.handle.db, B, TEST_NOW)).toEqual([]);
+    } finally {
+      await t.handle.db.updateTable('bookings').set({ overlap_allowed: false }).where('tenant_id', '=', A).where('id', '=', aOnly).execute();
+    }
   });
 
   it('listBookings', async () => {

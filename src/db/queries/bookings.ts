@@ -152,6 +152,21 @@ export async function findOverlappingBooking(
   return query.orderBy('starts_at').limit(1).executeTakeFirst();
 }
 
+/** Upcoming bookings that the no-overlap rule was waived for when it was introduced (migration 0004). */
+export async function listOverlapsKeptFromBefore(q: Queryable, tenantId: string, now: Date) {
+  return q
+    .selectFrom('bookings as b')
+    .innerJoin('vessels as v', (j) => j.onRef('v.id', '=', 'b.vessel_id').onRef('v.tenant_id', '=', 'b.tenant_id'))
+    .select(['b.id', 'b.starts_at', 'v.slug as vessel_slug'])
+    .where('b.tenant_id', '=', tenantId)
+    .where('b.overlap_allowed', '=', true)
+    .where('b.status', '!=', 'cancelled')
+    .where('b.ends_at', '>', now)
+    .orderBy('b.starts_at')
+    .limit(50)
+    .execute();
+}
+
 /**
  * Applies `changes` only if the stored version is still `expectedVersion`, bumping it.
  * Returns false when another write got there first (the caller answers 412).
