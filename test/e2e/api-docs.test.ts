@@ -94,7 +94,7 @@ describe('the API reference in Chromium', () => {
       const listText = await visibleText(list);
       for (const [name, description] of [
         ['from', 'Only bookings that end after this: a date-time with an offset, or a date'],
-        ['to', 'Only bookings that start before this time'],
+        ['to', 'Only bookings that start before this: a date-time with an offset, or a date'],
         ['status', 'Only bookings in this status'],
         ['limit', 'At most this many bookings'],
       ]) {

@@ -11,10 +11,10 @@ import {
   friendlySlugTaken,
   getBooking,
   getBookingForUpdate,
-  listOverlapsKeptFromBefore,
   getVesselForNewBooking,
   listBookings,
   listCrewOfBooking,
+  listOverlapsKeptFromBefore,
   updateBookingIfVersion,
 } from '../../src/db/queries/bookings';
 import { insertCalendarEntry, listCalendarEntries } from '../../src/db/queries/calendar';
@@ -133,7 +133,12 @@ describe("query functions never return tenant A's rows for tenant B", () => {
       expect((await listOverlapsKeptFromBefore(t.handle.db, A, TEST_NOW)).map((r) => r.id)).toEqual([aOnly]);
       expect(await listOverlapsKeptFromBefore(t.handle.db, B, TEST_NOW)).toEqual([]);
     } finally {
-      await t.handle.db.updateTable('bookings').set({ overlap_allowed: false }).where('tenant_id', '=', A).where('id', '=', aOnly).execute();
+      await t.handle.db
+        .updateTable('bookings')
+        .set({ overlap_allowed: false })
+        .where('tenant_id', '=', A)
+        .where('id', '=', aOnly)
+        .execute();
     }
   });
 
