@@ -20,7 +20,7 @@ import { systemClock } from '../src/ports/clock';
 import type { ChangeSignal } from '../src/ports/event-hub';
 import { createBooking } from '../src/services/bookings';
 import type { ServiceDeps } from '../src/services/context';
-import { crewContext, setChecklistTick } from '../src/services/crew';
+import { answerAssignment, crewContext, setChecklistTick } from '../src/services/crew';
 import { upsertEvent } from '../src/services/events';
 import { createKey } from '../src/services/keys';
 import { addCrewMember, addVessel, createTenant } from '../src/services/tenants';
@@ -79,14 +79,14 @@ async function seedTenant(deps: ServiceDeps, crewCount: number) {
 
 const inDays = (d: number, hours = 0) => new Date(Date.now() + d * 86_400_000 + hours * 3_600_000).toISOString();
 
-async function newBooking(deps: ServiceDeps, ctx: { tenantId: string; actor: typeof OPERATOR }, i: number) {
+async function newBooking(deps: ServiceDeps, ctx: { tenantId: string; actor: typeof OPERATOR }, i: number, daysAhead = 10) {
   const out = await createBooking(deps, ctx, {
     guest: { name: `Guest ${i}`, email: `guest${i}@example.com` },
     partySize: 4,
     vessel: 'jada',
     // Two-hour charters three hours apart: one vessel is never booked twice.
-    startsAt: inDays(10 + i / 8),
-    endsAt: inDays(10 + i / 8, 2),
+    startsAt: inDays(daysAhead + i / 8),
+    endsAt: inDays(daysAhead + i / 8, 2),
     status: 'confirmed',
     pricing: { total: 840.75, currency: 'USD' },
   } as never);
@@ -173,8 +173,10 @@ async function openClient(url: string, token: string): Promise<StreamClient> {
 async function measureFanOut(cleanup: Cleanup) {
   const { handle, deps, hub } = await openBenchDb(cleanup, 'bosun-bench-sse-');
   const { tenant, ctx, crew } = await seedTenant(deps, 1);
-  const bookingId = await newBooking(deps, ctx, 0);
+  // Tomorrow, so the checklist is open (48 hours before departure); ticked by a captain who accepted.
+  const bookingId = await newBooking(deps, ctx, 0, 1);
   await upsertEvent(deps, ctx, { booking_id: bookingId, crew: [{ crewId: crew[0]?.id ?? '', role: 'captain' }] });
+  await answerAssignment(deps, crewContext(tenant.id, crew[0]?.id ?? ''), bookingId, { answer: 'accept' });
   const token = (await createKey(deps, OPERATOR, tenant.id, { kind: 'dashboard' })).key;
   const app = createApp({ ...deps, log: pino({ level: 'silent' }), ping: async () => {}, publicUrl: 'http://localhost' });
   const port = await findFreePort();

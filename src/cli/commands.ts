@@ -506,8 +506,8 @@ export const commands: Record<string, Command> = {
     return {
       json: { vessels },
       text: table([
-        ['SLUG', 'NAME', 'CAPACITY', 'TIME ZONE', 'MEETING POINT'],
-        ...vessels.map((v) => [v.slug, v.name, String(v.capacity), v.timezone, clip(v.meetingPoint, 50)]),
+        ['SLUG', 'NAME', 'CAPACITY', 'TURNAROUND', 'TIME ZONE', 'MEETING POINT'],
+        ...vessels.map((v) => [v.slug, v.name, String(v.capacity), `${v.turnaroundMinutes} min`, v.timezone, clip(v.meetingPoint, 50)]),
       ]),
     };
   },

@@ -174,15 +174,7 @@ export async function addVessel(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContex
         timezone: input.timezone ?? tenant.timezone,
         turnaroundMinutes: input.turnaroundMinutes ?? 0,
       });
-      const vessel = {
-        id: v.id,
-        slug: v.slug,
-        name: v.name,
-        capacity: v.capacity,
-        meetingPoint: v.meeting_point,
-        timezone: v.timezone,
-        turnaroundMinutes: v.turnaround_minutes,
-      };
+      const vessel = vesselView(v);
       await insertAuditEntry(tx, ctx.tenantId, {
         actor: ctx.actor,
         action: 'vessel.added',
@@ -260,17 +252,22 @@ export async function addStaffUser(deps: Pick<ServiceDeps, 'db'>, ctx: TenantCon
   }
 }
 
-/** The tenant's vessels by slug. */
-export async function listVessels(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContext) {
-  const rows = await people.listVessels(deps.db, ctx.tenantId);
-  return rows.map((v) => ({
+/** A vessel as services answer it. */
+function vesselView(v: Awaited<ReturnType<typeof people.listVessels>>[number]) {
+  return {
     id: v.id,
     slug: v.slug,
     name: v.name,
     capacity: v.capacity,
     meetingPoint: v.meeting_point,
     timezone: v.timezone,
-  }));
+    turnaroundMinutes: v.turnaround_minutes,
+  };
+}
+
+/** The tenant's vessels by slug. */
+export async function listVessels(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContext) {
+  return (await people.listVessels(deps.db, ctx.tenantId)).map(vesselView);
 }
 
 /** The tenant's staff users by name. */

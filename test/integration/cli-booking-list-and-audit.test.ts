@@ -6,13 +6,14 @@
  * sees only its own.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CommandRuntime, commands } from '../../src/cli/commands';
+import type { CommandRuntime } from '../../src/cli/commands';
 import { insertAuditEntry } from '../../src/db/queries/audit';
 import { answerAssignment, crewContext } from '../../src/services/crew';
 import { ServiceError } from '../../src/services/errors';
 import { createKey } from '../../src/services/keys';
 import { addStaffUser } from '../../src/services/tenants';
 import { call, makeApp, type TestApp } from '../support/app';
+import { runCommand } from '../support/commands';
 import { createTestDb, type TestDb } from '../support/db';
 import { bookingInput, makeTenant } from '../support/factories';
 import { openTestSites, type TestSites } from '../support/sites';
@@ -26,11 +27,7 @@ let b: Awaited<ReturnType<typeof makeTenant>>;
 let labelled: string;
 const ids: string[] = [];
 
-const run = (name: string, args: Record<string, unknown>) => {
-  const command = commands[name];
-  if (!command) throw new Error(`no command ${name}`);
-  return command(rt, args);
-};
+const run = (name: string, args: Record<string, unknown>) => runCommand(rt, name, args);
 
 beforeAll(async () => {
   t = await createTestDb();

@@ -87,8 +87,8 @@ describe('list commands', () => {
       await json('staff', 'add', 'acme', '--name', 'Olive Owner', '--email', 'olive@acme.test', '--role', 'owner');
 
       const vessels = (await text('vessel', 'list', 'acme')).split('\n');
-      expect(vessels[0]).toMatch(/^SLUG\s+NAME\s+CAPACITY\s+TIME ZONE\s+MEETING POINT$/);
-      expect(vessels[1]).toMatch(/^jada\s+Jada\s+10\s+America\/Los_Angeles\s+Dock C$/);
+      expect(vessels[0]).toMatch(/^SLUG\s+NAME\s+CAPACITY\s+TURNAROUND\s+TIME ZONE\s+MEETING POINT$/);
+      expect(vessels[1]).toMatch(/^jada\s+Jada\s+10\s+0 min\s+America\/Los_Angeles\s+Dock C$/);
       const crew = await json('crew', 'list', 'acme');
       expect(crew.crew).toEqual([
         {

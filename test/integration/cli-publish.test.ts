@@ -1,9 +1,10 @@
 /** `bosun publish` and `bosun edge-function`, run as the CLI and the control socket run them. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CommandRuntime, commands } from '../../src/cli/commands';
+import type { CommandRuntime } from '../../src/cli/commands';
 import { createBooking } from '../../src/services/bookings';
 import { ServiceError } from '../../src/services/errors';
 import { checkCloudFrontRuntime2 } from '../support/cloudfront-runtime';
+import { runCommand } from '../support/commands';
 import { createTestDb, type TestDb } from '../support/db';
 import { bookingInput, makeTenant } from '../support/factories';
 import { openTestSites, type TestSites } from '../support/sites';
@@ -13,11 +14,7 @@ let sites: TestSites;
 let rt: CommandRuntime;
 let ids: string[];
 
-const run = (name: string, args: Record<string, unknown>, runtime: CommandRuntime = rt) => {
-  const command = commands[name];
-  if (!command) throw new Error(`no command ${name}`);
-  return command(runtime, args);
-};
+const run = (name: string, args: Record<string, unknown>, runtime: CommandRuntime = rt) => runCommand(runtime, name, args);
 
 beforeAll(async () => {
   t = await createTestDb();

@@ -8,7 +8,7 @@ import { controlSocketPath } from '../../src/main/control';
 import { readLock } from '../../src/main/data-lock';
 import { type DataTarget, openDataTarget } from '../support/data-target';
 import { daysFromNow } from '../support/factories';
-import { freePort, killAll, oneJsonObject, type Running, runBosun, startBosun, waitFor } from '../support/processes';
+import { freePort, killAll, oneJsonObject, type Running, runBosun, startHealthyServer, waitFor } from '../support/processes';
 
 let target: DataTarget;
 let port: number;
@@ -27,21 +27,7 @@ const serverEnv = () => target.env({ PORT: String(port), BOSUN_DEMO: '1' });
 
 /** Starts `bosun start` and waits until /healthz answers 200 (or the server exits). */
 async function startServer(): Promise<Running> {
-  const server = startBosun(['start'], serverEnv());
-  const healthy = waitFor(
-    'the server to answer /healthz',
-    async () => {
-      const res = await fetch(`${base()}/healthz`);
-      return res.status === 200 && ((await res.json()) as { status?: string }).status === 'ok' ? true : undefined;
-    },
-    120_000,
-  );
-  const exited = server.exited.then((r) => {
-    throw new Error(`bosun start exited (${r.code ?? r.signal}) before it was healthy: ${r.stderr}`);
-  });
-  await Promise.race([healthy, exited]);
-  exited.catch(() => {});
-  return server;
+  return startHealthyServer(serverEnv(), base());
 }
 
 async function stopServer(server: Running) {

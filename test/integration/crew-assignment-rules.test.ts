@@ -6,7 +6,7 @@
  */
 import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { type CommandRuntime, commands } from '../../src/cli/commands';
+import type { CommandRuntime } from '../../src/cli/commands';
 import { handleNotifyCrew } from '../../src/jobs/notify-crew';
 import type { Mailer, MailMessage } from '../../src/ports/mailer';
 import { answerAssignment, crewContext, getCharterForCrew } from '../../src/services/crew';
@@ -14,6 +14,7 @@ import { notifyCrewOfBooking } from '../../src/services/crew-notices';
 import { ServiceError } from '../../src/services/errors';
 import type { MailDeps } from '../../src/services/mail';
 import { call, makeApp, type TestApp } from '../support/app';
+import { runCommand } from '../support/commands';
 import { crewCookie } from '../support/crew-session';
 import { createTestDb, TEST_NOW, type TestDb } from '../support/db';
 import { auditActions, countJobs, countWrites } from '../support/db-snapshot';
@@ -71,11 +72,7 @@ async function snapshot() {
   return { ...(await countWrites(t)), mail: Number(rows[0]?.mail), notices: await countJobs(t, 'crew.notify') };
 }
 
-const runCommand = (name: string, args: Record<string, unknown>) => {
-  const run = commands[name];
-  if (!run) throw new Error(`no command ${name}`);
-  return run(rt, args);
-};
+const run = (name: string, args: Record<string, unknown>) => runCommand(rt, name, args);
 
 describe('assigning crew', () => {
   it('to a cancelled charter is refused with 409 and a sentence, storing nothing and queueing no notice', async () => {
@@ -89,7 +86,7 @@ describe('assigning crew', () => {
     expect(await snapshot()).toEqual(before);
 
     // The command line says the same, on the same rule.
-    const err = await runCommand('assign', { tenant: 'alpha', booking: booking.id, email: a.captain.email }).catch((e: unknown) => e);
+    const err = await run('assign', { tenant: 'alpha', booking: booking.id, email: a.captain.email }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ServiceError);
     expect((err as ServiceError).status).toBe(409);
     expect((err as ServiceError).message).toContain('is cancelled');
@@ -124,7 +121,7 @@ describe('assigning crew', () => {
     const finished = await assign(a, completed.id, [{ email: a.deckhand.email, role: 'crew' }]);
     expect(finished.status).toBe(409);
     expect(finished.json.detail).toBe(`Charter ${completed.id} is completed; crew cannot be assigned to it.`);
-    const cli = await runCommand('assign', { tenant: 'alpha', booking: past.id, crewId: a.deckhand.id }).catch((e: unknown) => e);
+    const cli = await run('assign', { tenant: 'alpha', booking: past.id, crewId: a.deckhand.id }).catch((e: unknown) => e);
     expect((cli as ServiceError).status).toBe(409);
     expect(await snapshot()).toEqual(before);
   });
@@ -176,7 +173,7 @@ describe('unassigning crew', () => {
   });
 
   it('is a 404 for someone not on the crew, a 422 for a malformed id, and needs events:write', async () => {
-    const outsider = await runCommand('crew add', { tenant: 'alpha', name: 'Oli Outsider', email: 'oli@alpha.test' });
+    const outsider = await run('crew add', { tenant: 'alpha', name: 'Oli Outsider', email: 'oli@alpha.test' });
     const before = await snapshot();
     const notOnCrew = await call(
       app,
@@ -285,7 +282,7 @@ describe('unassigning crew', () => {
     ).toBe(201);
     expect(await countJobs(t, 'crew.notify', booking.id)).toBe(1);
     // Taken off before the queued notice is worked.
-    const out = await runCommand('unassign', { tenant: 'alpha', booking: booking.id, email: a.deckhand.email.toUpperCase() });
+    const out = await run('unassign', { tenant: 'alpha', booking: booking.id, email: a.deckhand.email.toUpperCase() });
     expect(out.text).toBe(`Took ${a.deckhand.email.toUpperCase()} off ${booking.id}; its crew now: Casey Captain (captain, invited)`);
     sent.length = 0;
     await handleNotifyCrew(mailDeps, { tenantId: a.tenant.id, bookingId: booking.id, reason: 'event.created' });
@@ -296,7 +293,7 @@ describe('unassigning crew', () => {
   it('from the command line names the argument at fault', async () => {
     const booking = await createBooking(a);
     const fields = async (args: Record<string, unknown>) => {
-      const err = await runCommand('unassign', { tenant: 'alpha', booking: booking.id, ...args }).catch((e: unknown) => e);
+      const err = await run('unassign', { tenant: 'alpha', booking: booking.id, ...args }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ServiceError);
       return [(err as ServiceError).status, ((err as ServiceError).errors ?? []).map((e) => e.field)];
     };

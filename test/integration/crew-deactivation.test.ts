@@ -5,12 +5,13 @@
  * entries stay; `crew list` hides them unless `--all`; adding their address again reactivates them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CommandRuntime, commands } from '../../src/cli/commands';
+import type { CommandRuntime } from '../../src/cli/commands';
 import { listAssignmentsOfBooking } from '../../src/db/queries/crew';
 import { issueMagicLink, signInWithMagicLink } from '../../src/services/crew-access';
 import type { ServiceError } from '../../src/services/errors';
 import { addCrewMember } from '../../src/services/tenants';
 import { call, makeApp, type TestApp } from '../support/app';
+import { runCommand } from '../support/commands';
 import { crewCookie } from '../support/crew-session';
 import { createTestDb, type TestDb } from '../support/db';
 import { auditActions, countJobs, countWrites } from '../support/db-snapshot';
@@ -35,11 +36,7 @@ let staff: SseReader;
 
 const SAM = 'sam@alpha.test';
 
-const run = (name: string, args: Record<string, unknown>) => {
-  const command = commands[name];
-  if (!command) throw new Error(`no command ${name}`);
-  return command(rt, args);
-};
+const run = (name: string, args: Record<string, unknown>) => runCommand(rt, name, args);
 
 async function createBooking() {
   const res = await call(app, 'POST', '/api/v1/bookings', a.serviceKey, bookingInput());

@@ -9,7 +9,7 @@ import { request } from 'node:http';
 import { join, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DataTarget, openDataTarget } from '../support/data-target';
-import { freePort, killAll, type Running, runBosun, startBosun, waitFor } from '../support/processes';
+import { freePort, killAll, type Running, runBosun, startHealthyServer, waitFor } from '../support/processes';
 
 let target: DataTarget;
 let port: number;
@@ -60,18 +60,7 @@ function guestStatus(host: string, path: string): Promise<number> {
 }
 
 async function startServer(extra: Record<string, string> = {}): Promise<Running> {
-  const server = startBosun(['start'], env(extra));
-  const healthy = waitFor(
-    'the server to answer /healthz',
-    async () => ((await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200 ? true : undefined),
-    120_000,
-  );
-  const exited = server.exited.then((r) => {
-    throw new Error(`bosun start exited (${r.code ?? r.signal}) before it was healthy: ${r.stderr}`);
-  });
-  await Promise.race([healthy, exited]);
-  exited.catch(() => {});
-  return server;
+  return startHealthyServer(env(extra), `http://127.0.0.1:${port}`);
 }
 
 async function stopServer(server: Running) {

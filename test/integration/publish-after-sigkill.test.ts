@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres } from '../../src/db/client';
 import { type DataTarget, openDataTarget } from '../support/data-target';
 import { type PausableProxy, startPausableProxy } from '../support/pausable-proxy';
-import { freePort, killAll, oneJsonObject, type Running, runBosun, startBosun, waitFor } from '../support/processes';
+import { freePort, killAll, oneJsonObject, type Running, runBosun, startHealthyServer, waitFor } from '../support/processes';
 import { S3_TEST_CREDENTIALS, startS3Server } from '../support/s3';
 
 let target: DataTarget;
@@ -41,18 +41,7 @@ const env = () =>
 const base = () => `http://127.0.0.1:${port}`;
 
 async function startServer(): Promise<Running> {
-  const server = startBosun(['start'], env());
-  const healthy = waitFor(
-    'the server to answer /healthz',
-    async () => ((await fetch(`${base()}/healthz`)).status === 200 ? true : undefined),
-    120_000,
-  );
-  const exited = server.exited.then((r) => {
-    throw new Error(`bosun start exited (${r.code ?? r.signal}) before it was healthy: ${r.stderr}`);
-  });
-  await Promise.race([healthy, exited]);
-  exited.catch(() => {});
-  return server;
+  return startHealthyServer(env(), base());
 }
 
 async function bosun(...args: string[]) {

@@ -134,3 +134,25 @@ export function oneJsonObject(stdout: string): Record<string, any> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`expected a JSON object, got ${stdout}`);
   return value;
 }
+
+/**
+ * Starts `bosun start` and resolves once `{origin}/healthz` answers 200; fails with the server's
+ * stderr if it exits first.
+ */
+export async function startHealthyServer(env: NodeJS.ProcessEnv, origin: string): Promise<Running> {
+  const server = startBosun(['start'], env);
+  const healthy = waitFor(
+    'the server to answer /healthz',
+    async () => {
+      const res = await fetch(`${origin}/healthz`);
+      return res.status === 200 && ((await res.json()) as { status?: string }).status === 'ok' ? true : undefined;
+    },
+    120_000,
+  );
+  const exited = server.exited.then((r) => {
+    throw new Error(`bosun start exited (${r.code ?? r.signal}) before it was healthy: ${r.stderr}`);
+  });
+  await Promise.race([healthy, exited]);
+  exited.catch(() => {});
+  return server;
+}
