@@ -35,7 +35,7 @@ export const BOOKING_RULES = {
   /** Dates outside these years are refused when parsed (422). */
   earliestYear: 2000,
   latestYear: 2100,
-  /** A new booking, or new times, start in the future and at most this far ahead (`checkTimes`, 422). */
+  /** A new booking, or a new start, lies in the future and at most this far ahead; a new end alone lies in the future (`checkTimes`, 422). */
   maxDaysAhead: 5 * 366,
   /** A charter lasts at most this long (`checkTimes`, 422). */
   maxDurationHours: 14 * 24,
@@ -57,24 +57,30 @@ export function isSaneYear(year: number): boolean {
 }
 
 /**
- * Checks a booking's times. `timed` is true for a new booking and for a change of its times: those
- * must start in the future and within `maxDaysAhead`. Order and duration are always checked.
+ * Checks a booking's times when they are set: a new booking sets both, a change sets what it names.
+ * Order and length are checked when either changes (a booking stored before a limit existed keeps its
+ * times until they are changed); a new start lies in the future and at most `maxDaysAhead`; a new end
+ * alone (a charter under way that runs late) lies in the future.
  */
-export function checkTimes(input: { startsAt: Date; endsAt: Date; now: Date; timed: boolean }): BookingRuleViolation[] {
+export function checkTimes(input: { startsAt: Date; endsAt: Date; now: Date; startSet: boolean; endSet: boolean }): BookingRuleViolation[] {
   const problems: BookingRuleViolation[] = [];
+  if (!input.startSet && !input.endSet) return problems;
   const start = input.startsAt.getTime();
   const end = input.endsAt.getTime();
+  const now = input.now.getTime();
   if (end <= start) {
     problems.push({ field: 'endsAt', message: 'must be after startsAt' });
   } else if (end - start > BOOKING_RULES.maxDurationHours * HOUR_MS) {
     problems.push({ field: 'endsAt', message: `must be at most ${BOOKING_RULES.maxDurationHours / 24} days after startsAt` });
   }
-  if (input.timed) {
-    if (start <= input.now.getTime()) {
+  if (input.startSet) {
+    if (start <= now) {
       problems.push({ field: 'startsAt', message: 'must be in the future' });
-    } else if (start - input.now.getTime() > BOOKING_RULES.maxDaysAhead * DAY_MS) {
+    } else if (start - now > BOOKING_RULES.maxDaysAhead * DAY_MS) {
       problems.push({ field: 'startsAt', message: `must be within ${Math.round(BOOKING_RULES.maxDaysAhead / 366)} years from now` });
     }
+  } else if (end <= now && !problems.some((p) => p.field === 'endsAt')) {
+    problems.push({ field: 'endsAt', message: 'must be in the future' });
   }
   return problems;
 }

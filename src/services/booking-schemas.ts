@@ -108,6 +108,10 @@ const dayOrDateTime = (which: 'from' | 'to') =>
       (v) => (DATE_ONLY.test(v) || (ISO_WITH_OFFSET.test(v) && !Number.isNaN(Date.parse(v)))) && dayExists(v),
       'must be a date like 2026-05-30 or an ISO 8601 date-time with an offset',
     )
+    .refine(
+      (v) => isSaneYear(Number(v.slice(0, 4))),
+      `must lie between the years ${BOOKING_RULES.earliestYear} and ${BOOKING_RULES.latestYear}`,
+    )
     .meta({
       description:
         which === 'from'

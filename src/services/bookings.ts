@@ -37,8 +37,12 @@ function uniqueViolation(err: unknown): string | null {
   return e?.code === '23505' ? (e.constraint ?? 'unique') : null;
 }
 
-/** True for the no-overlap constraint's refusal (exclusion violation), on either engine. */
+/** An overlap with a booking kept from before the rule, found inside a transaction and named after it. */
+class KeptOverlap extends Error {}
+
+/** True for the no-overlap constraint's refusal (exclusion violation), on either engine, or a KeptOverlap. */
 function overlapViolation(err: unknown): boolean {
+  if (err instanceof KeptOverlap) return true;
   const e = err as { code?: string; constraint?: string };
   return e?.code === '23P01' && (e.constraint === undefined || e.constraint === 'bookings_no_overlap');
 }
@@ -54,7 +58,7 @@ async function overlapConflict(
   range: { startsAt: Date; blockedUntil: Date },
   exceptId?: string,
 ): Promise<ConflictError> {
-  const other = await q.findOverlappingBooking(deps.db, tenantId, vessel.id, range, exceptId);
+  const other = await q.findOverlappingBooking(deps.db, tenantId, vessel.id, range, { exceptId });
   if (!other) {
     return new ConflictError(`Vessel ${vessel.slug} is booked at that time by another booking.`, [
       { field: 'startsAt', message: 'overlaps another booking of the vessel' },
@@ -252,16 +256,19 @@ export async function createBooking(
       const created = await deps.db.transaction().execute(async (tx) => {
         // The vessel comes with the tenant's guest site, and the view is built from the row the insert
         // returns rather than read back: two queries less per create than loadRecord.
-        const vessel = await q.getVesselForNewBooking(tx, tenantId, input.vessel);
-        if (!vessel) throw new ValidationError([{ field: 'vessel', message: `no vessel "${input.vessel}" in this tenant` }]);
         const startsAt = new Date(input.startsAt);
         const endsAt = new Date(input.endsAt);
+        const vessel = await q.getVesselForNewBooking(tx, tenantId, input.vessel, { startsAt, endsAt });
+        if (!vessel) throw new ValidationError([{ field: 'vessel', message: `no vessel "${input.vessel}" in this tenant` }]);
         const problems = [
-          ...checkTimes({ startsAt, endsAt, now: deps.clock.now(), timed: true }),
+          ...checkTimes({ startsAt, endsAt, now: deps.clock.now(), startSet: true, endSet: true }),
           ...checkPartySize(input.partySize, vessel.capacity),
         ];
         if (problems.length > 0) throw new ValidationError(problems);
         attempted = { vessel, range: { startsAt, blockedUntil: blockedUntil(endsAt, vessel.turnaround_minutes) } };
+        // A booking kept from before the rule is outside the constraint (ADR 0018): checked here. Nothing
+        // gains that mark any more, so no concurrent write can slip past this check.
+        if (vessel.kept_overlap) throw new KeptOverlap();
         if (input.friendlySlug && (await q.friendlySlugTaken(tx, tenantId, input.friendlySlug))) {
           throw new ConflictError('The friendly slug is taken.', [
             { field: 'friendlySlug', message: 'is already used by another booking' },
@@ -497,7 +504,13 @@ export async function updateBooking(
       }
       const timed = changes.starts_at !== undefined || changes.ends_at !== undefined;
       const now = deps.clock.now();
-      const problems = checkTimes({ startsAt, endsAt, now, timed });
+      const problems = checkTimes({
+        startsAt,
+        endsAt,
+        now,
+        startSet: changes.starts_at !== undefined,
+        endSet: changes.ends_at !== undefined,
+      });
       if (changes.party_size !== undefined || vesselChanged)
         problems.push(...checkPartySize(changes.party_size ?? b.partySize, vessel.capacity));
       if (problems.length > 0) throw new ValidationError(problems);
@@ -509,6 +522,8 @@ export async function updateBooking(
         changes.blocked_until = blockedUntil(endsAt, vessel.turnaround);
         changes.overlap_allowed = false;
         attempted = { vessel, range: { startsAt, blockedUntil: changes.blocked_until } };
+        const kept = await q.findOverlappingBooking(tx, tenantId, vessel.id, attempted.range, { exceptId: id, keptOnly: true });
+        if (kept) throw new KeptOverlap();
       }
       if (changes.friendly_slug && (await q.friendlySlugTaken(tx, tenantId, changes.friendly_slug, id))) {
         throw new ConflictError('The friendly slug is taken.', [{ field: 'friendlySlug', message: 'is already used by another booking' }]);

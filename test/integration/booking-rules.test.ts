@@ -110,6 +110,17 @@ describe('no double booking', () => {
     expect(still.headers.get('etag')).toBe(moving.etag);
   });
 
+  it('refuses a booking, or a move, onto one kept from before the rule, though the constraint leaves it out', async () => {
+    const kept = await created({ startsAt: at(7, '10:00'), endsAt: at(7, '13:00') });
+    // As the upgrade leaves a booking that overlapped another before the rule existed.
+    await t.handle.executeSql(`update bookings set overlap_allowed = true where id = $1`, [kept.booking.id]);
+    const before = await countWrites(t);
+    expectConflictWith(await create({ startsAt: at(7, '12:00'), endsAt: at(7, '14:00') }), kept.booking.id);
+    const other = await created({ startsAt: at(7, '15:00'), endsAt: at(7, '16:00') });
+    expectConflictWith(await patch(other.booking.id, { startsAt: at(7, '12:30') }, other.etag), kept.booking.id);
+    expect((await countWrites(t)).bookings).toBe(before.bookings + 1);
+  });
+
   it('gives exactly one of 20 concurrent overlapping creates the vessel', async () => {
     const before = await countWrites(t);
     const results = await Promise.all(
@@ -194,6 +205,27 @@ describe('dates', () => {
     expect(await countWrites(t)).toEqual(before);
   });
 
+  it('lets a booking stored before the limits were set be edited and cancelled without moving it', async () => {
+    const { booking, etag } = await created({ startsAt: at(28, '10:00'), endsAt: at(28, '13:00') });
+    // As an older installation stored it: three weeks long.
+    await t.handle.executeSql(
+      `update bookings set ends_at = starts_at + interval '21 days', blocked_until = starts_at + interval '21 days' where id = $1`,
+      [booking.id],
+    );
+    const noted = await patch(booking.id, { notes: { internal: 'long voyage' } }, etag);
+    expect(noted.status).toBe(200);
+    expect((await call(app, 'POST', `/api/v1/bookings/${booking.id}/cancel`, a.serviceKey)).status).toBe(200);
+  });
+
+  it.each(['0000-01-01', '0000-01-01T00:00:00Z', '1999-12-31', '2101-01-01T00:00:00Z'])(
+    'refuses a list from %s with 422, as it refuses such a date anywhere',
+    async (from) => {
+      const res = await call(app, 'GET', `/api/v1/bookings?from=${encodeURIComponent(from)}&to=${encodeURIComponent(from)}`, a.serviceKey);
+      expect(res.status).toBe(422);
+      expect(res.json.errors).toContainEqual({ field: 'from', message: 'must lie between the years 2000 and 2100' });
+    },
+  );
+
   it('accepts a charter of exactly 14 days', async () => {
     const res = await create({ startsAt: '2026-08-01T10:00:00-07:00', endsAt: '2026-08-15T10:00:00-07:00' });
     expect(res.status).toBe(201);
@@ -208,9 +240,15 @@ describe('dates', () => {
     try {
       const noted = await patch(booking.id, { notes: { crew: 'Running late: fuel dock queue' }, partySize: 5 }, etag);
       expect(noted.status).toBe(200);
-      const stillTimed = await patch(booking.id, { endsAt: at(21, '14:00') }, noted.headers.get('etag') ?? '');
-      expect(stillTimed.status).toBe(422);
-      expect(stillTimed.json.errors).toContainEqual({ field: 'startsAt', message: 'must be in the future' });
+      // A charter under way may run late (a new end in the future), not start again or end in the past.
+      const later = await patch(booking.id, { endsAt: at(21, '14:00') }, noted.headers.get('etag') ?? '');
+      expect(later.status).toBe(200);
+      const restarted = await patch(booking.id, { startsAt: at(21, '10:30') }, later.headers.get('etag') ?? '');
+      expect(restarted.status).toBe(422);
+      expect(restarted.json.errors).toContainEqual({ field: 'startsAt', message: 'must be in the future' });
+      const endedEarlier = await patch(booking.id, { endsAt: at(21, '10:30') }, later.headers.get('etag') ?? '');
+      expect(endedEarlier.status).toBe(422);
+      expect(endedEarlier.json.errors).toEqual([{ field: 'endsAt', message: 'must be in the future' }]);
     } finally {
       t.clock.set(TEST_NOW);
     }

@@ -228,12 +228,28 @@ describe("query functions never return tenant A's rows for tenant B", () => {
   });
 
   it('getVesselForNewBooking', async () => {
-    const aJada = await getVesselForNewBooking(t.handle.db, A, 'jada');
-    const bJada = await getVesselForNewBooking(t.handle.db, B, 'jada');
+    const row = await getBooking(t.handle.db, A, aOnly);
+    if (!row) throw new Error('no booking of A');
+    const times = { startsAt: row.starts_at, endsAt: row.ends_at };
+    const aJada = await getVesselForNewBooking(t.handle.db, A, 'jada', times);
+    const bJada = await getVesselForNewBooking(t.handle.db, B, 'jada', times);
     expect(aJada).toMatchObject({ id: (await getVesselBySlug(t.handle.db, A, 'jada'))?.id, guest_domain: 'alpha.localhost' });
     expect(bJada).toMatchObject({ id: (await getVesselBySlug(t.handle.db, B, 'jada'))?.id, guest_domain: 'bravo.localhost' });
-    expect(await getVesselForNewBooking(t.handle.db, A, 'alpha-only')).toBeDefined();
-    expect(await getVesselForNewBooking(t.handle.db, B, 'alpha-only')).toBeUndefined();
+    expect(await getVesselForNewBooking(t.handle.db, A, 'alpha-only', times)).toBeDefined();
+    expect(await getVesselForNewBooking(t.handle.db, B, 'alpha-only', times)).toBeUndefined();
+    // A booking of A kept from before the overlap rule is A's alone to know of.
+    await t.handle.db.updateTable('bookings').set({ overlap_allowed: true }).where('tenant_id', '=', A).where('id', '=', aOnly).execute();
+    try {
+      expect((await getVesselForNewBooking(t.handle.db, A, 'jada', times))?.kept_overlap).toBe(aOnly);
+      expect((await getVesselForNewBooking(t.handle.db, B, 'jada', times))?.kept_overlap).toBeNull();
+    } finally {
+      await t.handle.db
+        .updateTable('bookings')
+        .set({ overlap_allowed: false })
+        .where('tenant_id', '=', A)
+        .where('id', '=', aOnly)
+        .execute();
+    }
   });
 
   it('listSites and getGuestSite', async () => {

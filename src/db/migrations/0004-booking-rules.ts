@@ -25,14 +25,23 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     -- not fail, nor cancel anyone's charter), left out of the constraint, and reported by bosun doctor.
     -- A change of such a booking's times or vessel clears the mark, and the rule applies again.
     alter table bookings add column overlap_allowed boolean not null default false;
-    update bookings b set overlap_allowed = true
-     where b.status <> 'cancelled'
-       and exists (
-         select 1 from bookings o
-          where o.tenant_id = b.tenant_id and o.vessel_id = b.vessel_id and o.status <> 'cancelled'
-            and (o.created_at, o.id) < (b.created_at, b.id)
-            and o.starts_at < b.blocked_until and b.starts_at < o.blocked_until
-       );
+    -- Oldest first, per vessel: a booking is kept under the rule unless it overlaps one kept earlier.
+    -- So only as few are marked as the rule needs (a booking that overlaps only marked ones is not).
+    do $$
+    declare r record;
+    begin
+      for r in select tenant_id, id, vessel_id, starts_at, blocked_until, created_at from bookings
+                where status <> 'cancelled' order by vessel_id, created_at, id loop
+        if exists (
+          select 1 from bookings o
+           where o.tenant_id = r.tenant_id and o.vessel_id = r.vessel_id and o.status <> 'cancelled'
+             and not o.overlap_allowed and (o.created_at, o.id) < (r.created_at, r.id)
+             and o.starts_at < r.blocked_until and r.starts_at < o.blocked_until
+        ) then
+          update bookings set overlap_allowed = true where tenant_id = r.tenant_id and id = r.id;
+        end if;
+      end loop;
+    end $$;
 
     alter table bookings add constraint bookings_no_overlap
       exclude using gist (vessel_id with =, tstzrange(starts_at, blocked_until, '[)') with &&)

@@ -1,6 +1,6 @@
 /** Bookings with their vessel and crew, always within one tenant. */
 
-import type { Insertable, Updateable } from 'kysely';
+import { type Insertable, sql, type Updateable } from 'kysely';
 import type { Queryable } from '../client';
 import type { BookingStatus, BookingsTable } from '../schema';
 
@@ -101,9 +101,11 @@ export type StoredBooking = Awaited<ReturnType<typeof insertBooking>>;
 
 /**
  * The vessel a new booking names, by slug, with the domain of the tenant's guest site (null when
- * it has none) — what a create needs besides its input, in one query. Undefined when no such vessel.
+ * it has none) and the id of a booking kept from before the no-overlap rule that the new one would
+ * overlap (`kept_overlap`, null when none: the constraint leaves those out, ADR 0018) — what a create
+ * needs besides its input, in one query. Undefined when no such vessel.
  */
-export async function getVesselForNewBooking(q: Queryable, tenantId: string, slug: string) {
+export async function getVesselForNewBooking(q: Queryable, tenantId: string, slug: string, times: { startsAt: Date; endsAt: Date }) {
   return q
     .selectFrom('vessels as v')
     .select((eb) => [
@@ -122,6 +124,17 @@ export async function getVesselForNewBooking(q: Queryable, tenantId: string, slu
         .orderBy('s.created_at')
         .limit(1)
         .as('guest_domain'),
+      eb
+        .selectFrom('bookings as k')
+        .select('k.id')
+        .where('k.tenant_id', '=', tenantId)
+        .whereRef('k.vessel_id', '=', 'v.id')
+        .where('k.overlap_allowed', '=', true)
+        .where('k.status', '!=', 'cancelled')
+        .where('k.blocked_until', '>', times.startsAt)
+        .where((k) => k('k.starts_at', '<', sql<Date>`${times.endsAt}::timestamptz + make_interval(mins => v.turnaround_minutes)`))
+        .limit(1)
+        .as('kept_overlap'),
     ])
     .where('v.tenant_id', '=', tenantId)
     .where('v.slug', '=', slug)
@@ -130,14 +143,15 @@ export async function getVesselForNewBooking(q: Queryable, tenantId: string, slu
 
 /**
  * The first booking of the vessel, other than `exceptId`, that keeps it during [startsAt, blockedUntil):
- * what the no-overlap constraint (`bookings_no_overlap`) refused a write for. Undefined when none does.
+ * what the no-overlap constraint (`bookings_no_overlap`) refused a write for, or — with `keptOnly` —
+ * one kept from before the rule, which the constraint leaves out. Undefined when none does.
  */
 export async function findOverlappingBooking(
   q: Queryable,
   tenantId: string,
   vesselId: string,
   range: { startsAt: Date; blockedUntil: Date },
-  exceptId?: string,
+  options: { exceptId?: string | undefined; keptOnly?: boolean } = {},
 ) {
   let query = q
     .selectFrom('bookings')
@@ -145,10 +159,10 @@ export async function findOverlappingBooking(
     .where('tenant_id', '=', tenantId)
     .where('vessel_id', '=', vesselId)
     .where('status', '!=', 'cancelled')
-    .where('overlap_allowed', '=', false)
     .where('starts_at', '<', range.blockedUntil)
     .where('blocked_until', '>', range.startsAt);
-  if (exceptId) query = query.where('id', '!=', exceptId);
+  if (options.keptOnly) query = query.where('overlap_allowed', '=', true);
+  if (options.exceptId) query = query.where('id', '!=', options.exceptId);
   return query.orderBy('starts_at').limit(1).executeTakeFirst();
 }
 
