@@ -127,15 +127,27 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
     this.sweeping = true;
     try {
       const { rows } = await this.handle.executeSql(
-        `select j.name, j.id from ${JOB_SCHEMA}.job j left join ${JOB_SCHEMA}.${LEASE_TABLE} l on l.job_id = j.id
-          where j.state = 'active'
-            and ($1 or coalesce(l.lease_until, j.started_on + make_interval(secs => $2)) < now())`,
+        `select j.name, j.id, j.started_on::text as started_on from ${JOB_SCHEMA}.job j left join ${JOB_SCHEMA}.${LEASE_TABLE} l on l.job_id = j.id
+          where j.state = 'active' and ($1 or ${LEASE_END} < now())`,
         [options.all, this.lease.seconds],
       );
-      const byName = new Map<string, string[]>();
-      for (const r of rows) byName.set(String(r.name), [...(byName.get(String(r.name)) ?? []), String(r.id)]);
-      for (const [name, ids] of byName) {
-        for (const id of ids) await this.boss.fail(name, id, { message: 'abandoned: the process running it stopped; retried' });
+      const byName = new Map<string, { id: string; startedOn: unknown }[]>();
+      for (const r of rows)
+        byName.set(String(r.name), [...(byName.get(String(r.name)) ?? []), { id: String(r.id), startedOn: r.started_on }]);
+      for (const [name, seen] of byName) {
+        const ids: string[] = [];
+        for (const { id, startedOn } of seen) {
+          // Only the attempt that was seen lapsing (its start to the microsecond, hence text): one that
+          // ended, or a next attempt fetched since (another process's sweep may have retried it
+          // first), is left alone.
+          const still = await this.handle.executeSql(
+            `select 1 from ${JOB_SCHEMA}.job where name = $1 and id = $2 and state = 'active' and started_on = $3::timestamptz`,
+            [name, id, startedOn],
+          );
+          if (still.rows.length === 0) continue;
+          await this.boss.fail(name, id, { message: 'abandoned: the process running it stopped; retried' });
+          ids.push(id);
+        }
         // Not the job's fault: no back-off before the next attempt.
         await this.handle.executeSql(
           `update ${JOB_SCHEMA}.job set start_after = now() where name = $1 and id = any($2::uuid[]) and state = 'retry'`,
@@ -147,7 +159,7 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
         `delete from ${JOB_SCHEMA}.${LEASE_TABLE} l where l.lease_until < now()
             and not exists (select 1 from ${JOB_SCHEMA}.job j where j.id = l.job_id and j.state = 'active')`,
       );
-      return rows.map((r) => String(r.id));
+      return [...byName.values()].flat().map((r) => r.id);
     } finally {
       this.sweeping = false;
     }
@@ -275,7 +287,7 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
   async listRunning(limit = 50): Promise<RunningJob[]> {
     const { rows } = await this.handle.executeSql(
       `select j.id, j.name, j.data, extract(epoch from now() - j.started_on)::float8 as running,
-              coalesce(l.lease_until, j.started_on + make_interval(secs => $2)) < now() as abandoned
+              ${LEASE_END} < now() as abandoned
          from ${JOB_SCHEMA}.job j left join ${JOB_SCHEMA}.${LEASE_TABLE} l on l.job_id = j.id
         where j.state = 'active'
         order by j.started_on limit $1`,
@@ -317,6 +329,14 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
 }
 
 const LEASE_TABLE = 'job_lease';
+
+/**
+ * When the lease of a running job ends (SQL over `job j` left-joined to its lease `l`, the lease's
+ * length in `$2`): its last renewal, but never before this attempt's own start plus one lease. A row
+ * left by an earlier attempt of the same job (retries keep the id) must not make a new one look
+ * abandoned.
+ */
+const LEASE_END = `greatest(coalesce(l.lease_until, '-infinity'), j.started_on + make_interval(secs => $2))`;
 
 /** The leases of running jobs, beside pg-boss's tables (created once, under a lock: processes may start together). */
 async function createLeaseTable(handle: DbHandle): Promise<void> {

@@ -73,6 +73,20 @@ async function startWorker(options: Parameters<typeof PgBossJobQueue.start>[1], 
 }
 
 describe('jobs after a crash', () => {
+  it("does not take a new attempt for abandoned because an earlier attempt's lease has lapsed", async () => {
+    const id = await enqueue('retried');
+    // Attempt 1 ran long enough to hold a lease, failed, and left its row to lapse; attempt 2 has just
+    // been fetched (pg-boss keeps the id across retries) and is running in a live process.
+    await t.handle.executeSql(`update pgboss.job set state = 'active', started_on = now(), retry_count = 2 where id = $1`, [id]);
+    await t.handle.executeSql(
+      `insert into pgboss.job_lease (job_id, job_name, lease_until) values ($1, $2, now() - interval '3 seconds')`,
+      [id, NAME],
+    );
+    expect((await t.jobs.listRunning()).map((j) => [j.id, j.abandoned])).toEqual([[id, false]]);
+    expect(await t.jobs.retryAbandoned({ all: false })).toEqual([]);
+    expect(await stateOf(id)).toBe('active');
+  });
+
   it('retries at once a job whose lease lapsed, or that never took one; leaves a live lease alone', async () => {
     const lapsed = await enqueue('lapsed');
     const none = await enqueue('none');
