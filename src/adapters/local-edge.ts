@@ -53,9 +53,11 @@ export type LocalEdgeOptions = {
   clientAddress?: (req: IncomingMessage) => string;
   /**
    * Counts 404s per client address; `fail` records one and returns the seconds to wait once the
-   * address was over its limit, when the 404 is answered 429 instead. Pages that exist are always served.
+   * address was over its limit. From then until its window ends the address gets 429 for every path,
+   * pages that exist included: a guesser must not learn hits from misses at full speed. While no
+   * address is over (`anyOver`), no address is looked up for a page that exists.
    */
-  notFoundLimiter?: { fail(address: string): number };
+  notFoundLimiter?: { fail(address: string): number; retryAfter(address: string): number; anyOver(): boolean };
 };
 
 type ObjectEntry = {
@@ -124,7 +126,7 @@ export class LocalEdge implements Cdn {
     const url = new URL(request.url);
     const method = request.method.toUpperCase();
     const reply = await this.reply(site, method, url.pathname + url.search, Object.fromEntries(request.headers));
-    return toResponse(this.limitNotFound(reply, method, url.pathname, () => clientAddress));
+    return toResponse(this.limitGuesses(reply, method, url.pathname, () => clientAddress));
   }
 
   /**
@@ -231,10 +233,10 @@ export class LocalEdge implements Cdn {
   }
 
   private send(res: ServerResponse, reply: EdgeReply, site: EdgeSite, method: string, target: string): void {
-    if (reply.status === 404) {
+    if (reply.status === 404 || this.options.notFoundLimiter?.anyOver()) {
       const clientAddress = this.options.clientAddress;
       const req = res.req;
-      reply = this.limitNotFound(reply, method, target, () =>
+      reply = this.limitGuesses(reply, method, target, () =>
         clientAddress ? clientAddress(req) : (req.socket.remoteAddress ?? 'unknown'),
       );
     }
@@ -263,16 +265,17 @@ export class LocalEdge implements Cdn {
   }
 
   /**
-   * A 404 as it is answered to this client: 429 with `Retry-After` once its address has had a run of
-   * them (ids are about 34 bits: guessing is a run of 404s); anything else, and browsers' own asks for
-   * a favicon or robots.txt, as it is. Only a 404 costs the address lookup, so served pages pay nothing.
+   * The answer as given to this client: 429 with `Retry-After` for a 404 once its address has had a run
+   * of them (ids are about 34 bits: guessing is a run of 404s), and for every other path of the site
+   * until that address's window ends; browsers' own asks for a favicon or robots.txt as they are. A
+   * page that exists costs the address lookup only while some address is over its limit.
    */
-  private limitNotFound(reply: EdgeReply, method: string, target: string, address: () => string): EdgeReply {
+  private limitGuesses(reply: EdgeReply, method: string, target: string, address: () => string): EdgeReply {
     const limiter = this.options.notFoundLimiter;
-    if (reply.status !== 404 || !limiter) return reply;
+    if (!limiter || (reply.status !== 404 && !limiter.anyOver())) return reply;
     const path = target.split('?')[0] ?? target;
     if (NOT_GUESSES.has(path.toLowerCase())) return reply;
-    const wait = limiter.fail(address());
+    const wait = reply.status === 404 ? limiter.fail(address()) : limiter.retryAfter(address());
     if (wait === 0) return reply;
     return {
       status: 429,

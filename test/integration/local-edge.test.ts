@@ -284,7 +284,7 @@ describe.each([
     expect(await (await get(edge, 'alpha.localhost', '/g/RACE123'))?.text()).toBe(page('new'));
   });
 
-  it('answers a run of 404s from one address with 429 and Retry-After; pages that exist and other addresses are still served', async () => {
+  it('answers a run of 404s from one address with 429 and Retry-After, then every page to it; other addresses are still served', async () => {
     const edge = guardedEdge(5);
     const from = (client: string) => ({ 'x-test-client': client });
     for (let i = 0; i < 5; i++) expect((await get(edge, 'alpha.localhost', `/g/NOPE00${i}`, from('a')))?.status).toBe(404);
@@ -296,13 +296,15 @@ describe.each([
     const head = await send(edge, 'HEAD', 'alpha.localhost', '/g/NOPE998', from('a'));
     expect(head?.status).toBe(429);
     expect(await head?.text()).toBe('');
-    // A page that exists is served to the same address; a friendly slug still redirects.
-    expect((await get(edge, 'alpha.localhost', '/g/ABC1234', from('a')))?.status).toBe(200);
-    expect((await get(edge, 'alpha.localhost', '/sunset-sail', from('a')))?.status).toBe(301);
+    // A guesser must not tell hits from misses: a page that exists, or a friendly slug, is refused
+    // to that address alike until its window ends.
+    expect((await get(edge, 'alpha.localhost', '/g/ABC1234', from('a')))?.status).toBe(429);
+    expect((await get(edge, 'alpha.localhost', '/sunset-sail', from('a')))?.status).toBe(429);
     // A browser's own asks are no guesses, and another address is not limited.
     expect((await get(edge, 'alpha.localhost', '/favicon.ico', from('a')))?.status).toBe(404);
     expect((await get(edge, 'alpha.localhost', '/robots.txt', from('a')))?.status).toBe(404);
     expect((await get(edge, 'alpha.localhost', '/g/NOPE999', from('b')))?.status).toBe(404);
+    expect((await get(edge, 'alpha.localhost', '/g/ABC1234', from('b')))?.status).toBe(200);
   });
 
   it('carries the guest-site security headers on every answer, HEAD as GET', async () => {

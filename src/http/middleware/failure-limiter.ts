@@ -5,6 +5,8 @@
  */
 export class FailureLimiter {
   readonly #windows = new Map<string, { count: number; resetAt: number }>();
+  /** Until when some address is over the limit: while none is, callers need not look one up. */
+  #anyOverUntil = 0;
   constructor(
     private readonly limit = 20,
     private readonly windowMs = 5 * 60_000,
@@ -24,7 +26,13 @@ export class FailureLimiter {
       this.#windows.set(address, { count: 1, resetAt: now + this.windowMs });
     } else {
       w.count++;
+      if (w.count >= this.limit && w.resetAt > this.#anyOverUntil) this.#anyOverUntil = w.resetAt;
     }
+  }
+
+  /** True while some address is over the limit (cheap: no address needed). */
+  anyOver(now = Date.now()): boolean {
+    return now < this.#anyOverUntil;
   }
 
   /**
