@@ -4,12 +4,15 @@
  * `--json` prints one JSON object (errors too); otherwise an error is one line on stderr that names
  * each wrong option. Either way a failed command exits non-zero.
  */
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import cliProgress from 'cli-progress';
 import { Command, CommanderError, Option } from 'commander';
 import { type CommandResult, commands } from '../cli/commands';
 import { restrictNewFiles } from '../config/data-folder';
 import { type Config, ConfigError, loadConfig } from '../config/env';
-import { ServiceError } from '../services/errors';
+import { LOGO_TYPES, MAX_LOGO_CHARS } from '../domain/branding';
+import { ServiceError, ValidationError } from '../services/errors';
 import { sendCommand } from './control';
 import { acquireDataLock } from './data-lock';
 import { createLogger, openRuntime } from './runtime';
@@ -102,6 +105,28 @@ function progressBar(label: string): { update: Progress; stop(): void } {
   };
 }
 
+/**
+ * `--logo <file>` as the inline image `tenant set` stores (`logoUrl`): guest pages ask no other host,
+ * so a logo travels in the page. Read here, where the file is, before the command may go to a server.
+ */
+function withLogoFile(o: Record<string, unknown>): Record<string, unknown> {
+  if (o.logo === undefined) return o;
+  const { logo, ...rest } = o;
+  const file = String(logo);
+  const refuse = (message: string) => new ValidationError([{ field: '--logo', message }], 'Invalid arguments.');
+  const type = LOGO_TYPES[extname(file).slice(1).toLowerCase()];
+  if (!type) throw refuse('must be a .png, .jpg, .gif or .webp file');
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw refuse(`cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const url = `data:${type};base64,${bytes.toString('base64')}`;
+  if (url.length > MAX_LOGO_CHARS) throw refuse(`is ${Math.ceil(bytes.length / 1024)} KB; a logo may be at most 9 KB`);
+  return { ...rest, logoUrl: url };
+}
+
 function program(): Command {
   const root = new Command('bosun')
     .description('Bosun: charter operations for many operators on one installation.')
@@ -166,10 +191,11 @@ function program(): Command {
     .option('--checklist-item <text>', "an item of the crew's pre-departure checklist (repeat; replaces the list)", collect)
     .option('--clear-checklist', 'go back to the default checklist')
     .option('--accent-color <#rrggbb>', 'accent colour of guest pages')
-    .option('--logo-url <https://…>', 'logo shown on guest pages')
+    .option('--logo <file>', 'logo shown on guest pages: a .png, .jpg, .gif or .webp file of at most 9 KB, stored inline')
+    .option('--logo-url <data:…|/path>', "the logo as an inline data: image or a path on the guest site ('' removes it)")
     .option('--checklist-opens-hours <n>', 'hours before departure the crew checklist opens (default 48)')
     .option('--crew-reminder-hours <n>', 'hours before departure crew are reminded by mail (default 24; 0 turns reminders off)')
-    .action(act('tenant set', (tenantSlug: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, ...o })));
+    .action(act('tenant set', (tenantSlug: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, ...withLogoFile(o) })));
 
   const key = root.command('key').description('API keys: service keys and dashboard tokens');
   key

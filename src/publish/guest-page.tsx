@@ -9,6 +9,7 @@
  */
 import type { FC } from 'hono/jsx';
 import { z } from 'zod';
+import { isGuestLogoUrl, isGuestPhone } from '../domain/branding';
 import { guestCalendarPath } from './site-layout';
 
 /** The guest view as the page reads it; other fields of the view are ignored. */
@@ -27,12 +28,8 @@ export const guestPageBookingSchema = z.object({
 });
 export type GuestPageBooking = z.infer<typeof guestPageBookingSchema>;
 
-const MAX_LOGO_CHARS = 12_000;
 /** A logo is shown only from the site itself or inline, so the page makes no request to another host. */
-const logoUrl = z
-  .string()
-  .max(MAX_LOGO_CHARS)
-  .refine((v) => /^data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/]+=*$/.test(v) || /^\/[A-Za-z0-9._~/-]*$/.test(v));
+const logoUrl = z.string().refine(isGuestLogoUrl);
 
 /**
  * A tenant's branding from its settings. Each field is checked on its own: a malformed one is left
@@ -40,11 +37,7 @@ const logoUrl = z
  */
 export const brandingSchema = z.object({
   contactEmail: z.email().max(254).optional().catch(undefined),
-  contactPhone: z
-    .string()
-    .regex(/^[+0-9 ()./-]{3,40}$/)
-    .optional()
-    .catch(undefined),
+  contactPhone: z.string().refine(isGuestPhone).optional().catch(undefined),
   logoUrl: logoUrl.optional().catch(undefined),
   accentColor: z
     .string()

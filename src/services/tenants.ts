@@ -6,6 +6,7 @@ import { listPublishableBookingIds } from '../db/queries/publishing';
 import * as q from '../db/queries/tenants';
 import type { TenantSettings } from '../db/schema';
 import { BOOKING_RULES } from '../domain/booking';
+import { isGuestLogoUrl, isGuestPhone, MAX_LOGO_CHARS } from '../domain/branding';
 import { isIpAddress, reservedHostProblem } from '../domain/hosts';
 import { isValidTimeZone } from '../domain/time';
 import type { Actor, ServiceDeps, TenantContext } from './context';
@@ -293,7 +294,7 @@ export const updateTenantSchema = z
     name: singleLine(200).optional(),
     timezone: timezone.optional(),
     contactEmail: z.email('must be an e-mail address').max(254).nullable().optional(),
-    contactPhone: singleLine(40).nullable().optional(),
+    contactPhone: singleLine(40).refine(isGuestPhone, 'must be a phone number like +1 619 555 0123').nullable().optional(),
     whatToBring: itemList(200, 20).optional(),
     policies: itemList(500, 20).optional(),
     checklist: itemList(200, 30).optional(),
@@ -304,8 +305,11 @@ export const updateTenantSchema = z
       .nullable()
       .optional(),
     logoUrl: z
-      .url({ protocol: /^https$/, hostname: z.regexes.domain, error: 'must be an https:// address' })
-      .max(2000, 'must be at most 2000 characters')
+      .string()
+      .refine(
+        isGuestLogoUrl,
+        `must be an inline image (data:image/png;base64,…, at most ${MAX_LOGO_CHARS} characters) or a path on the guest site like /logo.png: guest pages ask no other host`,
+      )
       .nullable()
       .optional(),
     checklistOpensHours: hours(24 * 30)

@@ -5,6 +5,9 @@
  * audited; `calendar add` does what POST /api/v1/calendar does; `audit` names who and what changed.
  * Each start costs a few seconds, so each test runs several commands and checks them together.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DataTarget, openDataTarget } from '../support/data-target';
 import { type Finished, killAll, oneJsonObject, runBosun } from '../support/processes';
@@ -43,6 +46,12 @@ function oneLineError(run: Finished): string {
   expect(lines).toHaveLength(1);
   return lines[0] as string;
 }
+
+/** A one-pixel PNG, as `--logo` reads it from a file. */
+const PIXEL_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+const LOGO_DIR = mkdtempSync(join(tmpdir(), 'bosun-logo-'));
+const LOGO_FILE = join(LOGO_DIR, 'logo.png');
+writeFileSync(LOGO_FILE, Buffer.from(PIXEL_PNG, 'base64'));
 
 describe('list commands', () => {
   it(
@@ -128,8 +137,8 @@ describe('bosun tenant set', () => {
         'Free cancellation up to 48 hours before departure.',
         '--accent-color',
         '#0B4F6C',
-        '--logo-url',
-        'https://acme.example/logo.png',
+        '--logo',
+        LOGO_FILE,
         '--checklist-opens-hours',
         '72',
         '--crew-reminder-hours',
@@ -153,7 +162,7 @@ describe('bosun tenant set', () => {
         whatToBring: ['Sunscreen', 'A warm layer'],
         policies: ['Free cancellation up to 48 hours before departure.'],
         accentColor: '#0b4f6c',
-        logoUrl: 'https://acme.example/logo.png',
+        logoUrl: `data:image/png;base64,${PIXEL_PNG}`,
         checklistOpensHours: 72,
         crewReminderHours: 12,
       });
@@ -171,8 +180,15 @@ describe('bosun tenant set', () => {
   it(
     'refuses a wrong value naming its option, and changes nothing',
     async () => {
-      expect(oneLineError(await bosun('tenant', 'set', 'acme', '--logo-url', 'http://acme.example/logo.png'))).toMatch(
-        /--logo-url must be an https:\/\/ address/,
+      // Guest pages ask no other host: a logo is inline or on the guest site itself.
+      expect(oneLineError(await bosun('tenant', 'set', 'acme', '--logo-url', 'https://acme.example/logo.png'))).toMatch(
+        /--logo-url must be an inline image .* or a path on the guest site like \/logo\.png/,
+      );
+      expect(oneLineError(await bosun('tenant', 'set', 'acme', '--logo', join(LOGO_DIR, 'missing.png')))).toMatch(
+        /--logo cannot be read \(ENOENT\)/,
+      );
+      expect(oneLineError(await bosun('tenant', 'set', 'acme', '--logo', join(LOGO_DIR, 'logo.svg')))).toMatch(
+        /--logo must be a \.png, \.jpg, \.gif or \.webp file/,
       );
       const many = oneLineError(
         await bosun('tenant', 'set', 'acme', '--accent-color', 'red', '--contact-email', 'nope', '--checklist-opens-hours', '-1'),
