@@ -28,7 +28,7 @@ async function json(...args: string[]): Promise<Record<string, any>> {
 }
 
 /** A command that must fail: non-zero exit, nothing on stdout, one line on stderr. */
-function expectOneLineError(run: Finished): string {
+function oneLineError(run: Finished): string {
   expect(run.code).not.toBe(0);
   expect(run.stdout).toBe('');
   const lines = run.stderr.split('\n').filter((l) => l.trim() !== '');
@@ -188,27 +188,27 @@ describe('bosun with bad input', () => {
   it(
     'names the wrong option on one line, exits non-zero, and writes nothing',
     async () => {
-      expect(expectOneLineError(await bosun('key', 'list', 'nope'))).toMatch(/tenant.*"nope".*not found/i);
-      expect(expectOneLineError(await bosun('crew', 'add', 'acme', '--name', 'X', '--email', 'not-an-email'))).toMatch(/--email.*e-mail/);
-      expect(expectOneLineError(await bosun('vessel', 'add', 'acme', 'dinghy', '--name', 'Dinghy', '--capacity', '0'))).toMatch(
+      expect(oneLineError(await bosun('key', 'list', 'nope'))).toMatch(/tenant.*"nope".*not found/i);
+      expect(oneLineError(await bosun('crew', 'add', 'acme', '--name', 'X', '--email', 'not-an-email'))).toMatch(/--email.*e-mail/);
+      expect(oneLineError(await bosun('vessel', 'add', 'acme', 'dinghy', '--name', 'Dinghy', '--capacity', '0'))).toMatch(
         /--capacity.*at least 1/,
       );
       expect(
-        expectOneLineError(
+        oneLineError(
           await bosun('tenant', 'create', 'gamma', '--name', 'G', '--guest-domain', 'gamma.localhost', '--timezone', 'Mars/Olympus'),
         ),
       ).toMatch(/--timezone.*IANA/);
-      expect(expectOneLineError(await bosun('tenant', 'create', 'acme', '--name', 'Again', '--guest-domain', 'again.localhost'))).toMatch(
+      expect(oneLineError(await bosun('tenant', 'create', 'acme', '--name', 'Again', '--guest-domain', 'again.localhost'))).toMatch(
         /"acme".*exists.*slug/,
       );
       // A guest site's host is its own: not the installation's, localhost, an IP address or another tenant's.
-      expect(expectOneLineError(await bosun('tenant', 'create', 'gamma', '--name', 'G', '--guest-domain', 'localhost'))).toMatch(
+      expect(oneLineError(await bosun('tenant', 'create', 'gamma', '--name', 'G', '--guest-domain', 'localhost'))).toMatch(
         /--guest-domain is this installation's own host/,
       );
-      expect(expectOneLineError(await bosun('tenant', 'create', 'gamma', '--name', 'G', '--guest-domain', 'beta.localhost'))).toMatch(
+      expect(oneLineError(await bosun('tenant', 'create', 'gamma', '--name', 'G', '--guest-domain', 'beta.localhost'))).toMatch(
         /belongs to a tenant already.*--guest-domain is taken/,
       );
-      expect(expectOneLineError(await bosun('site', 'domain', 'acme', '0x7f.1'))).toMatch(/<new-host> is an IP address/);
+      expect(oneLineError(await bosun('site', 'domain', 'acme', '0x7f.1'))).toMatch(/<new-host> is an IP address/);
 
       // An unknown kind is refused while parsing: the error comes first, then the usage.
       const kind = await bosun('key', 'create', 'acme', '--kind', 'root');
