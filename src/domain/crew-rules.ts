@@ -3,6 +3,7 @@
  * checklist. Each rule answers with the sentence a person is shown when it refuses, or null. No I/O.
  */
 import type { AssignmentStatus, BookingStatus } from '../db/schema';
+import { formatInstant } from './time';
 
 /** How long before departure the checklist opens when the tenant has not said (`checklistOpensHours`). */
 export const DEFAULT_CHECKLIST_OPENS_HOURS = 48;
@@ -10,28 +11,6 @@ export const DEFAULT_CHECKLIST_OPENS_HOURS = 48;
 const HOUR_MS = 3_600_000;
 
 type Charter = { id: string; status: BookingStatus; startsAt: Date; endsAt: Date; timezone: string };
-
-// Crew pages build this sentence on every view of a closed checklist: one format per zone is kept.
-const instantFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** An instant as a person reads it in `zone`, with the year and the zone: `Thu, May 28, 2026, 10:00 AM PDT`. */
-export function formatInstant(instant: Date, zone: string): string {
-  let format = instantFormats.get(zone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      weekday: 'short',
-      year: 'numeric',
-      month: 'short',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: '2-digit',
-      timeZoneName: 'short',
-    });
-    instantFormats.set(zone, format);
-  }
-  return format.format(instant);
-}
 
 /** Whether the charter is over for its crew: it has ended by `now`, or it was marked completed. */
 export function charterIsPast(charter: Pick<Charter, 'status' | 'endsAt'>, now: Date): boolean {

@@ -99,6 +99,27 @@ export function formatCharterTime(startsAt: Date, endsAt: Date, zone: string): s
   }).formatRange(startsAt, endsAt);
 }
 
+const instantFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** An instant as a person reads it in `zone`, with the year and the zone: `Thu, May 28, 2026, 10:00 AM PDT`. */
+export function formatInstant(instant: Date, zone: string): string {
+  return formatFor(
+    instantFormats,
+    zone,
+    () =>
+      new Intl.DateTimeFormat('en-US', {
+        timeZone: zone,
+        weekday: 'short',
+        year: 'numeric',
+        month: 'short',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: '2-digit',
+        timeZoneName: 'short',
+      }),
+  ).format(instant);
+}
+
 const startFormats = new Map<string, Intl.DateTimeFormat>();
 const yearFormats = new Map<string, Intl.DateTimeFormat>();
 

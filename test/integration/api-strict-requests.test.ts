@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey, revokeKey } from '../../src/services/keys';
-import { call, makeApp, type TestApp } from '../support/app';
+import { call, makeApp, readAnswer, type TestApp } from '../support/app';
 import { createTestDb, type TestDb } from '../support/db';
 import { countWrites } from '../support/db-snapshot';
 import { bookingInput, makeTenant } from '../support/factories';
@@ -39,14 +39,7 @@ async function send(method: string, path: string, body: Uint8Array | string | nu
     headers: { 'x-test-client': freshClient(), ...headers },
     ...(body !== null ? { body: typeof body === 'string' ? new TextEncoder().encode(body) : body } : {}),
   });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, json, text };
+  return readAnswer(res);
 }
 
 const bytes = (...parts: (string | number[])[]) =>

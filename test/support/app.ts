@@ -44,6 +44,11 @@ export async function call(
     },
     ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
   });
+  return readAnswer(res);
+}
+
+/** An answer as the tests read it: status, headers, the body as text and (when it is JSON) parsed. */
+export async function readAnswer(res: Response) {
   const text = await res.text();
   let json: any;
   try {
