@@ -4,13 +4,13 @@
  * on several devices). Only SHA-256 digests of links and sessions are stored; a presented secret is
  * matched by its digest and the digests are compared in constant time.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Queryable } from '../db/client';
 import { insertAuditEntry } from '../db/queries/audit';
 import * as q from '../db/queries/crew-access';
 import { getCrewMemberById } from '../db/queries/people';
 import type { MagicLinkPurpose } from '../db/schema';
+import { type Audience, authenticateSession, newLinkToken, type SignInResult, signInWithLink } from './browser-access';
 import type { ServiceDeps, TenantContext } from './context';
 import { NotFoundError, ValidationError } from './errors';
 
@@ -18,22 +18,6 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** How long each kind of link works: an assignment notice for 14 days, a requested link for a day. */
 export const MAGIC_LINK_LIFETIME_MS: Record<MagicLinkPurpose, number> = { assignment: 14 * DAY_MS, login: DAY_MS };
 export const CREW_SESSION_LIFETIME_MS = 30 * DAY_MS;
-
-/** 32 random bytes, base64url: 43 characters. */
-const SECRET_PATTERN = /^[A-Za-z0-9_-]{43}$/;
-
-function newSecret(): string {
-  return randomBytes(32).toString('base64url');
-}
-
-function digest(secret: string): Buffer {
-  return createHash('sha256').update(secret, 'utf8').digest();
-}
-
-function sameDigest(storedHex: string, actual: Buffer): boolean {
-  const stored = Buffer.from(storedHex, 'hex');
-  return stored.length === actual.length && timingSafeEqual(stored, actual);
-}
 
 /** The link crew follow: `{publicUrl}/crew/login/{token}`. */
 export function magicLinkUrl(publicUrl: string, token: string): string {
@@ -51,11 +35,11 @@ export async function issueMagicLink(
   tenantId: string,
   input: { crewMemberId: string; purpose: MagicLinkPurpose; now: Date },
 ): Promise<IssuedMagicLink> {
-  const token = newSecret();
+  const { token, tokenHash } = newLinkToken();
   const expiresAt = new Date(input.now.getTime() + MAGIC_LINK_LIFETIME_MS[input.purpose]);
   const row = await q.insertMagicLink(tx, tenantId, {
     crewMemberId: input.crewMemberId,
-    tokenHash: digest(token).toString('hex'),
+    tokenHash,
     purpose: input.purpose,
     expiresAt,
     now: input.now,
@@ -112,47 +96,6 @@ export async function revokeCrewAccess(deps: Pick<ServiceDeps, 'db' | 'clock'>, 
   });
 }
 
-export type SignInResult =
-  | { ok: true; session: string; expiresAt: Date; tenantId: string; crewMemberId: string }
-  | { ok: false; reason: 'invalid' | 'expired' | 'revoked' };
-
-/**
- * Signs a crew member in with a magic-link token: a new session (its id returned once, stored as a
- * digest) and an audit entry. A malformed, unknown, expired or revoked token opens no session, nor
- * does the link of a deactivated crew member (it reads as revoked).
- */
-export async function signInWithMagicLink(deps: Pick<ServiceDeps, 'db' | 'clock'>, token: string): Promise<SignInResult> {
-  if (!SECRET_PATTERN.test(token)) return { ok: false, reason: 'invalid' };
-  const actual = digest(token);
-  const link = await q.findMagicLinkByHash(deps.db, actual.toString('hex'));
-  if (!link || !sameDigest(link.token_hash, actual)) return { ok: false, reason: 'invalid' };
-  const now = deps.clock.now();
-  if (link.revoked_at !== null) return { ok: false, reason: 'revoked' };
-  if (link.expires_at.getTime() <= now.getTime()) return { ok: false, reason: 'expired' };
-  const member = await getCrewMemberById(deps.db, link.tenant_id, link.crew_member_id);
-  if (!member || member.deactivated_at !== null) return { ok: false, reason: 'revoked' };
-  const session = newSecret();
-  const expiresAt = new Date(now.getTime() + CREW_SESSION_LIFETIME_MS);
-  await deps.db.transaction().execute(async (tx) => {
-    await q.insertCrewSession(tx, link.tenant_id, {
-      idHash: digest(session).toString('hex'),
-      crewMemberId: link.crew_member_id,
-      magicLinkId: link.id,
-      expiresAt,
-      now,
-    });
-    await q.touchMagicLink(tx, link.tenant_id, link.id, now);
-    await insertAuditEntry(tx, link.tenant_id, {
-      actor: { kind: 'crew', id: link.crew_member_id },
-      action: 'crew.signed_in',
-      entityType: 'crew_member',
-      entityId: link.crew_member_id,
-      after: { link: link.id, purpose: link.purpose },
-    });
-  });
-  return { ok: true, session, expiresAt, tenantId: link.tenant_id, crewMemberId: link.crew_member_id };
-}
-
 /** Who a crew session belongs to. `sessionDigest` identifies the session without being the secret. */
 export type CrewPrincipal = {
   tenantId: string;
@@ -162,19 +105,75 @@ export type CrewPrincipal = {
   sessionDigest: string;
 };
 
+/** Where crew links and sessions live. */
+const CREW: Audience<CrewPrincipal> = {
+  sessionLifetimeMs: CREW_SESSION_LIFETIME_MS,
+  findLink: async (db, tokenHash) => {
+    const link = await q.findMagicLinkByHash(db, tokenHash);
+    return (
+      link && {
+        id: link.id,
+        tenantId: link.tenant_id,
+        subjectId: link.crew_member_id,
+        tokenHash: link.token_hash,
+        purpose: link.purpose,
+        expiresAt: link.expires_at,
+        revokedAt: link.revoked_at,
+      }
+    );
+  },
+  isActive: async (db, tenantId, crewMemberId) => {
+    const member = await getCrewMemberById(db, tenantId, crewMemberId);
+    return member !== undefined && member.deactivated_at === null;
+  },
+  openSession: async (tx, link, s) => {
+    await q.insertCrewSession(tx, link.tenantId, {
+      idHash: s.idHash,
+      crewMemberId: link.subjectId,
+      magicLinkId: link.id,
+      expiresAt: s.expiresAt,
+      now: s.now,
+    });
+    await q.touchMagicLink(tx, link.tenantId, link.id, s.now);
+    await insertAuditEntry(tx, link.tenantId, {
+      actor: { kind: 'crew', id: link.subjectId },
+      action: 'crew.signed_in',
+      entityType: 'crew_member',
+      entityId: link.subjectId,
+      after: { link: link.id, purpose: link.purpose },
+    });
+  },
+  findSession: async (db, idHash, now) => {
+    const row = await q.findCrewSessionByHash(db, idHash, now);
+    return (
+      row && {
+        tenantId: row.tenant_id,
+        tenantName: row.tenant_name,
+        crewMemberId: row.crew_member_id,
+        crewName: row.crew_name,
+        sessionDigest: row.id_hash,
+      }
+    );
+  },
+};
+
+export type CrewSignInResult =
+  | { ok: true; session: string; expiresAt: Date; tenantId: string; crewMemberId: string }
+  | Extract<SignInResult, { ok: false }>;
+
+/**
+ * Signs a crew member in with a magic-link token: a new session (its id returned once, stored as a
+ * digest) and an audit entry. A malformed, unknown, expired or revoked token opens no session, nor
+ * does the link of a deactivated crew member (it reads as revoked).
+ */
+export async function signInWithMagicLink(deps: Pick<ServiceDeps, 'db' | 'clock'>, token: string): Promise<CrewSignInResult> {
+  const result = await signInWithLink(deps, CREW, token);
+  return result.ok ? { ...result, crewMemberId: result.subjectId } : result;
+}
+
 /** The crew member a session cookie belongs to, or null for a malformed, unknown or expired one (or a deactivated member's). */
 export async function authenticateCrewSession(deps: Pick<ServiceDeps, 'db' | 'clock'>, session: string): Promise<CrewPrincipal | null> {
-  if (!SECRET_PATTERN.test(session)) return null;
-  const actual = digest(session);
-  const row = await q.findCrewSessionByHash(deps.db, actual.toString('hex'), deps.clock.now());
-  if (!row || !sameDigest(row.id_hash, actual)) return null;
-  return {
-    tenantId: row.tenant_id,
-    tenantName: row.tenant_name,
-    crewMemberId: row.crew_member_id,
-    crewName: row.crew_name,
-    sessionDigest: row.id_hash,
-  };
+  return authenticateSession(deps, CREW, session);
 }
 
 /** Ends the session; a second sign-out is harmless. */

@@ -3,7 +3,6 @@
  * per tenant. Only a public prefix and the SHA-256 digest are stored; a presented key is checked by
  * comparing digests in constant time. The key itself is returned once, at creation.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../db/client';
 import { insertAuditEntry } from '../db/queries/audit';
@@ -11,6 +10,7 @@ import * as q from '../db/queries/keys';
 import type { KeyKind } from '../db/schema';
 import type { Actor, ServiceDeps } from './context';
 import { NotFoundError, ValidationError } from './errors';
+import { digestOf, newSecret, sameDigest } from './secrets';
 import { singleLine } from './text-fields';
 
 export const SCOPES = ['bookings:read', 'bookings:write', 'events:write', 'calendar:write'] as const;
@@ -35,19 +35,15 @@ export const createKeySchema = z.strictObject({
 
 export type Principal = { keyId: string; tenantId: string; kind: KeyKind; scopes: string[] };
 
-function digest(key: string): Buffer {
-  return createHash('sha256').update(key, 'utf8').digest();
-}
-
 /** Creates a key for a tenant; the returned `key` is never stored or shown again. */
 export async function createKey(deps: Pick<ServiceDeps, 'db'>, actor: Actor, tenantId: string, input: z.infer<typeof createKeySchema>) {
-  const key = KIND_PREFIX[input.kind] + randomBytes(32).toString('base64url');
+  const key = KIND_PREFIX[input.kind] + newSecret();
   const scopes = [...new Set(input.scopes ?? DEFAULT_SCOPES[input.kind])];
   return deps.db.transaction().execute(async (tx) => {
     const row = await q.insertApiKey(tx, tenantId, {
       kind: input.kind,
       prefix: key.slice(0, PREFIX_LENGTH),
-      hash: digest(key).toString('hex'),
+      hash: digestOf(key).toString('hex'),
       scopes,
       label: input.label ?? null,
     });
@@ -101,11 +97,10 @@ export function keyKindOf(presented: string): KeyKind | null {
 export async function authenticateKey(db: Db, presented: string): Promise<Principal | null> {
   if (presented.length < PREFIX_LENGTH || presented.length > 200) return null;
   const candidates = await q.listApiKeysByPrefix(db, presented.slice(0, PREFIX_LENGTH));
-  const actual = digest(presented);
+  const actual = digestOf(presented);
   let found: Principal | null = null;
   for (const c of candidates) {
-    const stored = Buffer.from(c.hash, 'hex');
-    if (stored.length === actual.length && timingSafeEqual(stored, actual) && c.revoked_at === null) {
+    if (sameDigest(c.hash, actual) && c.revoked_at === null) {
       found = { keyId: c.id, tenantId: c.tenant_id, kind: c.kind, scopes: c.scopes };
     }
   }

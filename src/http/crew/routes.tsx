@@ -4,10 +4,9 @@
  * `noindex`; every form is CSRF-checked (Origin or Sec-Fetch-Site, plus a session-bound token once
  * signed in). A crew member reaches only their own charters in their own tenant (ADR 0010).
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { randomBytes } from 'node:crypto';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -38,6 +37,10 @@ import { describeIssues } from '../../services/field-errors';
 import { buildCrewLiveEvent, type CrewLiveEvent } from '../../services/live';
 import { DEFAULT_HEARTBEAT_MS, streamChanges } from '../live-stream';
 import { FailureLimiter } from '../middleware/failure-limiter';
+import { formToken, formTokenFor } from '../middleware/form-token';
+import { pageHeaders } from '../middleware/page-headers';
+import { limitRequests } from '../middleware/request-limit';
+import { type PublicRoute, requireSession, sessionCookie } from '../middleware/session';
 import { formOf, strictForm } from '../middleware/strict-form';
 import { CharterPage, ChartersPage, LinkNotValidPage, MessagePage, RequestLinkPage, type SignedIn, SignInButtonPage } from './views';
 
@@ -60,18 +63,18 @@ export type CrewSurfaceDeps = ServiceDeps & {
 
 type CrewEnv = { Variables: { crew: CrewPrincipal; signedIn: SignedIn } };
 
-const COOKIE = 'bosun_crew';
 const BASE_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-const SECURITY_HEADERS: Record<string, string> = {
-  'cache-control': 'no-store',
-  'x-robots-tag': 'noindex, nofollow',
-  // Sign-in links carry their token in the path: never send it on in a Referer.
-  'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'content-security-policy': BASE_CSP,
-};
+
+/** The only routes anyone may open without a crew session; everything else needs one (ADR 0021). */
+export const CREW_PUBLIC_ROUTES: readonly PublicRoute[] = [
+  'GET /login',
+  'POST /login',
+  'GET /login/:token',
+  'POST /login/:token',
+  // Calendar apps carry no cookie: the feed's URL is its credential (ADR 0013).
+  'GET /feed/:file',
+];
 
 export function createCrewRouter(deps: CrewSurfaceDeps) {
   const crew = new Hono<CrewEnv>();
@@ -80,11 +83,8 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
   const signInLimiter = deps.signInLimiter ?? new FailureLimiter(10, 15 * 60_000);
   const linkRequestLimiter = deps.linkRequestLimiter ?? new FailureLimiter(5, 15 * 60_000);
   const linkRequestAddressLimiter = deps.linkRequestAddressLimiter ?? new FailureLimiter(30, 15 * 60_000);
-  const cookieOptions = { httpOnly: true, sameSite: 'Lax', secure, path: '/', ...(secure ? { prefix: 'host' as const } : {}) } as const;
-  const readCookie = (c: Context) => (secure ? getCookie(c, COOKIE, 'host') : getCookie(c, COOKIE));
+  const cookie = sessionCookie('bosun_crew', secure);
   const feedSettings = { publicUrl: deps.publicUrl, secret: deps.signingSecret };
-  const csrfTokenFor = (p: CrewPrincipal) =>
-    createHmac('sha256', deps.signingSecret).update(`crew-csrf:${p.sessionDigest}`).digest('base64url');
 
   crew.onError((err, c) => {
     if (err instanceof ServiceError) {
@@ -101,10 +101,7 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
     return c.html(<MessagePage title="Something went wrong" message="The request could not be completed; it has been logged." />, 500);
   });
 
-  crew.use('*', async (c, next) => {
-    await next();
-    for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!c.res.headers.has(k)) c.res.headers.set(k, v);
-  });
+  crew.use('*', pageHeaders({ csp: BASE_CSP }));
   crew.use(
     '*',
     bodyLimit({
@@ -121,34 +118,80 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
     }),
   );
 
+  crew.use(
+    '*',
+    requireSession<CrewPrincipal>({
+      base: '/crew',
+      cookie,
+      publicRoutes: CREW_PUBLIC_ROUTES,
+      authenticate: (raw) => authenticateCrewSession(deps, raw),
+      signedIn: (c, principal) => {
+        c.set('crew', principal);
+        c.set('signedIn', {
+          crewName: principal.crewName,
+          tenantName: principal.tenantName,
+          csrf: formTokenFor(deps.signingSecret, 'crew', principal.sessionDigest),
+        });
+      },
+      // A page sends the browser to sign in; the live stream (read by a script) and forms just say no.
+      signedOut: (c) =>
+        (c.req.method === 'GET' || c.req.method === 'HEAD') && !c.req.path.endsWith('/stream')
+          ? c.redirect('/crew/login', 303)
+          : c.html(<MessagePage title="Signed out" message="Your session has ended. Open the link in your latest mail again." />, 401),
+    }),
+  );
+  crew.use(
+    '*',
+    formToken({
+      secret: deps.signingSecret,
+      purpose: 'crew',
+      sessionDigest: (c) => (c as Context<CrewEnv>).get('crew')?.sessionDigest,
+      refuse: (c) =>
+        c.html(
+          <MessagePage title="Form expired" message="Reload the page and try again." signedIn={(c as Context<CrewEnv>).get('signedIn')} />,
+          403,
+        ),
+    }),
+  );
+
   crew.get('/login', (c) => c.html(<RequestLinkPage />));
 
-  crew.post('/login', async (c) => {
-    const address = deps.clientAddress(c);
-    const form = formOf(c);
-    const parsed = requestLinkSchema.safeParse({ email: typeof form.email === 'string' ? form.email.trim() : '' });
-    if (!parsed.success) {
+  // Counted per e-mail address too, so one crew member asking again and again does not stop the next
+  // one on the same Wi-Fi (ADR 0015); a form without a valid address is not counted.
+  const askedFor = (c: Context) => requestLinkSchema.safeParse({ email: String(formOf(c).email ?? '').trim() }).data?.email;
+  crew.post(
+    '/login',
+    limitRequests({
+      limits: [
+        {
+          limiter: linkRequestLimiter,
+          key: (c) => {
+            const email = askedFor(c);
+            return email ? `${deps.clientAddress(c)} ${email.toLowerCase()}` : null;
+          },
+        },
+        { limiter: linkRequestAddressLimiter, key: (c) => (askedFor(c) ? deps.clientAddress(c) : null) },
+      ],
+      limited: (c, wait) => tooMany(c, wait),
+    }),
+    async (c) => {
+      const email = askedFor(c);
+      if (!email) {
+        return c.html(
+          <RequestLinkPage email={String(formOf(c).email ?? '').slice(0, 320)} error="Enter an e-mail address like name@example.com." />,
+          422,
+        );
+      }
+      await requestCrewLoginLink(deps, { email });
+      // The same answer whether or not the address is known.
       return c.html(
-        <RequestLinkPage email={String(form.email ?? '').slice(0, 320)} error="Enter an e-mail address like name@example.com." />,
-        422,
+        <MessagePage
+          title="Check your mail"
+          message="If this address belongs to a crew member, a sign-in link is on its way. It works for a day."
+        />,
       );
-    }
-    // Counted per e-mail address too, so one crew member asking again and again does not stop the
-    // next one on the same Wi-Fi (ADR 0015).
-    const wait = Math.max(
-      linkRequestLimiter.fail(`${address} ${parsed.data.email.toLowerCase()}`),
-      linkRequestAddressLimiter.fail(address),
-    );
-    if (wait > 0) return tooMany(c, wait);
-    await requestCrewLoginLink(deps, parsed.data);
-    // The same answer whether or not the address is known.
-    return c.html(
-      <MessagePage
-        title="Check your mail"
-        message="If this address belongs to a crew member, a sign-in link is on its way. It works for a day."
-      />,
-    );
-  });
+    },
+  );
 
   crew.get('/login/:token', (c) => c.html(<SignInButtonPage action={`/crew/login/${encodeURIComponent(c.req.param('token'))}`} />));
 
@@ -160,7 +203,7 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
       if (wait > 0) return tooMany(c, wait);
       return c.html(<LinkNotValidPage reason={result.reason} />, result.reason === 'invalid' ? 400 : 410);
     }
-    setCookie(c, COOKIE, result.session, { ...cookieOptions, expires: result.expiresAt });
+    cookie.write(c, result.session, result.expiresAt);
     return c.redirect('/crew', 303);
   });
 
@@ -179,33 +222,6 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
     return c.body(feed.body);
   });
 
-  // Everything below needs a crew session.
-  const requireCrew: MiddlewareHandler<CrewEnv> = async (c, next) => {
-    const raw = readCookie(c);
-    const principal = raw ? await authenticateCrewSession(deps, raw) : null;
-    if (!principal) {
-      // A page sends the browser to sign in; the live stream (read by a script) just says no.
-      if ((c.req.method === 'GET' || c.req.method === 'HEAD') && !c.req.path.endsWith('/stream')) return c.redirect('/crew/login', 303);
-      return c.html(<MessagePage title="Signed out" message="Your session has ended. Open the link in your latest mail again." />, 401);
-    }
-    c.set('crew', principal);
-    c.set('signedIn', { crewName: principal.crewName, tenantName: principal.tenantName, csrf: csrfTokenFor(principal) });
-    if (c.req.method === 'POST') {
-      const form = formOf(c);
-      const sent = Buffer.from(typeof form._csrf === 'string' ? form._csrf : '');
-      const expected = Buffer.from(c.var.signedIn.csrf);
-      if (sent.length !== expected.length || !timingSafeEqual(sent, expected)) {
-        return c.html(<MessagePage title="Form expired" message="Reload the page and try again." signedIn={c.var.signedIn} />, 403);
-      }
-    }
-    await next();
-  };
-  crew.use('/', requireCrew);
-  crew.use('/logout', requireCrew);
-  crew.use('/events/*', requireCrew);
-  crew.use('/feed/reset', requireCrew);
-  crew.use('/stream', requireCrew);
-
   // Live updates of this crew member's charters: one view per change and crew member (ADR 0014).
   const crewViews = new WeakMap<ChangeSignal, Map<string, Promise<CrewLiveEvent | null>>>();
   crew.get('/stream', (c) => {
@@ -213,7 +229,7 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
     const live = deps.live;
     if (!live) return c.text('Live updates are not running.', 503);
     const ctx = crewContext(p.tenantId, p.crewMemberId);
-    const session = readCookie(c) ?? '';
+    const session = cookie.read(c) ?? '';
     return streamChanges(c, {
       hub: live,
       tenantId: p.tenantId,
@@ -244,7 +260,7 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
 
   crew.post('/logout', async (c) => {
     await signOutCrew(deps, c.var.crew);
-    deleteCookie(c, COOKIE, cookieOptions);
+    cookie.clear(c);
     return c.redirect('/crew/login', 303);
   });
 
