@@ -24,6 +24,7 @@ export const JOB_NAMES: readonly JobName[] = [
   'guest-page.publish',
   'crew.notify',
   'crew.login-link',
+  'staff.login-link',
   'office.crew-declined',
   'crew.remind',
 ];

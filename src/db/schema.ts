@@ -71,6 +71,8 @@ export interface StaffUsersTable {
   email: string;
   role: 'owner' | 'staff';
   created_at: CreatedAt;
+  /** Set when the staff user was deactivated (migration 0006); null while active. */
+  deactivated_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export type BookingStatus = 'hold' | 'confirmed' | 'cancelled' | 'completed';
@@ -201,6 +203,26 @@ export interface CrewSessionsTable {
   created_at: Timestamp;
 }
 
+export interface StaffMagicLinksTable {
+  id: Generated<string>;
+  tenant_id: string;
+  staff_user_id: string;
+  token_hash: string;
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+  created_at: Timestamp;
+  last_used_at: Timestamp | null;
+}
+
+export interface StaffSessionsTable {
+  id_hash: string;
+  tenant_id: string;
+  staff_user_id: string;
+  magic_link_id: string | null;
+  expires_at: Timestamp;
+  created_at: Timestamp;
+}
+
 export type OutgoingMailStatus = 'queued' | 'sent' | 'failed';
 
 export interface OutgoingMailTable {
@@ -282,6 +304,8 @@ export interface Database {
   friendly_slugs: FriendlySlugsTable;
   crew_magic_links: CrewMagicLinksTable;
   crew_sessions: CrewSessionsTable;
+  staff_magic_links: StaffMagicLinksTable;
+  staff_sessions: StaffSessionsTable;
   outgoing_mail: OutgoingMailTable;
   checklist_ticks: ChecklistTicksTable;
   crew_calendar_feeds: CrewCalendarFeedsTable;

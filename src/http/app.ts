@@ -18,6 +18,8 @@ import { DEFAULT_HEARTBEAT_MS } from './live-stream';
 import { FailureLimiter } from './middleware/failure-limiter';
 import { headAsGet } from './middleware/head-as-get';
 import { htmlErrorPages } from './middleware/html-errors';
+import type { OpsAssetUrls } from './ops/chrome';
+import { createOpsRouter } from './ops/routes';
 import { problem, problemResponse } from './problem';
 import { FAVICON_SVG, MAIN_PAGE_CSP, renderErrorPage, renderRootPage } from './views/main-host';
 
@@ -41,6 +43,15 @@ export type AppDeps = ServiceDeps & {
   edge?: { serve(request: Request, clientAddress?: string): Promise<Response | null> } | null;
   /** How often an idle live stream sends a heartbeat (default 15 s). */
   liveHeartbeatMs?: number;
+  /** The ops dashboard's stylesheet and scripts, built once. */
+  opsAssets?: () => Promise<OpsAssetUrls>;
+};
+
+const UNBUILT_ASSETS: OpsAssetUrls = {
+  css: '/app/assets/app.css',
+  app: '/app/assets/app.js',
+  board: '/app/assets/board.js',
+  calendar: '/app/assets/calendar.js',
 };
 
 export function createApp(deps: AppDeps) {
@@ -146,16 +157,15 @@ export function createApp(deps: AppDeps) {
     createDocsRouter(() => app.getOpenAPI31Document(documentConfig)),
   );
 
-  app.route(
-    '/crew',
-    createCrewRouter({
-      ...deps,
-      clientAddress,
-      liveHeartbeatMs,
-      publicUrl: deps.publicUrl ?? 'http://localhost',
-      signingSecret: deps.signingSecret ?? randomBytes(32).toString('base64url'),
-    }),
-  );
+  const browserSurface = {
+    ...deps,
+    clientAddress,
+    liveHeartbeatMs,
+    publicUrl: deps.publicUrl ?? 'http://localhost',
+    signingSecret: deps.signingSecret ?? randomBytes(32).toString('base64url'),
+  };
+  app.route('/crew', createCrewRouter(browserSurface));
+  app.route('/app', createOpsRouter({ ...browserSurface, assets: deps.opsAssets ?? (async () => UNBUILT_ASSETS) }));
 
   // The main host's own pages take only GET (and HEAD): anything else is a 405 that says so.
   app.on(['POST', 'PUT', 'PATCH', 'DELETE'], ['/', '/healthz', '/favicon.ico', '/api/docs', '/api/v1/openapi.json'], (c) =>

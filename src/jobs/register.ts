@@ -11,6 +11,7 @@ import { handleNotifyCrew } from './notify-crew';
 import { handlePublishGuestPage } from './publish-guest-page';
 import { handleCrewLoginLink } from './send-crew-login-link';
 import { handleCrewReminders, REMINDER_CRON } from './send-crew-reminders';
+import { handleStaffLoginLink } from './send-staff-login-link';
 
 /**
  * What job handlers may use: the services' dependencies and the ports of side effects. Without
@@ -23,6 +24,7 @@ export async function registerJobHandlers(worker: JobWorker, deps: JobDeps): Pro
   if (sites) await worker.work('guest-page.publish', (payload) => handlePublishGuestPage({ ...deps, sites }, payload));
   await worker.work('crew.notify', (payload) => handleNotifyCrew(deps, payload));
   await worker.work('crew.login-link', (payload, job) => handleCrewLoginLink(deps, payload, job));
+  await worker.work('staff.login-link', (payload, job) => handleStaffLoginLink(deps, payload, job));
   await worker.work('office.crew-declined', (payload, job) => handleOfficeDecline(deps, payload, job));
   await worker.work('crew.remind', (payload) => handleCrewReminders(deps, payload));
   await worker.schedule('crew.remind', REMINDER_CRON, { reason: 'schedule' });

@@ -86,6 +86,8 @@ function printDemo(print: (line: string) => void, demo: DemoCredentials, config:
   const guest = `http://${demo.guestDomain}:${config.port}`;
   print('');
   print(`Created the demo tenant "${demo.tenant}" with bookings ${demo.bookings.join(', ')}.`);
+  print(`  Office dashboard:             ${config.publicUrl}/app/login/${demo.ownerSignInToken}`);
+  print(`                                (signs in the demo owner, owner@demo.localhost; works for an hour)`);
   print(`  Guest site:                   ${guest}`);
   print(`  Service key (shown once):     ${demo.serviceKey}`);
   print(`  Dashboard token (shown once): ${demo.dashboardToken}`);

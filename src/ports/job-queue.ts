@@ -4,13 +4,22 @@
  */
 import type { Tx } from '../db/client';
 
-export type JobName = 'guest-page.publish' | 'crew.notify' | 'crew.login-link' | 'office.crew-declined' | 'crew.remind';
+export type JobName =
+  | 'guest-page.publish'
+  | 'crew.notify'
+  | 'crew.login-link'
+  | 'staff.login-link'
+  | 'office.crew-declined'
+  | 'crew.remind';
 
 /** Payloads carry ids and the tenant id, never objects. */
 export type JobPayload = { tenantId: string; bookingId: string; reason: string };
 
 /** The payload of a job about one crew member rather than one booking (a requested sign-in link). */
 export type CrewMemberJobPayload = { tenantId: string; crewMemberId: string; reason: string };
+
+/** The payload of a job about one staff user (a requested sign-in link). */
+export type StaffUserJobPayload = { tenantId: string; staffUserId: string; reason: string };
 
 /** The payload of a job about one crew member's assignment to one booking (a decline). */
 export type AssignmentJobPayload = { tenantId: string; bookingId: string; crewMemberId: string; reason: string };
@@ -23,6 +32,7 @@ export type JobPayloads = {
   'guest-page.publish': JobPayload;
   'crew.notify': JobPayload;
   'crew.login-link': CrewMemberJobPayload;
+  'staff.login-link': StaffUserJobPayload;
   'office.crew-declined': AssignmentJobPayload;
   'crew.remind': SweepJobPayload;
 };

@@ -6,11 +6,20 @@ import { listTenants, updateTenantSettings } from '../db/queries/tenants';
 import { createBooking } from './bookings';
 import type { Actor, ServiceDeps } from './context';
 import { createKey } from './keys';
+import { issueStaffLink } from './staff-access';
 import { addCrewMember, addStaffUser, addVessel, createTenant } from './tenants';
 
 const SYSTEM: Actor = { kind: 'system', id: 'demo' };
 
-export type DemoCredentials = { tenant: string; guestDomain: string; serviceKey: string; dashboardToken: string; bookings: string[] };
+export type DemoCredentials = {
+  tenant: string;
+  guestDomain: string;
+  serviceKey: string;
+  dashboardToken: string;
+  bookings: string[];
+  /** The token of a sign-in link for the demo owner (`/app/login/{token}`), good for an hour. */
+  ownerSignInToken: string;
+};
 
 /** Seeds the demo when no tenant exists yet; returns its credentials, or null when there was data already. */
 export async function seedDemoIfEmpty(deps: ServiceDeps): Promise<DemoCredentials | null> {
@@ -39,7 +48,7 @@ export async function seedDemoIfEmpty(deps: ServiceDeps): Promise<DemoCredential
   });
   await addCrewMember(deps, ctx, { name: 'Casey Captain', email: 'captain@demo.localhost', role: 'captain' });
   await addCrewMember(deps, ctx, { name: 'Dana Deckhand', email: 'deckhand@demo.localhost', role: 'crew' });
-  await addStaffUser(deps, ctx, { name: 'Olive Owner', email: 'owner@demo.localhost', role: 'owner' });
+  const owner = await addStaffUser(deps, ctx, { name: 'Olive Owner', email: 'owner@demo.localhost', role: 'owner' });
 
   const day = 24 * 60 * 60 * 1000;
   const base = new Date(deps.clock.now().getTime() + 3 * day);
@@ -68,5 +77,13 @@ export async function seedDemoIfEmpty(deps: ServiceDeps): Promise<DemoCredential
   }
   const service = await createKey(deps, SYSTEM, tenant.id, { kind: 'service', label: 'demo service key' });
   const dashboard = await createKey(deps, SYSTEM, tenant.id, { kind: 'dashboard', label: 'demo dashboard token' });
-  return { tenant: tenant.slug, guestDomain: tenant.guestDomain, serviceKey: service.key, dashboardToken: dashboard.key, bookings };
+  const link = await deps.db.transaction().execute((tx) => issueStaffLink(tx, tenant.id, { staffUserId: owner.id, now: deps.clock.now() }));
+  return {
+    tenant: tenant.slug,
+    guestDomain: tenant.guestDomain,
+    serviceKey: service.key,
+    dashboardToken: dashboard.key,
+    bookings,
+    ownerSignInToken: link.token,
+  };
 }

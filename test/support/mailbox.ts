@@ -42,9 +42,9 @@ export async function eventually<T>(check: () => Promise<T | undefined>, what: s
   }
 }
 
-/** The crew sign-in link in a mail's text part. */
-export function signInLinkIn(mail: ParsedMail): string {
-  const match = /(https?:\/\/\S+\/crew\/login\/[A-Za-z0-9_-]+)/.exec(mail.text ?? '');
-  if (!match?.[1]) throw new Error('no /crew/login/… link in the mail');
+/** The sign-in link in a mail's text part: the crew's (`/crew/login/…`) or the office's (`/app/login/…`). */
+export function signInLinkIn(mail: ParsedMail, surface: 'crew' | 'app' = 'crew'): string {
+  const match = new RegExp(`(https?://\\S+/${surface}/login/[A-Za-z0-9_-]+)`).exec(mail.text ?? '');
+  if (!match?.[1]) throw new Error(`no /${surface}/login/… link in the mail`);
   return match[1];
 }

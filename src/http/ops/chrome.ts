@@ -1,0 +1,20 @@
+/** What a page handler passes to `AppPage`: the signed-in staff user, the form token, the nonce and the asset URLs. */
+import type { Context } from 'hono';
+import type { OpsEnv } from './env';
+import type { NavSection, PageChrome } from './views/layout';
+
+/** The URLs of the dashboard's stylesheet and scripts. */
+export type OpsAssetUrls = { css: string; app: string; board: string; calendar: string };
+
+export type ChromeOptions = { live?: boolean; scripts?: readonly ('board' | 'calendar')[] };
+
+export function pageChrome(c: Context<OpsEnv>, assets: OpsAssetUrls, section: NavSection, options: ChromeOptions = {}): PageChrome {
+  return {
+    staff: c.var.staff,
+    csrf: c.var.csrf,
+    nonce: c.var.nonce,
+    section,
+    live: options.live ?? false,
+    assets: { css: assets.css, scripts: [assets.app, ...(options.scripts ?? []).map((s) => assets[s])] },
+  };
+}

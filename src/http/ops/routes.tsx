@@ -1,0 +1,233 @@
+/**
+ * The ops dashboard under `/app`: staff sign-in by mailed link (GET shows a button, only POST signs
+ * in), and behind it the office's pages. Closed by default: every route needs a staff session but the
+ * few in `OPS_PUBLIC_ROUTES` (ADR 0021). Forms are checked for their origin and for a token bound to
+ * the session; every answer is `no-store` and `noindex` under a strict CSP with a per-request nonce.
+ */
+import { randomBytes } from 'node:crypto';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { csrf } from 'hono/csrf';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Logger } from 'pino';
+import type { ServiceDeps } from '../../services/context';
+import { ServiceError } from '../../services/errors';
+import { buildStaffLiveEvent } from '../../services/live';
+import {
+  authenticateStaffSession,
+  requestStaffLinkSchema,
+  requestStaffLoginLink,
+  type StaffPrincipal,
+  signInStaff,
+  signOutStaff,
+} from '../../services/staff-access';
+import { DEFAULT_HEARTBEAT_MS, streamChanges } from '../live-stream';
+import { FailureLimiter } from '../middleware/failure-limiter';
+import { formToken, formTokenFor } from '../middleware/form-token';
+import { pageHeaders } from '../middleware/page-headers';
+import { limitRequests } from '../middleware/request-limit';
+import { type PublicRoute, requireSession, sessionCookie } from '../middleware/session';
+import { formOf, strictForm } from '../middleware/strict-form';
+import type { OpsAssetUrls } from './chrome';
+import type { OpsEnv } from './env';
+import { HomePage } from './pages/home';
+import { CheckMailPage, LinkNotValidPage, MessagePage, RequestLinkPage, SignInButtonPage } from './views/sign-in';
+
+export type OpsSurfaceDeps = ServiceDeps & {
+  log: Logger;
+  /** `BOSUN_PUBLIC_URL`: decides the Secure cookie flag and an accepted form origin. */
+  publicUrl: string;
+  /** Signs the forms' tokens. */
+  signingSecret: string;
+  clientAddress: (c: Context) => string;
+  /** The stylesheet's and scripts' URLs, once built. */
+  assets: () => Promise<OpsAssetUrls>;
+  signInLimiter?: FailureLimiter;
+  linkRequestLimiter?: FailureLimiter;
+  linkRequestAddressLimiter?: FailureLimiter;
+  liveHeartbeatMs?: number;
+};
+
+/** The only routes anyone may open without a staff session; everything else needs one. */
+export const OPS_PUBLIC_ROUTES: readonly PublicRoute[] = [
+  'GET /login',
+  'POST /login',
+  'GET /login/:token',
+  'POST /login/:token',
+  // Content-hashed stylesheet and scripts: the sign-in pages use them too.
+  'GET /assets/:name',
+];
+
+/** A page's CSP: scripts and styles only from this origin; FullCalendar's injected styles by nonce. */
+const csp = (nonce: string) =>
+  `default-src 'none'; script-src 'self'; style-src 'self' 'nonce-${nonce}'; img-src 'self' data:; connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
+
+/** Refuses a staff user who is not an owner: keys, staff and settings are the owner's. */
+export const ownersOnly: MiddlewareHandler<OpsEnv> = async (c, next) => {
+  if (c.var.staff.role !== 'owner') throw new ServiceError(403, 'Owners only', 'Only an owner of this operator can open this page.');
+  await next();
+};
+
+export function createOpsRouter(deps: OpsSurfaceDeps) {
+  const ops = new Hono<OpsEnv>();
+  const secure = new URL(deps.publicUrl).protocol === 'https:';
+  const publicOrigin = new URL(deps.publicUrl).origin;
+  const cookie = sessionCookie('bosun_staff', secure);
+  const signInLimiter = deps.signInLimiter ?? new FailureLimiter(10, 15 * 60_000);
+  const linkRequestLimiter = deps.linkRequestLimiter ?? new FailureLimiter(5, 15 * 60_000);
+  const linkRequestAddressLimiter = deps.linkRequestAddressLimiter ?? new FailureLimiter(30, 15 * 60_000);
+  const css = async () => (await deps.assets()).css;
+
+  ops.onError(async (err, c) => {
+    if (err instanceof ServiceError) {
+      return c.html(<MessagePage css={await css()} title={err.title} message={err.message} />, err.status as ContentfulStatusCode);
+    }
+    if (err instanceof HTTPException && err.status === 403) {
+      return c.html(
+        <MessagePage
+          css={await css()}
+          title="Form rejected"
+          message="This form did not come from this site. Reload the page and try again."
+        />,
+        403,
+      );
+    }
+    deps.log.error({ err, method: c.req.method, path: c.req.path }, 'ops request failed');
+    return c.html(
+      <MessagePage css={await css()} title="Something went wrong" message="The request could not be completed; it has been logged." />,
+      500,
+    );
+  });
+
+  ops.use('*', async (c, next) => {
+    const nonce = randomBytes(16).toString('base64');
+    c.set('nonce', nonce);
+    await pageHeaders({ csp: csp(nonce) })(c, next);
+  });
+  ops.use(
+    '*',
+    bodyLimit({
+      maxSize: 256 * 1024,
+      onError: async (c) =>
+        c.html(<MessagePage css={await css()} title="Form too large" message="The form sent more than this page accepts." />, 413),
+    }),
+  );
+  ops.use('*', csrf({ origin: (origin, c) => origin === publicOrigin || origin === new URL(c.req.url).origin }));
+  ops.use(
+    '*',
+    strictForm({
+      refuse: async (c, { status, message }) =>
+        c.html(<MessagePage css={await css()} title="Form not accepted" message={message} />, status),
+    }),
+  );
+  ops.use(
+    '*',
+    requireSession<StaffPrincipal>({
+      base: '/app',
+      cookie,
+      publicRoutes: OPS_PUBLIC_ROUTES,
+      authenticate: (raw) => authenticateStaffSession(deps, raw),
+      signedIn: (c, principal) => {
+        c.set('staff', principal);
+        c.set('csrf', formTokenFor(deps.signingSecret, 'staff', principal.sessionDigest));
+      },
+      signedOut: async (c) =>
+        (c.req.method === 'GET' || c.req.method === 'HEAD') && !c.req.path.endsWith('/stream')
+          ? c.redirect('/app/login', 303)
+          : c.html(
+              <MessagePage css={await css()} title="Signed out" message="Your session has ended. Sign in again." back="/app/login" />,
+              401,
+            ),
+    }),
+  );
+  ops.use(
+    '*',
+    formToken({
+      secret: deps.signingSecret,
+      purpose: 'staff',
+      sessionDigest: (c) => (c as Context<OpsEnv>).get('staff')?.sessionDigest,
+      refuse: async (c) => c.html(<MessagePage css={await css()} title="Form expired" message="Reload the page and try again." />, 403),
+    }),
+  );
+
+  ops.get('/login', async (c) => c.html(<RequestLinkPage css={await css()} />));
+
+  const askedFor = (c: Context) => requestStaffLinkSchema.safeParse({ email: String(formOf(c).email ?? '').trim() }).data?.email;
+  ops.post(
+    '/login',
+    limitRequests({
+      limits: [
+        {
+          limiter: linkRequestLimiter,
+          key: (c) => {
+            const email = askedFor(c);
+            return email ? `${deps.clientAddress(c)} ${email.toLowerCase()}` : null;
+          },
+        },
+        { limiter: linkRequestAddressLimiter, key: (c) => (askedFor(c) ? deps.clientAddress(c) : null) },
+      ],
+      limited: async (c, wait) =>
+        c.html(<MessagePage css={await css()} title="Too many attempts" message={`Try again in ${Math.ceil(wait / 60)} minutes.`} />, 429),
+    }),
+    async (c) => {
+      const email = askedFor(c);
+      if (!email) {
+        const typed = String(formOf(c).email ?? '').slice(0, 320);
+        return c.html(<RequestLinkPage css={await css()} email={typed} error="Enter an e-mail address like name@example.com." />, 422);
+      }
+      await requestStaffLoginLink(deps, { email });
+      // The same answer whether or not the address is known.
+      return c.html(<CheckMailPage css={await css()} />);
+    },
+  );
+
+  ops.get('/login/:token', async (c) =>
+    c.html(<SignInButtonPage css={await css()} action={`/app/login/${encodeURIComponent(c.req.param('token'))}`} />),
+  );
+
+  ops.post('/login/:token', async (c) => {
+    // A valid link signs in whatever its address did before; only failing links are refused (ADR 0015).
+    const result = await signInStaff(deps, c.req.param('token'));
+    if (!result.ok) {
+      const wait = signInLimiter.fail(deps.clientAddress(c));
+      if (wait > 0) {
+        c.header('retry-after', String(wait));
+        return c.html(
+          <MessagePage css={await css()} title="Too many attempts" message={`Try again in ${Math.ceil(wait / 60)} minutes.`} />,
+          429,
+        );
+      }
+      return c.html(<LinkNotValidPage css={await css()} reason={result.reason} />, result.reason === 'invalid' ? 400 : 410);
+    }
+    cookie.write(c, result.session, result.expiresAt);
+    return c.redirect('/app', 303);
+  });
+
+  ops.post('/logout', async (c) => {
+    await signOutStaff(deps, c.var.staff);
+    cookie.clear(c);
+    return c.redirect('/app/login', 303);
+  });
+
+  ops.get('/', (c) => c.redirect('/app/today', 303));
+
+  ops.get('/today', async (c) => c.html(<HomePage c={c} assets={await deps.assets()} />));
+
+  // The tenant's changes as they commit, each as the staff view (ADR 0014).
+  ops.get('/stream', (c) => {
+    const s = c.var.staff;
+    if (!deps.live) return c.text('Live updates are not running.', 503);
+    const session = cookie.read(c) ?? '';
+    return streamChanges(c, {
+      hub: deps.live,
+      tenantId: s.tenantId,
+      heartbeatMs: deps.liveHeartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+      log: deps.log,
+      build: (signal) => buildStaffLiveEvent(deps, signal),
+      stillAllowed: async () => (await authenticateStaffSession(deps, session))?.staffUserId === s.staffUserId,
+    });
+  });
+
+  return ops;
+}
