@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { Hono } from 'hono';
 
 /** Where the router is mounted; `assetUrl` answers under it. */
@@ -43,6 +43,26 @@ const JS = 'text/javascript; charset=utf-8';
 const CSS = 'text/css; charset=utf-8';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
+/**
+ * FullCalendar's injected CSS declares its icon font as a data: URL, which Chromium loads as soon
+ * as the rule is inserted, whether an icon is shown or not — a violation of the dashboard's
+ * `font-src 'self'`. The calendar shows words instead of icons, so the font is left out (ADR 0020).
+ */
+const FULLCALENDAR_ICON_FONT = /@font-face\{font-family:fcicons;[^}]*\}/;
+
+const withoutFullCalendarIconFont: Plugin = {
+  name: 'without-fullcalendar-icon-font',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]@fullcalendar[\\/]core[\\/]internal-common\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!FULLCALENDAR_ICON_FONT.test(source)) {
+        throw new Error(`FullCalendar's icon font rule was not found in ${args.path}: check what it injects under a strict CSP`);
+      }
+      return { contents: source.replace(FULLCALENDAR_ICON_FONT, ''), loader: 'js' };
+    });
+  },
+};
+
 function sourcePath(relative: string): string {
   return fileURLToPath(new URL(relative, import.meta.url));
 }
@@ -74,6 +94,7 @@ async function buildAssets(options: LoadOptions): Promise<OpsAssets> {
     sourcemap: options.sourcemap ? 'inline' : false,
     write: false,
     logLevel: 'silent',
+    plugins: [withoutFullCalendarIconFont],
   });
   const assets: OpsAsset[] = [];
   for (const [logical] of Object.entries(BUNDLES)) {

@@ -1,6 +1,7 @@
 /**
  * Every dashboard page: live refresh of the page's `[data-live-region]` on the stream's `change`
- * events, and `confirm()` before forms marked `data-confirm`. Pages work without it (ADR 0020).
+ * events (keeping focus, open details and unsent input), and `confirm()` before forms marked
+ * `data-confirm`. Pages work without it (ADR 0020).
  */
 import { LIVE_CHANGE_EVENT, LIVE_HOLD_ATTRIBUTE, LIVE_UPDATED_EVENT, PARTIAL_HEADER } from './shared';
 
@@ -10,16 +11,44 @@ function liveRegion(root: ParentNode): HTMLElement | null {
   return root.querySelector<HTMLElement>('[data-live-region]');
 }
 
-/** A selector that finds the same control in the refreshed region: by id, else by form field name. */
-function focusKey(region: HTMLElement): string | null {
-  const active = document.activeElement;
-  if (!(active instanceof HTMLElement) || !region.contains(active)) return null;
-  if (active.id) return `#${CSS.escape(active.id)}`;
-  const name = active.getAttribute('name');
-  const form = active.closest('form');
-  const action = form?.getAttribute('action');
+/** A selector that finds the same control in the refreshed region: by id, else by its form and name. */
+function controlKey(control: Element): string | null {
+  if (control.id) return `#${CSS.escape(control.id)}`;
+  const name = control.getAttribute('name');
+  const action = control.closest('form')?.getAttribute('action');
   if (name && action) return `form[action="${CSS.escape(action)}"] [name="${CSS.escape(name)}"]`;
   return null;
+}
+
+function focusKey(region: HTMLElement): string | null {
+  const active = document.activeElement;
+  return active instanceof HTMLElement && region.contains(active) ? controlKey(active) : null;
+}
+
+type Field = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
+
+function isEdited(field: Field): boolean {
+  if (field instanceof HTMLSelectElement) return Array.from(field.options).some((o) => o.selected !== o.defaultSelected);
+  if (field.type === 'checkbox' || field.type === 'radio')
+    return (field as HTMLInputElement).checked !== (field as HTMLInputElement).defaultChecked;
+  return field.value !== field.defaultValue;
+}
+
+/** What the user has typed or chosen but not sent, so a refresh does not throw it away. */
+function editedFields(region: HTMLElement): Map<string, Field> {
+  const edited = new Map<string, Field>();
+  for (const field of region.querySelectorAll<Field>('input, textarea, select')) {
+    const key = controlKey(field);
+    if (key && field.type !== 'hidden' && isEdited(field)) edited.set(key, field);
+  }
+  return edited;
+}
+
+function restoreField(target: Element | null, from: Field): void {
+  if (target instanceof HTMLInputElement && (from.type === 'checkbox' || from.type === 'radio'))
+    target.checked = (from as HTMLInputElement).checked;
+  else if (target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement)
+    target.value = from.value;
 }
 
 /** Open `<details>` by id, else by their position among the region's details. */
@@ -68,11 +97,13 @@ async function refreshRegion(): Promise<void> {
 
   const focus = focusKey(region);
   const open = openDetails(region);
+  const edited = editedFields(region);
   carryKeptElements(region, next);
   region.replaceChildren(...Array.from(next.childNodes));
   region.querySelectorAll('details').forEach((d, i) => {
     if ((d.id && open.ids.has(d.id)) || (!d.id && open.positions.has(i))) d.open = true;
   });
+  for (const [key, field] of edited) restoreField(region.querySelector(key), field);
   if (focus) region.querySelector<HTMLElement>(focus)?.focus({ preventScroll: true });
   document.dispatchEvent(new CustomEvent(LIVE_UPDATED_EVENT));
   announce('Updated just now');

@@ -35,8 +35,12 @@ function startCalendar(el: HTMLElement): void {
     firstDay: 1,
     height: 'auto',
     nowIndicator: true,
+    // Blocks in the feed's own colours (a cancelled charter's are the server's to choose), not dots.
+    eventDisplay: 'block',
     headerToolbar: { left: 'prev,next today', center: 'title', right: 'dayGridMonth,timeGridWeek,timeGridDay' },
-    buttonText: { today: 'Today', month: 'Month', week: 'Week', day: 'Day' },
+    // Words, not FullCalendar's icon font: that font is a data: URL a strict CSP's font-src refuses.
+    buttonIcons: false,
+    buttonText: { prev: '‹ Previous', next: 'Next ›', today: 'Today', month: 'Month', week: 'Week', day: 'Day' },
     eventTimeFormat: { hour: '2-digit', minute: '2-digit', hour12: false },
     slotLabelFormat: { hour: '2-digit', minute: '2-digit', hour12: false },
     events: {
