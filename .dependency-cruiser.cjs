@@ -31,6 +31,20 @@ module.exports = {
       to: { path: '^src/http/(api|ops|crew|guest)/', pathNot: '^src/http/$1/' },
     },
     {
+      name: 'client-is-a-leaf',
+      comment: 'browser code (http/ops/client) imports npm packages and its own files only: no server module, no node built-in',
+      severity: 'error',
+      from: { path: '^src/http/ops/client/' },
+      to: { pathNot: '^src/http/ops/client/|node_modules/' },
+    },
+    {
+      name: 'nothing-imports-client',
+      comment: 'the client is bundled by http/ops/assets from its files, never imported by server code',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/http/ops/client/' },
+      to: { path: '^src/http/ops/client/' },
+    },
+    {
       name: 'services-not-surfaces',
       comment: 'services know nothing of HTTP, CLI, jobs or entry points',
       severity: 'error',

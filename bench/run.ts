@@ -2,11 +2,13 @@
  * `npm run bench`: booking creates per second through the API against raw INSERTs through the same
  * driver (goal ≥ 0.5×), and the idle RSS of `bosun start`, on PGlite and on a PostgreSQL server;
  * then the guest-site figures of `guest-sites.ts` (edge vs nginx, publish latency, republish, hit ratio),
- * and the crew figures of `crew.ts` (mail jobs per second through SMTP, SSE fan-out to 200 clients).
+ * the crew figures of `crew.ts` (mail jobs per second through SMTP, SSE fan-out to 200 clients),
+ * and the dashboard's client assets of `client-assets.ts` (gzipped size against ≤ 150 kB).
  * A missed goal is printed, never an error; everything started is stopped and removed.
  */
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { benchClientAssets } from './client-assets';
 import { type CreatesPlan, type CreatesResult, describeLatency, type Engine, measureCreates } from './creates';
 import { benchCrew } from './crew';
 import { benchGuestSites } from './guest-sites';
@@ -139,6 +141,7 @@ async function main() {
     postgresUrl: async (cleanup) => ((await probePostgres()) ? null : createBenchDatabase(cleanup)),
   });
   await benchCrew(say, { withCleanup });
+  await benchClientAssets(say);
   say(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 
