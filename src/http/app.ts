@@ -47,13 +47,6 @@ export type AppDeps = ServiceDeps & {
   opsAssets?: () => Promise<OpsAssetUrls>;
 };
 
-const UNBUILT_ASSETS: OpsAssetUrls = {
-  css: '/app/assets/app.css',
-  app: '/app/assets/app.js',
-  board: '/app/assets/board.js',
-  calendar: '/app/assets/calendar.js',
-};
-
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono();
   const clientAddress = deps.clientAddress ?? (() => 'unknown');
@@ -165,7 +158,7 @@ export function createApp(deps: AppDeps) {
     signingSecret: deps.signingSecret ?? randomBytes(32).toString('base64url'),
   };
   app.route('/crew', createCrewRouter(browserSurface));
-  app.route('/app', createOpsRouter({ ...browserSurface, assets: deps.opsAssets ?? (async () => UNBUILT_ASSETS) }));
+  app.route('/app', createOpsRouter({ ...browserSurface, ...(deps.opsAssets ? { assets: deps.opsAssets } : {}) }));
 
   // The main host's own pages take only GET (and HEAD): anything else is a 405 that says so.
   app.on(['POST', 'PUT', 'PATCH', 'DELETE'], ['/', '/healthz', '/favicon.ico', '/api/docs', '/api/v1/openapi.json'], (c) =>

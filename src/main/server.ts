@@ -7,6 +7,7 @@ import { closeDataFolder, ensureDataFolder, modeText, restrictNewFiles } from '.
 import type { Config } from '../config/env';
 import { loadSigningSecret } from '../config/env';
 import { createApp } from '../http/app';
+import { loadOpsAssets } from '../http/ops/assets/assets';
 import { registerJobHandlers } from '../jobs/register';
 import { type DemoCredentials, seedDemoIfEmpty } from '../services/demo';
 import { controlSocketPath, startControlServer } from './control';
@@ -52,6 +53,8 @@ export async function startServer(config: Config, options: { print?: (line: stri
   };
   try {
     runtime = await openRuntime(config, { log, supervise: true });
+    // The dashboard's scripts and stylesheet, built while the rest starts (a failure shows on the first page).
+    loadOpsAssets().catch((err: unknown) => log.error({ err }, 'dashboard assets could not be built'));
     await registerJobHandlers(runtime.jobs, { ...runtime.deps, mail: runtime.mail, sites: runtime.sites });
     const demo = config.demo ? await seedDemoIfEmpty(runtime.deps) : null;
     const handle = runtime.handle;

@@ -1,5 +1,6 @@
 /** What a page handler passes to `AppPage`: the signed-in staff user, the form token, the nonce and the asset URLs. */
 import type { Context } from 'hono';
+import { assetUrl, loadOpsAssets } from './assets/assets';
 import type { OpsEnv } from './env';
 import type { NavSection, PageChrome } from './views/layout';
 
@@ -17,4 +18,10 @@ export function pageChrome(c: Context<OpsEnv>, assets: OpsAssetUrls, section: Na
     live: options.live ?? false,
     assets: { css: assets.css, scripts: [assets.app, ...(options.scripts ?? []).map((s) => assets[s])] },
   };
+}
+
+/** The URLs of the built assets; the first call builds them. */
+export async function builtAssetUrls(): Promise<OpsAssetUrls> {
+  await loadOpsAssets();
+  return { css: assetUrl('app.css'), app: assetUrl('app.js'), board: assetUrl('board.js'), calendar: assetUrl('calendar.js') };
 }

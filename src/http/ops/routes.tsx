@@ -29,7 +29,8 @@ import { pageHeaders } from '../middleware/page-headers';
 import { limitRequests } from '../middleware/request-limit';
 import { type PublicRoute, requireSession, sessionCookie } from '../middleware/session';
 import { formOf, strictForm } from '../middleware/strict-form';
-import type { OpsAssetUrls } from './chrome';
+import { createAssetsRouter } from './assets/assets';
+import { builtAssetUrls, type OpsAssetUrls } from './chrome';
 import type { OpsEnv } from './env';
 import { HomePage } from './pages/home';
 import { CheckMailPage, LinkNotValidPage, MessagePage, RequestLinkPage, SignInButtonPage } from './views/sign-in';
@@ -41,8 +42,8 @@ export type OpsSurfaceDeps = ServiceDeps & {
   /** Signs the forms' tokens. */
   signingSecret: string;
   clientAddress: (c: Context) => string;
-  /** The stylesheet's and scripts' URLs, once built. */
-  assets: () => Promise<OpsAssetUrls>;
+  /** The stylesheet's and scripts' URLs, once built (default: built here by esbuild, once per process). */
+  assets?: () => Promise<OpsAssetUrls>;
   signInLimiter?: FailureLimiter;
   linkRequestLimiter?: FailureLimiter;
   linkRequestAddressLimiter?: FailureLimiter;
@@ -69,7 +70,8 @@ export const ownersOnly: MiddlewareHandler<OpsEnv> = async (c, next) => {
   await next();
 };
 
-export function createOpsRouter(deps: OpsSurfaceDeps) {
+export function createOpsRouter(surfaceDeps: OpsSurfaceDeps) {
+  const deps = { ...surfaceDeps, assets: surfaceDeps.assets ?? builtAssetUrls };
   const ops = new Hono<OpsEnv>();
   const secure = new URL(deps.publicUrl).protocol === 'https:';
   const publicOrigin = new URL(deps.publicUrl).origin;
@@ -150,6 +152,8 @@ export function createOpsRouter(deps: OpsSurfaceDeps) {
       refuse: async (c) => c.html(<MessagePage css={await css()} title="Form expired" message="Reload the page and try again." />, 403),
     }),
   );
+
+  ops.route('/assets', createAssetsRouter());
 
   ops.get('/login', async (c) => c.html(<RequestLinkPage css={await css()} />));
 

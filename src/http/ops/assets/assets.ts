@@ -135,7 +135,7 @@ export function loadOpsAssets(options: LoadOptions = {}): Promise<OpsAssets> {
 /**
  * The URL of a logical asset for the layout: `assetUrl('app.js')` → `/app/assets/app.3f2a1c9e.js`.
  * Synchronous, so pages render without waiting: the surface awaits `loadOpsAssets()` before its
- * first page (the router below starts the build as soon as it is created).
+ * first page.
  */
 export function assetUrl(name: LogicalAssetName): string {
   const asset = loaded?.byLogicalName.get(name);
@@ -153,9 +153,8 @@ function etagMatches(header: string | undefined, etag: string): boolean {
 
 /** `GET /{fileName}` for each hashed asset; every other name is 404. Mount at `ASSETS_PATH`. */
 export function createAssetsRouter(options: LoadOptions = {}) {
+  // Built on first use; `bosun start` starts the build at start-up so the first page need not wait.
   const router = new Hono();
-  // Started now so the first page need not wait for esbuild; a failure is reported by the request that awaits it.
-  loadOpsAssets(options).catch(() => {});
 
   router.get('/:name', async (c) => {
     const asset = (await loadOpsAssets(options)).byFileName.get(c.req.param('name'));

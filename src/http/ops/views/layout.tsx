@@ -48,7 +48,7 @@ export const AppPage: FC<{ title: string; chrome: PageChrome; children?: Child }
       ))}
     </head>
     <body {...(chrome.live ? { 'data-live-url': '/app/stream' } : {})}>
-      <a class="skip" href="#main">
+      <a class="skip-link" href="#main">
         Skip to content
       </a>
       <header class="top">
