@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryEventHub } from '../../src/adapters/in-memory-event-hub';
 import { updateTenantSettings } from '../../src/db/queries/tenants';
 import type { Mailer } from '../../src/ports/mailer';
-import type { ChangeFeed } from '../../src/services/change-feed';
+import { type ChangeFeed, readChanges } from '../../src/services/change-feed';
 import { answerAssignment, crewContext, setChecklistTick } from '../../src/services/crew';
 import { sendMailOnce } from '../../src/services/mail';
 import { publishGuestPage } from '../../src/services/publishing';
@@ -271,6 +271,15 @@ describe('resuming with Last-Event-ID', () => {
       expect([first.action, first.bookingId]).toEqual(['booking.created', id]);
     },
   );
+
+  it("reads one tenant's changes only (the change reader's two-tenant test)", async () => {
+    const ofA = await readChanges(t.deps, a.tenant.id, { txid: 0n, id: 0n }, 10_000);
+    const ofB = await readChanges(t.deps, b.tenant.id, { txid: 0n, id: 0n }, 10_000);
+    expect(ofA.length).toBeGreaterThan(0);
+    expect(ofB.length).toBeGreaterThan(0);
+    expect(ofA.every((c) => c.tenantId === a.tenant.id)).toBe(true);
+    expect(ofB.every((c) => c.tenantId === b.tenant.id)).toBe(true);
+  });
 
   it('a cursor of the first change ever replays the whole tenant history from there', async () => {
     const stream = await staffStream({ lastEventId: '0-0' });
