@@ -1,6 +1,6 @@
 /**
- * EventHub within one process: listeners per tenant in a map. Enough for one `bosun start`; several
- * instances would relay signals through PostgreSQL LISTEN/NOTIFY instead (ADR 0014).
+ * EventHub within one process: listeners per tenant in a map. Each instance's change feed fills its
+ * own hub from the committed audit log, so several instances need nothing more (ADR 0019).
  */
 import type { ChangeListener, ChangeSignal, EventHub } from '../ports/event-hub';
 

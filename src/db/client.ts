@@ -25,8 +25,16 @@ export type DbHandle = SqlExecutor & {
   engine: 'pglite' | 'postgres';
   /** The embedded instance, when the engine is PGlite (tests copy its data folder). */
   pglite?: PGlite;
+  /**
+   * Calls `onNotify` for each notification on `channel` (PostgreSQL LISTEN), on a session of its
+   * own; returns the function that stops listening. Notifications may be lost while a server
+   * connection is down: a listener must not rely on each one (ADR 0019).
+   */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 };
+
+const CHANNEL_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
  * A failed query's error carries the query's SQL text (never its parameters), so a log can name the
@@ -78,6 +86,15 @@ export async function openPglite(dataDir: string | undefined, loadDataDir?: Blob
           return { rows: (results.at(-1)?.rows ?? []) as Record<string, unknown>[] };
         }),
       ),
+    // PGlite is one session: it delivers a notification once the transaction that sent it commits.
+    listen: async (channel, onNotify) => {
+      if (!CHANNEL_NAME.test(channel)) throw new Error('not a channel name');
+      // Under the session lock: LISTEN inside another caller's open transaction would end with it.
+      const unlisten = await lock.runExclusive(() => pglite.listen(channel, onNotify));
+      return async () => {
+        if (!pglite.closed) await lock.runExclusive(() => unlisten());
+      };
+    },
     close: async () => {
       await db.destroy();
       // Kysely closes the driver only if a query went through it; close PGlite in any case.
@@ -106,11 +123,52 @@ export async function openPostgres(url: string, options: { max?: number } = {}):
     db,
     engine: 'postgres',
     executeSql: (text, values) => naming(text, () => pool.query(text, values)),
+    listen: (channel, onNotify) => listenOnServer(url, channel, onNotify),
     close: async () => {
       await db.destroy();
       // Kysely ends the pool only if a query went through it; end it in any case.
       if (!pool.ending) await pool.end();
     },
+  };
+}
+
+/**
+ * LISTEN on a dedicated connection (a pooled one would be handed to other queries). A dropped
+ * connection is opened again after a second, until the returned function is called.
+ */
+async function listenOnServer(url: string, channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+  if (!CHANNEL_NAME.test(channel)) throw new Error('not a channel name');
+  let stopped = false;
+  let client: pg.Client | null = null;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = async () => {
+    const c = new pg.Client({ connectionString: url });
+    c.on('notification', (n) => {
+      if (n.channel === channel) onNotify(n.payload ?? '');
+    });
+    const reconnect = () => {
+      if (stopped || client !== c) return;
+      client = null;
+      c.end().catch(() => {});
+      retry = setTimeout(() => connect().catch(reconnect), 1000);
+    };
+    c.on('error', reconnect);
+    c.on('end', reconnect);
+    client = c;
+    await c.connect();
+    await c.query(`listen ${channel}`);
+  };
+  await connect().catch(async (err) => {
+    stopped = true;
+    await client?.end().catch(() => {});
+    throw err;
+  });
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    const c = client;
+    client = null;
+    await c?.end().catch(() => {});
   };
 }
 

@@ -7,6 +7,7 @@ import * as m0003 from './migrations/0003-crew-access';
 import * as m0004 from './migrations/0004-booking-rules';
 import * as m0005 from './migrations/0005-crew-rules';
 import * as m0006 from './migrations/0006-staff-access';
+import * as m0007 from './migrations/0007-live-changes';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0004-booking-rules': m0004,
   '0005-crew-rules': m0005,
   '0006-staff-access': m0006,
+  '0007-live-changes': m0007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -178,6 +178,8 @@ export interface AuditLogTable {
   before: Json<unknown> | null;
   after: Json<unknown> | null;
   created_at: CreatedAt;
+  /** The writing transaction's id (xid8, as a decimal string): the live cursor's first half (ADR 0019). */
+  txid: ColumnType<string, never, never>;
 }
 
 export type MagicLinkPurpose = 'assignment' | 'login';

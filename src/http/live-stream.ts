@@ -1,13 +1,16 @@
 /**
  * One Server-Sent Events stream of committed changes, shared by the staff and crew surfaces. It
- * subscribes to the tenant's signals, turns each into the subscriber's view with `build` (null:
- * not for this subscriber), writes them in order, sends a heartbeat comment while idle, and
- * unsubscribes when the client goes away. A first `ready` event tells the client it is listening.
- * At each heartbeat the credential is checked again: a revoked key or ended session ends the stream.
+ * subscribes to the tenant's signals, then — when the client sends `Last-Event-ID` — replays every
+ * change after that cursor from the database, and continues live with no gap and no duplicate: a
+ * signal at or before the last cursor sent is skipped (ADR 0019). Each change becomes the subscriber's
+ * view with `build` (null: not for this subscriber), written in order with its cursor as event id. A
+ * heartbeat comment is sent while idle; at each, the credential is checked again, and a revoked key
+ * or ended session ends the stream. A first `ready` event tells the client it is listening.
  */
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { Logger } from 'pino';
+import { type ChangeCursor, compareChangeCursors, parseChangeCursor } from '../domain/change-cursor';
 import type { ChangeSignal, EventHub } from '../ports/event-hub';
 
 export const DEFAULT_HEARTBEAT_MS = 15_000;
@@ -18,6 +21,9 @@ export type LiveStreamOptions<T> = {
   heartbeatMs: number;
   log: Logger;
   build: (signal: ChangeSignal) => Promise<T | null>;
+  /** One page of the tenant's committed changes after `cursor`, oldest first (`pageSize` at most). */
+  replay: (cursor: ChangeCursor) => Promise<ChangeSignal[]>;
+  pageSize: number;
   /** Whether the subscriber's credential still holds. */
   stillAllowed: () => Promise<boolean>;
 };
@@ -25,28 +31,50 @@ export type LiveStreamOptions<T> = {
 export function streamChanges<T>(c: Context, options: LiveStreamOptions<T>): Response {
   // Proxies (nginx) must pass events on as they come.
   c.header('x-accel-buffering', 'no');
+  // A malformed cursor starts from now: it is never read into a query.
+  const resumeFrom = parseChangeCursor(c.req.header('last-event-id'));
   return streamSSE(c, async (stream) => {
-    let sequence = 0;
-    let pending: Promise<void> = Promise.resolve();
-    const unsubscribe = options.hub.subscribe(options.tenantId, (signal) => {
-      pending = pending.then(async () => {
-        if (stream.aborted) return;
-        let data: T | null;
-        try {
-          data = await options.build(signal);
-        } catch (err) {
-          options.log.error({ err, type: signal.type, bookingId: signal.bookingId }, 'live event could not be built');
-          return;
-        }
-        if (data === null || stream.aborted) return;
-        sequence += 1;
-        await stream.writeSSE({ event: 'change', id: String(sequence), data: JSON.stringify(data) });
-      });
-    });
+    let last: ChangeCursor | null = resumeFrom;
+    const deliver = async (signal: ChangeSignal) => {
+      const cursor = parseChangeCursor(signal.cursor);
+      if (!cursor || stream.aborted) return;
+      if (last && compareChangeCursors(cursor, last) <= 0) return;
+      last = cursor;
+      let data: T | null;
+      try {
+        data = await options.build(signal);
+      } catch (err) {
+        options.log.error({ err, action: signal.action, cursor: signal.cursor }, 'live event could not be built');
+        return;
+      }
+      if (data === null || stream.aborted) return;
+      await stream.writeSSE({ event: 'change', id: signal.cursor, data: JSON.stringify(data) });
+    };
+    const replayMissed = async () => {
+      for (;;) {
+        if (stream.aborted || !last) return;
+        const page = await options.replay(last);
+        for (const signal of page) await deliver(signal);
+        if (page.length < options.pageSize) return;
+      }
+    };
     let end = () => {};
     const closed = new Promise<void>((resolve) => {
       end = resolve;
       stream.onAbort(resolve);
+    });
+    const failed = (what: string) => (err: unknown) => {
+      options.log.error({ err }, what);
+      end();
+    };
+    // Every write goes through this chain: `ready`, then the replay, then live signals in order. The
+    // replay reads only after the subscription below, so no change falls between the two.
+    let pending: Promise<void> = (async () => {
+      await stream.writeSSE({ event: 'ready', data: JSON.stringify({ heartbeatMs: options.heartbeatMs }), retry: 3000 });
+      if (resumeFrom) await replayMissed();
+    })().catch(failed('live stream replay failed'));
+    const unsubscribe = options.hub.subscribe(options.tenantId, (signal) => {
+      pending = pending.then(() => deliver(signal)).catch(failed('live stream write failed'));
     });
     const heartbeat = setInterval(async () => {
       try {
@@ -58,7 +86,6 @@ export function streamChanges<T>(c: Context, options: LiveStreamOptions<T>): Res
       await stream.write(': heartbeat\n\n');
     }, options.heartbeatMs);
     try {
-      await stream.writeSSE({ event: 'ready', data: JSON.stringify({ heartbeatMs: options.heartbeatMs }), retry: 3000 });
       await closed;
     } finally {
       clearInterval(heartbeat);

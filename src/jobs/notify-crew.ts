@@ -5,7 +5,6 @@
  */
 import { z } from 'zod';
 import type { JobPayload } from '../ports/job-queue';
-import { publishChange } from '../services/changes';
 import { notifyCrewOfBooking } from '../services/crew-notices';
 import type { MailDeps } from '../services/mail';
 
@@ -13,8 +12,5 @@ export const notifyCrewPayload = z.object({ tenantId: z.uuid(), bookingId: z.str
 
 export async function handleNotifyCrew(deps: MailDeps, payload: JobPayload): Promise<void> {
   const p = notifyCrewPayload.parse(payload);
-  // A booking's own changes (time, vessel, status) reach live streams here: this job follows each
-  // committed change. Crew events and answers are published by their services.
-  if (!p.reason.startsWith('event.')) publishChange(deps, { tenantId: p.tenantId, bookingId: p.bookingId, type: 'booking.changed' });
   await notifyCrewOfBooking(deps, p.tenantId, p.bookingId);
 }

@@ -23,6 +23,7 @@ import { reservedHostProblem } from '../domain/hosts';
 import { FailureLimiter } from '../http/middleware/failure-limiter';
 import { systemClock } from '../ports/clock';
 import { GUEST_SITE_HEADERS, SITE_CACHE_CONTROL, siteOrigin } from '../publish/site-layout';
+import { CHANGE_CHANNEL, startChangeFeed } from '../services/change-feed';
 import type { ServiceDeps } from '../services/context';
 import type { MailSettings } from '../services/mail';
 import { findEdgeSite, lookupFriendlySlug, type SitePorts } from '../services/publishing';
@@ -92,9 +93,11 @@ export async function openRuntime(config: Config, options: { log: Logger; superv
       clock: systemClock,
       guestOrigin: (domain) => siteOrigin(domain, { https: config.cdn === 'cloudfront', port: config.port }),
       publicHost: publicHostOf(config),
-      // In-process: live streams hear of changes made by this process (ADR 0014).
+      // This process's streams subscribe here; the change feed fills it from the audit log (ADR 0019).
       live: new InMemoryEventHub((err) => options.log.error({ err }, 'live update listener failed')),
     };
+    // Only a serving process streams: CLI commands leave the feed off.
+    const feed = supervise ? await startLiveFeed(handle, deps, options.log) : null;
     const mail: MailSettings = {
       mailer: config.smtpUrl ? new SmtpMailer(config.smtpUrl) : FileMailer.inDataDir(config.dataDir),
       publicUrl: config.publicUrl,
@@ -112,6 +115,7 @@ export async function openRuntime(config: Config, options: { log: Logger; superv
       clientAddress,
       log: options.log,
       close: async () => {
+        await feed?.stop();
         await jobs.stop();
         await mail.mailer.close();
         await handle.close();
@@ -162,6 +166,20 @@ export function openSitePorts(
     notFoundLimiter: new FailureLimiter(30, 60_000),
   });
   return { sites: { store, cdn: edge }, edge };
+}
+
+/** How often the change feed reads without a notification (one is lost while its connection is down). */
+const LIVE_FALLBACK_MS = 3000;
+
+function startLiveFeed(handle: DbHandle, deps: ServiceDeps, log: Logger) {
+  return startChangeFeed(
+    { db: handle.db, live: deps.live ?? new InMemoryEventHub() },
+    {
+      notifications: (wake) => handle.listen(CHANGE_CHANNEL, wake),
+      fallbackMs: LIVE_FALLBACK_MS,
+      onError: (err) => log.error({ err }, 'live change feed read failed'),
+    },
+  );
 }
 
 export async function pingDatabase(handle: DbHandle): Promise<void> {

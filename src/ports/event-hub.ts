@@ -1,26 +1,20 @@
 /**
- * EventHub port: tells live streams (Server-Sent Events) that something changed, after it committed.
- * A signal carries ids only — never a view or a row; each stream builds the view its audience may see.
+ * EventHub port: tells live streams (Server-Sent Events) of committed changes, in the order of the
+ * tenant's audit log (ADR 0019). A signal carries ids only — never a view or a row; each stream builds
+ * the view its audience may see.
  */
-
-/** What changed about a crew event; dotted like audit actions. */
-export type ChangeType =
-  | 'event.created'
-  | 'event.updated'
-  | 'assignment.accepted'
-  | 'assignment.declined'
-  | 'assignment.removed'
-  | 'checklist.ticked'
-  | 'checklist.unticked'
-  | 'booking.changed';
 
 export type ChangeSignal = {
   tenantId: string;
-  bookingId: string;
-  type: ChangeType;
-  /** The crew member who made the change, when a crew member did. */
-  crewMemberId: string | null;
-  /** When it committed (ISO 8601). */
+  /** The change's position, `"<txid>-<id>"`: the SSE event id a client sends back to resume. */
+  cursor: string;
+  /** The audit action, e.g. `booking.created`, `checklist.ticked`, `mail.failed`. */
+  action: string;
+  entity: { type: string; id: string };
+  /** The booking the change concerns, when it concerns one. */
+  bookingId: string | null;
+  actor: { kind: string; id: string | null };
+  /** When it was recorded (ISO 8601). */
   at: string;
 };
 

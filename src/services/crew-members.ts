@@ -5,7 +5,6 @@
 import { insertAuditEntries } from '../db/queries/audit';
 import { deleteUpcomingAssignmentsOfCrewMember } from '../db/queries/events';
 import * as people from '../db/queries/people';
-import { publishChange } from './changes';
 import type { ServiceDeps, TenantContext } from './context';
 import { revokeCrewAccessIn } from './crew-access';
 import { NotFoundError } from './errors';
@@ -92,7 +91,6 @@ export async function deactivateCrewMember(deps: ServiceDeps, ctx: TenantContext
     ]);
     return { member: { ...member, deactivated_at: now }, changed: true, links, sessions, removed };
   });
-  for (const a of out.removed) publishChange(deps, { tenantId, bookingId: a.booking_id, type: 'assignment.removed' });
   return {
     ...view(out.member),
     changed: out.changed,

@@ -12,7 +12,6 @@ import type { AssignmentStatus } from '../db/schema';
 import { checklistRefusal, DEFAULT_CHECKLIST_OPENS_HOURS } from '../domain/crew-rules';
 import type { CrewBookingView } from '../domain/visibility';
 import { getBookingForCrew } from './bookings';
-import { publishChange } from './changes';
 import type { ServiceDeps, TenantContext } from './context';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { multiLine, singleLine } from './text-fields';
@@ -179,8 +178,6 @@ export async function answerAssignment(deps: ServiceDeps, ctx: CrewContext, rawB
     }
     return { status, changed: true };
   });
-  if (out.changed)
-    publishChange(deps, { tenantId: ctx.tenantId, bookingId, type: `assignment.${status}` as const, crewMemberId: ctx.crewMemberId });
   return out;
 }
 
@@ -221,9 +218,5 @@ export async function setChecklistTick(deps: ServiceDeps, ctx: CrewContext, rawB
     }
     return { item: input.item, ticked: input.ticked, changed };
   });
-  if (out.changed) {
-    const type = input.ticked ? 'checklist.ticked' : 'checklist.unticked';
-    publishChange(deps, { tenantId: ctx.tenantId, bookingId, type, crewMemberId: ctx.crewMemberId });
-  }
   return out;
 }

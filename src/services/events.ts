@@ -11,7 +11,6 @@ import { getCrewMemberByEmail, getCrewMemberById } from '../db/queries/people';
 import { assignmentRefusal, unassignmentRefusal } from '../domain/crew-rules';
 import { BOOKING_ID_PATTERN, normalizeBookingId } from '../domain/ids';
 import { getBookingForCrew } from './bookings';
-import { publishChange } from './changes';
 import type { ServiceDeps, TenantContext } from './context';
 import { ConflictError, type FieldError, NotFoundError, ServiceError, ValidationError } from './errors';
 import { multiLine } from './text-fields';
@@ -71,7 +70,7 @@ export const refName = (ref: CrewRef) => ('crewId' in ref ? ref.crewId : ref.ema
 export async function upsertEvent(deps: ServiceDeps, ctx: TenantContext, input: CrewEventInput) {
   const { tenantId } = ctx;
   const bookingId = normalizeBookingId(input.booking_id);
-  const existed = await deps.db.transaction().execute(async (tx) => {
+  await deps.db.transaction().execute(async (tx) => {
     // The booking row is locked so a cancel cannot slip in between this check and the commit.
     const booking = await getBookingForUpdate(tx, tenantId, bookingId);
     if (!booking) {
@@ -124,9 +123,7 @@ export async function upsertEvent(deps: ServiceDeps, ctx: TenantContext, input: 
     if (assigned.length > 0) {
       await deps.jobs.enqueue(tx, 'crew.notify', { tenantId, bookingId, reason: existed ? 'event.updated' : 'event.created' });
     }
-    return existed;
   });
-  publishChange(deps, { tenantId, bookingId, type: existed ? 'event.updated' : 'event.created' });
   return getEvent(deps, ctx, bookingId);
 }
 
@@ -161,7 +158,6 @@ export async function unassignCrew(deps: ServiceDeps, ctx: TenantContext, rawBoo
       before: { crewMember: member.id, role: removed.role, status: removed.status },
     });
   });
-  publishChange(deps, { tenantId, bookingId, type: 'assignment.removed' });
   return getEvent(deps, ctx, bookingId);
 }
 

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Tx } from '../db/client';
+import { type AuditEntry, insertAuditEntry } from '../db/queries/audit';
 import * as q from '../db/queries/mail';
 import { getTenantById } from '../db/queries/tenants';
 import type { OutgoingMailStatus } from '../db/schema';
@@ -27,6 +28,8 @@ export type MailSettings = {
 };
 
 export type MailDeps = ServiceDeps & { mail: MailSettings };
+
+const MAIL_ACTOR = { kind: 'system' as const, id: 'mail' };
 
 export type MailSpec = {
   kind: string;
@@ -94,11 +97,36 @@ export async function sendMailOnce(deps: MailDeps, tenantId: string, spec: MailS
     });
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    await q.markOutgoingMailFailed(deps.db, tenantId, row.id, reason.slice(0, 2000), deps.clock.now());
+    await deps.db.transaction().execute(async (tx) => {
+      await q.markOutgoingMailFailed(tx, tenantId, row.id, reason.slice(0, 2000), deps.clock.now());
+      await insertAuditEntry(tx, tenantId, mailAuditEntry('mail.failed', row.id, spec));
+    });
     throw new MailDeliveryError(`mail ${row.id} to ${spec.to.address} failed: ${reason}`);
   }
-  await q.markOutgoingMailSent(deps.db, tenantId, row.id, deps.clock.now());
+  await deps.db.transaction().execute(async (tx) => {
+    await q.markOutgoingMailSent(tx, tenantId, row.id, deps.clock.now());
+    await insertAuditEntry(tx, tenantId, mailAuditEntry('mail.sent', row.id, spec));
+  });
   return 'sent';
+}
+
+/**
+ * The audit entry of a send's outcome, about the booking when the mail has one, else its crew member,
+ * else the mail itself. It names the mail and its kind, never the address, the text or the error
+ * (which may quote the address): those stay in `outgoing_mail`.
+ */
+function mailAuditEntry(action: 'mail.sent' | 'mail.failed', mailId: string, spec: MailSpec): AuditEntry {
+  const entity = spec.bookingId
+    ? { entityType: 'booking', entityId: spec.bookingId }
+    : spec.crewMemberId
+      ? { entityType: 'crew_member', entityId: spec.crewMemberId }
+      : { entityType: 'mail', entityId: mailId };
+  return {
+    actor: MAIL_ACTOR,
+    action,
+    ...entity,
+    after: { mail: mailId, kind: spec.kind, ...(spec.crewMemberId ? { crewMember: spec.crewMemberId } : {}) },
+  };
 }
 
 export type OutgoingMailView = {

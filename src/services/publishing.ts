@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { insertAuditEntry } from '../db/queries/audit';
+import { insertAuditEntries, insertAuditEntry } from '../db/queries/audit';
 import * as pq from '../db/queries/publishing';
 import { getGuestSite, getSiteByDomain, getTenantById, getTenantBySlug } from '../db/queries/tenants';
 import { describeError, isDatabaseError } from '../db/safe-errors';
@@ -199,6 +199,9 @@ async function forEachLimit<T>(items: readonly T[], limit: number, run: (item: T
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }
 
+/** Publishing runs as a job: its outcomes are the system's. */
+const PUBLISH_ACTOR = { kind: 'system' as const, id: 'guest-page.publish' };
+
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 type Progress = (done: number, total: number) => void;
@@ -222,12 +225,22 @@ async function publishPages(
   const fail = async (bookingId: string, err: unknown) => {
     const error = (err instanceof PublishError ? err : new PublishError('render', err)).message.slice(0, 2000);
     outcomes.set(bookingId, { bookingId, result: 'failed', error });
-    await pq.recordGuestPageFailure(deps.db, site.tenantId, bookingId, {
-      siteId: site.id,
-      url: layout.guestPageUrl(deps.guestOrigin(site.domain), bookingId),
-      pageKey: layout.guestPageKey(bookingId),
-      error,
-      at: deps.clock.now(),
+    await deps.db.transaction().execute(async (tx) => {
+      await pq.recordGuestPageFailure(tx, site.tenantId, bookingId, {
+        siteId: site.id,
+        url: layout.guestPageUrl(deps.guestOrigin(site.domain), bookingId),
+        pageKey: layout.guestPageKey(bookingId),
+        error,
+        at: deps.clock.now(),
+      });
+      // The step only: the error stays on the guest page's record (`bosun` and the API show it).
+      await insertAuditEntry(tx, site.tenantId, {
+        actor: PUBLISH_ACTOR,
+        action: 'guest_page.failed',
+        entityType: 'booking',
+        entityId: bookingId,
+        after: { step: stepOf(error) },
+      });
     });
   };
 
@@ -421,21 +434,34 @@ async function publishPages(
       const current = verified.filter((r) => versions.get(r.bookingId) === r.version);
       const now = deps.clock.now();
       await step('record', () =>
-        pq.recordGuestPagesPublished(
-          deps.db,
-          site.tenantId,
-          current.map((r) => ({
-            bookingId: r.bookingId,
-            siteId: site.id,
-            url: r.url,
-            pageKey: layout.guestPageKey(r.bookingId),
-            pageHash: r.pageHash,
-            calendarHash: r.calendarHash,
-            bookingVersion: r.version,
-            publishedAt: now,
-            verifiedAt: now,
-          })),
-        ),
+        deps.db.transaction().execute(async (tx) => {
+          await pq.recordGuestPagesPublished(
+            tx,
+            site.tenantId,
+            current.map((r) => ({
+              bookingId: r.bookingId,
+              siteId: site.id,
+              url: r.url,
+              pageKey: layout.guestPageKey(r.bookingId),
+              pageHash: r.pageHash,
+              calendarHash: r.calendarHash,
+              bookingVersion: r.version,
+              publishedAt: now,
+              verifiedAt: now,
+            })),
+          );
+          await insertAuditEntries(
+            tx,
+            site.tenantId,
+            current.map((r) => ({
+              actor: PUBLISH_ACTOR,
+              action: 'guest_page.published',
+              entityType: 'booking',
+              entityId: r.bookingId,
+              after: { url: r.url, version: r.version },
+            })),
+          );
+        }),
       );
       for (const r of verified) {
         outcomes.set(

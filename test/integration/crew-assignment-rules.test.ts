@@ -42,7 +42,7 @@ const captureMailer: Mailer = {
 let mailDeps: MailDeps;
 
 beforeAll(async () => {
-  t = await createTestDb();
+  t = await createTestDb({ liveFeed: true });
   app = makeApp(t);
   sites = openTestSites(t);
   rt = { deps: t.deps, sites: sites.deps.sites };
@@ -250,11 +250,11 @@ describe('unassigning crew', () => {
     );
     streams.push(deckhand);
     await answerAssignment(t.deps, crewContext(a.tenant.id, a.deckhand.id), bookingId, { answer: 'accept' });
-    expect((await deckhand.next('change')).json.bookingId).toBe(bookingId);
+    expect((await deckhand.nextChange((j) => j.action === 'assignment.accepted')).json.bookingId).toBe(bookingId);
     const next = await createBooking(a);
     expect((await assign(a, next.id, [{ email: a.captain.email, role: 'captain' }])).status).toBe(201);
-    const heard = (await stream.next('change')).json;
-    expect([heard.type, heard.bookingId]).toEqual(['event.created', next.id]);
+    const heard = (await stream.nextChange((j) => j.action.startsWith('event.'))).json;
+    expect([heard.action, heard.bookingId]).toEqual(['event.created', next.id]);
     expect(JSON.stringify(stream.received)).not.toContain(bookingId);
   });
 

@@ -65,7 +65,7 @@ async function createEvent(tenant: typeof a, crew: { email: string; role: string
 }
 
 beforeAll(async () => {
-  t = await createTestDb();
+  t = await createTestDb({ liveFeed: true });
   t.clock.set(NOW);
   app = createApp({
     ...t.deps,
@@ -119,8 +119,9 @@ describe('the staff stream', () => {
   it('receives an accept with the staff view of the booking and the crew event', async () => {
     const stream = await staffStream(a.dashboardToken);
     await answerAssignment(t.deps, crewContext(a.tenant.id, a.captain.id), bookingA, { answer: 'accept' });
-    const e = (await stream.next('change')).json;
-    expect(e.type).toBe('assignment.accepted');
+    const e = (await stream.nextChange((j) => j.action.startsWith('assignment.'))).json;
+    expect(e.action).toBe('assignment.accepted');
+    expect(e.entity).toEqual({ type: 'event', id: bookingA });
     expect(e.bookingId).toBe(bookingA);
     expect(e.by).toEqual({ kind: 'crew', name: 'Casey Captain' });
     expect(e.booking.id).toBe(bookingA);
@@ -139,11 +140,11 @@ describe('the staff stream', () => {
     const streamB = await staffStream(b.dashboardToken);
     await setChecklistTick(t.deps, crewContext(a.tenant.id, a.deckhand.id), bookingA, { item: 'Fuel checked', ticked: true });
     await answerAssignment(t.deps, crewContext(b.tenant.id, b.captain.id), bookingB, { answer: 'accept' });
-    const first = (await streamA.next('change')).json;
-    expect([first.type, first.bookingId]).toEqual(['checklist.ticked', bookingA]);
-    // B's first change is its own: A's tick never reached it.
-    const firstB = (await streamB.next('change')).json;
-    expect([firstB.type, firstB.bookingId]).toEqual(['assignment.accepted', bookingB]);
+    const first = (await streamA.nextChange((j) => j.action.startsWith('checklist.'))).json;
+    expect([first.action, first.bookingId]).toEqual(['checklist.ticked', bookingA]);
+    // B's changes are its own: A's tick never reached it.
+    const firstB = (await streamB.nextChange((j) => j.action.startsWith('assignment.'))).json;
+    expect([firstB.action, firstB.bookingId]).toEqual(['assignment.accepted', bookingB]);
     expect(JSON.stringify(streamB.received)).not.toContain(bookingA);
     expect(JSON.stringify(streamA.received)).not.toContain(bookingB);
   });
@@ -152,18 +153,20 @@ describe('the staff stream', () => {
     const stream = await staffStream(a.dashboardToken);
     const declined = crewContext(a.tenant.id, a.deckhand.id);
     await answerAssignment(t.deps, declined, bookingA, { answer: 'decline', reason: 'Family wedding' });
-    expect((await stream.next('change')).json.type).toBe('assignment.declined');
+    expect((await stream.nextChange((j) => j.action.startsWith('assignment.'))).json.action).toBe('assignment.declined');
     // A declined crew member cannot tick: the transaction throws and nothing is published.
     await expect(setChecklistTick(t.deps, declined, bookingA, { item: 'Weather checked', ticked: true })).rejects.toThrow('declined');
     await setChecklistTick(t.deps, crewContext(a.tenant.id, a.captain.id), bookingA, { item: 'Weather checked', ticked: true });
-    const next = (await stream.next('change')).json;
-    expect([next.type, next.by.name]).toEqual(['checklist.ticked', 'Casey Captain']);
+    // Nothing of the refused tick came first.
+    const next = (await stream.nextChange((j) => j.action.startsWith('checklist.'))).json;
+    expect([next.action, next.by.name]).toEqual(['checklist.ticked', 'Casey Captain']);
+    expect(next.event.checklist.find((c: { item: string }) => c.item === 'Weather checked').ticked.by).toBe('Casey Captain');
     expect(next.event.assignments[1]).toMatchObject({ name: 'Dana Deckhand', status: 'declined', declineReason: 'Family wedding' });
     // Back on the crew for the rest of the file.
     await answerAssignment(t.deps, declined, bookingA, { answer: 'accept' });
   });
 
-  it("receives a change of the booking's time, once its job has run", async () => {
+  it("receives a change of the booking's time as it commits", async () => {
     const stream = await staffStream(a.dashboardToken);
     const crew = await crewStream(await crewCookie(t.deps, a.tenant.id, a.captain.id));
     const read = await call(app, 'GET', `/api/v1/bookings/${otherBookingA}`, a.serviceKey);
@@ -177,14 +180,14 @@ describe('the staff stream', () => {
       { 'if-match': read.headers.get('etag') ?? '' },
     );
     expect(moved.status).toBe(200);
-    const e = (await stream.next('change')).json;
-    expect([e.type, e.bookingId, e.by]).toEqual(['booking.changed', otherBookingA, { kind: 'office' }]);
+    const e = (await stream.nextChange((j) => j.action === 'booking.updated')).json;
+    expect([e.action, e.bookingId, e.by]).toEqual(['booking.updated', otherBookingA, { kind: 'key' }]);
     expect(e.booking.startsAt).toBe('2026-06-02T11:00:00-07:00');
     await setChecklistTick(t.deps, crewContext(a.tenant.id, a.captain.id), bookingA, {
       item: 'Life jackets counted against party size',
       ticked: true,
     });
-    expect((await crew.next('change')).json.bookingId).toBe(bookingA);
+    expect((await crew.nextChange((j) => j.action === 'checklist.ticked')).json.bookingId).toBe(bookingA);
   });
 
   it('sends heartbeats while idle', async () => {
@@ -225,8 +228,8 @@ describe('the crew stream', () => {
 
     await setChecklistTick(t.deps, crewContext(a.tenant.id, a.deckhand.id), bookingA, { item: 'Safety briefing given', ticked: true });
     for (const stream of [captain, deckhand]) {
-      const e = (await stream.next('change')).json;
-      expect([e.type, e.bookingId]).toEqual(['checklist.ticked', bookingA]);
+      const e = (await stream.nextChange((j) => j.action.startsWith('checklist.'))).json;
+      expect([e.action, e.bookingId]).toEqual(['checklist.ticked', bookingA]);
       expect(e.charter.checklist.find((c: { item: string }) => c.item === 'Safety briefing given').ticked.by).toBe('Dana Deckhand');
       expect(e.charter.booking.guest).toEqual({ firstName: 'Avery' });
     }
@@ -236,13 +239,13 @@ describe('the crew stream', () => {
     // The outsider and the other tenant's captain next hear of their own charters only.
     await answerAssignment(t.deps, crewContext(a.tenant.id, outsider.id), otherBookingA, { answer: 'accept' });
     await answerAssignment(t.deps, crewContext(b.tenant.id, b.captain.id), bookingB, { answer: 'decline' });
-    expect((await other.next('change')).json.bookingId).toBe(otherBookingA);
-    expect((await otherTenant.next('change')).json.bookingId).toBe(bookingB);
+    expect((await other.nextChange((j) => j.action === 'assignment.accepted')).json.bookingId).toBe(otherBookingA);
+    expect((await otherTenant.nextChange((j) => j.action === 'assignment.declined')).json.bookingId).toBe(bookingB);
     expect(JSON.stringify(other.received)).not.toContain(bookingA);
     expect(JSON.stringify(otherTenant.received)).not.toContain(bookingA);
     // And the charter's crew never hear of the outsider's charter.
     await setChecklistTick(t.deps, crewContext(a.tenant.id, a.captain.id), bookingA, { item: 'Fuel checked', ticked: false });
-    expect((await captain.next('change')).json.type).toBe('checklist.unticked');
+    expect((await captain.nextChange((j) => j.action.startsWith('checklist.'))).json.action).toBe('checklist.unticked');
     expect(JSON.stringify(captain.received)).not.toContain(otherBookingA);
   });
 
@@ -259,8 +262,8 @@ describe('the crew stream', () => {
     const captain = await crewStream(await crewCookie(t.deps, a.tenant.id, a.captain.id));
     const cookie = await crewCookie(t.deps, a.tenant.id, a.deckhand.id);
     await answerAssignment(t.deps, crewContext(a.tenant.id, a.deckhand.id), bookingA, { answer: 'decline' });
-    await staff.next('change');
-    await captain.next('change');
+    await staff.nextChange((j) => j.action === 'assignment.declined');
+    await captain.nextChange((j) => j.action === 'assignment.declined');
     const page = await app.request(`/crew/events/${bookingA}`, { headers: { cookie } });
     const form = formWithAction(await page.text(), '/accept');
     const res = await app.request(form.action, {
@@ -269,9 +272,9 @@ describe('the crew stream', () => {
       body: new URLSearchParams(form.fields).toString(),
     });
     expect(res.status).toBe(303);
-    const e = (await staff.next('change')).json;
-    expect([e.type, e.by.name]).toEqual(['assignment.accepted', 'Dana Deckhand']);
-    const c = (await captain.next('change')).json;
+    const e = (await staff.nextChange((j) => j.action.startsWith('assignment.'))).json;
+    expect([e.action, e.by]).toEqual(['assignment.accepted', { kind: 'crew', name: 'Dana Deckhand' }]);
+    const c = (await captain.nextChange((j) => j.action.startsWith('assignment.'))).json;
     expect(c.charter.booking.crew).toContainEqual({ name: 'Dana Deckhand', role: 'crew', status: 'accepted' });
   });
 });

@@ -12,6 +12,7 @@ import { PgBossJobQueue } from '../../src/adapters/pg-boss-job-queue';
 import { type DbHandle, openPglite, openPostgres } from '../../src/db/client';
 import type { Clock } from '../../src/ports/clock';
 import { siteOrigin } from '../../src/publish/site-layout';
+import { CHANGE_CHANNEL, type ChangeFeed, startChangeFeed } from '../../src/services/change-feed';
 import type { ServiceDeps } from '../../src/services/context';
 import { adminUrl, databaseUrl } from './pg-url';
 
@@ -29,6 +30,18 @@ export type TestDb = {
 export const TEST_NOW = new Date('2026-05-01T12:00:00Z');
 
 export const testEngine = (): 'pglite' | 'postgres' => (process.env.BOSUN_TEST_DB === 'postgres' ? 'postgres' : 'pglite');
+
+/** The change feed over `handle`, publishing to `deps.live`; a failed read fails loudly. */
+export function startTestChangeFeed(handle: DbHandle, deps: ServiceDeps): Promise<ChangeFeed> {
+  return startChangeFeed(
+    { db: handle.db, live: deps.live ?? new InMemoryEventHub() },
+    {
+      notifications: (wake) => handle.listen(CHANGE_CHANNEL, wake),
+      fallbackMs: 1000,
+      onError: (err) => console.error('the change feed failed', err),
+    },
+  );
+}
 
 export async function openTemplateCopy(): Promise<{ handle: DbHandle; url?: string; drop(): Promise<void> }> {
   if (testEngine() === 'pglite') {
@@ -60,8 +73,11 @@ export async function openTemplateCopy(): Promise<{ handle: DbHandle; url?: stri
   };
 }
 
-/** A fresh database with the job queue started (not working jobs) and a settable clock. */
-export async function createTestDb(): Promise<TestDb> {
+/**
+ * A fresh database with the job queue started (not working jobs) and a settable clock. With
+ * `liveFeed`, the change feed publishes committed audit entries to `deps.live`, as `bosun start` does.
+ */
+export async function createTestDb(options: { liveFeed?: boolean } = {}): Promise<TestDb> {
   const { handle, url, drop } = await openTemplateCopy();
   const jobs = await PgBossJobQueue.start(handle);
   // Tests run at a fixed instant (TEST_NOW), so bookings in the fixtures stay in the future.
@@ -76,6 +92,7 @@ export async function createTestDb(): Promise<TestDb> {
     publicHost: 'localhost',
     live: new InMemoryEventHub(),
   };
+  const feed = options.liveFeed ? await startTestChangeFeed(handle, deps) : null;
   return {
     handle,
     jobs,
@@ -83,6 +100,7 @@ export async function createTestDb(): Promise<TestDb> {
     clock,
     ...(url ? { url } : {}),
     close: async () => {
+      await feed?.stop();
       await jobs.stop();
       await handle.close();
       await drop();

@@ -91,6 +91,24 @@ export class SseReader {
     }
   }
 
+  /** The next `change` event whose data satisfies `match`, skipping others (jobs add changes of their own). */
+  async nextChange(match: (json: any) => boolean, timeoutMs = 15_000): Promise<SseEvent> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const e = await this.next('change', Math.max(1, deadline - Date.now()));
+      if (match(e.json)) return e;
+    }
+  }
+
+  /** The id of the last event received that had one: what `EventSource` sends back as `Last-Event-ID`. */
+  get lastEventId(): string | null {
+    for (let i = this.received.length - 1; i >= 0; i--) {
+      const id = this.received[i]?.id;
+      if (id) return id;
+    }
+    return null;
+  }
+
   /** Waits until a comment line (a heartbeat) has arrived. */
   async heartbeat(timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;

@@ -1,11 +1,13 @@
 /**
- * `GET /api/v1/stream`: the tenant's live changes for staff as Server-Sent Events (the stream the
- * ops dashboard uses). Dashboard tokens only, with `bookings:read`; each event carries the staff
- * view, built once per change for every staff subscriber of that tenant (ADR 0014).
+ * `GET /api/v1/stream`: every committed change of the tenant for staff as Server-Sent Events (the
+ * stream the ops dashboard uses), resumable with `Last-Event-ID`. Dashboard tokens only, with
+ * `bookings:read`; each event carries the staff view, built once per change for every staff
+ * subscriber of that tenant (ADR 0014, 0019).
  */
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Logger } from 'pino';
 import type { ChangeSignal } from '../../ports/event-hub';
+import { CHANGE_PAGE, readChanges } from '../../services/change-feed';
 import type { ServiceDeps } from '../../services/context';
 import { authenticateKey } from '../../services/keys';
 import { buildStaffLiveEvent, type StaffLiveEvent } from '../../services/live';
@@ -23,7 +25,7 @@ export function registerStaffStream(
   problems: Record<number, unknown>,
 ) {
   // One view per change, shared by every staff stream of the tenant that receives it.
-  const built = new WeakMap<ChangeSignal, Promise<StaffLiveEvent | null>>();
+  const built = new WeakMap<ChangeSignal, Promise<StaffLiveEvent>>();
   const viewOf = (signal: ChangeSignal) => {
     let view = built.get(signal);
     if (!view) {
@@ -37,9 +39,9 @@ export function registerStaffStream(
     createRoute({
       method: 'get',
       path: '/stream',
-      summary: 'Live changes of crew events (Server-Sent Events)',
+      summary: 'Live committed changes of the tenant (Server-Sent Events)',
       description:
-        "A `text/event-stream`: `ready` once listening, then one `change` event per committed change (accept, decline, checklist tick, crew assigned or removed, event or booking change) with the booking's staff view and its crew event; a comment line every 15 s while idle. Dashboard tokens only.",
+        "A `text/event-stream`: `ready` once listening, then one `change` event per committed change, in commit order — bookings created, edited or cancelled, crew events, answers and checklist ticks, guest page publish outcomes, mail sent or failed, and the rest of the audit log — with the action, the entity, who made it and, when it concerns a booking, the booking's staff view and its crew event; a comment line every 15 s while idle. Each event's id is a cursor: reconnecting with it as `Last-Event-ID` first replays every change after it (a malformed one starts from now). Dashboard tokens only.",
       security: [{ dashboardToken: [] }, { bearer: [] }],
       middleware: [requireScope('bookings:read')] as const,
       responses: {
@@ -60,6 +62,8 @@ export function registerStaffStream(
         heartbeatMs: settings.heartbeatMs,
         log: settings.log,
         build: viewOf,
+        replay: (cursor) => readChanges(deps, p.tenantId, cursor, CHANGE_PAGE),
+        pageSize: CHANGE_PAGE,
         stillAllowed: async () => (await authenticateKey(deps.db, key))?.keyId === p.keyId,
       }) as never;
     },

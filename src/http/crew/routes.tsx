@@ -13,6 +13,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { ChangeSignal } from '../../ports/event-hub';
+import { CHANGE_PAGE, readChanges } from '../../services/change-feed';
 import type { ServiceDeps } from '../../services/context';
 import {
   answerAssignment,
@@ -222,7 +223,7 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
     return c.body(feed.body);
   });
 
-  // Live updates of this crew member's charters: one view per change and crew member (ADR 0014).
+  // Live updates of this crew member's charters: one view per change and crew member (ADR 0014, 0019).
   const crewViews = new WeakMap<ChangeSignal, Map<string, Promise<CrewLiveEvent | null>>>();
   crew.get('/stream', (c) => {
     const p = c.var.crew;
@@ -248,6 +249,8 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
         }
         return view;
       },
+      replay: (cursor) => readChanges(deps, p.tenantId, cursor, CHANGE_PAGE),
+      pageSize: CHANGE_PAGE,
       stillAllowed: async () => (await authenticateCrewSession(deps, session))?.crewMemberId === p.crewMemberId,
     });
   });

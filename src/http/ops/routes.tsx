@@ -11,6 +11,7 @@ import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
+import { CHANGE_PAGE, readChanges } from '../../services/change-feed';
 import type { ServiceDeps } from '../../services/context';
 import { ServiceError } from '../../services/errors';
 import { buildStaffLiveEvent } from '../../services/live';
@@ -218,7 +219,7 @@ export function createOpsRouter(surfaceDeps: OpsSurfaceDeps) {
 
   ops.get('/today', async (c) => c.html(<HomePage c={c} assets={await deps.assets()} />));
 
-  // The tenant's changes as they commit, each as the staff view (ADR 0014).
+  // The tenant's changes as they commit, each as the staff view; resumable with Last-Event-ID (ADR 0014, 0019).
   ops.get('/stream', (c) => {
     const s = c.var.staff;
     if (!deps.live) return c.text('Live updates are not running.', 503);
@@ -229,6 +230,8 @@ export function createOpsRouter(surfaceDeps: OpsSurfaceDeps) {
       heartbeatMs: deps.liveHeartbeatMs ?? DEFAULT_HEARTBEAT_MS,
       log: deps.log,
       build: (signal) => buildStaffLiveEvent(deps, signal),
+      replay: (cursor) => readChanges(deps, s.tenantId, cursor, CHANGE_PAGE),
+      pageSize: CHANGE_PAGE,
       stillAllowed: async () => (await authenticateStaffSession(deps, session))?.staffUserId === s.staffUserId,
     });
   });
