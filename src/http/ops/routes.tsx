@@ -31,6 +31,7 @@ import { type PublicRoute, requireSession, sessionCookie } from '../middleware/s
 import { formOf, strictForm } from '../middleware/strict-form';
 import type { OpsAssetUrls } from './chrome';
 import type { OpsEnv } from './env';
+import { createBookingPages } from './pages/bookings';
 import { HomePage } from './pages/home';
 import { CheckMailPage, LinkNotValidPage, MessagePage, RequestLinkPage, SignInButtonPage } from './views/sign-in';
 
@@ -213,6 +214,7 @@ export function createOpsRouter(deps: OpsSurfaceDeps) {
   ops.get('/', (c) => c.redirect('/app/today', 303));
 
   ops.get('/today', async (c) => c.html(<HomePage c={c} assets={await deps.assets()} />));
+  ops.route('/', createBookingPages(deps));
 
   // The tenant's changes as they commit, each as the staff view (ADR 0014).
   ops.get('/stream', (c) => {
