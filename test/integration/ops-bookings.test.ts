@@ -117,6 +117,8 @@ describe('the new booking form', () => {
     expect(text).toContain('Jada (America/Los_Angeles)');
     expect(text).toContain('Tejo (Europe/Lisbon)');
     expect(text).toContain('Start time (America/Los_Angeles)');
+    // Not refreshed live: a refresh would slip a newer version into the form (the detail page is live).
+    expect(html).not.toContain('data-live-url');
     expect(html).toContain('<input type="date"');
     expect(html).toContain('<input type="time"');
     for (const id of ['guestName', 'guestEmail', 'date', 'startTime', 'notesInternal', 'friendlySlug']) {
@@ -180,6 +182,7 @@ describe('the new booking form', () => {
     expect(text).toMatch(/Monday, June 15, 2026, 10:00\sAM\s–\s1:00\sPM PDT \(America\/Los_Angeles\)/);
     expect(text).toContain('avery-sunset');
     expect(html).toContain('class="badge status-confirmed"');
+    expect(html).toContain('data-live-url="/app/stream"');
     // Empty states say what to do next.
     expect(text).toContain('No crew yet. Add a captain and crew with the form below.');
     expect(text).toContain('No mail yet.');
@@ -242,6 +245,9 @@ describe('the new booking form', () => {
 describe('editing a booking', () => {
   it('round-trips through the form with its version; an unchanged form changes nothing', async () => {
     const id = await createThroughForm(goodForm('2026-06-25', { status: 'hold' }));
+    const held = await open(`/app/bookings/${id}`);
+    expect(textOf(held.html)).toContain('A hold has no guest page; it gets one once it is confirmed.');
+    expect(held.html).not.toContain(`/app/bookings/${id}/publish`);
     const edit = await open(`/app/bookings/${id}/edit`);
     expect(edit.res.status).toBe(200);
     const form = formWithAction(edit.html, `/app/bookings/${id}`);

@@ -68,6 +68,9 @@ const statusesFor = (current: BookingStatus | null): BookingStatus[] =>
 export function createBookingPages(deps: BookingPagesDeps) {
   const pages = new Hono<OpsEnv>();
   const chrome = async (c: Context<OpsEnv>) => pageChrome(c, await deps.assets(), 'bookings', { live: true });
+  // The form is not refreshed live: a refresh would bring a newer version into its hidden field without
+  // the "changed by someone else" message, and a refused form (the answer to a POST) cannot be fetched again.
+  const formChrome = async (c: Context<OpsEnv>) => pageChrome(c, await deps.assets(), 'bookings', { live: false });
 
   const vesselChoices = async (c: Context<OpsEnv>): Promise<VesselChoice[]> =>
     (await listVessels(deps, staffContext(c))).map((v) => ({ slug: v.slug, name: v.name, timezone: v.timezone }));
@@ -101,7 +104,7 @@ export function createBookingPages(deps: BookingPagesDeps) {
     const vessels = await vesselChoices(c);
     return c.html(
       <BookingFormPage
-        chrome={await chrome(c)}
+        chrome={await formChrome(c)}
         mode={{ kind: 'new' }}
         values={blankBookingForm(vessels)}
         vessels={vessels}
@@ -116,7 +119,7 @@ export function createBookingPages(deps: BookingPagesDeps) {
     const again = async (status: 409 | 422, errors: readonly FormError[], overlap?: OverlapNote) =>
       c.html(
         <BookingFormPage
-          chrome={await chrome(c)}
+          chrome={await formChrome(c)}
           mode={{ kind: 'new' }}
           values={values}
           vessels={vessels}
@@ -166,7 +169,8 @@ export function createBookingPages(deps: BookingPagesDeps) {
     );
     return c.html(
       <BookingDetailPage
-        chrome={await chrome(c)}
+        // A refused crew form answers a POST: its URL is no page to refresh.
+        chrome={await (options.addCrew ? formChrome(c) : chrome(c))}
         booking={b}
         crew={crew}
         availableCrew={active.filter((m) => !onCrew.has(m.id))}
@@ -195,7 +199,7 @@ export function createBookingPages(deps: BookingPagesDeps) {
     const vessels = await vesselChoices(c);
     return c.html(
       <BookingFormPage
-        chrome={await chrome(c)}
+        chrome={await formChrome(c)}
         mode={{ kind: 'edit', id: booking.id, version }}
         values={options.values ?? bookingFormValues(booking)}
         vessels={vessels}
