@@ -172,3 +172,33 @@ export function startOfDayIn(day: string, zone: string, laterDays = 0): Date {
   const guess = utcMidnight - offsetMs(utcMidnight);
   return new Date(utcMidnight - offsetMs(guess));
 }
+
+/** A wall-clock time, `10:00` (seconds allowed, as some browsers send them from `<input type="time">`). */
+export const TIME_ONLY = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/;
+
+/**
+ * The instant a wall-clock `time` on `day` reads in `zone`, as a person enters it in a form. A time the
+ * clocks skip (02:30 when they go forward at 02:00) is none: `null`, for the caller to refuse rather
+ * than guess. A time the clocks pass twice (01:30 when they go back at 02:00) is its first occurrence,
+ * the one before the change.
+ */
+export function instantOfWallTime(day: string, time: string, zone: string): Date | null {
+  const [year, month, date] = day.split('-').map(Number) as [number, number, number];
+  const [hour, minute, second = 0] = time.split(':').map(Number) as [number, number, number?];
+  const wall = new Date(0);
+  // setUTCFullYear takes years below 100 as written (Date.UTC would read 0026 as 1926).
+  wall.setUTCFullYear(year, month - 1, date);
+  wall.setUTCHours(hour, minute, second);
+  const wallMs = wall.getTime();
+  const offsetMs = (at: number) => {
+    const offset = offsetOf(new Date(at), zone);
+    const sign = offset.startsWith('-') ? -1 : 1;
+    return sign * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4, 6))) * 60_000;
+  };
+  // No zone changes its offset twice within a day: the offsets half a day either side are the candidates.
+  const candidates = [...new Set([offsetMs(wallMs - 43_200_000), offsetMs(wallMs + 43_200_000)])]
+    .map((offset) => wallMs - offset)
+    .filter((at) => toZonedIso(new Date(at), zone).slice(0, 19) === `${day}T${pad(hour)}:${pad(minute)}:${pad(second)}`)
+    .sort((a, b) => a - b);
+  return candidates[0] === undefined ? null : new Date(candidates[0]);
+}

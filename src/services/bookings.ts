@@ -27,7 +27,7 @@ import {
 import { guestPageUrl } from '../publish/site-layout';
 import type { CreateBookingInput, PatchBookingInput } from './booking-schemas';
 import type { ServiceDeps, TenantContext } from './context';
-import { ConflictError, NotFoundError, PreconditionFailedError, ServiceError, ValidationError } from './errors';
+import { ConflictError, NotFoundError, OverlapError, PreconditionFailedError, ServiceError, ValidationError } from './errors';
 
 const MAX_ID_ATTEMPTS = 8;
 
@@ -57,18 +57,22 @@ async function overlapConflict(
   vessel: { id: string; slug: string },
   range: { startsAt: Date; blockedUntil: Date },
   exceptId?: string,
-): Promise<ConflictError> {
+): Promise<OverlapError> {
   const other = await q.findOverlappingBooking(deps.db, tenantId, vessel.id, range, { exceptId });
   if (!other) {
-    return new ConflictError(`Vessel ${vessel.slug} is booked at that time by another booking.`, [
-      { field: 'startsAt', message: 'overlaps another booking of the vessel' },
-    ]);
+    return new OverlapError(
+      `Vessel ${vessel.slug} is booked at that time by another booking.`,
+      [{ field: 'startsAt', message: 'overlaps another booking of the vessel' }],
+      null,
+    );
   }
   const from = toZonedIso(other.starts_at, other.timezone);
   const to = toZonedIso(other.ends_at, other.timezone);
-  return new ConflictError(`Vessel ${vessel.slug} is booked from ${from} to ${to} by booking ${other.id} (${other.status}).`, [
-    { field: 'startsAt', message: `overlaps booking ${other.id}` },
-  ]);
+  return new OverlapError(
+    `Vessel ${vessel.slug} is booked from ${from} to ${to} by booking ${other.id} (${other.status}).`,
+    [{ field: 'startsAt', message: `overlaps booking ${other.id}` }],
+    other.id,
+  );
 }
 
 /**
@@ -237,7 +241,8 @@ export type Idempotency = { key: string; requestHash: string };
 /**
  * Creates a booking. With `idempotency`, a retry with the same key and body returns the first
  * result; the same key with another body is a 422. Errors: ValidationError (unknown vessel, end
- * before start, party over capacity), ConflictError (id or friendly slug taken).
+ * before start, party over capacity), ConflictError (id or friendly slug taken), OverlapError (the
+ * vessel is taken then: names the other booking).
  */
 export async function createBooking(
   deps: ServiceDeps,

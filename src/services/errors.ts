@@ -33,6 +33,17 @@ export class ConflictError extends ServiceError {
   }
 }
 
+/** A booking would overlap another of its vessel; `otherBookingId` names that one, or is null when it is gone. */
+export class OverlapError extends ConflictError {
+  constructor(
+    detail: string,
+    errors: FieldError[],
+    readonly otherBookingId: string | null,
+  ) {
+    super(detail, errors);
+  }
+}
+
 export class PreconditionFailedError extends ServiceError {
   constructor(detail: string) {
     super(412, 'Precondition failed', detail);

@@ -6,8 +6,10 @@ import { z } from 'zod';
 import type { Queryable } from '../db/client';
 import { insertAuditEntry } from '../db/queries/audit';
 import { getBookingForUpdate } from '../db/queries/bookings';
+import { listAssignmentsOfBooking } from '../db/queries/crew';
 import { deleteAssignment, getCrewEvent, upsertAssignment, upsertCrewEvent } from '../db/queries/events';
 import { getCrewMemberByEmail, getCrewMemberById } from '../db/queries/people';
+import type { AssignmentStatus } from '../db/schema';
 import { assignmentRefusal, unassignmentRefusal } from '../domain/crew-rules';
 import { BOOKING_ID_PATTERN, normalizeBookingId } from '../domain/ids';
 import { getBookingForCrew } from './bookings';
@@ -169,6 +171,36 @@ export async function usualRoleOf(deps: ServiceDeps, ctx: TenantContext, ref: Cr
   const member = await findCrewMember(deps.db, ctx.tenantId, ref);
   if (!member) throw new NotFoundError(`Crew member ${refName(ref)}`);
   return member.role;
+}
+
+/** One crew member on a booking's crew as the office sees it: who, in which role, and their answer. */
+export type CrewAssignmentView = {
+  crewMemberId: string;
+  name: string;
+  role: 'captain' | 'crew';
+  status: AssignmentStatus;
+  declineReason: string | null;
+  /** When they accepted or declined (ISO 8601 in UTC); null while invited. */
+  answeredAt: string | null;
+};
+
+/** The crew of one of the tenant's bookings, captains first, for the office; empty when it has none. */
+export async function listCrewAssignments(
+  deps: Pick<ServiceDeps, 'db'>,
+  ctx: TenantContext,
+  rawBookingId: string,
+): Promise<CrewAssignmentView[]> {
+  const bookingId = normalizeBookingId(rawBookingId);
+  if (!BOOKING_ID_PATTERN.test(bookingId)) return [];
+  const rows = await listAssignmentsOfBooking(deps.db, ctx.tenantId, bookingId);
+  return rows.map((a) => ({
+    crewMemberId: a.crew_member_id,
+    name: a.name,
+    role: a.role,
+    status: a.status,
+    declineReason: a.decline_reason,
+    answeredAt: a.status === 'invited' ? null : a.updated_at.toISOString(),
+  }));
 }
 
 /** The crew-safe view of an event: the booking's crew view plus the event's own notes. */

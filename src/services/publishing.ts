@@ -540,12 +540,7 @@ export async function republishGuestPages(
   const site = await loadGuestSite(deps, ctx.tenantId);
   let ids: string[];
   if ('bookingId' in selection) {
-    const id = normalizeBookingId(selection.bookingId);
-    const booking = await getBookingForGuest(deps, ctx, id);
-    if (booking.status === 'hold') {
-      throw new ValidationError([{ field: 'booking', message: `${id} is on hold; it gets a guest page once it is confirmed` }]);
-    }
-    ids = [id];
+    ids = [await publishableBookingId(deps, ctx, selection.bookingId)];
   } else {
     ids = await pq.listPublishableBookingIds(deps.db, ctx.tenantId);
   }
@@ -573,6 +568,35 @@ export async function republishGuestPages(
     else summary.failed.push({ bookingId: o.bookingId, error: o.error ?? 'failed' });
   }
   return summary;
+}
+
+/** The booking's id if it has a guest page to publish; NotFoundError, or ValidationError for a hold. */
+async function publishableBookingId(deps: ServiceDeps, ctx: TenantContext, bookingId: string): Promise<string> {
+  const id = normalizeBookingId(bookingId);
+  const booking = await getBookingForGuest(deps, ctx, id);
+  if (booking.status === 'hold') {
+    throw new ValidationError([{ field: 'booking', message: `${id} is on hold; it gets a guest page once it is confirmed` }]);
+  }
+  return id;
+}
+
+/**
+ * Queues one booking's guest page to be published again (the dashboard's "Publish again"): the
+ * booking `bosun publish --booking` accepts, published by the worker's job after the commit rather
+ * than inside the request; a page already live as it is stays untouched. Audited as
+ * `guest_page.publish_requested`. Errors: NotFoundError, ValidationError (a hold has no guest page).
+ */
+export async function requestGuestPagePublish(deps: ServiceDeps, ctx: TenantContext, bookingId: string): Promise<void> {
+  const id = await publishableBookingId(deps, ctx, bookingId);
+  await deps.db.transaction().execute(async (tx) => {
+    await insertAuditEntry(tx, ctx.tenantId, {
+      actor: ctx.actor,
+      action: 'guest_page.publish_requested',
+      entityType: 'booking',
+      entityId: id,
+    });
+    await deps.jobs.enqueue(tx, 'guest-page.publish', { tenantId: ctx.tenantId, bookingId: id, reason: 'guest_page.publish_requested' });
+  });
 }
 
 export type GuestPageStatus = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCharterStart, formatCharterTime, offsetOf, startOfDayIn, toZonedIso } from '../../src/domain/time';
+import { formatCharterStart, formatCharterTime, instantOfWallTime, offsetOf, startOfDayIn, toZonedIso } from '../../src/domain/time';
 
 describe('time helpers across a daylight-saving change', () => {
   it('moves Los Angeles from -08:00 to -07:00 when spring comes (2026-03-08)', () => {
@@ -91,5 +91,27 @@ describe('charter times', () => {
   it('carry the year and the zone', () => {
     const text = formatCharterTime(new Date('2026-05-30T17:00:00Z'), new Date('2026-05-30T20:00:00Z'), 'America/Los_Angeles');
     expect(text).toMatch(/^Saturday, May 30, 2026, 10:00\sAM\s–\s1:00\sPM PDT$/);
+  });
+});
+
+describe('instantOfWallTime: a date and a time entered for a vessel, read in its zone', () => {
+  it('reads the wall time in the zone, whatever the offset that day', () => {
+    expect(instantOfWallTime('2026-05-30', '10:00', 'America/Los_Angeles')?.toISOString()).toBe('2026-05-30T17:00:00.000Z');
+    expect(instantOfWallTime('2026-01-15', '10:00', 'America/Los_Angeles')?.toISOString()).toBe('2026-01-15T18:00:00.000Z');
+    expect(instantOfWallTime('2026-07-01', '09:30', 'Europe/Lisbon')?.toISOString()).toBe('2026-07-01T08:30:00.000Z');
+    expect(instantOfWallTime('2026-12-01', '09:30', 'Europe/Lisbon')?.toISOString()).toBe('2026-12-01T09:30:00.000Z');
+    expect(instantOfWallTime('2026-05-30', '00:15', 'Asia/Kolkata')?.toISOString()).toBe('2026-05-29T18:45:00.000Z');
+    expect(instantOfWallTime('2026-05-30', '10:00:30', 'UTC')?.toISOString()).toBe('2026-05-30T10:00:30.000Z');
+  });
+
+  it('is null for a time the clocks skip, and the first of a time they pass twice', () => {
+    // Los Angeles: forward at 02:00 on 8 March 2026, back at 02:00 on 1 November.
+    expect(instantOfWallTime('2026-03-08', '02:30', 'America/Los_Angeles')).toBeNull();
+    expect(instantOfWallTime('2026-03-08', '01:59', 'America/Los_Angeles')?.toISOString()).toBe('2026-03-08T09:59:00.000Z');
+    expect(instantOfWallTime('2026-03-08', '03:00', 'America/Los_Angeles')?.toISOString()).toBe('2026-03-08T10:00:00.000Z');
+    expect(instantOfWallTime('2026-11-01', '01:30', 'America/Los_Angeles')?.toISOString()).toBe('2026-11-01T08:30:00.000Z');
+    // Lisbon: forward at 01:00 on 29 March 2026.
+    expect(instantOfWallTime('2026-03-29', '01:30', 'Europe/Lisbon')).toBeNull();
+    expect(instantOfWallTime('2026-03-29', '02:00', 'Europe/Lisbon')?.toISOString()).toBe('2026-03-29T01:00:00.000Z');
   });
 });

@@ -33,6 +33,7 @@ import { formOf, strictForm } from '../middleware/strict-form';
 import { createAssetsRouter } from './assets/assets';
 import { builtAssetUrls, type OpsAssetUrls } from './chrome';
 import type { OpsEnv } from './env';
+import { createBookingPages } from './pages/bookings';
 import { HomePage } from './pages/home';
 import { CheckMailPage, LinkNotValidPage, MessagePage, RequestLinkPage, SignInButtonPage } from './views/sign-in';
 
@@ -218,6 +219,7 @@ export function createOpsRouter(surfaceDeps: OpsSurfaceDeps) {
   ops.get('/', (c) => c.redirect('/app/today', 303));
 
   ops.get('/today', async (c) => c.html(<HomePage c={c} assets={await deps.assets()} />));
+  ops.route('/', createBookingPages(deps));
 
   // The tenant's changes as they commit, each as the staff view; resumable with Last-Event-ID (ADR 0014, 0019).
   ops.get('/stream', (c) => {
