@@ -27,12 +27,14 @@ export const ATTENTION_AHEAD_MS = 48 * HOUR_MS;
 const MAX_ROWS = 2000;
 
 export const daySheetSchema = z.strictObject({
+  /** Without it, today in the tenant's zone. */
   date: z.iso
     .date('must be a date like 2026-05-30')
     .refine(
       (v) => isSaneYear(Number(v.slice(0, 4))),
       `must lie between the years ${BOOKING_RULES.earliestYear} and ${BOOKING_RULES.latestYear}`,
-    ),
+    )
+    .optional(),
 });
 
 export type DepartureView = {
@@ -63,7 +65,7 @@ export type DaySheet = {
 
 /** The day sheet of `date` (`YYYY-MM-DD`). ValidationError for a date that is not one. */
 export async function getDaySheet(deps: ServiceDeps, ctx: TenantContext, input: z.input<typeof daySheetSchema>): Promise<DaySheet> {
-  const { date } = parseInput(daySheetSchema, input);
+  const parsed = parseInput(daySheetSchema, input);
   const { tenantId } = ctx;
   const now = deps.clock.now();
   const [tenant, vessels, checklist] = await Promise.all([
@@ -72,6 +74,7 @@ export async function getDaySheet(deps: ServiceDeps, ctx: TenantContext, input: 
     checklistOf(deps, tenantId),
   ]);
   if (!tenant) throw new NotFoundError('Tenant');
+  const date = parsed.date ?? dayIn(now, tenant.timezone);
   const zoneOf = new Map(vessels.map((v) => [v.id, v.timezone]));
   const [around, ahead] = await Promise.all([
     searchBookings(
