@@ -16,7 +16,7 @@ import { checkInstallation } from '../services/doctor';
 import { ServiceError, ValidationError } from '../services/errors';
 import { type CrewRef, unassignCrew, upsertEvent, usualRoleOf } from '../services/events';
 import { describeIssues } from '../services/field-errors';
-import { createKey, createKeySchema, listKeys, revokeKey } from '../services/keys';
+import { createKey, createKeySchema, findTenantOfKey, listKeys, revokeKey } from '../services/keys';
 import { getEdgeFunction, republishGuestPages, type SitePorts, setGuestSiteCdn, siteCdnSettingsSchema } from '../services/publishing';
 import {
   addCrewMember,
@@ -202,7 +202,7 @@ export const commands: Record<string, Command> = {
 
   'key list': async (rt, a) => {
     const ctx = await tenantContext(rt, a.tenant);
-    const keys = await listKeys(rt.deps, ctx.tenantId);
+    const keys = await listKeys(rt.deps, ctx);
     return {
       json: { keys },
       text: table([
@@ -213,7 +213,11 @@ export const commands: Record<string, Command> = {
   },
 
   'key revoke': async (rt, a) => {
-    const out = await revokeKey(rt.deps, OPERATOR, String(a.keyId ?? ''));
+    const input = { keyId: String(a.keyId ?? '') };
+    // The operator names no tenant: the key's own tenant is looked up, and the revocation is then
+    // scoped to it like any other caller's (the service never finds a key across tenants).
+    const tenantId = await namingArguments({ keyId: '<key-id>' }, () => findTenantOfKey(rt.deps, input));
+    const out = await revokeKey(rt.deps, { tenantId, actor: OPERATOR }, input);
     return { json: out, text: `Revoked key ${out.id} (${out.prefix}…)` };
   },
 
@@ -293,7 +297,9 @@ export const commands: Record<string, Command> = {
 
   audit: async (rt, a) => {
     const ctx = await tenantContext(rt, a.tenant);
-    const entries = await listAudit(rt.deps, ctx.tenantId, a.entity ? { entityId: String(a.entity) } : {});
+    const entries = await namingArguments({ entityId: '--entity' }, () =>
+      listAudit(rt.deps, ctx, a.entity ? { entityId: String(a.entity) } : {}),
+    );
     return {
       json: { entries },
       text:

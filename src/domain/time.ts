@@ -202,3 +202,19 @@ export function instantOfWallTime(day: string, time: string, zone: string): Date
     .sort((a, b) => a - b);
   return candidates[0] === undefined ? null : new Date(candidates[0]);
 }
+
+const rangeFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** A charter's hours in `zone`, for a day's list: `10:00 AM – 1:00 PM PDT`. */
+export function formatTimeRange(startsAt: Date, endsAt: Date, zone: string): string {
+  return formatFor(
+    rangeFormats,
+    zone,
+    () => new Intl.DateTimeFormat('en-US', { timeZone: zone, hour: 'numeric', minute: '2-digit', timeZoneName: 'short' }),
+  ).formatRange(startsAt, endsAt);
+}
+
+/** The calendar day of `instant` in `zone`, `2026-05-30`. */
+export function dayIn(instant: Date, zone: string): string {
+  return toZonedIso(instant, zone).slice(0, 10);
+}

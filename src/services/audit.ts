@@ -2,10 +2,13 @@
  * Reading the audit trail: who (key, staff, crew member, system, operator) changed what, and when.
  * Each entry also names its actor as a person reads it and lists what changed, in short lines.
  */
+
+import { z } from 'zod';
 import { listAuditEntries } from '../db/queries/audit';
 import { listApiKeys } from '../db/queries/keys';
 import { listCrewMembers, listStaffUsers } from '../db/queries/people';
-import type { ServiceDeps } from './context';
+import type { ServiceDeps, TenantContext } from './context';
+import { parseInput } from './parse-input';
 
 export type AuditEntryView = {
   at: string;
@@ -99,12 +102,20 @@ function whoOf(kind: string, id: string | null, names: Map<string, string>): str
   return (id && names.get(id)) ?? (id ? `${kind}:${id}` : kind);
 }
 
-/** The tenant's audit entries, newest first: everything, or those about one entity. */
+export const listAuditSchema = z.strictObject({
+  /** Only the entries about this entity (a booking id, a key id, …). */
+  entityId: z.string().trim().min(1).max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+
+/** The caller's tenant's audit entries, newest first: everything, or those about one entity. */
 export async function listAudit(
   deps: Pick<ServiceDeps, 'db'>,
-  tenantId: string,
-  filter: { entityId?: string; limit?: number },
+  ctx: TenantContext,
+  input: z.input<typeof listAuditSchema> = {},
 ): Promise<AuditEntryView[]> {
+  const filter = parseInput(listAuditSchema, input);
+  const { tenantId } = ctx;
   const [rows, names] = await Promise.all([
     listAuditEntries(deps.db, tenantId, { ...(filter.entityId ? { entityId: filter.entityId } : {}), limit: filter.limit ?? 200 }),
     actorNames(deps, tenantId),

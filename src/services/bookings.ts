@@ -144,6 +144,25 @@ async function toRecords(
   });
 }
 
+/**
+ * Staff views of stored bookings of one tenant (crew and guest-page state included), in a few queries
+ * for all of them: for the dashboard's services, which select bookings their own way.
+ */
+export async function staffViewsOf(
+  deps: ServiceDeps,
+  tenantId: string,
+  rows: readonly q.BookingRow[],
+): Promise<{ booking: StaffBookingView; version: number }[]> {
+  const records = await toRecords(
+    deps,
+    tenantId,
+    rows.map((r) => r.id),
+    rows,
+    { guestPages: true },
+  );
+  return records.map((r) => ({ booking: viewBookingForStaff(r), version: r.version }));
+}
+
 function guestPageRecord(row: Awaited<ReturnType<typeof getGuestPage>>): GuestPageRecord | null {
   if (!row) return null;
   return {
@@ -562,10 +581,21 @@ export async function updateBooking(
   }
 }
 
-/** Cancels a booking; cancelling a cancelled one changes nothing. A completed charter cannot be cancelled. */
-export async function cancelBooking(deps: ServiceDeps, ctx: TenantContext, rawId: string): Promise<BookingResult> {
+/**
+ * Cancels a booking; cancelling a cancelled one changes nothing. A completed charter cannot be
+ * cancelled. With `expectedVersion`, the booking must still be at that version (412 otherwise).
+ */
+export async function cancelBooking(
+  deps: ServiceDeps,
+  ctx: TenantContext,
+  rawId: string,
+  expectedVersion: number | '*' = '*',
+): Promise<BookingResult> {
   const current = await getBooking(deps, ctx, rawId);
+  if (expectedVersion !== '*' && versionFromEtag(current.etag) !== expectedVersion) {
+    throw new PreconditionFailedError(`The booking has changed since version ${expectedVersion}; fetch it again.`);
+  }
   if (current.booking.status === 'cancelled') return current;
   if (current.booking.status === 'completed') throw new ConflictError('A completed charter cannot be cancelled.');
-  return updateBooking(deps, ctx, rawId, { status: 'cancelled' }, '*');
+  return updateBooking(deps, ctx, rawId, { status: 'cancelled' }, expectedVersion);
 }

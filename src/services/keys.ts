@@ -8,8 +8,9 @@ import type { Db } from '../db/client';
 import { insertAuditEntry } from '../db/queries/audit';
 import * as q from '../db/queries/keys';
 import type { KeyKind } from '../db/schema';
-import type { Actor, ServiceDeps } from './context';
-import { NotFoundError, ValidationError } from './errors';
+import type { Actor, ServiceDeps, TenantContext } from './context';
+import { NotFoundError } from './errors';
+import { parseInput } from './parse-input';
 import { digestOf, newSecret, sameDigest } from './secrets';
 import { singleLine } from './text-fields';
 
@@ -58,8 +59,20 @@ export async function createKey(deps: Pick<ServiceDeps, 'db'>, actor: Actor, ten
   });
 }
 
-export async function listKeys(deps: Pick<ServiceDeps, 'db'>, tenantId: string) {
-  const rows = await q.listApiKeys(deps.db, tenantId);
+export type KeyView = {
+  id: string;
+  kind: KeyKind;
+  prefix: string;
+  scopes: string[];
+  label: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+};
+
+/** The caller's tenant's keys, oldest first (revoked ones too, marked). */
+export async function listKeys(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContext): Promise<KeyView[]> {
+  const rows = await q.listApiKeys(deps.db, ctx.tenantId);
   return rows.map((r) => ({
     id: r.id,
     kind: r.kind,
@@ -72,18 +85,34 @@ export async function listKeys(deps: Pick<ServiceDeps, 'db'>, tenantId: string) 
   }));
 }
 
-/** Revokes a key by id; it fails at once on the next request. Revoking twice is harmless. */
-export async function revokeKey(deps: Pick<ServiceDeps, 'db' | 'clock'>, actor: Actor, keyId: string) {
-  if (!z.uuid().safeParse(keyId).success) throw new ValidationError([{ field: 'key-id', message: 'must be a key id (a UUID)' }]);
+export const revokeKeySchema = z.strictObject({ keyId: z.uuid('must be a key id (a UUID)') });
+
+/**
+ * Revokes one of the caller's tenant's keys; it fails at once on the next request. Revoking twice is
+ * harmless. A key of another tenant is a NotFoundError, exactly as a key that does not exist.
+ */
+export async function revokeKey(deps: Pick<ServiceDeps, 'db' | 'clock'>, ctx: TenantContext, input: z.input<typeof revokeKeySchema>) {
+  const { keyId } = parseInput(revokeKeySchema, input);
   return deps.db.transaction().execute(async (tx) => {
-    const key = await q.getApiKey(tx, keyId);
+    const key = await q.getApiKey(tx, ctx.tenantId, keyId);
     if (!key) throw new NotFoundError(`Key ${keyId}`);
-    const changed = await q.revokeApiKey(tx, key.tenant_id, keyId, deps.clock.now());
+    const changed = await q.revokeApiKey(tx, ctx.tenantId, keyId, deps.clock.now());
     if (changed.numUpdatedRows > 0n) {
-      await insertAuditEntry(tx, key.tenant_id, { actor, action: 'key.revoked', entityType: 'key', entityId: keyId });
+      await insertAuditEntry(tx, ctx.tenantId, { actor: ctx.actor, action: 'key.revoked', entityType: 'key', entityId: keyId });
     }
     return { id: keyId, prefix: key.prefix, revoked: true };
   });
+}
+
+/**
+ * Which tenant owns a key, for the platform operator only (`bosun key revoke <key-id>` names no
+ * tenant). NotFoundError when no tenant does; ValidationError when `keyId` is no key id.
+ */
+export async function findTenantOfKey(deps: Pick<ServiceDeps, 'db'>, input: z.input<typeof revokeKeySchema>): Promise<string> {
+  const { keyId } = parseInput(revokeKeySchema, input);
+  const tenantId = await q.findTenantOfApiKey(deps.db, keyId);
+  if (!tenantId) throw new NotFoundError(`Key ${keyId}`);
+  return tenantId;
 }
 
 /** The kind a presented key claims by its marker (`bsk_` or `bdt_`), or null for neither. */

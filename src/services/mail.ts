@@ -16,8 +16,9 @@ import type { OutgoingMailStatus } from '../db/schema';
 import { toHeaderText } from '../domain/text';
 import type { RenderedMail } from '../mail/layout';
 import type { Mailer } from '../ports/mailer';
-import type { ServiceDeps } from './context';
+import type { ServiceDeps, TenantContext } from './context';
 import { NotFoundError } from './errors';
+import { parseInput } from './parse-input';
 
 export type MailSettings = {
   mailer: Mailer;
@@ -143,13 +144,24 @@ export type OutgoingMailView = {
   sentAt: string | null;
 };
 
-/** The tenant's outgoing mail, newest first, for the dashboard and `bosun` commands. */
+export const listOutgoingMailSchema = z.strictObject({
+  bookingId: z
+    .string()
+    .regex(/^[A-Za-z0-9]{4,16}$/, 'must be a booking id')
+    .transform((v) => v.toUpperCase())
+    .optional(),
+  status: z.enum(['queued', 'sent', 'failed']).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+
+/** The caller's tenant's outgoing mail, newest first, for the dashboard and `bosun` commands. */
 export async function listOutgoingMail(
   deps: Pick<ServiceDeps, 'db'>,
-  tenantId: string,
-  filter: { bookingId?: string; status?: OutgoingMailStatus; limit?: number } = {},
+  ctx: TenantContext,
+  input: z.input<typeof listOutgoingMailSchema> = {},
 ): Promise<OutgoingMailView[]> {
-  const rows = await q.listOutgoingMail(deps.db, tenantId, {
+  const filter = parseInput(listOutgoingMailSchema, input);
+  const rows = await q.listOutgoingMail(deps.db, ctx.tenantId, {
     bookingId: filter.bookingId,
     status: filter.status,
     limit: filter.limit ?? 100,

@@ -117,7 +117,7 @@ describe('API keys', () => {
   it('fails a revoked key with 401 on the very next request', async () => {
     const key = await createKey(t.deps, OPERATOR, a.tenant.id, { kind: 'service' });
     expect((await call(app, 'GET', '/api/v1/bookings', key.key)).status).toBe(200);
-    await revokeKey(t.deps, OPERATOR, key.id);
+    await revokeKey(t.deps, { tenantId: a.tenant.id, actor: OPERATOR }, { keyId: key.id });
     const res = await call(app, 'GET', '/api/v1/bookings', key.key, undefined, freshClient());
     expect(res.status).toBe(401);
     const bearer = await call(app, 'GET', '/api/v1/bookings', null, undefined, { ...freshClient(), authorization: `Bearer ${key.key}` });
@@ -130,7 +130,7 @@ describe('API keys', () => {
 
   it('records when a key was last used', async () => {
     const key = await createKey(t.deps, OPERATOR, a.tenant.id, { kind: 'service', label: 'last-used' });
-    const unused = (await listKeys(t.deps, a.tenant.id)).find((k) => k.id === key.id);
+    const unused = (await listKeys(t.deps, a.ctx)).find((k) => k.id === key.id);
     expect(unused?.lastUsedAt).toBeNull();
     const at = new Date('2026-06-01T12:00:00Z');
     t.clock.set(at);
@@ -139,7 +139,7 @@ describe('API keys', () => {
     } finally {
       t.clock.set(TEST_NOW);
     }
-    const used = (await listKeys(t.deps, a.tenant.id)).find((k) => k.id === key.id);
+    const used = (await listKeys(t.deps, a.ctx)).find((k) => k.id === key.id);
     expect(used?.lastUsedAt).toBe(at.toISOString());
   });
 
@@ -202,7 +202,7 @@ describe('plaintext keys', () => {
         authorization: `Bearer ${dashboard.key}`,
       },
     );
-    await revokeKey(t.deps, OPERATOR, service.id);
+    await revokeKey(t.deps, { tenantId: a.tenant.id, actor: OPERATOR }, { keyId: service.id });
 
     const secrets = [service.key, dashboard.key, service.key.slice(12), dashboard.key.slice(12)];
     const tables = await dumpTables(t, ['public', 'pgboss']);
@@ -230,7 +230,7 @@ describe('plaintext keys', () => {
     await call(logged, 'GET', '/api/v1/bookings/NOPE123', null, undefined, { ...client, authorization: `Bearer ${key.key}` });
     await call(logged, 'POST', '/api/v1/calendar', key.key, { date: '2026-05-30', event_type: 'charter' }, client);
     await call(logged, 'GET', '/api/v1/bookings', `${key.key}x`, undefined, client);
-    await revokeKey(t.deps, OPERATOR, key.id);
+    await revokeKey(t.deps, { tenantId: a.tenant.id, actor: OPERATOR }, { keyId: key.id });
     await call(logged, 'GET', '/api/v1/bookings', key.key, undefined, client);
     await call(logged, 'GET', '/api/v1/bookings', null, undefined, { ...client, 'x-dashboard-token': key.key });
     for (const line of logs) {

@@ -367,7 +367,7 @@ describe('the failure limit on a shared address (a marina’s Wi-Fi)', () => {
     // A key that was valid and is revoked is a failing key like any other.
     const revoked = await createKey(t.deps, OPERATOR, a.tenant.id, { kind: 'service' });
     expect((await call(app, 'GET', '/api/v1/bookings', revoked.key, undefined, { 'x-test-client': wifi })).status).toBe(200);
-    await revokeKey(t.deps, OPERATOR, revoked.id);
+    await revokeKey(t.deps, { tenantId: a.tenant.id, actor: OPERATOR }, { keyId: revoked.id });
     expect((await call(app, 'GET', '/api/v1/bookings', revoked.key, undefined, { 'x-test-client': wifi })).status).toBe(429);
   });
 });

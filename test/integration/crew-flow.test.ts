@@ -99,7 +99,7 @@ beforeAll(async () => {
   inbox = await waitForMailbox(mailDir, 2);
   // A file lands a moment before its row says "sent".
   await eventually(async () => {
-    const mails = await listOutgoingMail(t.deps, a.tenant.id, { bookingId });
+    const mails = await listOutgoingMail(t.deps, a.ctx, { bookingId });
     return mails.length === 2 && mails.every((m) => m.status === 'sent') ? true : undefined;
   }, 'both mails to be recorded as sent');
 });
@@ -129,7 +129,7 @@ describe('assignment mail', () => {
   });
 
   it('is recorded as sent, per recipient, for the dashboard', async () => {
-    const mails = await listOutgoingMail(t.deps, a.tenant.id, { bookingId });
+    const mails = await listOutgoingMail(t.deps, a.ctx, { bookingId });
     expect(mails.map((m) => [m.recipient, m.kind, m.status, m.error]).sort()).toEqual(
       [
         [a.captain.email, 'crew.assigned', 'sent', null],
@@ -137,7 +137,7 @@ describe('assignment mail', () => {
       ].sort(),
     );
     expect(mails.map((m) => m.messageId).sort()).toEqual(inbox.map((i) => i.mail.messageId).sort());
-    expect(await listOutgoingMail(t.deps, b.tenant.id)).toEqual([]);
+    expect(await listOutgoingMail(t.deps, b.ctx)).toEqual([]);
   });
 
   it('is not sent again when the job runs again for the same booking version', async () => {
@@ -334,7 +334,7 @@ describe('the charter page', () => {
     expect(after).toContain('Casey Captain — captain, accepted');
     const event = await call(app, 'GET', `/api/v1/events/${bookingId}`, a.serviceKey);
     expect(event.json.booking.crew).toContainEqual({ name: 'Casey Captain', role: 'captain', status: 'accepted' });
-    const audit = await listAudit(t.deps, a.tenant.id, { entityId: bookingId });
+    const audit = await listAudit(t.deps, a.ctx, { entityId: bookingId });
     expect(audit).toContainEqual(
       expect.objectContaining({ action: 'assignment.accepted', actor: `crew:${a.captain.id}`, entity: `event:${bookingId}` }),
     );
@@ -355,7 +355,7 @@ describe('the charter page', () => {
     const declined = await open(`/crew/events/${bookingId}`, cookie);
     expect(textOf(declined.html)).toContain('You declined: Away <that> weekend');
     expect(declined.html).toContain('Away &lt;that&gt; weekend');
-    const audit = await listAudit(t.deps, a.tenant.id, { entityId: bookingId });
+    const audit = await listAudit(t.deps, a.ctx, { entityId: bookingId });
     const entry = audit.find((e) => e.action === 'assignment.declined');
     expect(entry).toMatchObject({ actor: `crew:${a.deckhand.id}`, after: { status: 'declined', reason: 'Away <that> weekend' } });
 
@@ -376,7 +376,7 @@ describe('the charter page', () => {
     const after = textOf((await open(`/crew/events/${bookingId}`, cookie)).html);
     // When it was ticked, in the vessel's zone, named; no year in the current one.
     expect(after).toMatch(/Life jackets counted against party size — Casey Captain, Fri, May 29, 5:00\sAM PDT/);
-    const audit = await listAudit(t.deps, a.tenant.id, { entityId: bookingId });
+    const audit = await listAudit(t.deps, a.ctx, { entityId: bookingId });
     expect(audit).toContainEqual(
       expect.objectContaining({
         action: 'checklist.ticked',

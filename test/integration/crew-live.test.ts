@@ -199,7 +199,7 @@ describe('the staff stream', () => {
   it('ends when its token is revoked', async () => {
     const key = await createKey(t.deps, a.ctx.actor, a.tenant.id, { kind: 'dashboard' });
     const stream = await staffStream(key.key);
-    await revokeKey(t.deps, a.ctx.actor, key.id);
+    await revokeKey(t.deps, a.ctx, { keyId: key.id });
     await stream.end();
     expect(stream.ended).toBe(true);
   });

@@ -51,7 +51,7 @@ describe('crew mail over SMTP', () => {
     const id = await createBookingWithCrew([{ email: a.captain.email, role: 'captain' }]);
 
     const failed = await eventually(async () => {
-      const [mail] = await listOutgoingMail(t.deps, a.tenant.id, { bookingId: id });
+      const [mail] = await listOutgoingMail(t.deps, a.ctx, { bookingId: id });
       return mail?.status === 'failed' ? mail : undefined;
     }, 'the failed send to be recorded');
     expect(failed).toMatchObject({ recipient: a.captain.email, kind: 'crew.assigned', status: 'failed' });
@@ -61,7 +61,7 @@ describe('crew mail over SMTP', () => {
     smtp.reject = null;
     const [arrived] = await smtp.waitFor(1, 30_000);
     const sent = await eventually(async () => {
-      const [mail] = await listOutgoingMail(t.deps, a.tenant.id, { bookingId: id });
+      const [mail] = await listOutgoingMail(t.deps, a.ctx, { bookingId: id });
       return mail?.status === 'sent' ? mail : undefined;
     }, 'the retried send to be recorded as sent');
     expect(sent.attempts).toBeGreaterThanOrEqual(2);
@@ -123,7 +123,7 @@ describe('crew mail over SMTP', () => {
     expect(cancelled?.parsed.subject).toMatch(/^Cancelled: Jada/);
     // The server has the message a moment before the row says so: wait until nothing is pending.
     const mails = await eventually(async () => {
-      const all = await listOutgoingMail(t.deps, a.tenant.id, { bookingId: id });
+      const all = await listOutgoingMail(t.deps, a.ctx, { bookingId: id });
       return all.every((m) => m.status === 'sent') ? all : undefined;
     }, 'every mail to be recorded as sent');
     const kinds = mails.map((m) => `${m.kind} ${m.recipient} ${m.status}`);

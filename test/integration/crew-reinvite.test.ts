@@ -46,7 +46,7 @@ afterAll(async () => {
 });
 
 const kindsTo = async (address: string) =>
-  (await listOutgoingMail(t.deps, a.tenant.id, { bookingId })).filter((m) => m.recipient === address).map((m) => m.kind);
+  (await listOutgoingMail(t.deps, a.ctx, { bookingId })).filter((m) => m.recipient === address).map((m) => m.kind);
 
 describe('inviting again after a decline', () => {
   it('mails the re-invited member a new assignment notice once, and nobody else', async () => {

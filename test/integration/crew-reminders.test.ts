@@ -92,7 +92,7 @@ describe('crew reminders', () => {
     t.clock.set(hoursBefore(20));
     expect(await sendDueCrewReminders(deps)).toEqual([]);
     expect(reminders()).toHaveLength(1);
-    const recorded = await listOutgoingMail(t.deps, a.tenant.id, { bookingId: bookingA });
+    const recorded = await listOutgoingMail(t.deps, a.ctx, { bookingId: bookingA });
     expect(recorded.filter((m) => m.kind === 'crew.reminder').map((m) => [m.recipient, m.status])).toEqual([[a.captain.email, 'sent']]);
   });
 

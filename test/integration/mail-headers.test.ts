@@ -195,7 +195,7 @@ describe('mail headers from hostile names', () => {
     expect(folder.map((m) => m.mail.subject).sort()).toEqual(received.map((m) => m.parsed.subject).sort());
 
     // The subject recorded for each mail is the one that was sent.
-    const recorded = await listOutgoingMail(t.deps, mu.tenant.id);
+    const recorded = await listOutgoingMail(t.deps, mu.ctx);
     expect(recorded.map((r) => r.subject).sort()).toEqual(received.map((m) => m.parsed.subject).sort());
   });
 

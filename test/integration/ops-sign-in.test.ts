@@ -105,7 +105,7 @@ describe('staff sign-in by mailed link', () => {
       expect(textOf(today.html)).toContain(tenantName);
       expect(textOf(today.html)).toContain('Robin Office');
     }
-    const audit = await listAudit(t.deps, a.tenant.id, {});
+    const audit = await listAudit(t.deps, a.ctx, {});
     expect(audit.some((e) => e.action === 'staff.signed_in')).toBe(true);
   });
 

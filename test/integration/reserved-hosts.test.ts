@@ -199,7 +199,7 @@ describe('reserved host names', () => {
       });
       expect(status.status).toBe('published');
 
-      const audit = await listAudit(t.deps, harbor.tenant.id, {});
+      const audit = await listAudit(t.deps, harbor.ctx, {});
       expect(audit.find((e) => e.action === 'site.domain_changed')).toBeDefined();
       const again = await commands['site domain']?.(rt, { tenant: 'harbor', newHost: 'guests.harbor.localhost' });
       expect(again?.json).toMatchObject({ changed: false, republishing: 0 });

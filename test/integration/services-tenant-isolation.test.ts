@@ -76,15 +76,15 @@ describe('services keep each tenant to its own data', () => {
   });
 
   it('shows each tenant only its own keys and audit trail', async () => {
-    const aKeys = (await listKeys(t.deps, a.tenant.id)).map((k) => k.id);
-    const bKeys = (await listKeys(t.deps, b.tenant.id)).map((k) => k.id);
+    const aKeys = (await listKeys(t.deps, a.ctx)).map((k) => k.id);
+    const bKeys = (await listKeys(t.deps, b.ctx)).map((k) => k.id);
     expect(aKeys).toContain(a.serviceKeyId);
     expect(bKeys).toContain(b.serviceKeyId);
     expect(aKeys.filter((id) => bKeys.includes(id))).toEqual([]);
-    const bAudit = await listAudit(t.deps, b.tenant.id, {});
+    const bAudit = await listAudit(t.deps, b.ctx, {});
     expect(bAudit.map((e) => e.entity)).not.toContain(`booking:${aId}`);
-    expect(await listAudit(t.deps, b.tenant.id, { entityId: aId })).toEqual([]);
-    expect((await listAudit(t.deps, a.tenant.id, { entityId: aId })).map((e) => e.action)).toContain('booking.created');
+    expect(await listAudit(t.deps, b.ctx, { entityId: aId })).toEqual([]);
+    expect((await listAudit(t.deps, a.ctx, { entityId: aId })).map((e) => e.action)).toContain('booking.created');
   });
 
   it('lets each tenant use the same caller-chosen booking id on its own', async () => {

@@ -38,7 +38,8 @@ const bookingColumns = [
   'v.turnaround_minutes as vessel_turnaround_minutes',
 ] as const;
 
-function selectBookings(q: Queryable, tenantId: string) {
+/** Bookings of one tenant with their vessel, for query modules that filter them their own way. */
+export function selectBookings(q: Queryable, tenantId: string) {
   return q
     .selectFrom('bookings as b')
     .innerJoin('vessels as v', (j) => j.onRef('v.id', '=', 'b.vessel_id').onRef('v.tenant_id', '=', 'b.tenant_id'))

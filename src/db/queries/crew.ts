@@ -69,6 +69,17 @@ export async function listChecklistTicks(q: Queryable, tenantId: string, booking
     .execute();
 }
 
+/** The items ticked on each of the tenant's bookings of `ids`. */
+export async function listChecklistTicksOfBookings(q: Queryable, tenantId: string, bookingIds: readonly string[]) {
+  if (bookingIds.length === 0) return [];
+  return q
+    .selectFrom('checklist_ticks')
+    .select(['booking_id', 'item'])
+    .where('tenant_id', '=', tenantId)
+    .where('booking_id', 'in', [...bookingIds])
+    .execute();
+}
+
 /** Ticks an item; a second tick of the same item keeps the first (who and when). Returns whether it was new. */
 export async function insertChecklistTick(
   q: Queryable,

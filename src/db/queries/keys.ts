@@ -32,12 +32,22 @@ export async function listApiKeysByPrefix(q: Queryable, prefix: string) {
     .execute();
 }
 
-export async function getApiKey(q: Queryable, keyId: string) {
+export async function getApiKey(q: Queryable, tenantId: string, keyId: string) {
   return q
     .selectFrom('api_keys')
     .select(['id', 'tenant_id', 'kind', 'prefix', 'scopes', 'label', 'revoked_at'])
+    .where('tenant_id', '=', tenantId)
     .where('id', '=', keyId)
     .executeTakeFirst();
+}
+
+/**
+ * The tenant that owns a key, in any tenant: only for the platform operator, who revokes a key by its
+ * id alone (`bosun key revoke`) and is then held to that tenant like any other caller.
+ */
+export async function findTenantOfApiKey(q: Queryable, keyId: string): Promise<string | undefined> {
+  const row = await q.selectFrom('api_keys').select('tenant_id').where('id', '=', keyId).executeTakeFirst();
+  return row?.tenant_id;
 }
 
 export async function revokeApiKey(q: Queryable, tenantId: string, keyId: string, now: Date) {

@@ -5,14 +5,12 @@
  * the session; every answer is `no-store` and `noindex` under a strict CSP with a per-request nonce.
  */
 import { randomBytes } from 'node:crypto';
-import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { Logger } from 'pino';
 import { CHANGE_PAGE, readChanges } from '../../services/change-feed';
-import type { ServiceDeps } from '../../services/context';
 import { ServiceError } from '../../services/errors';
 import { buildStaffLiveEvent } from '../../services/live';
 import {
@@ -31,26 +29,15 @@ import { limitRequests } from '../middleware/request-limit';
 import { type PublicRoute, requireSession, sessionCookie } from '../middleware/session';
 import { formOf, strictForm } from '../middleware/strict-form';
 import { createAssetsRouter } from './assets/assets';
-import { builtAssetUrls, type OpsAssetUrls } from './chrome';
+import { builtAssetUrls } from './chrome';
+import type { OpsSurfaceDeps } from './deps';
 import type { OpsEnv } from './env';
+import { createBoardPages } from './pages/board';
 import { createBookingPages } from './pages/bookings';
-import { HomePage } from './pages/home';
+import { createBookingsListPages } from './pages/bookings-list';
+import { createKeysPages } from './pages/keys';
+import { createTodayPages } from './pages/today';
 import { CheckMailPage, LinkNotValidPage, MessagePage, RequestLinkPage, SignInButtonPage } from './views/sign-in';
-
-export type OpsSurfaceDeps = ServiceDeps & {
-  log: Logger;
-  /** `BOSUN_PUBLIC_URL`: decides the Secure cookie flag and an accepted form origin. */
-  publicUrl: string;
-  /** Signs the forms' tokens. */
-  signingSecret: string;
-  clientAddress: (c: Context) => string;
-  /** The stylesheet's and scripts' URLs, once built (default: built here by esbuild, once per process). */
-  assets?: () => Promise<OpsAssetUrls>;
-  signInLimiter?: FailureLimiter;
-  linkRequestLimiter?: FailureLimiter;
-  linkRequestAddressLimiter?: FailureLimiter;
-  liveHeartbeatMs?: number;
-};
 
 /** The only routes anyone may open without a staff session; everything else needs one. */
 export const OPS_PUBLIC_ROUTES: readonly PublicRoute[] = [
@@ -66,14 +53,9 @@ export const OPS_PUBLIC_ROUTES: readonly PublicRoute[] = [
 const csp = (nonce: string) =>
   `default-src 'none'; script-src 'self'; style-src 'self' 'nonce-${nonce}'; img-src 'self' data:; connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
 
-/** Refuses a staff user who is not an owner: keys, staff and settings are the owner's. */
-export const ownersOnly: MiddlewareHandler<OpsEnv> = async (c, next) => {
-  if (c.var.staff.role !== 'owner') throw new ServiceError(403, 'Owners only', 'Only an owner of this operator can open this page.');
-  await next();
-};
-
-export function createOpsRouter(surfaceDeps: OpsSurfaceDeps) {
-  const deps = { ...surfaceDeps, assets: surfaceDeps.assets ?? builtAssetUrls };
+/** The surface; without `assets`, it builds its own (esbuild, once per process). */
+export function createOpsRouter(surfaceDeps: Omit<OpsSurfaceDeps, 'assets'> & Partial<Pick<OpsSurfaceDeps, 'assets'>>) {
+  const deps: OpsSurfaceDeps = { ...surfaceDeps, assets: surfaceDeps.assets ?? builtAssetUrls };
   const ops = new Hono<OpsEnv>();
   const secure = new URL(deps.publicUrl).protocol === 'https:';
   const publicOrigin = new URL(deps.publicUrl).origin;
@@ -218,8 +200,11 @@ export function createOpsRouter(surfaceDeps: OpsSurfaceDeps) {
 
   ops.get('/', (c) => c.redirect('/app/today', 303));
 
-  ops.get('/today', async (c) => c.html(<HomePage c={c} assets={await deps.assets()} />));
+  ops.route('/', createTodayPages(deps));
+  ops.route('/', createBookingsListPages(deps));
   ops.route('/', createBookingPages(deps));
+  ops.route('/', createBoardPages(deps));
+  ops.route('/', createKeysPages(deps));
 
   // The tenant's changes as they commit, each as the staff view; resumable with Last-Event-ID (ADR 0014, 0019).
   ops.get('/stream', (c) => {

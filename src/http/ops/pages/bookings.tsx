@@ -159,8 +159,8 @@ export function createBookingPages(deps: BookingPagesDeps) {
     const [crew, active, mails, audit] = await Promise.all([
       listCrewAssignments(deps, ctx, b.id),
       listCrew(deps, ctx),
-      listOutgoingMail(deps, ctx.tenantId, { bookingId: b.id }),
-      listAudit(deps, ctx.tenantId, { entityId: b.id }),
+      listOutgoingMail(deps, ctx, { bookingId: b.id }),
+      listAudit(deps, ctx, { entityId: b.id }),
     ]);
     const onCrew = new Set(crew.map((a) => a.crewMemberId));
     const crewClosed = assignmentRefusal(
