@@ -6,6 +6,7 @@ import * as m0002 from './migrations/0002-publishing';
 import * as m0003 from './migrations/0003-crew-access';
 import * as m0004 from './migrations/0004-booking-rules';
 import * as m0005 from './migrations/0005-crew-rules';
+import * as m0008 from './migrations/0008-dashboard-indexes';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0003-crew-access': m0003,
   '0004-booking-rules': m0004,
   '0005-crew-rules': m0005,
+  '0008-dashboard-indexes': m0008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

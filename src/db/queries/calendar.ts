@@ -30,7 +30,7 @@ export async function listCalendarEntriesWithVessel(q: Queryable, tenantId: stri
     .selectFrom('calendar_entries as e')
     .leftJoin('bookings as b', (j) => j.onRef('b.id', '=', 'e.booking_id').onRef('b.tenant_id', '=', 'e.tenant_id'))
     .leftJoin('vessels as v', (j) => j.onRef('v.id', '=', 'b.vessel_id').onRef('v.tenant_id', '=', 'e.tenant_id'))
-    .select(['e.id', 'e.date', 'e.event_type', 'e.booking_id', 'e.title', 'v.id as vessel_id', 'v.name as vessel_name'])
+    .select(['e.id', 'e.date', 'e.event_type', 'e.booking_id', 'e.title', 'e.created_at', 'v.id as vessel_id', 'v.name as vessel_name'])
     .where('e.tenant_id', '=', tenantId)
     .where('e.date', '>=', range.from)
     .where('e.date', '<=', range.to)
