@@ -8,6 +8,7 @@ import * as m0004 from './migrations/0004-booking-rules';
 import * as m0005 from './migrations/0005-crew-rules';
 import * as m0006 from './migrations/0006-staff-access';
 import * as m0007 from './migrations/0007-live-changes';
+import * as m0008 from './migrations/0008-tenant-feed';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0005-crew-rules': m0005,
   '0006-staff-access': m0006,
   '0007-live-changes': m0007,
+  '0008-tenant-feed': m0008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

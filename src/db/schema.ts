@@ -262,6 +262,13 @@ export interface CrewCalendarFeedsTable {
   reset_at: Timestamp | null;
 }
 
+export interface TenantCalendarFeedsTable {
+  tenant_id: string;
+  generation: ColumnType<number, number | undefined, number>;
+  created_at: CreatedAt;
+  reset_at: Timestamp | null;
+}
+
 export interface GuestPagesTable {
   tenant_id: string;
   booking_id: string;
@@ -311,4 +318,5 @@ export interface Database {
   outgoing_mail: OutgoingMailTable;
   checklist_ticks: ChecklistTicksTable;
   crew_calendar_feeds: CrewCalendarFeedsTable;
+  tenant_calendar_feeds: TenantCalendarFeedsTable;
 }

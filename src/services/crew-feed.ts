@@ -7,8 +7,7 @@
  * whatever the stored names and notes hold: a CR/LF in a tenant, crew or vessel name never starts a
  * property or an event of its own.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import ical, { ICalEventStatus, ICalEventTransparency, type ICalTemporalZonedDateTimeStub } from 'ical-generator';
+import ical, { ICalEventStatus, ICalEventTransparency } from 'ical-generator';
 import { insertAuditEntry } from '../db/queries/audit';
 import * as q from '../db/queries/crew';
 import { getCrewMemberById } from '../db/queries/people';
@@ -16,37 +15,24 @@ import { getTenantById } from '../db/queries/tenants';
 import type { AssignmentStatus } from '../db/schema';
 import { escapeCalendarText, toCalendarText } from '../domain/ical-text';
 import { formatCharterTime } from '../domain/time';
-import { vtimezone, zonedFields } from '../domain/vtimezone';
 import { getBookingForCrew } from './bookings';
+import {
+  FEED_HISTORY_MS,
+  type FeedSettings,
+  feedEtag,
+  REFRESH_SECONDS,
+  signFeedToken,
+  verifyFeedToken,
+  vtimezonesFor,
+  zoned,
+} from './calendar-feed';
 import type { ServiceDeps } from './context';
 import type { CrewContext } from './crew';
 
-export type FeedSettings = { publicUrl: string; secret: string };
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-/** Charters that ended up to this long ago stay in the feed, so calendars keep recent history. */
-const FEED_HISTORY_MS = 30 * DAY_MS;
-/** How often calendar apps are asked to refresh (REFRESH-INTERVAL, X-PUBLISHED-TTL). */
-const REFRESH_SECONDS = 60 * 60;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-function uuidBytes(id: string): Buffer {
-  return Buffer.from(id.replace(/-/g, ''), 'hex');
-}
-
-function uuidFrom(bytes: Buffer): string {
-  const h = bytes.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
-function mac(secret: string, tenantId: string, crewMemberId: string, generation: number): Buffer {
-  return createHmac('sha256', secret).update(`crew-feed:${tenantId}:${crewMemberId}:${generation}`).digest();
-}
+export type { FeedSettings };
 
 function feedToken(secret: string, tenantId: string, crewMemberId: string, generation: number): string {
-  const ids = Buffer.concat([uuidBytes(tenantId), uuidBytes(crewMemberId)]).toString('base64url');
-  return `${ids}.${generation}.${mac(secret, tenantId, crewMemberId, generation).toString('base64url')}`;
+  return signFeedToken(secret, 'crew-feed', [tenantId, crewMemberId], generation);
 }
 
 /** The feed's URL path for a token: `/crew/feed/{token}.ics`. */
@@ -78,46 +64,12 @@ export async function resetCrewFeedUrl(deps: Pick<ServiceDeps, 'db' | 'clock'>, 
 
 /** Who a feed token belongs to, or null when it is malformed, forged or from an old generation. */
 async function resolveFeedToken(deps: Pick<ServiceDeps, 'db'>, token: string, secret: string) {
-  const match = /^([A-Za-z0-9_-]{43})\.(\d{1,9})\.([A-Za-z0-9_-]{43})$/.exec(token);
-  if (!match) return null;
-  const ids = Buffer.from(match[1] ?? '', 'base64url');
-  if (ids.length !== 32) return null;
-  const tenantId = uuidFrom(ids.subarray(0, 16));
-  const crewMemberId = uuidFrom(ids.subarray(16));
-  if (!UUID.test(tenantId) || !UUID.test(crewMemberId)) return null;
-  const generation = Number(match[2]);
-  const presented = Buffer.from(match[3] ?? '', 'base64url');
-  const expected = mac(secret, tenantId, crewMemberId, generation);
-  if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) return null;
+  const signed = verifyFeedToken(secret, 'crew-feed', 2, token);
+  if (!signed) return null;
+  const [tenantId = '', crewMemberId = ''] = signed.ids;
   const row = await q.getCrewFeed(deps.db, tenantId, crewMemberId);
-  if ((row?.generation ?? 1) !== generation) return null;
+  if ((row?.generation ?? 1) !== signed.generation) return null;
   return { tenantId, crewMemberId };
-}
-
-/** A zoned date-time in the shape ical-generator formats as `DTSTART;TZID=zone:local time`. */
-function zoned(instant: Date, zone: string): ICalTemporalZonedDateTimeStub {
-  const f = zonedFields(instant, zone);
-  const plain = {
-    ...f,
-    toJSON: () => instant.toISOString(),
-    toString: () => instant.toISOString(),
-    toPlainDate: () => ({ year: f.year, month: f.month, day: f.day, toJSON: () => '', toString: () => '' }),
-    toZonedDateTime: () => zoned(instant, zone),
-  };
-  return {
-    ...f,
-    timeZoneId: zone,
-    toInstant: () => ({
-      epochMilliseconds: instant.getTime(),
-      toJSON: () => instant.toISOString(),
-      toString: () => instant.toISOString(),
-      toZonedDateTimeISO: (z: string) => zoned(instant, z),
-    }),
-    toJSON: () => instant.toISOString(),
-    toPlainDateTime: () => plain,
-    toString: () => instant.toISOString(),
-    withTimeZone: (z: string) => zoned(instant, z),
-  };
 }
 
 /**
@@ -155,15 +107,13 @@ export async function renderCrewFeed(deps: ServiceDeps, token: string, feed: Fee
   for (const r of rows) charters.push({ row: r, view: await getBookingForCrew(deps, ctx, r.booking_id) });
 
   const instants = charters.flatMap((c) => [new Date(c.view.startsAt).getTime(), new Date(c.view.endsAt).getTime()]);
-  const windowFrom = new Date(Math.min(...instants, deps.clock.now().getTime()) - 7 * DAY_MS);
-  const windowTo = new Date(Math.max(...instants, deps.clock.now().getTime()) + 7 * DAY_MS);
   const calendar = ical({
     // The library writes NAME and X-WR-CALNAME as given.
     name: escapeCalendarText(`${tenant.name} — ${member.name}`),
     prodId: { company: 'Bosun', product: 'Crew calendar', language: 'EN' },
     ttl: REFRESH_SECONDS,
     // No calendar-wide zone (so DTSTAMP stays in UTC); each event names its vessel's zone.
-    timezone: { name: null, generator: (zone) => vtimezone(zone, windowFrom, windowTo) },
+    timezone: { name: null, generator: vtimezonesFor(instants, deps.clock.now()) },
   });
   for (const { row, view } of charters) {
     const stamp = new Date(Math.max(row.updated_at.getTime(), row.booking_updated_at.getTime()));
@@ -196,5 +146,5 @@ export async function renderCrewFeed(deps: ServiceDeps, token: string, feed: Fee
     });
   }
   const body = calendar.toString();
-  return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+  return { body, etag: feedEtag(body) };
 }

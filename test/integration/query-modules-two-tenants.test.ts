@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertAuditEntry, listAuditEntries } from '../../src/db/queries/audit';
+import { countBookings, searchBookings } from '../../src/db/queries/booking-search';
 import {
   bookingIdExists,
   findOverlappingBooking,
@@ -17,7 +18,8 @@ import {
   listOverlapsKeptFromBefore,
   updateBookingIfVersion,
 } from '../../src/db/queries/bookings';
-import { insertCalendarEntry, listCalendarEntries } from '../../src/db/queries/calendar';
+import { insertCalendarEntry, listCalendarEntries, listCalendarEntriesWithVessel } from '../../src/db/queries/calendar';
+import { listChecklistTicksOfBookings } from '../../src/db/queries/crew';
 import {
   deleteAssignment,
   deleteUpcomingAssignmentsOfCrewMember,
@@ -26,7 +28,7 @@ import {
   upsertCrewEvent,
 } from '../../src/db/queries/events';
 import { getIdempotencyRecord, insertIdempotencyRecord } from '../../src/db/queries/idempotency';
-import { listApiKeys, revokeApiKey, touchApiKey } from '../../src/db/queries/keys';
+import { getApiKey, listApiKeys, revokeApiKey, touchApiKey } from '../../src/db/queries/keys';
 import {
   deactivateCrewMember,
   getCrewMemberByEmail,
@@ -39,6 +41,7 @@ import {
   listVessels,
   reactivateCrewMember,
 } from '../../src/db/queries/people';
+import { bumpTenantFeedGeneration, getTenantFeedGeneration } from '../../src/db/queries/tenant-feed';
 import { getGuestSite, listSites } from '../../src/db/queries/tenants';
 import { createBookingSchema } from '../../src/services/booking-schemas';
 import { createBooking } from '../../src/services/bookings';
@@ -201,6 +204,40 @@ describe("query functions never return tenant A's rows for tenant B", () => {
     const range = { from: '2026-01-01', to: '2026-12-31' };
     expect(await listCalendarEntries(t.handle.db, A, range)).toHaveLength(1);
     expect(await listCalendarEntries(t.handle.db, B, range)).toEqual([]);
+  });
+
+  it('listCalendarEntriesWithVessel', async () => {
+    const range = { from: '2026-01-01', to: '2026-12-31' };
+    expect((await listCalendarEntriesWithVessel(t.handle.db, A, range)).map((e) => e.vessel_name)).toEqual(['Jada']);
+    expect(await listCalendarEntriesWithVessel(t.handle.db, B, range)).toEqual([]);
+  });
+
+  it('searchBookings and countBookings', async () => {
+    const search = { text: 'alpha' };
+    expect((await searchBookings(t.handle.db, A, search, { limit: 10, offset: 0 })).map((r) => r.id)).toHaveLength(2);
+    expect(await countBookings(t.handle.db, A, search)).toBe(2);
+    expect(await searchBookings(t.handle.db, B, search, { limit: 10, offset: 0 })).toEqual([]);
+    expect(await countBookings(t.handle.db, B, { text: SHARED })).toBe(1);
+    expect((await searchBookings(t.handle.db, B, {}, { limit: 10, offset: 0 })).map((r) => r.guest_name)).toEqual(['Bruno Bravo']);
+  });
+
+  it('listChecklistTicksOfBookings', async () => {
+    await t.handle.db
+      .insertInto('checklist_ticks')
+      .values({ tenant_id: B, booking_id: SHARED, item: 'Fuel checked', crew_member_id: null, ticked_at: now() })
+      .execute();
+    expect(await listChecklistTicksOfBookings(t.handle.db, A, [SHARED, aOnly])).toEqual([]);
+    expect(await listChecklistTicksOfBookings(t.handle.db, B, [SHARED, aOnly])).toEqual([{ booking_id: SHARED, item: 'Fuel checked' }]);
+  });
+
+  it('getApiKey, getTenantFeedGeneration and bumpTenantFeedGeneration', async () => {
+    expect(await getApiKey(t.handle.db, B, a.serviceKeyId)).toBeUndefined();
+    expect((await getApiKey(t.handle.db, A, a.serviceKeyId))?.id).toBe(a.serviceKeyId);
+    expect(await bumpTenantFeedGeneration(t.handle.db, B, now())).toBe(2);
+    expect(await bumpTenantFeedGeneration(t.handle.db, B, now())).toBe(3);
+    expect(await getTenantFeedGeneration(t.handle.db, B)).toBe(3);
+    expect(await getTenantFeedGeneration(t.handle.db, A)).toBe(1);
+    await expectAUnchanged();
   });
 
   it('listApiKeys', async () => {
