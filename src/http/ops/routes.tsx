@@ -35,6 +35,7 @@ import type { OpsEnv } from './env';
 import { createBoardPages } from './pages/board';
 import { createBookingPages } from './pages/bookings';
 import { createBookingsListPages } from './pages/bookings-list';
+import { createCalendarPages } from './pages/calendar';
 import { createKeysPages } from './pages/keys';
 import { createTodayPages } from './pages/today';
 import { CheckMailPage, LinkNotValidPage, MessagePage, RequestLinkPage, SignInButtonPage } from './views/sign-in';
@@ -47,6 +48,8 @@ export const OPS_PUBLIC_ROUTES: readonly PublicRoute[] = [
   'POST /login/:token',
   // Content-hashed stylesheet and scripts: the sign-in pages use them too.
   'GET /assets/:name',
+  // The staff calendar feed: calendar apps carry no cookie, so its signed URL is the credential.
+  'GET /feed/:file',
 ];
 
 /** A page's CSP: scripts and styles only from this origin; FullCalendar's injected styles by nonce. */
@@ -204,6 +207,7 @@ export function createOpsRouter(surfaceDeps: Omit<OpsSurfaceDeps, 'assets'> & Pa
   ops.route('/', createBookingsListPages(deps));
   ops.route('/', createBookingPages(deps));
   ops.route('/', createBoardPages(deps));
+  ops.route('/', createCalendarPages(deps));
   ops.route('/', createKeysPages(deps));
 
   // The tenant's changes as they commit, each as the staff view; resumable with Last-Event-ID (ADR 0014, 0019).
