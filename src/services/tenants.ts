@@ -380,3 +380,27 @@ export async function updateTenant(deps: Pick<ServiceDeps, 'db'>, ctx: TenantCon
     return { changed, tenant: { id: tenant.id, slug: tenant.slug, name, timezone: zone, settings } };
   });
 }
+
+export type TenantProfile = {
+  id: string;
+  slug: string;
+  name: string;
+  timezone: string;
+  /** The guest site's host, or null when the tenant has none. */
+  guestDomain: string | null;
+  settings: TenantSettings;
+};
+
+/** The tenant's name, zone, guest domain and settings, as the office sees them. Errors: NotFoundError. */
+export async function getTenantProfile(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContext): Promise<TenantProfile> {
+  const [tenant, site] = await Promise.all([q.getTenantById(deps.db, ctx.tenantId), q.getGuestSite(deps.db, ctx.tenantId)]);
+  if (!tenant) throw new NotFoundError('Tenant');
+  return {
+    id: tenant.id,
+    slug: tenant.slug,
+    name: tenant.name,
+    timezone: tenant.timezone,
+    guestDomain: site?.domain ?? null,
+    settings: { ...tenant.settings },
+  };
+}

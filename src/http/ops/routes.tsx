@@ -5,13 +5,11 @@
  * the session; every answer is `no-store` and `noindex` under a strict CSP with a per-request nonce.
  */
 import { randomBytes } from 'node:crypto';
-import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { Logger } from 'pino';
-import type { ServiceDeps } from '../../services/context';
 import { ServiceError } from '../../services/errors';
 import { buildStaffLiveEvent } from '../../services/live';
 import {
@@ -29,25 +27,14 @@ import { pageHeaders } from '../middleware/page-headers';
 import { limitRequests } from '../middleware/request-limit';
 import { type PublicRoute, requireSession, sessionCookie } from '../middleware/session';
 import { formOf, strictForm } from '../middleware/strict-form';
-import type { OpsAssetUrls } from './chrome';
+import type { OpsSurfaceDeps } from './deps';
 import type { OpsEnv } from './env';
+import { createCrewPages } from './pages/crew';
 import { HomePage } from './pages/home';
 import { CheckMailPage, LinkNotValidPage, MessagePage, RequestLinkPage, SignInButtonPage } from './views/sign-in';
 
-export type OpsSurfaceDeps = ServiceDeps & {
-  log: Logger;
-  /** `BOSUN_PUBLIC_URL`: decides the Secure cookie flag and an accepted form origin. */
-  publicUrl: string;
-  /** Signs the forms' tokens. */
-  signingSecret: string;
-  clientAddress: (c: Context) => string;
-  /** The stylesheet's and scripts' URLs, once built. */
-  assets: () => Promise<OpsAssetUrls>;
-  signInLimiter?: FailureLimiter;
-  linkRequestLimiter?: FailureLimiter;
-  linkRequestAddressLimiter?: FailureLimiter;
-  liveHeartbeatMs?: number;
-};
+export type { OpsSurfaceDeps } from './deps';
+export { ownersOnly } from './deps';
 
 /** The only routes anyone may open without a staff session; everything else needs one. */
 export const OPS_PUBLIC_ROUTES: readonly PublicRoute[] = [
@@ -62,12 +49,6 @@ export const OPS_PUBLIC_ROUTES: readonly PublicRoute[] = [
 /** A page's CSP: scripts and styles only from this origin; FullCalendar's injected styles by nonce. */
 const csp = (nonce: string) =>
   `default-src 'none'; script-src 'self'; style-src 'self' 'nonce-${nonce}'; img-src 'self' data:; connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
-
-/** Refuses a staff user who is not an owner: keys, staff and settings are the owner's. */
-export const ownersOnly: MiddlewareHandler<OpsEnv> = async (c, next) => {
-  if (c.var.staff.role !== 'owner') throw new ServiceError(403, 'Owners only', 'Only an owner of this operator can open this page.');
-  await next();
-};
 
 export function createOpsRouter(deps: OpsSurfaceDeps) {
   const ops = new Hono<OpsEnv>();
@@ -213,6 +194,7 @@ export function createOpsRouter(deps: OpsSurfaceDeps) {
   ops.get('/', (c) => c.redirect('/app/today', 303));
 
   ops.get('/today', async (c) => c.html(<HomePage c={c} assets={await deps.assets()} />));
+  ops.route('/', createCrewPages(deps));
 
   // The tenant's changes as they commit, each as the staff view (ADR 0014).
   ops.get('/stream', (c) => {

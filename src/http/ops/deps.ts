@@ -1,0 +1,29 @@
+/** What the dashboard's routers are given, and the one access rule pages add to a signed-in session. */
+import type { Context, MiddlewareHandler } from 'hono';
+import type { Logger } from 'pino';
+import type { ServiceDeps } from '../../services/context';
+import { ServiceError } from '../../services/errors';
+import type { FailureLimiter } from '../middleware/failure-limiter';
+import type { OpsAssetUrls } from './chrome';
+import type { OpsEnv } from './env';
+
+export type OpsSurfaceDeps = ServiceDeps & {
+  log: Logger;
+  /** `BOSUN_PUBLIC_URL`: decides the Secure cookie flag and an accepted form origin. */
+  publicUrl: string;
+  /** Signs the forms' tokens. */
+  signingSecret: string;
+  clientAddress: (c: Context) => string;
+  /** The stylesheet's and scripts' URLs, once built. */
+  assets: () => Promise<OpsAssetUrls>;
+  signInLimiter?: FailureLimiter;
+  linkRequestLimiter?: FailureLimiter;
+  linkRequestAddressLimiter?: FailureLimiter;
+  liveHeartbeatMs?: number;
+};
+
+/** Refuses a staff user who is not an owner: keys, staff and settings are the owner's. */
+export const ownersOnly: MiddlewareHandler<OpsEnv> = async (c, next) => {
+  if (c.var.staff.role !== 'owner') throw new ServiceError(403, 'Owners only', 'Only an owner of this operator can open this page.');
+  await next();
+};
