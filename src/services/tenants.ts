@@ -34,19 +34,28 @@ export const createTenantSchema = z.strictObject({
 /** `bosun site domain`: the tenant's guest site moves to another host. */
 export const guestDomainSchema = z.strictObject({ guestDomain: hostname });
 
-export const addVesselSchema = z.strictObject({
-  slug,
+const vesselFields = {
   name: singleLine(200),
-  capacity: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(10000).default(12),
-  meetingPoint: optionalLine(500).default(''),
-  timezone: timezone.optional(),
+  capacity: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(10000),
+  meetingPoint: optionalLine(500),
   turnaroundMinutes: z.coerce
-    .number()
+    .number({ error: 'must be a number of minutes' })
     .int('must be a whole number of minutes')
     .min(0, 'must not be negative')
-    .max(BOOKING_RULES.maxTurnaroundMinutes, `must be at most ${BOOKING_RULES.maxTurnaroundMinutes} minutes`)
-    .optional(),
+    .max(BOOKING_RULES.maxTurnaroundMinutes, `must be at most ${BOOKING_RULES.maxTurnaroundMinutes} minutes`),
+};
+
+export const addVesselSchema = z.strictObject({
+  slug,
+  name: vesselFields.name,
+  capacity: vesselFields.capacity.default(12),
+  meetingPoint: vesselFields.meetingPoint.default(''),
+  timezone: timezone.optional(),
+  turnaroundMinutes: vesselFields.turnaroundMinutes.optional(),
 });
+
+/** A vessel's details as the office edits them (its slug names it in the API and stays). */
+export const updateVesselSchema = z.strictObject({ ...vesselFields, timezone });
 
 export const addCrewSchema = z.strictObject({
   name: singleLine(200),
@@ -266,6 +275,43 @@ function vesselView(v: Awaited<ReturnType<typeof people.listVessels>>[number]) {
   };
 }
 
+/** One vessel of the tenant. Errors: NotFoundError (none such here, or not an id). */
+export async function getVessel(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContext, id: string) {
+  const row = z.uuid().safeParse(id).success ? await people.getVesselById(deps.db, ctx.tenantId, id) : undefined;
+  if (!row) throw new NotFoundError('The vessel');
+  return vesselView(row);
+}
+
+/**
+ * Changes a vessel's name, capacity, meeting point, time zone and turnaround, audited as
+ * `vessel.updated` (nothing is written when nothing changes). Bookings keep the turnaround they were
+ * made or last moved with. Errors: NotFoundError.
+ */
+export async function updateVessel(
+  deps: Pick<ServiceDeps, 'db'>,
+  ctx: TenantContext,
+  id: string,
+  input: z.infer<typeof updateVesselSchema>,
+) {
+  return deps.db.transaction().execute(async (tx) => {
+    const row = z.uuid().safeParse(id).success ? await people.getVesselById(tx, ctx.tenantId, id, { forUpdate: true }) : undefined;
+    if (!row) throw new NotFoundError('The vessel');
+    const before = vesselView(row);
+    const after = { ...before, ...input };
+    if (JSON.stringify(before) === JSON.stringify(after)) return before;
+    const updated = vesselView(await people.updateVessel(tx, ctx.tenantId, row.id, input));
+    await insertAuditEntry(tx, ctx.tenantId, {
+      actor: ctx.actor,
+      action: 'vessel.updated',
+      entityType: 'vessel',
+      entityId: row.id,
+      before,
+      after: updated,
+    });
+    return updated;
+  });
+}
+
 /** The tenant's vessels by slug. */
 export async function listVessels(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContext) {
   return (await people.listVessels(deps.db, ctx.tenantId)).map(vesselView);
@@ -283,7 +329,11 @@ const itemList = (max: number, items: number) =>
     .max(items, `must have at most ${items} entries`)
     .refine((list) => new Set(list).size === list.length, 'must not repeat an entry');
 const hours = (max: number) =>
-  z.coerce.number().int('must be a whole number').min(0, 'must not be negative').max(max, `must be at most ${max}`);
+  z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must not be negative')
+    .max(max, `must be at most ${max}`);
 
 /**
  * What `updateTenant` may change. A setting given as null goes back to its default (or is removed);

@@ -31,6 +31,7 @@ import type { OpsSurfaceDeps } from './deps';
 import type { OpsEnv } from './env';
 import { createCrewPages } from './pages/crew';
 import { HomePage } from './pages/home';
+import { createVesselPages } from './pages/vessels';
 import { CheckMailPage, LinkNotValidPage, MessagePage, RequestLinkPage, SignInButtonPage } from './views/sign-in';
 
 export type { OpsSurfaceDeps } from './deps';
@@ -195,6 +196,7 @@ export function createOpsRouter(deps: OpsSurfaceDeps) {
 
   ops.get('/today', async (c) => c.html(<HomePage c={c} assets={await deps.assets()} />));
   ops.route('/', createCrewPages(deps));
+  ops.route('/', createVesselPages(deps));
 
   // The tenant's changes as they commit, each as the staff view (ADR 0014).
   ops.get('/stream', (c) => {
