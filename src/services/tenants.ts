@@ -11,6 +11,7 @@ import { isIpAddress, reservedHostProblem } from '../domain/hosts';
 import { isValidTimeZone } from '../domain/time';
 import type { Actor, ServiceDeps, TenantContext } from './context';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
+import { revokeStaffAccessIn } from './staff-access';
 import { optionalLine, singleLine } from './text-fields';
 
 const hostname = z
@@ -317,10 +318,61 @@ export async function listVessels(deps: Pick<ServiceDeps, 'db'>, ctx: TenantCont
   return (await people.listVessels(deps.db, ctx.tenantId)).map(vesselView);
 }
 
-/** The tenant's staff users by name. */
-export async function listStaff(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContext) {
-  const rows = await people.listStaffUsers(deps.db, ctx.tenantId);
-  return rows.map((u) => ({ id: u.id, name: u.name, email: u.email, role: u.role }));
+const staffView = (u: Awaited<ReturnType<typeof people.listStaffUsers>>[number]) => ({
+  id: u.id,
+  name: u.name,
+  email: u.email,
+  role: u.role,
+  active: u.deactivated_at === null,
+  /** When they were deactivated (ISO 8601 in UTC); null while active. */
+  deactivatedAt: u.deactivated_at?.toISOString() ?? null,
+});
+
+export type StaffUserView = ReturnType<typeof staffView>;
+
+/** The tenant's staff users by name, deactivated ones included (`active` says which). */
+export async function listStaff(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContext): Promise<StaffUserView[]> {
+  return (await people.listStaffUsers(deps.db, ctx.tenantId)).map(staffView);
+}
+
+/** One staff user of the tenant. Errors: NotFoundError (none such here, or not an id). */
+export async function getStaffUser(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContext, id: string): Promise<StaffUserView> {
+  const row = z.uuid().safeParse(id).success ? await people.getStaffUserById(deps.db, ctx.tenantId, id) : undefined;
+  if (!row) throw new NotFoundError('The staff user');
+  return staffView(row);
+}
+
+/**
+ * Deactivates a staff user at once: their sign-in links are revoked and their sessions end, in the
+ * same transaction, audited as `staff.deactivated`. Nobody deactivates themselves, and the last
+ * active owner stays (the owners are locked, so two owners cannot remove each other at once).
+ * Deactivating twice changes nothing. Errors: NotFoundError, ConflictError.
+ */
+export async function deactivateStaffUser(deps: Pick<ServiceDeps, 'db' | 'clock'>, ctx: TenantContext, id: string) {
+  return deps.db.transaction().execute(async (tx) => {
+    const owners = await people.listActiveOwnersForUpdate(tx, ctx.tenantId);
+    const row = z.uuid().safeParse(id).success ? await people.getStaffUserById(tx, ctx.tenantId, id, { forUpdate: true }) : undefined;
+    if (!row) throw new NotFoundError('The staff user');
+    if (row.deactivated_at !== null) return { ...staffView(row), changed: false, links: 0, sessions: 0 };
+    if (ctx.actor.kind === 'staff' && ctx.actor.id === row.id) {
+      throw new ConflictError('You cannot deactivate yourself; ask another owner.');
+    }
+    if (row.role === 'owner' && owners.length <= 1) {
+      throw new ConflictError(`${row.name} is the last owner; add another owner first.`);
+    }
+    const now = deps.clock.now();
+    await people.deactivateStaffUser(tx, ctx.tenantId, row.id, now);
+    const { links, sessions } = await revokeStaffAccessIn(tx, ctx.tenantId, row.id, now);
+    await insertAuditEntry(tx, ctx.tenantId, {
+      actor: ctx.actor,
+      action: 'staff.deactivated',
+      entityType: 'staff_user',
+      entityId: row.id,
+      before: { active: true },
+      after: { active: false, links, sessions },
+    });
+    return { ...staffView({ ...row, deactivated_at: now }), changed: true, links, sessions };
+  });
 }
 
 const itemList = (max: number, items: number) =>

@@ -31,6 +31,7 @@ import type { OpsSurfaceDeps } from './deps';
 import type { OpsEnv } from './env';
 import { createCrewPages } from './pages/crew';
 import { HomePage } from './pages/home';
+import { createStaffPages } from './pages/staff';
 import { createVesselPages } from './pages/vessels';
 import { CheckMailPage, LinkNotValidPage, MessagePage, RequestLinkPage, SignInButtonPage } from './views/sign-in';
 
@@ -197,6 +198,7 @@ export function createOpsRouter(deps: OpsSurfaceDeps) {
   ops.get('/today', async (c) => c.html(<HomePage c={c} assets={await deps.assets()} />));
   ops.route('/', createCrewPages(deps));
   ops.route('/', createVesselPages(deps));
+  ops.route('/', createStaffPages(deps));
 
   // The tenant's changes as they commit, each as the staff view (ADR 0014).
   ops.get('/stream', (c) => {
