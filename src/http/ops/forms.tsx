@@ -17,7 +17,12 @@ export const emptyForm = (values: Record<string, string> = {}): FormState => ({ 
 export function parseForm<T extends z.ZodType>(schema: T, input: Record<string, unknown>): z.infer<T> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const all = describeIssues(parsed.error, input).map((i) => ({ field: i.path.split('.')[0] || 'form', message: i.message }));
+  // A list typed one entry a line names the line: `policies.2` is the third line of Policies.
+  const all = describeIssues(parsed.error, input).map((i) => {
+    const [field = '', item] = i.path.split('.');
+    const line = item !== undefined && /^\d+$/.test(item) ? `line ${Number(item) + 1} ` : '';
+    return { field: field || 'form', message: `${line}${i.message}` };
+  });
   throw new ValidationError(all.filter((e, i) => all.findIndex((f) => f.field === e.field) === i));
 }
 

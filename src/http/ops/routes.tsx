@@ -31,6 +31,7 @@ import type { OpsSurfaceDeps } from './deps';
 import type { OpsEnv } from './env';
 import { createCrewPages } from './pages/crew';
 import { HomePage } from './pages/home';
+import { createSettingsPages } from './pages/settings';
 import { createStaffPages } from './pages/staff';
 import { createVesselPages } from './pages/vessels';
 import { CheckMailPage, LinkNotValidPage, MessagePage, RequestLinkPage, SignInButtonPage } from './views/sign-in';
@@ -199,6 +200,7 @@ export function createOpsRouter(deps: OpsSurfaceDeps) {
   ops.route('/', createCrewPages(deps));
   ops.route('/', createVesselPages(deps));
   ops.route('/', createStaffPages(deps));
+  ops.route('/', createSettingsPages(deps));
 
   // The tenant's changes as they commit, each as the staff view (ADR 0014).
   ops.get('/stream', (c) => {
