@@ -31,6 +31,7 @@ import type { OpsSurfaceDeps } from './deps';
 import type { OpsEnv } from './env';
 import { createCrewPages } from './pages/crew';
 import { HomePage } from './pages/home';
+import { createJobPages } from './pages/jobs';
 import { createSettingsPages } from './pages/settings';
 import { createStaffPages } from './pages/staff';
 import { createVesselPages } from './pages/vessels';
@@ -201,6 +202,7 @@ export function createOpsRouter(deps: OpsSurfaceDeps) {
   ops.route('/', createVesselPages(deps));
   ops.route('/', createStaffPages(deps));
   ops.route('/', createSettingsPages(deps));
+  ops.route('/', createJobPages(deps));
 
   // The tenant's changes as they commit, each as the staff view (ADR 0014).
   ops.get('/stream', (c) => {
