@@ -32,6 +32,7 @@ import type { OpsEnv } from './env';
 import { createCrewPages } from './pages/crew';
 import { HomePage } from './pages/home';
 import { createJobPages } from './pages/jobs';
+import { createMailPages } from './pages/mail';
 import { createSettingsPages } from './pages/settings';
 import { createStaffPages } from './pages/staff';
 import { createVesselPages } from './pages/vessels';
@@ -203,6 +204,7 @@ export function createOpsRouter(deps: OpsSurfaceDeps) {
   ops.route('/', createStaffPages(deps));
   ops.route('/', createSettingsPages(deps));
   ops.route('/', createJobPages(deps));
+  ops.route('/', createMailPages(deps));
 
   // The tenant's changes as they commit, each as the staff view (ADR 0014).
   ops.get('/stream', (c) => {
