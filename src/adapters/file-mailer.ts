@@ -2,16 +2,17 @@
  * FileMailer: the mail folder used when `SMTP_URL` is absent. Each message becomes one RFC 5322
  * `.eml` file (CRLF line ends, as nodemailer writes it for a server) in `$BOSUN_DATA_DIR/mail/`,
  * written to a temporary name and renamed, so a reader never sees half a message. The file name
- * comes from the Date and Message-ID, so sending the same message again replaces its file.
+ * comes from the Date and Message-ID, so sending the same message again replaces its file, and
+ * the dashboard reads a message back by the same two (`MailArchive`).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
-import type { Mailer, MailMessage, SentMail } from '../ports/mailer';
+import type { MailArchive, Mailer, MailMessage, SentMail } from '../ports/mailer';
 import { toNodemailerMessage } from './nodemailer-message';
 
-export class FileMailer implements Mailer {
+export class FileMailer implements Mailer, MailArchive {
   readonly #transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
 
   constructor(readonly dir: string) {}
@@ -41,6 +42,16 @@ export class FileMailer implements Mailer {
     await file.close();
     await rename(temporary, target);
     return { messageId: info.messageId, accepted: [message.to.address] };
+  }
+
+  /** The `.eml` the message was written to, or null when there is none (never sent, or removed). */
+  async read(message: Pick<MailMessage, 'date' | 'messageId'>): Promise<Buffer | null> {
+    try {
+      return await readFile(join(this.dir, emlFileName(message)));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
   }
 
   async close(): Promise<void> {

@@ -268,12 +268,12 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
     await this.boss.schedule(name, cron, payload, { tz: 'UTC' });
   }
 
-  async listFailed(limit = 50): Promise<FailedJob[]> {
+  async listFailed(limit = 50, filter: { tenantId?: string } = {}): Promise<FailedJob[]> {
     const { rows } = await this.handle.executeSql(
       `select id, name, data, output, retry_count, completed_on
-         from ${JOB_SCHEMA}.job where state = 'failed'
+         from ${JOB_SCHEMA}.job where state = 'failed' and ($2::text is null or data->>'tenantId' = $2)
         order by completed_on desc nulls last limit $1`,
-      [limit],
+      [limit, filter.tenantId ?? null],
     );
     return rows.map((r) => ({
       id: String(r.id),
@@ -283,6 +283,18 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
       retryCount: Number(r.retry_count),
       failedAt: r.completed_on ? new Date(r.completed_on as string) : null,
     }));
+  }
+
+  async retryFailed(tenantId: string, id: string): Promise<boolean> {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return false;
+    const { rows } = await this.handle.executeSql(
+      `select name from ${JOB_SCHEMA}.job where id = $1 and state = 'failed' and data->>'tenantId' = $2`,
+      [id, tenantId],
+    );
+    const name = rows[0]?.name;
+    if (typeof name !== 'string') return false;
+    await this.boss.retry(name, id);
+    return true;
   }
 
   async listRunning(limit = 50): Promise<RunningJob[]> {

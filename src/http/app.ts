@@ -9,6 +9,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
+import type { MailArchive } from '../ports/mailer';
 import type { ServiceDeps } from '../services/context';
 import { ServiceError } from '../services/errors';
 import { API_DESCRIPTION, createDocsRouter, DOCS_PATH } from './api/docs';
@@ -45,6 +46,8 @@ export type AppDeps = ServiceDeps & {
   liveHeartbeatMs?: number;
   /** The ops dashboard's stylesheet and scripts, built once. */
   opsAssets?: () => Promise<OpsAssetUrls>;
+  /** The mail folder, for the dashboard to show sent messages (absent with SMTP). */
+  mailArchive?: MailArchive | undefined;
 };
 
 export function createApp(deps: AppDeps) {

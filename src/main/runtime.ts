@@ -22,6 +22,7 @@ import { migrateToLatest } from '../db/migrate';
 import { reservedHostProblem } from '../domain/hosts';
 import { FailureLimiter } from '../http/middleware/failure-limiter';
 import { systemClock } from '../ports/clock';
+import type { MailArchive } from '../ports/mailer';
 import { GUEST_SITE_HEADERS, SITE_CACHE_CONTROL, siteOrigin } from '../publish/site-layout';
 import { CHANGE_CHANNEL, startChangeFeed } from '../services/change-feed';
 import type { ServiceDeps } from '../services/context';
@@ -37,6 +38,8 @@ export type Runtime = {
   deps: ServiceDeps;
   /** The mailer (SMTP when `SMTP_URL` is set, else the mail folder) and what mail needs to know. */
   mail: MailSettings;
+  /** The mail folder, to read sent messages back (null with SMTP: they left the installation). */
+  mailArchive: MailArchive | null;
   /** Where guest sites are published: the object store and the CDN in front of it. */
   sites: SitePorts;
   /** The local edge that serves guest sites on the main port, when no external CDN is configured. */
@@ -96,10 +99,11 @@ export async function openRuntime(config: Config, options: { log: Logger; superv
       // This process's streams subscribe here; the change feed fills it from the audit log (ADR 0019).
       live: new InMemoryEventHub((err) => options.log.error({ err }, 'live update listener failed')),
     };
+    const mailFolder = config.smtpUrl ? null : FileMailer.inDataDir(config.dataDir);
     // Only a serving process streams: CLI commands leave the feed off.
     const feed = supervise ? await startLiveFeed(handle, deps, options.log) : null;
     const mail: MailSettings = {
-      mailer: config.smtpUrl ? new SmtpMailer(config.smtpUrl) : FileMailer.inDataDir(config.dataDir),
+      mailer: mailFolder ?? new SmtpMailer(config.smtpUrl ?? ''),
       publicUrl: config.publicUrl,
       fromAddress: config.mailFrom,
     };
@@ -110,6 +114,7 @@ export async function openRuntime(config: Config, options: { log: Logger; superv
       jobs,
       deps,
       mail,
+      mailArchive: mailFolder,
       sites,
       edge,
       clientAddress,

@@ -66,6 +66,7 @@ export async function startServer(config: Config, options: { print?: (line: stri
       publicUrl: config.publicUrl,
       signingSecret,
       clientAddress: runtime.clientAddress.ofContext,
+      mailArchive: runtime.mailArchive ?? undefined,
     });
     http = await listenHttp({ fetch: app.fetch, edge: runtime.edge, port: config.port });
     if (embedded) control = await startControlServer(runtime, socket);

@@ -60,8 +60,13 @@ export type RunningJob = {
 export interface JobQueue {
   /** Inserts the job inside `tx`; returns its id. `singletonKey`, when set, keeps one pending job per key. */
   enqueue<N extends JobName>(tx: Tx, name: N, payload: JobPayloads[N], options?: { singletonKey?: string }): Promise<string | null>;
-  /** Failed jobs (retries used up) with their last error, newest first. */
-  listFailed(limit?: number): Promise<FailedJob[]>;
+  /** Failed jobs (retries used up) with their last error, newest first; with `tenantId`, only that tenant's. */
+  listFailed(limit?: number, filter?: { tenantId?: string }): Promise<FailedJob[]>;
+  /**
+   * Puts a failed job of `tenantId` back in the queue for another round of attempts; false when no
+   * failed job of that tenant has this id (another tenant's job is never touched).
+   */
+  retryFailed(tenantId: string, id: string): Promise<boolean>;
   /** Jobs being worked now (or abandoned by a process that died), longest-running first. */
   listRunning(limit?: number): Promise<RunningJob[]>;
 }

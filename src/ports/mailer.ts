@@ -31,3 +31,11 @@ export interface Mailer {
   /** Releases connections; sending after `close` is not supported. */
   close(): Promise<void>;
 }
+
+/**
+ * Where sent messages can be read back as they went out (the mail folder); absent for SMTP, whose
+ * messages leave the installation. `read` answers the message's RFC 5322 bytes, or null when it has none.
+ */
+export interface MailArchive {
+  read(message: Pick<MailMessage, 'date' | 'messageId'>): Promise<Buffer | null>;
+}

@@ -2,13 +2,15 @@
  * The office's side of a tenant's crew roster: listing crew members and deactivating one who left.
  * A crew member is never deleted: deactivating keeps their past charters, ticks and audit entries.
  */
-import { insertAuditEntries } from '../db/queries/audit';
+import type { z } from 'zod';
+import { insertAuditEntries, insertAuditEntry } from '../db/queries/audit';
 import { deleteUpcomingAssignmentsOfCrewMember } from '../db/queries/events';
 import * as people from '../db/queries/people';
 import type { ServiceDeps, TenantContext } from './context';
 import { revokeCrewAccessIn } from './crew-access';
-import { NotFoundError } from './errors';
+import { ConflictError, NotFoundError } from './errors';
 import { type CrewRef, findCrewMember, refName } from './events';
+import type { addCrewSchema } from './tenants';
 
 export type CrewMemberView = {
   id: string;
@@ -98,4 +100,113 @@ export async function deactivateCrewMember(deps: ServiceDeps, ctx: TenantContext
     sessions: out.sessions,
     removedFrom: out.removed.map((a) => a.booking_id).sort(),
   };
+}
+
+/** One crew member of the tenant, active or not. Errors: NotFoundError (no such member here). */
+export async function getCrewMember(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContext, id: string): Promise<CrewMemberView> {
+  const member = await findCrewMember(deps.db, ctx.tenantId, { crewId: id });
+  if (!member) throw new NotFoundError('The crew member');
+  return view(member);
+}
+
+export type RosterEntry = CrewMemberView & {
+  /** Charters not over yet (and not cancelled) they are assigned to. */
+  upcomingAssignments: number;
+};
+
+/** The whole roster by name, deactivated members included, each with their upcoming assignments. */
+export async function listCrewRoster(deps: Pick<ServiceDeps, 'db' | 'clock'>, ctx: TenantContext): Promise<RosterEntry[]> {
+  const [rows, upcoming] = await Promise.all([
+    people.listCrewMembers(deps.db, ctx.tenantId, { includeDeactivated: true }),
+    people.countUpcomingAssignmentsByCrewMember(deps.db, ctx.tenantId, deps.clock.now()),
+  ]);
+  return rows.map((r) => ({ ...view(r), upcomingAssignments: upcoming.get(r.id) ?? 0 }));
+}
+
+/**
+ * Changes a crew member's name, address, phone and role, audited as `crew.updated` (nothing is
+ * written when nothing changes). Errors: NotFoundError, ConflictError (another member has the address).
+ */
+export async function updateCrewMember(
+  deps: Pick<ServiceDeps, 'db'>,
+  ctx: TenantContext,
+  id: string,
+  input: z.infer<typeof addCrewSchema>,
+): Promise<CrewMemberView> {
+  try {
+    return await deps.db.transaction().execute(async (tx) => {
+      const member = await findCrewMember(tx, ctx.tenantId, { crewId: id }, { forUpdate: true });
+      if (!member) throw new NotFoundError('The crew member');
+      const details = { name: input.name, email: input.email, phone: input.phone || null, role: input.role };
+      const before = { name: member.name, email: member.email, phone: member.phone, role: member.role };
+      if (JSON.stringify(before) === JSON.stringify(details)) return view(member);
+      const updated = await people.updateCrewMember(tx, ctx.tenantId, member.id, details);
+      await insertAuditEntry(tx, ctx.tenantId, {
+        actor: ctx.actor,
+        action: 'crew.updated',
+        entityType: 'crew_member',
+        entityId: member.id,
+        before,
+        after: details,
+      });
+      return view(updated);
+    });
+  } catch (err) {
+    if ((err as { code?: string })?.code === '23505')
+      throw new ConflictError(`A crew member with ${input.email} exists already.`, [
+        { field: 'email', message: 'is taken by another crew member' },
+      ]);
+    throw err;
+  }
+}
+
+/**
+ * Makes a deactivated crew member active again, as they were (audited as `crew.reactivated`); they
+ * can be assigned and ask for a sign-in link again. Reactivating an active one changes nothing.
+ * Errors: NotFoundError.
+ */
+export async function reactivateCrewMember(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContext, id: string) {
+  return deps.db.transaction().execute(async (tx) => {
+    const member = await findCrewMember(tx, ctx.tenantId, { crewId: id }, { forUpdate: true });
+    if (!member) throw new NotFoundError('The crew member');
+    if (member.deactivated_at === null) return { ...view(member), changed: false };
+    const details = { name: member.name, email: member.email, phone: member.phone, role: member.role };
+    const row = await people.reactivateCrewMember(tx, ctx.tenantId, member.id, details);
+    await insertAuditEntry(tx, ctx.tenantId, {
+      actor: ctx.actor,
+      action: 'crew.reactivated',
+      entityType: 'crew_member',
+      entityId: member.id,
+      before: { active: false },
+      after: { active: true },
+    });
+    return { ...view(row), changed: true };
+  });
+}
+
+/**
+ * Queues a new sign-in link for an active crew member: the same `crew.login-link` job as their own
+ * request at `/crew/login` (one pending per member), audited as `crew_link.sent`.
+ * Errors: NotFoundError, ConflictError (deactivated: they cannot sign in).
+ */
+export async function sendCrewSignInLink(deps: Pick<ServiceDeps, 'db' | 'jobs'>, ctx: TenantContext, id: string) {
+  return deps.db.transaction().execute(async (tx) => {
+    const member = await findCrewMember(tx, ctx.tenantId, { crewId: id });
+    if (!member) throw new NotFoundError('The crew member');
+    if (member.deactivated_at !== null) throw new ConflictError(`${member.name} is deactivated: reactivate them before sending a link.`);
+    await deps.jobs.enqueue(
+      tx,
+      'crew.login-link',
+      { tenantId: ctx.tenantId, crewMemberId: member.id, reason: 'crew.link_sent_by_office' },
+      { singletonKey: `crew.login-link:${member.id}` },
+    );
+    await insertAuditEntry(tx, ctx.tenantId, {
+      actor: ctx.actor,
+      action: 'crew_link.sent',
+      entityType: 'crew_member',
+      entityId: member.id,
+      after: { reason: 'office' },
+    });
+    return view(member);
+  });
 }

@@ -11,6 +11,7 @@ import { isIpAddress, reservedHostProblem } from '../domain/hosts';
 import { isValidTimeZone } from '../domain/time';
 import type { Actor, ServiceDeps, TenantContext } from './context';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
+import { revokeStaffAccessIn } from './staff-access';
 import { optionalLine, singleLine } from './text-fields';
 
 const hostname = z
@@ -34,19 +35,28 @@ export const createTenantSchema = z.strictObject({
 /** `bosun site domain`: the tenant's guest site moves to another host. */
 export const guestDomainSchema = z.strictObject({ guestDomain: hostname });
 
-export const addVesselSchema = z.strictObject({
-  slug,
+const vesselFields = {
   name: singleLine(200),
-  capacity: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(10000).default(12),
-  meetingPoint: optionalLine(500).default(''),
-  timezone: timezone.optional(),
+  capacity: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(10000),
+  meetingPoint: optionalLine(500),
   turnaroundMinutes: z.coerce
-    .number()
+    .number({ error: 'must be a number of minutes' })
     .int('must be a whole number of minutes')
     .min(0, 'must not be negative')
-    .max(BOOKING_RULES.maxTurnaroundMinutes, `must be at most ${BOOKING_RULES.maxTurnaroundMinutes} minutes`)
-    .optional(),
+    .max(BOOKING_RULES.maxTurnaroundMinutes, `must be at most ${BOOKING_RULES.maxTurnaroundMinutes} minutes`),
+};
+
+export const addVesselSchema = z.strictObject({
+  slug,
+  name: vesselFields.name,
+  capacity: vesselFields.capacity.default(12),
+  meetingPoint: vesselFields.meetingPoint.default(''),
+  timezone: timezone.optional(),
+  turnaroundMinutes: vesselFields.turnaroundMinutes.optional(),
 });
+
+/** A vessel's details as the office edits them (its slug names it in the API and stays). */
+export const updateVesselSchema = z.strictObject({ ...vesselFields, timezone });
 
 export const addCrewSchema = z.strictObject({
   name: singleLine(200),
@@ -266,15 +276,103 @@ function vesselView(v: Awaited<ReturnType<typeof people.listVessels>>[number]) {
   };
 }
 
+/** One vessel of the tenant. Errors: NotFoundError (none such here, or not an id). */
+export async function getVessel(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContext, id: string) {
+  const row = z.uuid().safeParse(id).success ? await people.getVesselById(deps.db, ctx.tenantId, id) : undefined;
+  if (!row) throw new NotFoundError('The vessel');
+  return vesselView(row);
+}
+
+/**
+ * Changes a vessel's name, capacity, meeting point, time zone and turnaround, audited as
+ * `vessel.updated` (nothing is written when nothing changes). Bookings keep the turnaround they were
+ * made or last moved with. Errors: NotFoundError.
+ */
+export async function updateVessel(
+  deps: Pick<ServiceDeps, 'db'>,
+  ctx: TenantContext,
+  id: string,
+  input: z.infer<typeof updateVesselSchema>,
+) {
+  return deps.db.transaction().execute(async (tx) => {
+    const row = z.uuid().safeParse(id).success ? await people.getVesselById(tx, ctx.tenantId, id, { forUpdate: true }) : undefined;
+    if (!row) throw new NotFoundError('The vessel');
+    const before = vesselView(row);
+    const after = { ...before, ...input };
+    if (JSON.stringify(before) === JSON.stringify(after)) return before;
+    const updated = vesselView(await people.updateVessel(tx, ctx.tenantId, row.id, input));
+    await insertAuditEntry(tx, ctx.tenantId, {
+      actor: ctx.actor,
+      action: 'vessel.updated',
+      entityType: 'vessel',
+      entityId: row.id,
+      before,
+      after: updated,
+    });
+    return updated;
+  });
+}
+
 /** The tenant's vessels by slug. */
 export async function listVessels(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContext) {
   return (await people.listVessels(deps.db, ctx.tenantId)).map(vesselView);
 }
 
-/** The tenant's staff users by name. */
-export async function listStaff(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContext) {
-  const rows = await people.listStaffUsers(deps.db, ctx.tenantId);
-  return rows.map((u) => ({ id: u.id, name: u.name, email: u.email, role: u.role }));
+const staffView = (u: Awaited<ReturnType<typeof people.listStaffUsers>>[number]) => ({
+  id: u.id,
+  name: u.name,
+  email: u.email,
+  role: u.role,
+  active: u.deactivated_at === null,
+  /** When they were deactivated (ISO 8601 in UTC); null while active. */
+  deactivatedAt: u.deactivated_at?.toISOString() ?? null,
+});
+
+export type StaffUserView = ReturnType<typeof staffView>;
+
+/** The tenant's staff users by name, deactivated ones included (`active` says which). */
+export async function listStaff(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContext): Promise<StaffUserView[]> {
+  return (await people.listStaffUsers(deps.db, ctx.tenantId)).map(staffView);
+}
+
+/** One staff user of the tenant. Errors: NotFoundError (none such here, or not an id). */
+export async function getStaffUser(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContext, id: string): Promise<StaffUserView> {
+  const row = z.uuid().safeParse(id).success ? await people.getStaffUserById(deps.db, ctx.tenantId, id) : undefined;
+  if (!row) throw new NotFoundError('The staff user');
+  return staffView(row);
+}
+
+/**
+ * Deactivates a staff user at once: their sign-in links are revoked and their sessions end, in the
+ * same transaction, audited as `staff.deactivated`. Nobody deactivates themselves, and the last
+ * active owner stays (the owners are locked, so two owners cannot remove each other at once).
+ * Deactivating twice changes nothing. Errors: NotFoundError, ConflictError.
+ */
+export async function deactivateStaffUser(deps: Pick<ServiceDeps, 'db' | 'clock'>, ctx: TenantContext, id: string) {
+  return deps.db.transaction().execute(async (tx) => {
+    const owners = await people.listActiveOwnersForUpdate(tx, ctx.tenantId);
+    const row = z.uuid().safeParse(id).success ? await people.getStaffUserById(tx, ctx.tenantId, id, { forUpdate: true }) : undefined;
+    if (!row) throw new NotFoundError('The staff user');
+    if (row.deactivated_at !== null) return { ...staffView(row), changed: false, links: 0, sessions: 0 };
+    if (ctx.actor.kind === 'staff' && ctx.actor.id === row.id) {
+      throw new ConflictError('You cannot deactivate yourself; ask another owner.');
+    }
+    if (row.role === 'owner' && owners.length <= 1) {
+      throw new ConflictError(`${row.name} is the last owner; add another owner first.`);
+    }
+    const now = deps.clock.now();
+    await people.deactivateStaffUser(tx, ctx.tenantId, row.id, now);
+    const { links, sessions } = await revokeStaffAccessIn(tx, ctx.tenantId, row.id, now);
+    await insertAuditEntry(tx, ctx.tenantId, {
+      actor: ctx.actor,
+      action: 'staff.deactivated',
+      entityType: 'staff_user',
+      entityId: row.id,
+      before: { active: true },
+      after: { active: false, links, sessions },
+    });
+    return { ...staffView({ ...row, deactivated_at: now }), changed: true, links, sessions };
+  });
 }
 
 const itemList = (max: number, items: number) =>
@@ -283,7 +381,11 @@ const itemList = (max: number, items: number) =>
     .max(items, `must have at most ${items} entries`)
     .refine((list) => new Set(list).size === list.length, 'must not repeat an entry');
 const hours = (max: number) =>
-  z.coerce.number().int('must be a whole number').min(0, 'must not be negative').max(max, `must be at most ${max}`);
+  z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must not be negative')
+    .max(max, `must be at most ${max}`);
 
 /**
  * What `updateTenant` may change. A setting given as null goes back to its default (or is removed);
@@ -379,4 +481,28 @@ export async function updateTenant(deps: Pick<ServiceDeps, 'db'>, ctx: TenantCon
     }
     return { changed, tenant: { id: tenant.id, slug: tenant.slug, name, timezone: zone, settings } };
   });
+}
+
+export type TenantProfile = {
+  id: string;
+  slug: string;
+  name: string;
+  timezone: string;
+  /** The guest site's host, or null when the tenant has none. */
+  guestDomain: string | null;
+  settings: TenantSettings;
+};
+
+/** The tenant's name, zone, guest domain and settings, as the office sees them. Errors: NotFoundError. */
+export async function getTenantProfile(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContext): Promise<TenantProfile> {
+  const [tenant, site] = await Promise.all([q.getTenantById(deps.db, ctx.tenantId), q.getGuestSite(deps.db, ctx.tenantId)]);
+  if (!tenant) throw new NotFoundError('Tenant');
+  return {
+    id: tenant.id,
+    slug: tenant.slug,
+    name: tenant.name,
+    timezone: tenant.timezone,
+    guestDomain: site?.domain ?? null,
+    settings: { ...tenant.settings },
+  };
 }

@@ -249,6 +249,7 @@ describe('plaintext keys', () => {
           throw new Error('job queue unavailable');
         },
         listFailed: async () => [],
+        retryFailed: async () => false,
         listRunning: async () => [],
       },
       log: pino({ level: 'debug' }, { write: (line: string) => logs.push(line) }),

@@ -97,7 +97,7 @@ describe('other lists and settings', () => {
     );
     await addStaffUser(t.deps, a.ctx, { name: 'Olive Owner', email: 'olive@alpha.test', role: 'owner' });
     expect((await run('staff list', { tenant: 'alpha' })).json.staff).toEqual([
-      { id: expect.any(String), name: 'Olive Owner', email: 'olive@alpha.test', role: 'owner' },
+      { id: expect.any(String), name: 'Olive Owner', email: 'olive@alpha.test', role: 'owner', active: true, deactivatedAt: null },
     ]);
     expect((await run('staff list', { tenant: 'beta' })).json.staff).toEqual([]);
   });

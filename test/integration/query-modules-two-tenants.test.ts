@@ -29,6 +29,8 @@ import {
 } from '../../src/db/queries/events';
 import { getIdempotencyRecord, insertIdempotencyRecord } from '../../src/db/queries/idempotency';
 import { getApiKey, listApiKeys, revokeApiKey, touchApiKey } from '../../src/db/queries/keys';
+import { getOutgoingMailById } from '../../src/db/queries/mail';
+import * as people from '../../src/db/queries/people';
 import {
   deactivateCrewMember,
   getCrewMemberByEmail,
@@ -192,6 +194,57 @@ describe("query functions never return tenant A's rows for tenant B", () => {
 
   it('listStaffUsers', async () => {
     expect((await listStaffUsers(t.handle.db, B)).map((s) => [s.tenant_id, s.email])).toEqual([[B, 'bob@bravo.test']]);
+  });
+
+  it('the office pages’ queries: vessels, crew and staff by id, counts, updates and deactivation', async () => {
+    const vesselId = a.vessel.id;
+    expect(await people.getVesselById(t.handle.db, A, vesselId)).toMatchObject({ tenant_id: A });
+    expect(await people.getVesselById(t.handle.db, B, vesselId)).toBeUndefined();
+    await expect(
+      people.updateVessel(t.handle.db, B, vesselId, {
+        name: 'Taken',
+        capacity: 1,
+        meetingPoint: '',
+        timezone: 'UTC',
+        turnaroundMinutes: 0,
+      }),
+    ).rejects.toThrow();
+    await expect(
+      people.updateCrewMember(t.handle.db, B, a.captain.id, { name: 'Taken', email: 'x@x.test', phone: null, role: 'crew' }),
+    ).rejects.toThrow();
+    expect((await people.countUpcomingAssignmentsByCrewMember(t.handle.db, A, TEST_NOW)).get(a.captain.id)).toBeGreaterThan(0);
+    expect((await people.countUpcomingAssignmentsByCrewMember(t.handle.db, B, TEST_NOW)).size).toBe(0);
+    const olive = (await listStaffUsers(t.handle.db, A)).find((s) => s.email === 'olive@alpha.test');
+    if (!olive) throw new Error('no staff user of A');
+    expect(await people.getStaffUserById(t.handle.db, A, olive.id)).toMatchObject({ tenant_id: A });
+    expect(await people.getStaffUserById(t.handle.db, B, olive.id)).toBeUndefined();
+    expect(await people.deactivateStaffUser(t.handle.db, B, olive.id, now())).toBe(false);
+    const owners = await t.handle.db.transaction().execute((tx) => people.listActiveOwnersForUpdate(tx, B));
+    expect(owners.map((o) => o.id)).not.toContain(olive.id);
+    await expectAUnchanged();
+  });
+
+  it('getOutgoingMailById', async () => {
+    const id = '7f1f2c1e-1111-4111-8111-111111111111';
+    await t.handle.db
+      .insertInto('outgoing_mail')
+      .values({
+        id,
+        tenant_id: A,
+        kind: 'test',
+        dedupe_key: 'k',
+        recipient: 'r@a.test',
+        message_id: '<m@a>',
+        crew_member_id: null,
+        booking_id: null,
+      })
+      .execute();
+    try {
+      expect(await getOutgoingMailById(t.handle.db, A, id)).toMatchObject({ tenant_id: A });
+      expect(await getOutgoingMailById(t.handle.db, B, id)).toBeUndefined();
+    } finally {
+      await t.handle.db.deleteFrom('outgoing_mail').where('id', '=', id).execute();
+    }
   });
 
   it('getCrewEvent', async () => {

@@ -3,11 +3,17 @@ import pino from 'pino';
 import { createApp } from '../../src/http/app';
 import { logOptions } from '../../src/main/logging';
 import { pingDatabase } from '../../src/main/runtime';
+import type { MailArchive } from '../../src/ports/mailer';
 import type { TestDb } from './db';
 
 export function makeApp(
   t: TestDb,
-  options: { logs?: string[]; publicUrl?: string; edge?: { serve(request: Request): Promise<Response | null> } } = {},
+  options: {
+    logs?: string[];
+    publicUrl?: string;
+    edge?: { serve(request: Request): Promise<Response | null> };
+    mailArchive?: MailArchive;
+  } = {},
 ) {
   const logs = options.logs;
   // The runtime's options (safe error serializer, redaction), so a test sees what production would log.
@@ -21,6 +27,7 @@ export function makeApp(
     edge: options.edge ?? null,
     // Tests name the client address in a header, to exercise the per-address limits.
     clientAddress: (c) => c.req.header('x-test-client') ?? '192.0.2.1',
+    mailArchive: options.mailArchive,
   });
 }
 

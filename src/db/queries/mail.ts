@@ -107,3 +107,7 @@ export async function hasSentCrewMail(
   const row = await query.limit(1).executeTakeFirst();
   return row !== undefined;
 }
+
+export async function getOutgoingMailById(q: Queryable, tenantId: string, id: string) {
+  return q.selectFrom('outgoing_mail').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+}

@@ -1,6 +1,7 @@
 /** What the dashboard's routers are given, and the one access rule pages add to a signed-in session. */
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
+import type { MailArchive } from '../../ports/mailer';
 import type { ServiceDeps } from '../../services/context';
 import { ServiceError } from '../../services/errors';
 import type { FailureLimiter } from '../middleware/failure-limiter';
@@ -20,6 +21,8 @@ export type OpsSurfaceDeps = ServiceDeps & {
   linkRequestLimiter?: FailureLimiter;
   linkRequestAddressLimiter?: FailureLimiter;
   liveHeartbeatMs?: number;
+  /** The mail folder, to show a sent message as it went out; absent with SMTP. */
+  mailArchive?: MailArchive | undefined;
 };
 
 /** Refuses a staff user who is not an owner: keys, staff and settings are the owner's. */

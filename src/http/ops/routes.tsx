@@ -36,8 +36,14 @@ import { createBoardPages } from './pages/board';
 import { createBookingPages } from './pages/bookings';
 import { createBookingsListPages } from './pages/bookings-list';
 import { createCalendarPages } from './pages/calendar';
+import { createCrewPages } from './pages/crew';
+import { createJobPages } from './pages/jobs';
 import { createKeysPages } from './pages/keys';
+import { createMailPages } from './pages/mail';
+import { createSettingsPages } from './pages/settings';
+import { createStaffPages } from './pages/staff';
 import { createTodayPages } from './pages/today';
+import { createVesselPages } from './pages/vessels';
 import { CheckMailPage, LinkNotValidPage, MessagePage, RequestLinkPage, SignInButtonPage } from './views/sign-in';
 
 /** The only routes anyone may open without a staff session; everything else needs one. */
@@ -209,6 +215,12 @@ export function createOpsRouter(surfaceDeps: Omit<OpsSurfaceDeps, 'assets'> & Pa
   ops.route('/', createBoardPages(deps));
   ops.route('/', createCalendarPages(deps));
   ops.route('/', createKeysPages(deps));
+  ops.route('/', createCrewPages(deps));
+  ops.route('/', createVesselPages(deps));
+  ops.route('/', createStaffPages(deps));
+  ops.route('/', createSettingsPages(deps));
+  ops.route('/', createJobPages(deps));
+  ops.route('/', createMailPages(deps));
 
   // The tenant's changes as they commit, each as the staff view; resumable with Last-Event-ID (ADR 0014, 0019).
   ops.get('/stream', (c) => {
