@@ -62,7 +62,17 @@ const FailedJobs: FC<{ jobs: FailedJobView[]; zone: string; csrf: string; notice
                   <th scope="row">
                     {JOB_LABELS[j.name] ?? j.name} <span class="muted">{j.name}</span>
                   </th>
-                  <td>{j.about ? `${j.about.kind} ${j.about.id}` : <span class="muted">—</span>}</td>
+                  <td>
+                    {j.about === null ? (
+                      <span class="muted">—</span>
+                    ) : j.about.kind === 'booking' ? (
+                      <a href={`/app/bookings/${j.about.id}`}>booking {j.about.id}</a>
+                    ) : j.about.kind === 'crew member' ? (
+                      <a href={`/app/crew/${j.about.id}`}>crew member</a>
+                    ) : (
+                      `${j.about.kind} ${j.about.id}`
+                    )}
+                  </td>
                   <td>{j.error}</td>
                   <td>{j.attempts}</td>
                   <td>{j.failedAt ? formatInstant(new Date(j.failedAt), zone) : <span class="muted">—</span>}</td>
