@@ -27,12 +27,17 @@ const PARTIAL = 'x-bosun-partial';
 export function createBoardPages(deps: OpsSurfaceDeps) {
   const pages = new Hono<OpsEnv>();
 
-  const render = async (c: Context<OpsEnv>, board: Board, message?: { text: string; error: boolean }) =>
+  const render = async (
+    c: Context<OpsEnv>,
+    board: Board,
+    message?: { text: string; error: boolean },
+    status: 200 | 409 | 412 | 422 = 200,
+  ) =>
     c.html(
       <AppPage title="Board" chrome={pageChrome(c, await deps.assets(), 'board', { live: true, scripts: ['board'] })}>
         <BoardView board={board} chrome={pageChrome(c, await deps.assets(), 'board')} message={message} />
       </AppPage>,
-      message?.error ? 409 : 200,
+      status,
     );
 
   pages.get('/board', async (c) => {
@@ -56,8 +61,10 @@ export function createBoardPages(deps: OpsSurfaceDeps) {
     } catch (err) {
       if (!(err instanceof ServiceError) || err.status === 404) throw err;
       const text = err.errors?.length ? `${err.message} ${err.errors.map((e) => `${e.field} ${e.message}`).join('; ')}` : err.message;
-      if (partial) return c.json({ message: text }, err.status as 409);
-      return render(c, await getBoard(deps, staffContext(c), {}), { text, error: true });
+      // The refusal's own status (409 a rule, 412 a stale card, 422 a bad value), page or JSON alike.
+      const status = err.status as 409 | 412 | 422;
+      if (partial) return c.json({ message: text }, status);
+      return render(c, await getBoard(deps, staffContext(c), {}), { text, error: true }, status);
     }
   });
 

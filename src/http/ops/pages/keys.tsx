@@ -150,8 +150,17 @@ const KeyList: FC<{ keys: KeyView[] }> = ({ keys }) =>
     </div>
   );
 
+const LABELS: Record<string, string> = { kind: 'Kind', label: 'Label', scopes: 'Scopes' };
+
 const CreateKeyForm: FC<{ csrf: string; form: KeyForm; errors: { field: string; message: string }[] }> = ({ csrf, form, errors }) => {
   const errorOf = (field: string) => errors.find((e) => e.field === field)?.message;
+  const invalid = (field: string) => (errorOf(field) ? { 'aria-invalid': 'true', 'aria-describedby': `${field}-error` } : {});
+  const fieldError = (field: string) =>
+    errorOf(field) ? (
+      <p class="field-error" id={`${field}-error`}>
+        {LABELS[field] ?? field} {errorOf(field)}
+      </p>
+    ) : null;
   return (
     <section aria-labelledby="new-key">
       <h2 id="new-key">Create a key</h2>
@@ -160,7 +169,7 @@ const CreateKeyForm: FC<{ csrf: string; form: KeyForm; errors: { field: string; 
           <ul>
             {errors.map((e) => (
               <li>
-                {e.field} {e.message}
+                {LABELS[e.field] ?? e.field} {e.message}
               </li>
             ))}
           </ul>
@@ -170,7 +179,7 @@ const CreateKeyForm: FC<{ csrf: string; form: KeyForm; errors: { field: string; 
         <input type="hidden" name="_csrf" value={csrf} />
         <div class="field">
           <label for="kind">Kind</label>
-          <select id="kind" name="kind" {...(errorOf('kind') ? { 'aria-invalid': 'true', 'aria-describedby': 'kind-error' } : {})}>
+          <select id="kind" name="kind" {...invalid('kind')}>
             <option value="service" selected={form.kind === 'service'}>
               Service key (a booking site, a payment hook)
             </option>
@@ -178,25 +187,21 @@ const CreateKeyForm: FC<{ csrf: string; form: KeyForm; errors: { field: string; 
               Dashboard token (a script that reads and streams)
             </option>
           </select>
-          {errorOf('kind') ? (
-            <p class="field-error" id="kind-error">
-              Kind {errorOf('kind')}
-            </p>
-          ) : null}
+          {fieldError('kind')}
         </div>
         <div class="field">
           <label for="label">Label</label>
-          <input id="label" name="label" type="text" maxlength={100} value={form.label ?? ''} />
-          {errorOf('label') ? <p class="field-error">Label {errorOf('label')}</p> : null}
+          <input id="label" name="label" type="text" maxlength={100} value={form.label ?? ''} {...invalid('label')} />
+          {fieldError('label')}
         </div>
-        <fieldset>
+        <fieldset {...(errorOf('scopes') ? { 'aria-describedby': 'scopes-error' } : {})}>
           <legend>Scopes (none ticked: the kind's usual ones)</legend>
           {SCOPES.map((s) => (
             <label>
               <input type="checkbox" name={`scope:${s}`} value="1" checked={form.scopes.includes(s)} /> {s}
             </label>
           ))}
-          {errorOf('scopes') ? <p class="field-error">Scopes {errorOf('scopes')}</p> : null}
+          {fieldError('scopes')}
         </fieldset>
         <button type="submit">Create key</button>
       </form>

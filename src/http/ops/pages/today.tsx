@@ -129,7 +129,9 @@ const Attention: FC<{ sheet: DaySheet }> = ({ sheet }) =>
 
 const VesselDay: FC<{ vessel: DaySheet['vessels'][number] }> = ({ vessel }) => (
   <section aria-labelledby={`vessel-${vessel.slug}`}>
-    <h2 id={`vessel-${vessel.slug}`}>{vessel.name}</h2>
+    <h2 id={`vessel-${vessel.slug}`}>
+      {vessel.name} <span class="muted">({vessel.timezone})</span>
+    </h2>
     {vessel.departures.length === 0 ? (
       <p class="muted">
         No departures this day. <a href="/app/bookings/new">Create a booking</a>
