@@ -181,11 +181,15 @@ describe('the day sheet', () => {
     expect(JSON.stringify(theirs)).not.toContain(ids.soon);
   });
 
+  it('shows today in the tenant’s zone when no day is asked for', async () => {
+    // TEST_NOW is 2026-05-01T12:00Z: the morning of May 1 in Los Angeles.
+    expect((await getDaySheet(t.deps, a.ctx, {})).date).toBe('2026-05-01');
+  });
+
   it.each([
     [{ date: '2026-13-01' }, 'date', 'must be a date like 2026-05-30'],
     [{ date: 'today' }, 'date', 'must be a date like 2026-05-30'],
     [{ date: '1850-01-01' }, 'date', 'must lie between the years 2000 and 2100'],
-    [{}, 'date', 'required'],
     [{ date: '2026-05-01', extra: 1 }, 'extra', 'is not a known field'],
   ])('answers %j with 422 naming %s', async (input, field, message) => {
     await expect(getDaySheet(t.deps, a.ctx, input as { date: string })).rejects.toMatchObject({
