@@ -69,8 +69,8 @@ function liveMain(): string {
 const CALENDAR_EVENTS = [
   {
     title: 'Jada · Avery party',
-    start: '2026-06-10T09:00:00+02:00',
-    end: '2026-06-10T13:00:00+02:00',
+    start: '2026-06-10T09:00:00',
+    end: '2026-06-10T13:00:00',
     url: '/app/bookings/bk-jada',
     backgroundColor: '#1c5aa6',
     borderColor: '#1c5aa6',
@@ -79,8 +79,8 @@ const CALENDAR_EVENTS = [
   },
   {
     title: 'Mistral · Lee family',
-    start: '2026-06-12T10:00:00+02:00',
-    end: '2026-06-12T16:00:00+02:00',
+    start: '2026-06-12T10:00:00',
+    end: '2026-06-12T16:00:00',
     url: '/app/bookings/bk-lee',
     backgroundColor: '#ffffff',
     borderColor: '#4a4a4a',
