@@ -219,6 +219,7 @@ describe('the office dashboard in Chromium', () => {
     await card(page, 'confirmed', formBookingId).waitFor();
     await expect.poll(() => card(page, 'hold', formBookingId).count()).toBe(0);
     expect(await page.locator('[data-board-status]').textContent()).toBe('');
+    expect(await page.locator('main').textContent()).toContain(`(${ZONE}). Drag a card`);
 
     // A second hold through the API, moved only with the keyboard: focus its menu, choose, press Enter.
     const startsAt = instantOfWallTime(holdDay, '09:00', ZONE) ?? new Date(NaN);
@@ -260,6 +261,9 @@ describe('the office dashboard in Chromium', () => {
     const event = page.locator('.fc-event', { hasText: 'Robin Form' });
     await event.first().waitFor();
     expect(await event.first().getAttribute('href')).toBe(`/app/bookings/${formBookingId}`);
+    // At the vessel's wall clock, whatever the browser's own zone (this one runs in UTC).
+    expect(await event.first().locator('.fc-event-time').textContent()).toBe('09:00');
+    expect(await page.locator('main').textContent()).toContain(`Times are each vessel’s local time (${ZONE})`);
     await page.locator('.fc-event', { hasText: 'Kim Keyboard' }).first().waitFor();
     await look(page, 'calendar');
     await page.close();
