@@ -49,7 +49,8 @@ export type BoardCard = {
   version: number;
 };
 
-export type Board = { from: string; to: string; columns: Record<BoardColumn, BoardCard[]> };
+/** The window's bounds as instants, and the tenant's zone, in which the window's days were read. */
+export type Board = { from: string; to: string; timezone: string; columns: Record<BoardColumn, BoardCard[]> };
 
 /** The column a booking's card stands in. */
 export function columnOf(b: Pick<StaffBookingView, 'status' | 'crew'>): BoardColumn {
@@ -87,7 +88,7 @@ export async function getBoard(deps: ServiceDeps, ctx: TenantContext, input: z.i
     const card = cardOf(booking, version, now);
     columns[card.column].push(card);
   }
-  return { from: startsFrom.toISOString(), to: startsBefore.toISOString(), columns };
+  return { from: startsFrom.toISOString(), to: startsBefore.toISOString(), timezone: zone, columns };
 }
 
 export const moveBookingSchema = z.strictObject({

@@ -69,8 +69,8 @@ function liveMain(): string {
 const CALENDAR_EVENTS = [
   {
     title: 'Jada · Avery party',
-    start: '2026-06-10T09:00:00+02:00',
-    end: '2026-06-10T13:00:00+02:00',
+    start: '2026-06-10T09:00:00',
+    end: '2026-06-10T13:00:00',
     url: '/app/bookings/bk-jada',
     backgroundColor: '#1c5aa6',
     borderColor: '#1c5aa6',
@@ -79,8 +79,8 @@ const CALENDAR_EVENTS = [
   },
   {
     title: 'Mistral · Lee family',
-    start: '2026-06-12T10:00:00+02:00',
-    end: '2026-06-12T16:00:00+02:00',
+    start: '2026-06-12T10:00:00',
+    end: '2026-06-12T16:00:00',
     url: '/app/bookings/bk-lee',
     backgroundColor: '#ffffff',
     borderColor: '#4a4a4a',
@@ -222,7 +222,7 @@ beforeEach(() => {
 describe('the dashboard scripts in Chromium, under a strict CSP', () => {
   it('posts a card dragged to another column as the move form, and puts a refused one back with the server’s words', async () => {
     const { context, page, problems, foreign } = await open('/app/board', 1280);
-    await page.screenshot({ path: screenshotPath('ops-board-1280'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('ops-fixture-board-1280'), fullPage: true });
 
     await drag(page, '[data-booking-id="bk-jada"] strong', '[data-booking-id="bk-done"]');
     await waitFor('the move to be posted', () => recorded.find((r) => r.path === '/app/board/move'), 10_000);
@@ -245,7 +245,7 @@ describe('the dashboard scripts in Chromium, under a strict CSP', () => {
     // The keyboard and phone route stays on every card.
     expect(await page.locator('ol[data-board-column] > li form button').count()).toBe(3);
     await expect.poll(() => page.locator('ol[data-board-column] > li form button').first().isVisible()).toBe(true);
-    await page.screenshot({ path: screenshotPath('ops-board-refused-1280'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('ops-fixture-board-refused-1280'), fullPage: true });
 
     expect(await seriousViolations(page)).toEqual([]);
     expect(foreign).toEqual([]);
@@ -262,7 +262,7 @@ describe('the dashboard scripts in Chromium, under a strict CSP', () => {
     ]);
     expect(completed?.y).toBeGreaterThan((confirmed?.y ?? 0) + (confirmed?.height ?? 0) - 1);
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
-    await page.screenshot({ path: screenshotPath('ops-board-390'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('ops-fixture-board-390'), fullPage: true });
     expect(problems).toEqual([]);
     await context.close();
   });
@@ -296,7 +296,7 @@ describe('the dashboard scripts in Chromium, under a strict CSP', () => {
       );
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
 
-      await page.screenshot({ path: screenshotPath(`ops-calendar-${width}`), fullPage: true });
+      await page.screenshot({ path: screenshotPath(`ops-fixture-calendar-${width}`), fullPage: true });
       // The address follows the calendar; the next month asks the feed for its own range.
       expect(new URL(page.url()).searchParams.get('date')).toBe('2026-06-01');
       await page.locator('.fc-next-button').click();
@@ -331,7 +331,7 @@ describe('the dashboard scripts in Chromium, under a strict CSP', () => {
     expect(await page.locator('#manifest').getAttribute('open')).toBe('');
     expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('note');
     expect(await page.locator('#note').inputValue()).toBe('Fuel at 08:00');
-    await page.screenshot({ path: screenshotPath('ops-live-1280'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('ops-fixture-live-1280'), fullPage: true });
 
     expect(foreign).toEqual([]);
     expect(problems).toEqual([]);
@@ -349,7 +349,7 @@ describe('the dashboard scripts in Chromium, under a strict CSP', () => {
     await page.getByRole('button', { name: 'Cancel charter' }).click();
     await new Promise((r) => setTimeout(r, 300));
     expect(recorded.some((r) => r.path === '/app/bookings/bk-jada/cancel')).toBe(false);
-    await page.screenshot({ path: screenshotPath('ops-live-390'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('ops-fixture-live-390'), fullPage: true });
     await Promise.all([
       page.waitForURL(`${base}/app/bookings/bk-jada/cancel`),
       page.getByRole('button', { name: 'Cancel charter' }).click(),

@@ -71,6 +71,9 @@ export function createBoardPages(deps: OpsSurfaceDeps) {
   return pages;
 }
 
+const dayOf = (iso: string, zone: string) =>
+  new Date(iso).toLocaleDateString('en-US', { timeZone: zone, month: 'short', day: 'numeric', year: 'numeric' });
+
 const BoardView: FC<{ board: Board; chrome: PageChrome; message: { text: string; error: boolean } | undefined }> = ({
   board,
   chrome,
@@ -80,7 +83,8 @@ const BoardView: FC<{ board: Board; chrome: PageChrome; message: { text: string;
   return (
     <>
       <p class="muted">
-        Charters starting from {board.from} to {board.to}. Drag a card to another column, or use its “Move to” menu.
+        Charters starting from {dayOf(board.from, board.timezone)} to {dayOf(board.to, board.timezone)} ({board.timezone}). Drag a card to
+        another column, or use its “Move to” menu.
       </p>
       {message ? (
         message.error ? (

@@ -8,6 +8,7 @@ import type { CrewMemberView } from '../../../services/crew-members';
 import type { CrewAssignmentView } from '../../../services/events';
 import type { OutgoingMailView } from '../../../services/mail';
 import { AppPage, type PageChrome } from '../views/layout';
+import { TableWrap } from '../views/table-wrap';
 import type { BookingFormField, BookingFormValues, FormError, VesselChoice } from './booking-form';
 
 const LABELS: Record<BookingFormField, string> = {
@@ -412,7 +413,7 @@ export const BookingDetailPage: FC<BookingDetailProps> = (p) => {
       {p.crew.length === 0 ? (
         <p class="empty">{p.crewClosed ? 'No crew were assigned.' : 'No crew yet. Add a captain and crew with the form below.'}</p>
       ) : (
-        <div class="table-wrap">
+        <TableWrap label="Crew">
           <table>
             <thead>
               <tr>
@@ -443,7 +444,7 @@ export const BookingDetailPage: FC<BookingDetailProps> = (p) => {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       {p.crewClosed ? (
         <p class="muted">{p.crewClosed}</p>
@@ -515,7 +516,7 @@ export const BookingDetailPage: FC<BookingDetailProps> = (p) => {
           No mail yet. Crew are mailed when they are added; see all mail on the <a href="/app/mail">Mail</a> page.
         </p>
       ) : (
-        <div class="table-wrap">
+        <TableWrap label="Mail sent for this booking">
           <table>
             <thead>
               <tr>
@@ -539,14 +540,14 @@ export const BookingDetailPage: FC<BookingDetailProps> = (p) => {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
 
       <h2>History</h2>
       {p.audit.length === 0 ? (
         <p class="empty">Nothing recorded yet.</p>
       ) : (
-        <div class="table-wrap">
+        <TableWrap label="History">
           <table>
             <thead>
               <tr>
@@ -567,7 +568,7 @@ export const BookingDetailPage: FC<BookingDetailProps> = (p) => {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
     </AppPage>
   );

@@ -13,6 +13,7 @@ import { pageChrome } from '../chrome';
 import type { OpsSurfaceDeps } from '../deps';
 import { type OpsEnv, staffContext } from '../env';
 import { AppPage } from '../views/layout';
+import { TableWrap } from '../views/table-wrap';
 
 const FILTERS = ['q', 'status', 'vessel', 'from', 'to', 'page'] as const;
 type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
@@ -165,7 +166,7 @@ const Results: FC<{ page: BookingSearchPage; filters: Filters; now: Date }> = ({
       <p class="muted" role="status">
         {first}–{last} of {page.total} bookings
       </p>
-      <div class="table-wrap">
+      <TableWrap label="Bookings found">
         <table>
           <thead>
             <tr>
@@ -198,7 +199,7 @@ const Results: FC<{ page: BookingSearchPage; filters: Filters; now: Date }> = ({
             ))}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
       {page.pages > 1 ? (
         <nav class="pager" aria-label="Pages">
           {page.page > 1 ? <a href={pageLink(filters, page.page - 1)}>← Previous</a> : null}

@@ -11,6 +11,7 @@ import { etagMatches } from '../../../services/calendar-feed';
 import { type CalendarItem, getCalendarRange } from '../../../services/calendar-view';
 import { ServiceError, ValidationError } from '../../../services/errors';
 import { getTenantFeedUrl, renderTenantFeed, resetTenantFeedUrl, tenantFeedToken } from '../../../services/tenant-feed';
+import { listVessels } from '../../../services/tenants';
 import { pageChrome } from '../chrome';
 import { type OpsSurfaceDeps, ownersOnly } from '../deps';
 import { type OpsEnv, staffContext } from '../env';
@@ -26,13 +27,16 @@ function monthOf(day: string): { start: string; end: string } {
   return { start, end: d.toISOString().slice(0, 10) };
 }
 
+const withoutOffset = (iso: string) => iso.replace(/(Z|[+-]\d{2}:\d{2})$/, '');
+
 /** A calendar item as FullCalendar's event input. */
 function eventOf(item: CalendarItem) {
   return {
     id: `${item.kind}:${item.id}`,
     title: item.title,
-    start: item.start,
-    end: item.end,
+    // A charter's wall clock in its vessel's zone, without the offset: the calendar shows it as given.
+    start: item.allDay ? item.start : withoutOffset(item.start),
+    end: item.allDay ? item.end : withoutOffset(item.end),
     allDay: item.allDay,
     ...(item.url ? { url: item.url } : {}),
     backgroundColor: item.color,
@@ -52,11 +56,23 @@ export function createCalendarPages(deps: OpsSurfaceDeps) {
     const today = new Date(deps.clock.now()).toISOString().slice(0, 10);
     const date = DATE_ONLY.test(asked) && !Number.isNaN(new Date(`${asked}T00:00:00Z`).getTime()) ? asked : today;
     const ctx = staffContext(c);
-    const [range, feedUrl] = await Promise.all([getCalendarRange(deps, ctx, monthOf(date)), getTenantFeedUrl(deps, ctx, feed)]);
+    const [range, feedUrl, vessels] = await Promise.all([
+      getCalendarRange(deps, ctx, monthOf(date)),
+      getTenantFeedUrl(deps, ctx, feed),
+      listVessels(deps, ctx),
+    ]);
+    const zones = [...new Set(vessels.map((v) => v.timezone))];
     const chrome = pageChrome(c, await deps.assets(), 'calendar', { live: true, scripts: ['calendar'] });
     return c.html(
       <AppPage title="Calendar" chrome={chrome}>
-        <div id="calendar" data-events-url="/app/calendar/data" data-initial-date={date} data-initial-view={view}>
+        {zones.length > 0 ? <p class="muted">Times are each vessel’s local time ({zones.join(', ')}).</p> : null}
+        <div
+          id="calendar"
+          data-events-url="/app/calendar/data"
+          data-initial-date={date}
+          data-initial-view={view}
+          {...(zones.length === 1 ? { 'data-time-zone': zones[0] } : {})}
+        >
           <noscript>
             <MonthList items={range.items} month={date.slice(0, 7)} />
           </noscript>

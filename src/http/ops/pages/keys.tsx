@@ -12,6 +12,7 @@ import { pageChrome } from '../chrome';
 import { type OpsSurfaceDeps, ownersOnly } from '../deps';
 import { type OpsEnv, staffContext } from '../env';
 import { AppPage } from '../views/layout';
+import { TableWrap } from '../views/table-wrap';
 
 type KeyForm = { kind?: string; label?: string; scopes: string[] };
 
@@ -112,7 +113,7 @@ const KeyList: FC<{ keys: KeyView[] }> = ({ keys }) =>
       <p>No keys yet. Create a service key for your booking site, or a dashboard token for a script, below.</p>
     </div>
   ) : (
-    <div class="table-wrap">
+    <TableWrap label="Keys">
       <table>
         <thead>
           <tr>
@@ -147,7 +148,7 @@ const KeyList: FC<{ keys: KeyView[] }> = ({ keys }) =>
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 
 const LABELS: Record<string, string> = { kind: 'Kind', label: 'Label', scopes: 'Scopes' };

@@ -11,6 +11,7 @@ import { pageChrome } from '../chrome';
 import type { OpsSurfaceDeps } from '../deps';
 import { type OpsEnv, staffContext } from '../env';
 import { AppPage } from '../views/layout';
+import { TableWrap } from '../views/table-wrap';
 
 /** The day after or before `day` (`YYYY-MM-DD`), by the calendar. */
 function shiftDay(day: string, by: number): string {
@@ -137,7 +138,7 @@ const VesselDay: FC<{ vessel: DaySheet['vessels'][number] }> = ({ vessel }) => (
         No departures this day. <a href="/app/bookings/new">Create a booking</a>
       </p>
     ) : (
-      <div class="table-wrap">
+      <TableWrap label={`Departures of ${vessel.name}`}>
         <table>
           <thead>
             <tr>
@@ -155,7 +156,7 @@ const VesselDay: FC<{ vessel: DaySheet['vessels'][number] }> = ({ vessel }) => (
             ))}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
     )}
   </section>
 );
