@@ -3,6 +3,7 @@ import type { FC } from 'hono/jsx';
 import { formatInstant } from '../../../domain/time';
 import type { CrewMemberView, RosterEntry } from '../../../services/crew-members';
 import { Csrf, ErrorSummary, type FormState, Notice, SelectField, TextField } from '../forms';
+import { TableWrap } from '../views/table-wrap';
 
 export const CREW_FIELDS = ['name', 'email', 'phone', 'role'] as const;
 const LABELS: Record<string, string> = { name: 'Name', email: 'E-mail address', phone: 'Phone', role: 'Role' };
@@ -51,7 +52,7 @@ export const CrewList: FC<{ roster: RosterEntry[]; zone: string; add: FormState;
           </p>
         </div>
       ) : (
-        <div class="table-wrap">
+        <TableWrap label="Crew members">
           <table>
             <thead>
               <tr>
@@ -80,7 +81,7 @@ export const CrewList: FC<{ roster: RosterEntry[]; zone: string; add: FormState;
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
     </section>
     <section aria-labelledby="add-heading">

@@ -12,6 +12,7 @@ import type { OpsSurfaceDeps } from '../deps';
 import { type OpsEnv, staffContext } from '../env';
 import { Csrf, Notice, noticeFor } from '../forms';
 import { AppPage } from '../views/layout';
+import { TableWrap } from '../views/table-wrap';
 
 const NOTICES: Record<string, string> = { retried: 'The job is queued again; it leaves this list once it runs.' };
 
@@ -42,7 +43,7 @@ const FailedJobs: FC<{ jobs: FailedJobView[]; zone: string; csrf: string; notice
     ) : (
       <>
         <p>These jobs used up their retries. Fix the cause the error names, then retry.</p>
-        <div class="table-wrap">
+        <TableWrap label="Failed jobs">
           <table>
             <thead>
               <tr>
@@ -88,7 +89,7 @@ const FailedJobs: FC<{ jobs: FailedJobView[]; zone: string; csrf: string; notice
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       </>
     )}
   </>

@@ -3,6 +3,7 @@ import type { FC } from 'hono/jsx';
 import { formatInstant } from '../../../domain/time';
 import type { OutgoingMailView } from '../../../services/mail';
 import type { ArchivedMessage } from '../../../services/mail-log';
+import { TableWrap } from '../views/table-wrap';
 
 export const MAIL_STATUSES = ['queued', 'sent', 'failed'] as const;
 export type MailStatus = (typeof MAIL_STATUSES)[number];
@@ -54,7 +55,7 @@ export const MailList: FC<{ mail: OutgoingMailView[]; zone: string; status: Mail
         )}
       </div>
     ) : (
-      <div class="table-wrap">
+      <TableWrap label="Outgoing mail">
         <table>
           <thead>
             <tr>
@@ -83,7 +84,7 @@ export const MailList: FC<{ mail: OutgoingMailView[]; zone: string; status: Mail
             ))}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
     )}
   </>
 );

@@ -3,6 +3,7 @@ import type { FC } from 'hono/jsx';
 import { formatInstant } from '../../../domain/time';
 import type { StaffUserView } from '../../../services/tenants';
 import { Csrf, ErrorSummary, type FormState, Notice, SelectField, TextField } from '../forms';
+import { TableWrap } from '../views/table-wrap';
 
 export const STAFF_FIELDS = ['name', 'email', 'role'] as const;
 const LABELS: Record<string, string> = { name: 'Name', email: 'E-mail address', role: 'Role' };
@@ -24,7 +25,7 @@ export const StaffList: FC<{
     <ErrorSummary form="add" state={add} labels={LABELS} />
     <section aria-labelledby="staff-heading">
       <h2 id="staff-heading">People in the office</h2>
-      <div class="table-wrap">
+      <TableWrap label="Staff">
         <table>
           <thead>
             <tr>
@@ -66,7 +67,7 @@ export const StaffList: FC<{
             ))}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
       {staff.length === 1 ? (
         <p class="empty">Only you so far. Add the people who take bookings below; each signs in with a link mailed to them.</p>
       ) : null}

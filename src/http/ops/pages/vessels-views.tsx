@@ -2,6 +2,7 @@
 import type { FC } from 'hono/jsx';
 import { BOOKING_RULES } from '../../../domain/booking';
 import { Csrf, ErrorSummary, type FormState, Notice, TextField } from '../forms';
+import { TableWrap } from '../views/table-wrap';
 
 export type VesselView = {
   id: string;
@@ -79,7 +80,7 @@ export const VesselList: FC<{ vessels: VesselView[]; add: FormState; csrf: strin
           </p>
         </div>
       ) : (
-        <div class="table-wrap">
+        <TableWrap label="Vessels">
           <table>
             <thead>
               <tr>
@@ -106,7 +107,7 @@ export const VesselList: FC<{ vessels: VesselView[]; add: FormState; csrf: strin
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
     </section>
     <section aria-labelledby="add-heading">
