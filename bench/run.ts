@@ -3,18 +3,24 @@
  * driver (goal ≥ 0.5×), and the idle RSS of `bosun start`, on PGlite and on a PostgreSQL server;
  * then the guest-site figures of `guest-sites.ts` (edge vs nginx, publish latency, republish, hit ratio),
  * the crew figures of `crew.ts` (mail jobs per second through SMTP, SSE fan-out to 200 clients),
- * and the dashboard's client assets of `client-assets.ts` (gzipped size against ≤ 150 kB).
+ * the dashboard's pages with 2,000 bookings from `dashboard.ts` (server time against `GET /healthz`,
+ * p50 ≤ 50 ms on PGlite; board and a month of calendar data ≤ 100 kB gzipped), and the dashboard's
+ * client assets of `client-assets.ts` (gzipped size against ≤ 150 kB).
  * A missed goal is printed, never an error; everything started is stopped and removed.
+ *
+ * `BOSUN_BENCH=dashboard` (a comma-separated list of creates, dashboard, guest-sites, crew, assets)
+ * runs only those sections; without it, all of them.
  */
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchClientAssets } from './client-assets';
 import { type CreatesPlan, type CreatesResult, describeLatency, type Engine, measureCreates } from './creates';
 import { benchCrew } from './crew';
+import { type DashboardPlan, type DashboardResult, describeSeason, measureDashboard, type PageFigures } from './dashboard';
 import { benchGuestSites } from './guest-sites';
 import { measureIdleRss } from './idle-rss';
 import { createBenchDatabase, probePostgres } from './postgres';
-import { cleanUpOnSignals, makeTempDir, withCleanup } from './support';
+import { cleanUpOnSignals, makeTempDir, percentile, withCleanup } from './support';
 
 const GOAL = 0.5;
 const PLANS: Record<Engine, CreatesPlan> = {
@@ -22,6 +28,14 @@ const PLANS: Record<Engine, CreatesPlan> = {
   pglite: { warmup: 200, requests: 2000, rounds: 4, concurrency: 4 },
   postgres: { warmup: 200, requests: 2000, rounds: 4, concurrency: 8 },
 };
+const DASHBOARD_PLANS: Record<Engine, DashboardPlan> = {
+  pglite: { bookings: 2000, warmup: 20, requests: 200 },
+  postgres: { bookings: 2000, warmup: 20, requests: 200 },
+};
+const PAGE_GOAL_MS = 50;
+const DATA_GOAL_BYTES = 100 * 1000;
+/** The responses the size goal names: the board and a month of calendar data. */
+const SIZE_GOAL_PATHS = ['/app/board', '/app/calendar/data'];
 const SETTLE_MS = 3000;
 const MIB = 1024 * 1024;
 
@@ -70,6 +84,93 @@ function addRss(engine: Engine, rss: { firstStart: number; restart: number }) {
 function addSkipped(engine: Engine, why: string) {
   rows.push({ engine, metric: 'skipped', value: '—', reference: '—', ratio: '—', goal: '—' });
   notes.push(`${engine}: skipped — ${why}`);
+}
+
+const ms = (v: number) => `${v.toFixed(1)} ms`;
+const kB = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`;
+const p50 = (f: PageFigures) => percentile(f.latenciesMs, 50);
+const p99 = (f: PageFigures) => percentile(f.latenciesMs, 99);
+
+function addDashboard(engine: Engine, r: DashboardResult, options: { sizes: boolean }) {
+  const reference = `${ms(p50(r.healthz))} ${r.healthz.label}`;
+  const timeRow = (f: PageFigures, goal: string): Row => ({
+    engine,
+    metric: `dashboard: ${f.label}, p50 / p99`,
+    value: `${ms(p50(f))} / ${ms(p99(f))}`,
+    reference,
+    ratio: `${(p50(f) / p50(r.healthz)).toFixed(0)}×`,
+    goal,
+  });
+  rows.push(timeRow(r.signedIn, '—'));
+  const missed: string[] = [];
+  for (const f of r.pages) {
+    // The goal names PGlite, the embedded engine a small operator runs.
+    const met = p50(f) <= PAGE_GOAL_MS;
+    rows.push(timeRow(f, engine === 'pglite' ? `≤ ${PAGE_GOAL_MS} ms ${met ? 'met' : 'MISSED'}` : '—'));
+    if (engine === 'pglite' && !met) missed.push(`${f.label} p50 ${ms(p50(f))} > ${PAGE_GOAL_MS} ms`);
+  }
+  if (options.sizes) {
+    for (const f of r.pages) {
+      const goal = SIZE_GOAL_PATHS.some((p) => f.path.split('?')[0] === p);
+      const met = f.gzipBytes <= DATA_GOAL_BYTES;
+      rows.push({
+        engine,
+        metric: `dashboard: ${f.label}, gzipped`,
+        value: kB(f.gzipBytes),
+        reference: `${kB(f.bytes)} raw`,
+        ratio: `${(f.gzipBytes / f.bytes).toFixed(2)}×`,
+        goal: goal ? `≤ ${kB(DATA_GOAL_BYTES)} ${met ? 'met' : 'MISSED'}` : '—',
+      });
+      if (goal && !met) missed.push(`${f.label} ${kB(f.gzipBytes)} gzipped > ${kB(DATA_GOAL_BYTES)}`);
+    }
+  }
+  const services = r.pages.map((f) => `${f.label} ${ms(percentile(f.serviceMs ?? [], 50))} of ${ms(p50(f))}`).join('; ');
+  const analyzed = r.pages.map((f) => `${f.label} ${ms(percentile(f.analyzedMs, 50))}`).join('; ');
+  notes.push(
+    `${engine} dashboard: ${describeSeason(r)}; ${r.plan.requests} alternating rounds of every request after ${r.plan.warmup} warm-up, ` +
+      `in process through app.request() with a signed-in owner's cookie, timed until the body is read; gzip is node:zlib at its default level`,
+  );
+  notes.push(`${engine} dashboard: the service alone (its queries and views, no rendering or HTTP), p50 of the page's p50: ${services}`);
+  notes.push(`${engine} dashboard: p50 after ANALYZE (${r.pages[0]?.analyzedMs.length ?? 0} rounds): ${analyzed}`);
+  if (missed.length > 0) notes.push(`${engine} dashboard: MISSED ${missed.join('; ')} — ${DASHBOARD_MISS_REASON}`);
+}
+
+/** Why dashboard goals are missed, as found by profiling the services' queries (see the notes' figures). */
+const DASHBOARD_MISS_REASON =
+  'the board shows every charter from 7 days back to 60 ahead (about 1,100 here) and the month about 500, in one answer: most ' +
+  "of the time is the service's (PGlite returning every wide booking row, their crew and guest pages, and the staff views " +
+  'built from them; compare the service alone), the rest rendering; PGlite runs no autovacuum, so the planner has no ' +
+  'statistics and nests loops until ANALYZE, which takes only part of it off (compare the p50 after ANALYZE)';
+
+async function benchDashboard() {
+  say('pglite: measuring the dashboard…');
+  const lite = await withCleanup((cleanup) =>
+    measureDashboard(cleanup, { engine: 'pglite', dir: join(makeTempDir(cleanup, 'bosun-bench-dash-'), 'db') }, DASHBOARD_PLANS.pglite),
+  );
+  addDashboard('pglite', lite, { sizes: true });
+  const down = await probePostgres();
+  if (down) {
+    say(`postgres: dashboard skipped, no server answered (${down})`);
+    return;
+  }
+  say('postgres: measuring the dashboard…');
+  const pg = await withCleanup(async (cleanup) =>
+    measureDashboard(cleanup, { engine: 'postgres', url: await createBenchDatabase(cleanup) }, DASHBOARD_PLANS.postgres),
+  );
+  // The same season and views: the sizes are PGlite's, within the bytes of ids and a nonce.
+  addDashboard('postgres', pg, { sizes: false });
+}
+
+const SECTIONS = ['creates', 'dashboard', 'guest-sites', 'crew', 'assets'] as const;
+type Section = (typeof SECTIONS)[number];
+
+/** The sections `BOSUN_BENCH` names, or all; an unknown name is an error that lists the known ones. */
+function chosenSections(value: string | undefined): Set<Section> {
+  if (!value?.trim()) return new Set(SECTIONS);
+  const names = value.split(',').map((n) => n.trim());
+  const unknown = names.filter((n) => !(SECTIONS as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new Error(`BOSUN_BENCH names no section ${unknown.join(', ')}; the sections are ${SECTIONS.join(', ')}`);
+  return new Set(names as Section[]);
 }
 
 const RSS_NOTE = `idle RSS: VmRSS of \`node bin/bosun.js start\` ${SETTLE_MS / 1000} s after /healthz answered, on an empty data folder, then restarted on it`;
@@ -128,20 +229,28 @@ async function main() {
     .join(' ');
   say(`${process.platform} ${process.arch}, load ${load} at start; loopback HTTP; jobs enqueued in the request's transaction, not worked`);
   say();
-  await benchPglite();
-  await benchPostgres();
-  say();
-  printTable();
-  say();
-  for (const note of notes) say(note);
-  say(RSS_NOTE);
-  say();
-  await benchGuestSites(say, {
-    withCleanup,
-    postgresUrl: async (cleanup) => ((await probePostgres()) ? null : createBenchDatabase(cleanup)),
-  });
-  await benchCrew(say, { withCleanup });
-  await benchClientAssets(say);
+  const sections = chosenSections(process.env.BOSUN_BENCH);
+  if (sections.has('creates')) {
+    await benchPglite();
+    await benchPostgres();
+  }
+  if (sections.has('dashboard')) await benchDashboard();
+  if (rows.length > 0) {
+    say();
+    printTable();
+    say();
+    for (const note of notes) say(note);
+    if (sections.has('creates')) say(RSS_NOTE);
+    say();
+  }
+  if (sections.has('guest-sites')) {
+    await benchGuestSites(say, {
+      withCleanup,
+      postgresUrl: async (cleanup) => ((await probePostgres()) ? null : createBenchDatabase(cleanup)),
+    });
+  }
+  if (sections.has('crew')) await benchCrew(say, { withCleanup });
+  if (sections.has('assets')) await benchClientAssets(say);
   say(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 
