@@ -27,8 +27,11 @@ export type Audience<P extends { sessionDigest: string }> = {
   findLink(q: Queryable, tokenHash: string): Promise<StoredLink | undefined>;
   /** Whether the link's person may still sign in (not deactivated or removed). */
   isActive(q: Queryable, tenantId: string, subjectId: string): Promise<boolean>;
-  /** Stores the session, marks the link used and writes the audit entry, in one transaction. */
-  openSession(tx: Tx, link: StoredLink, session: { idHash: string; expiresAt: Date; now: Date }): Promise<void>;
+  /**
+   * Stores the session, marks the link used and writes the audit entry, in one transaction; false when
+   * the link may open no more sessions (an audience whose links work once, used already).
+   */
+  openSession(tx: Tx, link: StoredLink, session: { idHash: string; expiresAt: Date; now: Date }): Promise<boolean>;
   /** The live session with this id digest, with its person; undefined when unknown, expired or inactive. */
   findSession(q: Queryable, idHash: string, now: Date): Promise<P | undefined>;
 };
@@ -59,9 +62,10 @@ export async function signInWithLink<P extends { sessionDigest: string }>(
   if (!(await audience.isActive(deps.db, link.tenantId, link.subjectId))) return { ok: false, reason: 'revoked' };
   const session = newSecret();
   const expiresAt = new Date(now.getTime() + audience.sessionLifetimeMs);
-  await deps.db
+  const opened = await deps.db
     .transaction()
     .execute((tx) => audience.openSession(tx, link, { idHash: digestOf(session).toString('hex'), expiresAt, now }));
+  if (!opened) return { ok: false, reason: 'revoked' };
   return { ok: true, session, expiresAt, tenantId: link.tenantId, subjectId: link.subjectId };
 }
 

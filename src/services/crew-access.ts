@@ -142,6 +142,8 @@ const CREW: Audience<CrewPrincipal> = {
       entityId: link.subjectId,
       after: { link: link.id, purpose: link.purpose },
     });
+    // Crew open their link on several devices: it works again within its life (ADR 0010).
+    return true;
   },
   findSession: async (db, idHash, now) => {
     const row = await q.findCrewSessionByHash(db, idHash, now);

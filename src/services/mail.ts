@@ -166,7 +166,12 @@ export async function listOutgoingMail(
     status: filter.status,
     limit: filter.limit ?? 100,
   });
-  return rows.map((r) => ({
+  return rows.map(outgoingMailView);
+}
+
+/** A recorded message as the office sees it: never its body. */
+export function outgoingMailView(r: Awaited<ReturnType<typeof q.listOutgoingMail>>[number]): OutgoingMailView {
+  return {
     id: r.id,
     kind: r.kind,
     recipient: r.recipient,
@@ -178,7 +183,7 @@ export async function listOutgoingMail(
     messageId: r.message_id,
     createdAt: r.created_at.toISOString(),
     sentAt: r.sent_at?.toISOString() ?? null,
-  }));
+  };
 }
 
 const emailAddress = z.email().max(254);

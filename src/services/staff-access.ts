@@ -1,7 +1,7 @@
 /**
  * Staff sign-in for the ops dashboard (ADR 0021): the office enters an e-mail address at `/app/login`
- * and each active staff user with it — one per tenant they work for — is mailed a link that works for
- * an hour and opens a session of 12 hours. Links and sessions are kept as digests by the same rules as
+ * and each active staff user with it — one per tenant they work for — is mailed a link that works once,
+ * within an hour, and opens a session of 12 hours. Links and sessions are kept as digests by the same rules as
  * the crew's (`browser-access.ts`). A staff session belongs to one staff user of one tenant.
  */
 import { z } from 'zod';
@@ -47,7 +47,9 @@ const STAFF: Audience<StaffPrincipal> = {
     );
   },
   isActive: async (db, tenantId, staffUserId) => (await q.getActiveStaffUser(db, tenantId, staffUserId)) !== undefined,
+  // A staff link works once: the office's mail may be read by others (a shared inbox, the mail log).
   openSession: async (tx, link, s) => {
+    if (!(await q.claimStaffLink(tx, link.tenantId, link.id, s.now))) return false;
     await q.insertStaffSession(tx, link.tenantId, {
       idHash: s.idHash,
       staffUserId: link.subjectId,
@@ -55,7 +57,6 @@ const STAFF: Audience<StaffPrincipal> = {
       expiresAt: s.expiresAt,
       now: s.now,
     });
-    await q.touchStaffLink(tx, link.tenantId, link.id, s.now);
     await insertAuditEntry(tx, link.tenantId, {
       actor: { kind: 'staff', id: link.subjectId },
       action: 'staff.signed_in',
@@ -63,6 +64,7 @@ const STAFF: Audience<StaffPrincipal> = {
       entityId: link.subjectId,
       after: { link: link.id },
     });
+    return true;
   },
   findSession: async (db, idHash, now) => {
     const row = await q.findStaffSessionByHash(db, idHash, now);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { insertAuditEntry } from '../db/queries/audit';
 import * as people from '../db/queries/people';
 import { listPublishableBookingIds } from '../db/queries/publishing';
+import { bumpTenantFeedGeneration } from '../db/queries/tenant-feed';
 import * as q from '../db/queries/tenants';
 import type { TenantSettings } from '../db/schema';
 import { BOOKING_RULES } from '../domain/booking';
@@ -363,6 +364,8 @@ export async function deactivateStaffUser(deps: Pick<ServiceDeps, 'db' | 'clock'
     const now = deps.clock.now();
     await people.deactivateStaffUser(tx, ctx.tenantId, row.id, now);
     const { links, sessions } = await revokeStaffAccessIn(tx, ctx.tenantId, row.id, now);
+    // Every staff user could copy the office's calendar feed link: someone who leaves takes it with them.
+    await bumpTenantFeedGeneration(tx, ctx.tenantId, now);
     await insertAuditEntry(tx, ctx.tenantId, {
       actor: ctx.actor,
       action: 'staff.deactivated',

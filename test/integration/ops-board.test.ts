@@ -133,7 +133,9 @@ describe('moving a card with its form', () => {
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe(`/app/board?moved=${id}`);
     const after = await open(res.headers.get('location') ?? '');
-    expect(textOf(after.html)).toContain(`Moved ${id}.`);
+    expect(textOf(after.html)).toContain(`charter (${id}).`);
+    // The notice names only a card of the board, never text from the address.
+    expect(textOf((await open('/app/board?moved=Free%20money')).html)).not.toContain('Free money');
     expect(after.html).toContain('<p class="notice" role="status">');
     const columns = columnsIn(after.html);
     expect(columns.confirmed).toContain(id);

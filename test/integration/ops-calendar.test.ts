@@ -5,11 +5,12 @@
  */
 import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deactivateStaffUser } from '../../src/services/tenants';
 import { call, makeApp, type TestApp } from '../support/app';
 import { createTestDb, type TestDb } from '../support/db';
 import { bookingInput, makeTenant } from '../support/factories';
 import { textOf } from '../support/html';
-import { signedInStaff } from '../support/staff-session';
+import { addStaff, signedInStaff } from '../support/staff-session';
 
 const ORIGIN = 'http://localhost:8080';
 let t: TestDb;
@@ -156,6 +157,10 @@ describe('the staff calendar feed', () => {
     const theirsPage = await open('/app/calendar', ownerB);
     expect(textOf(theirsPage.body)).not.toContain('Kept Guest');
     expect(feedPathOf(theirsPage.body)).not.toBe(fresh);
+    // Someone who leaves the office takes the link with them: deactivating them replaces it.
+    const leaving = await addStaff(t.deps, a.tenant.id, 'staff', 'leaving@office.test');
+    await deactivateStaffUser(t.deps, a.ctx, leaving.id);
+    expect((await open(fresh, null)).res.status).toBe(404);
     for (const bad of ['/app/feed/x.ics', '/app/feed/.ics', `/app/feed/${'A'.repeat(60)}.ics`, '/app/feed/token.txt']) {
       expect((await open(bad, null)).res.status, bad).toBe(404);
     }

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileMailer } from '../../src/adapters/file-mailer';
 import { registerJobHandlers } from '../../src/jobs/register';
 import { requestCrewLoginLink } from '../../src/services/crew-access';
-import { listOutgoingMail } from '../../src/services/mail';
+import { listOutgoingMail, sendMailOnce } from '../../src/services/mail';
 import { makeApp, type TestApp } from '../support/app';
 import { createTestDb, type TestDb } from '../support/db';
 import { makeTenant } from '../support/factories';
@@ -92,19 +92,41 @@ describe('outgoing mail', () => {
     expect(text).toContain('From "alpha Charters" <bosun@localhost>');
     expect(text).toContain('To "Casey Captain" <captain@alpha.test>');
     expect(text).toContain('Subject Your sign-in link for alpha Charters');
-    expect(page.html).toMatch(/<pre>[^<]*http:\/\/localhost:8080\/crew\/login\/[A-Za-z0-9_-]{43}/);
-    // The HTML part is not rendered into the dashboard.
-    expect(page.html).not.toMatch(/<pre>[^<]*<html/i);
-    expect(page.html).toContain(`href="/app/mail/${mail.id}/message.eml"`);
+    // The link would sign whoever reads the log in as the crew member: its token is hidden, and the
+    // message (which carries it) is not handed out whole.
+    expect(page.html).toContain('http://localhost:8080/crew/login/[personal link, hidden]');
+    expect(page.html).not.toMatch(/\/crew\/login\/[A-Za-z0-9_-]{43}/);
+    expect(page.html).not.toContain(`href="/app/mail/${mail.id}/message.eml"`);
+    const eml = await office.open(`/app/mail/${mail.id}/message.eml`);
+    expect(eml.status).toBe(403);
+    expect(eml.html).not.toMatch(/\/crew\/login\/[A-Za-z0-9_-]{43}/);
+    // The HTML part is not rendered into the dashboard (its button's style is unique to it).
+    expect(page.html).not.toContain('display:inline-block;background:#0b5cab');
   });
 
-  it('serves the .eml as message/rfc822 for download', async () => {
-    const [mail] = await listOutgoingMail(t.deps, a.ctx, { status: 'sent' });
+  it('serves a message without a sign-in link as message/rfc822 for download', async () => {
+    const mailer = new FileMailer(mailDir);
+    await sendMailOnce({ ...t.deps, mail: { mailer, publicUrl: 'http://localhost:8080', fromAddress: 'bosun@localhost' } }, a.tenant.id, {
+      kind: 'test.note',
+      dedupeKey: 'test-note-1',
+      to: { name: 'Casey Captain', address: 'captain@alpha.test' },
+      crewMemberId: null,
+      bookingId: null,
+      prepare: async () => ({
+        subject: 'A plain note',
+        text: 'Fenders are in the locker.',
+        html: '<p>Fenders are in the locker.</p>',
+        magicLinkId: null,
+      }),
+    });
+    const mail = (await listOutgoingMail(t.deps, a.ctx, {})).find((m) => m.kind === 'test.note');
+    const page = await office.open(`/app/mail/${mail?.id}`);
+    expect(page.html).toContain(`href="/app/mail/${mail?.id}/message.eml"`);
     const res = await office.open(`/app/mail/${mail?.id}/message.eml`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('message/rfc822');
     expect(res.headers.get('content-disposition')).toBe(`attachment; filename="bosun-mail-${mail?.id}.eml"`);
-    expect(res.html).toContain('Subject: Your sign-in link for alpha Charters');
+    expect(res.html).toContain('Subject: A plain note');
     expect(res.html).toContain('Content-Type: multipart/alternative');
   });
 

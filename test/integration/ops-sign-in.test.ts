@@ -93,6 +93,10 @@ describe('staff sign-in by mailed link', () => {
       expect(link).toMatch(/^http:\/\/localhost:8080\/app\/login\/[A-Za-z0-9_-]{43}$/);
       const { res, cookie } = await followLink(link);
       expect(res.status).toBe(303);
+      // A staff link works once: whoever reads the mail later (a shared inbox) cannot sign in with it.
+      const again = await submit(new URL(link).pathname, {});
+      expect(again.status).toBe(410);
+      expect(again.headers.get('set-cookie')).toBeNull();
       expect(res.headers.get('location')).toBe('/app');
       const setCookie = res.headers.get('set-cookie') ?? '';
       expect(setCookie).toMatch(/^bosun_staff=[A-Za-z0-9_-]{43};/);

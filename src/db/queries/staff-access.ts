@@ -19,8 +19,16 @@ export async function findStaffLinkByHash(q: Queryable, tokenHash: string) {
   return q.selectFrom('staff_magic_links').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
 }
 
-export async function touchStaffLink(q: Queryable, tenantId: string, id: string, now: Date) {
-  await q.updateTable('staff_magic_links').set({ last_used_at: now }).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+/** Marks a link used unless it was already; whether this call did (a link opens one session). */
+export async function claimStaffLink(q: Queryable, tenantId: string, id: string, now: Date): Promise<boolean> {
+  const r = await q
+    .updateTable('staff_magic_links')
+    .set({ last_used_at: now })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .where('last_used_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }
 
 export async function revokeStaffLinksOfUser(q: Queryable, tenantId: string, staffUserId: string, now: Date): Promise<number> {

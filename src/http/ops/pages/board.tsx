@@ -43,7 +43,13 @@ export function createBoardPages(deps: OpsSurfaceDeps) {
   pages.get('/board', async (c) => {
     const board = await getBoard(deps, staffContext(c), {});
     const moved = c.req.query('moved');
-    return render(c, board, moved ? { text: `Moved ${moved}.`, error: false } : undefined);
+    // Only a card on this board is named: the notice never repeats text from the address.
+    const card = moved
+      ? Object.values(board.columns)
+          .flat()
+          .find((k) => k.id === moved)
+      : undefined;
+    return render(c, board, card ? { text: `Moved ${card.guestName}’s charter (${card.id}).`, error: false } : undefined);
   });
 
   pages.post('/board/move', async (c) => {

@@ -149,11 +149,17 @@ export const MailPage: FC<{ mail: OutgoingMailView; message: ArchivedMessage | n
           </dl>
           <h3>Text</h3>
           <pre>{message.text}</pre>
-          <div class="actions">
-            <a class="button secondary" href={`/app/mail/${mail.id}/message.eml`} download>
-              Download the message (.eml)
-            </a>
-          </div>
+          {message.carriesSignInLink ? (
+            <p class="muted">
+              This message carries a personal sign-in link, so its link is hidden here and the message is not offered for download.
+            </p>
+          ) : (
+            <div class="actions">
+              <a class="button secondary" href={`/app/mail/${mail.id}/message.eml`} download>
+                Download the message (.eml)
+              </a>
+            </div>
+          )}
         </>
       ) : (
         <p class="muted">

@@ -4,6 +4,7 @@
  * HTML rendered here); with SMTP, the recorded fields.
  */
 import { Hono } from 'hono';
+import { ServiceError } from '../../../services/errors';
 import { listOutgoingMail } from '../../../services/mail';
 import { getOutgoingMail, readArchivedMessage, readSentMessage } from '../../../services/mail-log';
 import { getTenantProfile } from '../../../services/tenants';
@@ -46,6 +47,13 @@ export function createMailPages(deps: OpsSurfaceDeps) {
     const mail = await getOutgoingMail(deps, ctx, c.req.param('id'));
     const raw = await readSentMessage(deps, ctx, mail.id);
     if (!raw) return c.redirect(`/app/mail/${mail.id}`, 303);
+    if ((await readArchivedMessage(deps, ctx, mail.id))?.carriesSignInLink) {
+      throw new ServiceError(
+        403,
+        'Not offered for download',
+        'This message carries a personal sign-in link, which would sign in whoever holds it; its text is shown with the link hidden.',
+      );
+    }
     c.header('content-type', 'message/rfc822');
     c.header('content-disposition', `attachment; filename="bosun-mail-${mail.id}.eml"`);
     c.header('x-content-type-options', 'nosniff');
