@@ -81,8 +81,9 @@ describe('the crew flow in Chromium on a phone', () => {
       }),
     });
     expect(created.status).toBe(201);
-    const createdEvent = (await staff.next('change')).json;
-    expect([createdEvent.type, createdEvent.bookingId]).toEqual(['event.created', bookingId]);
+    // The stream carries every committed change (mail sent, pages published, …): wait for this one.
+    const createdEvent = (await staff.nextChange((j) => j.action === 'event.created')).json;
+    expect([createdEvent.action, createdEvent.bookingId]).toEqual(['event.created', bookingId]);
 
     const inbox = await waitForMailbox(join(dataDir, 'mail'), 2, 60_000);
     expect(inbox.map((m) => m.to).sort()).toEqual(['captain@demo.localhost', 'deckhand@demo.localhost']);
@@ -148,14 +149,14 @@ describe('the crew flow in Chromium on a phone', () => {
     await page.setViewportSize({ width: 390, height: 844 });
 
     await page.getByRole('button', { name: 'Accept' }).click();
-    const accepted = (await staff.next('change')).json;
-    expect([accepted.type, accepted.by.name]).toEqual(['assignment.accepted', 'Casey Captain']);
+    const accepted = (await staff.nextChange((j) => j.action.startsWith('assignment.'))).json;
+    expect([accepted.action, accepted.by.name]).toEqual(['assignment.accepted', 'Casey Captain']);
     await page.locator('#live-status[data-live="on"]').waitFor();
     expect(await page.locator('main').textContent()).toContain('Casey Captain — captain, accepted');
 
     await page.getByRole('button', { name: 'Tick Safety briefing given' }).click();
-    const ticked = (await staff.next('change')).json;
-    expect(ticked.type).toBe('checklist.ticked');
+    const ticked = (await staff.nextChange((j) => j.action.startsWith('checklist.'))).json;
+    expect(ticked.action).toBe('checklist.ticked');
     expect(ticked.event.checklist.find((c: { item: string }) => c.item === 'Safety briefing given').ticked.by).toBe('Casey Captain');
     await page.getByRole('button', { name: 'Untick Safety briefing given' }).waitFor();
     await page.locator('#live-status[data-live="on"]').waitFor();
@@ -171,7 +172,7 @@ describe('the crew flow in Chromium on a phone', () => {
     await deckhand.waitForURL(`${base}/crew`);
     await deckhand.goto(`${base}/crew/events/${bookingId}`);
     await deckhand.getByRole('button', { name: 'Accept' }).click();
-    expect((await staff.next('change')).json.by.name).toBe('Dana Deckhand');
+    expect((await staff.nextChange((j) => j.action.startsWith('assignment.'))).json.by.name).toBe('Dana Deckhand');
     await page.getByText('Dana Deckhand — crew, accepted').waitFor();
     expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
 

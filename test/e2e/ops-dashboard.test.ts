@@ -249,7 +249,7 @@ describe('the office dashboard in Chromium', () => {
     expect(await page.evaluate('document.activeElement.textContent.trim()')).toBe('Move');
     await page.keyboard.press('Enter');
     await page.waitForURL(`${base}/app/board?moved=${apiHoldId}`);
-    expect(await page.locator('.notice').textContent()).toBe(`Moved ${apiHoldId}.`);
+    expect(await page.locator('.notice').textContent()).toBe(`Moved Kim Keyboard’s charter (${apiHoldId}).`);
     await card(page, 'confirmed', apiHoldId).waitFor();
     expect((await apiBooking(apiHoldId)).status).toBe('confirmed');
     await look(page, 'board');
