@@ -41,7 +41,7 @@ export class FileMailer implements Mailer, MailArchive {
     }
     await file.close();
     await rename(temporary, target);
-    return { messageId: info.messageId, accepted: [message.to.address] };
+    return { messageId: info.messageId, accepted: [message.to.address], response: `stored as ${emlFileName(message)}` };
   }
 
   /** The `.eml` the message was written to, or null when there is none (never sent, or removed). */

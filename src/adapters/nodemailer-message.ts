@@ -21,8 +21,17 @@ export function toNodemailerMessage(message: MailMessage): SendMailOptions {
     html: message.html,
     messageId: toHeaderText(message.messageId),
     date: message.date,
-    // RFC 3834: tells auto-responders (vacation replies) not to answer.
-    headers: { 'Auto-Submitted': 'auto-generated', ...Object.fromEntries(headers) },
+    // RFC 3834: tells auto-responders (vacation replies) not to answer automatic mail.
+    headers: { ...(message.automatic === false ? {} : { 'Auto-Submitted': 'auto-generated' }), ...Object.fromEntries(headers) },
+    ...(message.attachments?.length
+      ? {
+          attachments: message.attachments.map((a) => ({
+            filename: toHeaderText(a.filename),
+            contentType: toHeaderText(a.contentType),
+            content: a.content,
+          })),
+        }
+      : {}),
     // Never let nodemailer fetch a URL or read a file named in the message.
     disableFileAccess: true,
     disableUrlAccess: true,

@@ -27,6 +27,7 @@ export const JOB_NAMES: readonly JobName[] = [
   'staff.login-link',
   'office.crew-declined',
   'crew.remind',
+  'mail.send',
 ];
 
 export type JobQueueOptions = {

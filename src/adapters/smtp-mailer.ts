@@ -19,7 +19,7 @@ export class SmtpMailer implements Mailer {
     const info = await this.#transport.sendMail(toNodemailerMessage(message));
     const rejected = addresses(info.rejected);
     if (rejected.length > 0) throw new Error(`the SMTP server rejected ${rejected.join(', ')}: ${info.response ?? ''}`);
-    return { messageId: info.messageId, accepted: addresses(info.accepted) };
+    return { messageId: info.messageId, accepted: addresses(info.accepted), response: String(info.response ?? '') };
   }
 
   async close(): Promise<void> {

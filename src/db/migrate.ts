@@ -9,6 +9,7 @@ import * as m0005 from './migrations/0005-crew-rules';
 import * as m0006 from './migrations/0006-staff-access';
 import * as m0007 from './migrations/0007-live-changes';
 import * as m0008 from './migrations/0008-tenant-feed';
+import * as m0009 from './migrations/0009-guest-mail';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0006-staff-access': m0006,
   '0007-live-changes': m0007,
   '0008-tenant-feed': m0008,
+  '0009-guest-mail': m0009,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -244,6 +244,25 @@ export interface OutgoingMailTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   sent_at: Timestamp | null;
+  /** The recipient's display name, for mail queued by a request (mail rendered in a job names them itself). */
+  recipient_name: string | null;
+  /** What a queued mail says, as its sender wrote it (the outbox renders it when it sends). */
+  content: Json<Record<string, unknown>> | null;
+  /** A message to many recipients: its rows share this id and one job sends them. */
+  batch_id: string | null;
+  /** Automatic mail carries `Auto-Submitted: auto-generated`; mail a person wrote does not. */
+  automatic: ColumnType<boolean, boolean | undefined, boolean>;
+  /** The server's answer to the delivery that succeeded (SMTP: its reply line). */
+  response: string | null;
+  attempted_at: Timestamp | null;
+}
+
+export interface MailTemplatesTable {
+  tenant_id: string;
+  kind: string;
+  subject: string;
+  body: string;
+  updated_at: Timestamp;
 }
 
 export interface ChecklistTicksTable {
@@ -316,6 +335,7 @@ export interface Database {
   staff_magic_links: StaffMagicLinksTable;
   staff_sessions: StaffSessionsTable;
   outgoing_mail: OutgoingMailTable;
+  mail_templates: MailTemplatesTable;
   checklist_ticks: ChecklistTicksTable;
   crew_calendar_feeds: CrewCalendarFeedsTable;
   tenant_calendar_feeds: TenantCalendarFeedsTable;

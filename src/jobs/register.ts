@@ -11,6 +11,7 @@ import { handleNotifyCrew } from './notify-crew';
 import { handlePublishGuestPage } from './publish-guest-page';
 import { handleCrewLoginLink } from './send-crew-login-link';
 import { handleCrewReminders, REMINDER_CRON } from './send-crew-reminders';
+import { handleSendMail } from './send-mail';
 import { handleStaffLoginLink } from './send-staff-login-link';
 
 /**
@@ -27,5 +28,6 @@ export async function registerJobHandlers(worker: JobWorker, deps: JobDeps): Pro
   await worker.work('staff.login-link', (payload, job) => handleStaffLoginLink(deps, payload, job));
   await worker.work('office.crew-declined', (payload, job) => handleOfficeDecline(deps, payload, job));
   await worker.work('crew.remind', (payload) => handleCrewReminders(deps, payload));
+  await worker.work('mail.send', (payload) => handleSendMail(deps, payload));
   await worker.schedule('crew.remind', REMINDER_CRON, { reason: 'schedule' });
 }

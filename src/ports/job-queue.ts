@@ -10,7 +10,8 @@ export type JobName =
   | 'crew.login-link'
   | 'staff.login-link'
   | 'office.crew-declined'
-  | 'crew.remind';
+  | 'crew.remind'
+  | 'mail.send';
 
 /** Payloads carry ids and the tenant id, never objects. */
 export type JobPayload = { tenantId: string; bookingId: string; reason: string };
@@ -24,6 +25,9 @@ export type StaffUserJobPayload = { tenantId: string; staffUserId: string; reaso
 /** The payload of a job about one crew member's assignment to one booking (a decline). */
 export type AssignmentJobPayload = { tenantId: string; bookingId: string; crewMemberId: string; reason: string };
 
+/** Mail that a request queued (`outgoing_mail`): one message, or every unsent message of a batch. */
+export type MailJobPayload = { tenantId: string; mailId?: string; batchId?: string; reason: string };
+
 /** A scheduled sweep over every tenant (reminders): it names no tenant, only why it runs. */
 export type SweepJobPayload = { reason: string };
 
@@ -35,6 +39,7 @@ export type JobPayloads = {
   'staff.login-link': StaffUserJobPayload;
   'office.crew-declined': AssignmentJobPayload;
   'crew.remind': SweepJobPayload;
+  'mail.send': MailJobPayload;
 };
 
 export type FailedJob = {

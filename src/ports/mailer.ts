@@ -16,11 +16,21 @@ export type MailMessage = {
   /** `<unique@domain>`; the same message sent twice keeps the same id. */
   messageId: string;
   date: Date;
-  /** Extra header fields, e.g. `Auto-Submitted`. */
+  /** Extra header fields, e.g. `X-Bosun-Kind`. */
   headers?: Record<string, string>;
+  /**
+   * Sent by Bosun on its own (default true): carries `Auto-Submitted: auto-generated` (RFC 3834), so
+   * auto-responders do not answer. Mail a person wrote and sent from the dashboard is not.
+   */
+  automatic?: boolean;
+  /** Files attached beside the text and HTML alternatives, e.g. a charter's `.ics`. */
+  attachments?: MailAttachment[];
 };
 
-export type SentMail = { messageId: string; accepted: string[] };
+export type MailAttachment = { filename: string; contentType: string; content: string };
+
+/** `response`: what the receiving side answered (SMTP: the server's reply to the message, e.g. `250 2.0.0 Ok: queued as 4F2`). */
+export type SentMail = { messageId: string; accepted: string[]; response: string };
 
 export interface Mailer {
   /**

@@ -2,9 +2,11 @@
  * Outgoing mail. Every message is recorded in `outgoing_mail` (recipient, kind, booking, status,
  * error) before it is handed to the mailer, and at most one message is sent per dedupe key: a job
  * that runs again after a crash or a failure sends only what was not sent yet (ADR 0011).
- * Only job handlers call `sendMailOnce`; a request never sends mail. Header values (subject, names,
- * addresses) are made one line by `toHeaderText` before they are recorded or sent: names stored
- * before input validation may carry a CR/LF.
+ * Only job handlers call `sendMailOnce`; a request never sends mail. A request that means to send
+ * queues it instead (`queueMail`: the row, its audit entry and its job, in the request's own
+ * transaction), and the `mail.send` job sends it (`sendQueuedMail`, ADR 0022). Header values
+ * (subject, names, addresses) are made one line by `toHeaderText` before they are recorded or sent:
+ * names stored before input validation may carry a CR/LF.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -15,7 +17,7 @@ import { getTenantById } from '../db/queries/tenants';
 import type { OutgoingMailStatus } from '../db/schema';
 import { toHeaderText } from '../domain/text';
 import type { RenderedMail } from '../mail/layout';
-import type { Mailer } from '../ports/mailer';
+import type { MailAttachment, Mailer } from '../ports/mailer';
 import type { ServiceDeps, TenantContext } from './context';
 import { NotFoundError } from './errors';
 import { parseInput } from './parse-input';
@@ -32,8 +34,13 @@ export type MailDeps = ServiceDeps & { mail: MailSettings };
 
 const MAIL_ACTOR = { kind: 'system' as const, id: 'mail' };
 
+/** A rendered message with what goes beside it: the files attached. */
+export type PreparedMail = RenderedMail & { attachments?: MailAttachment[] };
+
 export type MailSpec = {
   kind: string;
+  /** Sent by Bosun on its own (default): `Auto-Submitted: auto-generated`. False for mail a person wrote. */
+  automatic?: boolean;
   /** One message per key and tenant, e.g. `crew-notice:{booking}:{crew member}:v{version}:i{invited at}`. */
   dedupeKey: string;
   to: { name: string; address: string };
@@ -43,7 +50,7 @@ export type MailSpec = {
    * Renders the message, inside the transaction that records the attempt. `previousMagicLinkId` is
    * the link an earlier, failed attempt carried: it was never delivered, so it should be revoked.
    */
-  prepare(tx: Tx, attempt: { previousMagicLinkId: string | null }): Promise<RenderedMail & { magicLinkId: string | null }>;
+  prepare(tx: Tx, attempt: { previousMagicLinkId: string | null }): Promise<PreparedMail & { magicLinkId: string | null }>;
 };
 
 /** A send that failed; the `outgoing_mail` row holds the same error. */
@@ -71,7 +78,7 @@ export async function sendMailOnce(deps: MailDeps, tenantId: string, spec: MailS
         recipient: spec.to.address,
         crewMemberId: spec.crewMemberId,
         bookingId: spec.bookingId,
-        messageId: `<${id}@${domainOf(deps.mail.fromAddress)}>`,
+        messageId: messageIdFor(id, deps),
         now,
       });
     }
@@ -84,8 +91,9 @@ export async function sendMailOnce(deps: MailDeps, tenantId: string, spec: MailS
   if (!prepared) return 'already-sent';
   const { row, content } = prepared;
   const replyTo = replyAddress(tenant.settings.contactEmail);
+  let response: string;
   try {
-    await deps.mail.mailer.send({
+    ({ response } = await deps.mail.mailer.send({
       from: { name: toHeaderText(tenant.name), address: deps.mail.fromAddress },
       to: { name: toHeaderText(spec.to.name), address: toHeaderText(spec.to.address) },
       ...(replyTo ? { replyTo } : {}),
@@ -95,7 +103,9 @@ export async function sendMailOnce(deps: MailDeps, tenantId: string, spec: MailS
       messageId: row.message_id,
       date: row.created_at,
       headers: { 'X-Bosun-Kind': spec.kind },
-    });
+      automatic: spec.automatic ?? true,
+      ...(content.attachments?.length ? { attachments: content.attachments } : {}),
+    }));
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     await deps.db.transaction().execute(async (tx) => {
@@ -105,7 +115,7 @@ export async function sendMailOnce(deps: MailDeps, tenantId: string, spec: MailS
     throw new MailDeliveryError(`mail ${row.id} to ${spec.to.address} failed: ${reason}`);
   }
   await deps.db.transaction().execute(async (tx) => {
-    await q.markOutgoingMailSent(tx, tenantId, row.id, deps.clock.now());
+    await q.markOutgoingMailSent(tx, tenantId, row.id, { response: response.slice(0, 1000), now: deps.clock.now() });
     await insertAuditEntry(tx, tenantId, mailAuditEntry('mail.sent', row.id, spec));
   });
   return 'sent';
@@ -195,6 +205,128 @@ function replyAddress(contactEmail: string | undefined): string | null {
   return parsed.success ? parsed.data : null;
 }
 
-function domainOf(address: string): string {
-  return address.slice(address.lastIndexOf('@') + 1) || 'localhost';
+/** A message's `Message-ID`: its row's id on the installation's own host (that of `BOSUN_PUBLIC_URL`). */
+export function messageIdFor(id: string, deps: Pick<ServiceDeps, 'publicHost'>): string {
+  const host = deps.publicHost.replace(/[^A-Za-z0-9.-]/g, '') || 'localhost';
+  return `<${id}@${host}>`;
+}
+
+/** What a request asks the outbox to send later: one message, described by `content`, to one recipient. */
+export type QueuedMailSpec = {
+  kind: string;
+  dedupeKey: string;
+  to: { name: string; address: string };
+  bookingId: string | null;
+  /** What the mail says as its sender wrote it; the renderer of `kind` reads it when the mail is sent. */
+  content: Record<string, unknown>;
+  automatic: boolean;
+  /** Mail to many: the rows share the batch, and the caller enqueues one `mail.send` for the batch. */
+  batchId?: string;
+};
+
+/**
+ * Queues a message inside the caller's transaction: its `outgoing_mail` row (status queued), a
+ * `mail.queued` audit entry and — unless it belongs to a batch — its `mail.send` job. All three
+ * commit or none does. Returns the row's id, or null when a mail with this dedupe key exists already
+ * (it is not queued twice).
+ */
+export async function queueMail(
+  deps: Pick<ServiceDeps, 'jobs' | 'clock' | 'publicHost'>,
+  tx: Tx,
+  ctx: TenantContext,
+  spec: QueuedMailSpec,
+): Promise<string | null> {
+  const id = randomUUID();
+  const inserted = await q.insertQueuedMail(tx, ctx.tenantId, {
+    id,
+    kind: spec.kind,
+    dedupeKey: spec.dedupeKey,
+    recipient: toHeaderText(spec.to.address),
+    recipientName: toHeaderText(spec.to.name),
+    bookingId: spec.bookingId,
+    messageId: messageIdFor(id, deps),
+    content: spec.content,
+    automatic: spec.automatic,
+    batchId: spec.batchId ?? null,
+    now: deps.clock.now(),
+  });
+  if (!inserted) return null;
+  await insertAuditEntry(tx, ctx.tenantId, {
+    actor: ctx.actor,
+    action: 'mail.queued',
+    ...(spec.bookingId ? { entityType: 'booking', entityId: spec.bookingId } : { entityType: 'mail', entityId: id }),
+    after: { mail: id, kind: spec.kind, ...(spec.batchId ? { batch: spec.batchId } : {}) },
+  });
+  if (!spec.batchId) await deps.jobs.enqueue(tx, 'mail.send', { tenantId: ctx.tenantId, mailId: id, reason: spec.kind });
+  return id;
+}
+
+/**
+ * Renders a queued mail when it is sent, inside the transaction that records the attempt, from the
+ * row (its kind, booking and `content`) and the data as it is then.
+ */
+export type QueuedMailRenderer = (tx: Tx, mail: q.OutgoingMailRow) => Promise<PreparedMail>;
+
+/**
+ * Sends queued mail `mailId` through `sendMailOnce` (once per row, whatever runs it again). Returns
+ * `sent` or `already-sent`; throws MailDeliveryError when delivery failed (the row says why).
+ */
+export async function sendQueuedMail(
+  deps: MailDeps,
+  tenantId: string,
+  mailId: string,
+  render: QueuedMailRenderer,
+): Promise<'sent' | 'already-sent'> {
+  const row = await q.getOutgoingMailById(deps.db, tenantId, mailId);
+  if (!row) throw new NotFoundError(`Mail ${mailId}`);
+  if (row.status === 'sent') return 'already-sent';
+  return sendMailOnce(deps, tenantId, {
+    kind: row.kind,
+    automatic: row.automatic,
+    dedupeKey: row.dedupe_key,
+    to: { name: row.recipient_name ?? '', address: row.recipient },
+    crewMemberId: row.crew_member_id,
+    bookingId: row.booking_id,
+    prepare: async (tx) => ({ ...(await render(tx, row)), magicLinkId: null }),
+  });
+}
+
+/** How many messages of a batch are in flight at once (the SMTP pool's connections are shared). */
+export const BATCH_CONCURRENCY = 8;
+const BATCH_PAGE = 200;
+
+/**
+ * Sends every unsent message of batch `batchId`, `concurrency` at a time, each once (`sendMailOnce`).
+ * A failure does not stop the others; after the batch, MailDeliveryError names how many failed (the
+ * job retries them; sent ones are skipped).
+ */
+export async function sendQueuedBatch(
+  deps: MailDeps,
+  tenantId: string,
+  batchId: string,
+  render: QueuedMailRenderer,
+  concurrency = BATCH_CONCURRENCY,
+): Promise<{ sent: number; failed: number }> {
+  let sent = 0;
+  const failed = new Set<string>();
+  for (;;) {
+    const page = (await q.listUnsentBatchMail(deps.db, tenantId, batchId, BATCH_PAGE + failed.size)).filter((r) => !failed.has(r.id));
+    if (page.length === 0) break;
+    let next = 0;
+    const worker = async () => {
+      while (next < page.length) {
+        const row = page[next++];
+        if (!row) return;
+        try {
+          if ((await sendQueuedMail(deps, tenantId, row.id, render)) === 'sent') sent++;
+        } catch (err) {
+          if (!(err instanceof MailDeliveryError)) throw err;
+          failed.add(row.id);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  }
+  if (failed.size > 0) throw new MailDeliveryError(`${failed.size} message(s) of batch ${batchId} failed; the rest were sent`);
+  return { sent, failed: 0 };
 }

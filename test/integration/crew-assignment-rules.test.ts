@@ -35,7 +35,7 @@ const streams: SseReader[] = [];
 const captureMailer: Mailer = {
   send: async (m) => {
     sent.push(m);
-    return { messageId: m.messageId, accepted: [m.to.address] };
+    return { messageId: m.messageId, accepted: [m.to.address], response: '250 OK' };
   },
   close: async () => {},
 };

@@ -83,7 +83,7 @@ let allStaffEvents: any[] = [];
 const mailer: Mailer = {
   send: async (m) => {
     mails.push(m);
-    return { messageId: m.messageId, accepted: [m.to.address] };
+    return { messageId: m.messageId, accepted: [m.to.address], response: '250 OK' };
   },
   close: async () => {},
 };

@@ -40,7 +40,7 @@ const open: SseReader[] = [];
 const captureMailer: Mailer = {
   send: async (m) => {
     sent.push(m);
-    return { messageId: m.messageId, accepted: [m.to.address] };
+    return { messageId: m.messageId, accepted: [m.to.address], response: '250 OK' };
   },
   close: async () => {},
 };

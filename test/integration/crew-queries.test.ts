@@ -90,7 +90,7 @@ describe('crew queries with two tenants', () => {
     });
     expect(await mail.getOutgoingMailByKey(db, b.tenant.id, 'k1')).toBeUndefined();
     expect(await mail.listOutgoingMail(db, b.tenant.id, { limit: 10 })).toEqual([]);
-    await mail.markOutgoingMailSent(db, b.tenant.id, id, now);
+    await mail.markOutgoingMailSent(db, b.tenant.id, id, { response: '250 OK', now });
     await mail.markOutgoingMailFailed(db, b.tenant.id, id, 'nope', now);
     const row = await mail.getOutgoingMailByKey(db, a.tenant.id, 'k1');
     expect(row).toMatchObject({ status: 'queued', attempts: 0, error: null });

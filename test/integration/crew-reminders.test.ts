@@ -28,7 +28,7 @@ const sent: MailMessage[] = [];
 const mailer: Mailer = {
   send: async (m) => {
     sent.push(m);
-    return { messageId: m.messageId, accepted: [m.to.address] };
+    return { messageId: m.messageId, accepted: [m.to.address], response: '250 OK' };
   },
   close: async () => {},
 };

@@ -57,7 +57,7 @@ async function patchNotes(id: string, notes: string) {
 const mailer = (fail: boolean): Mailer => ({
   send: async (m) => {
     if (fail) throw new Error(`mailbox of ${m.to.address} is full (test)`);
-    return { messageId: m.messageId, accepted: [m.to.address] };
+    return { messageId: m.messageId, accepted: [m.to.address], response: '250 OK' };
   },
   close: async () => {},
 });

@@ -60,10 +60,78 @@ export async function updateOutgoingMailContent(
     .execute();
 }
 
-export async function markOutgoingMailSent(q: Queryable, tenantId: string, id: string, now: Date) {
+/**
+ * Inserts a mail that a request queued (status queued); nothing when the tenant has a mail with this
+ * dedupe key already. Returns the new row's id, or undefined.
+ */
+export async function insertQueuedMail(
+  q: Queryable,
+  tenantId: string,
+  m: {
+    id: string;
+    kind: string;
+    dedupeKey: string;
+    recipient: string;
+    recipientName: string;
+    bookingId: string | null;
+    messageId: string;
+    content: Record<string, unknown>;
+    automatic: boolean;
+    batchId: string | null;
+    now: Date;
+  },
+): Promise<string | undefined> {
+  const row = await q
+    .insertInto('outgoing_mail')
+    .values({
+      id: m.id,
+      tenant_id: tenantId,
+      kind: m.kind,
+      dedupe_key: m.dedupeKey,
+      recipient: m.recipient,
+      recipient_name: m.recipientName,
+      crew_member_id: null,
+      booking_id: m.bookingId,
+      message_id: m.messageId,
+      content: JSON.stringify(m.content),
+      automatic: m.automatic,
+      batch_id: m.batchId,
+      created_at: m.now,
+      updated_at: m.now,
+    })
+    .onConflict((oc) => oc.columns(['tenant_id', 'dedupe_key']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/** The rows of a batch not sent yet, oldest first. */
+export async function listUnsentBatchMail(q: Queryable, tenantId: string, batchId: string, limit: number) {
+  return q
+    .selectFrom('outgoing_mail')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('batch_id', '=', batchId)
+    .where('status', '!=', 'sent')
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+export async function markOutgoingMailSent(q: Queryable, tenantId: string, id: string, s: { response: string; now: Date }) {
+  const now = s.now;
   await q
     .updateTable('outgoing_mail')
-    .set((eb) => ({ status: 'sent', error: null, sent_at: now, updated_at: now, attempts: eb('attempts', '+', 1) }))
+    .set((eb) => ({
+      status: 'sent',
+      error: null,
+      sent_at: now,
+      updated_at: now,
+      attempted_at: now,
+      response: s.response,
+      attempts: eb('attempts', '+', 1),
+    }))
     .where('tenant_id', '=', tenantId)
     .where('id', '=', id)
     .execute();
@@ -72,7 +140,7 @@ export async function markOutgoingMailSent(q: Queryable, tenantId: string, id: s
 export async function markOutgoingMailFailed(q: Queryable, tenantId: string, id: string, error: string, now: Date) {
   await q
     .updateTable('outgoing_mail')
-    .set((eb) => ({ status: 'failed', error, updated_at: now, attempts: eb('attempts', '+', 1) }))
+    .set((eb) => ({ status: 'failed', error, updated_at: now, attempted_at: now, attempts: eb('attempts', '+', 1) }))
     .where('tenant_id', '=', tenantId)
     .where('id', '=', id)
     .execute();

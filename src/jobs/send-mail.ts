@@ -1,0 +1,20 @@
+/**
+ * Job `mail.send`: sends mail that a request queued in `outgoing_mail` — one message, or every unsent
+ * message of a batch (a message to many guests). Idempotent: a sent row is never sent again.
+ */
+import { z } from 'zod';
+import type { MailJobPayload } from '../ports/job-queue';
+import { renderQueuedMail } from '../services/guest-mail';
+import { type MailDeps, sendQueuedBatch, sendQueuedMail } from '../services/mail';
+
+export const mailJobPayload = z
+  .object({ tenantId: z.uuid(), mailId: z.uuid().optional(), batchId: z.uuid().optional(), reason: z.string() })
+  .refine((p) => (p.mailId === undefined) !== (p.batchId === undefined), 'names a mail or a batch');
+
+export async function handleSendMail(deps: MailDeps, payload: MailJobPayload): Promise<void> {
+  const p = mailJobPayload.parse(payload);
+  const render = (tx: Parameters<typeof renderQueuedMail>[1], row: Parameters<typeof renderQueuedMail>[2]) =>
+    renderQueuedMail(deps, tx, row);
+  if (p.mailId) await sendQueuedMail(deps, p.tenantId, p.mailId, render);
+  else if (p.batchId) await sendQueuedBatch(deps, p.tenantId, p.batchId, render);
+}
