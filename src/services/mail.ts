@@ -15,7 +15,7 @@ import { type AuditEntry, insertAuditEntry } from '../db/queries/audit';
 import * as q from '../db/queries/mail';
 import { getTenantById } from '../db/queries/tenants';
 import type { OutgoingMailStatus } from '../db/schema';
-import { toHeaderText } from '../domain/text';
+import { toHeaderPhrase, toHeaderText } from '../domain/text';
 import type { RenderedMail } from '../mail/layout';
 import type { MailAttachment, Mailer } from '../ports/mailer';
 import type { ServiceDeps, TenantContext } from './context';
@@ -84,7 +84,7 @@ export async function sendMailOnce(deps: MailDeps, tenantId: string, spec: MailS
     }
     const rendered = await spec.prepare(tx, { previousMagicLinkId: row.magic_link_id });
     // The subject as it is sent is the one recorded.
-    const content = { ...rendered, subject: toHeaderText(rendered.subject) };
+    const content = { ...rendered, subject: toHeaderPhrase(rendered.subject) };
     await q.updateOutgoingMailContent(tx, tenantId, row.id, { subject: content.subject, magicLinkId: content.magicLinkId, now });
     return { row, content };
   });
