@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Every suite runs twice: on embedded PostgreSQL (PGlite) and on a PostgreSQL server.
+// Every suite that touches a database runs twice: on embedded PostgreSQL (PGlite) and on a
+// PostgreSQL server. Unit tests and the renderers' tests (test/unit, test/publish) touch none and
+// run once, in the pglite project.
 const shared = {
   include: ['test/**/*.test.ts', 'test/**/*.test.tsx', 'src/**/*.test.ts'],
   exclude: ['test/e2e/**'],
@@ -14,7 +16,15 @@ export default defineConfig({
   test: {
     projects: [
       { extends: true, test: { ...shared, name: 'pglite', env: { BOSUN_TEST_DB: 'pglite' } } },
-      { extends: true, test: { ...shared, name: 'postgres', env: { BOSUN_TEST_DB: 'postgres' } } },
+      {
+        extends: true,
+        test: {
+          ...shared,
+          name: 'postgres',
+          exclude: [...shared.exclude, 'test/unit/**', 'test/publish/**'],
+          env: { BOSUN_TEST_DB: 'postgres' },
+        },
+      },
       // Browser tests run once, against the real server on its embedded defaults.
       {
         extends: true,

@@ -59,6 +59,15 @@ let summary = null;
 if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, 'utf8'));
   summary = { passed: r.numPassedTests, failed: r.numFailedTests, skipped: r.numPendingTests + r.numTodoTests };
+  // Where the time goes: the slowest files, so the suite stays short as it grows.
+  const files = (r.testResults ?? [])
+    .map((f) => ({ name: f.name.replace(`${process.cwd()}/`, ''), ms: (f.endTime ?? 0) - (f.startTime ?? 0) }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 12);
+  if (files.length > 0) {
+    console.log('Slowest test files:');
+    for (const f of files) console.log(`  ${(f.ms / 1000).toFixed(1).padStart(6)} s  ${f.name}`);
+  }
 }
 rmSync(dir, { recursive: true, force: true });
 if (summary) {
