@@ -17,9 +17,9 @@ import { dayIn, startOfDayIn } from '../domain/time';
 import { staffViewsOf } from './bookings';
 import type { ServiceDeps, TenantContext } from './context';
 import { NotFoundError, ValidationError } from './errors';
+import { mailTemplateSchema } from './guest-mail';
 import { queueMail } from './mail';
 import { parseInput } from './parse-input';
-import { multiLine, singleLine } from './text-fields';
 
 /** The kind of every message the office writes (no stored template: its subject and body are the content). */
 export const GUEST_MESSAGE_KIND = 'guest.message';
@@ -44,13 +44,14 @@ export const departureSchema = z.strictObject({
     .optional(),
 });
 
-/** What the office writes: a one-line subject and a body; placeholders such as `{{guest.firstName}}` are filled per guest. */
-export const guestMessageSchema = z.strictObject({
-  subject: singleLine(200),
-  body: multiLine(10_000).refine((v) => v.trim().length > 0, 'must not be empty'),
-});
+/**
+ * What the office writes: a one-line subject and a body, with placeholders such as
+ * `{{guest.firstName}}` filled per guest when it is sent — parsed as a template is (`mailTemplateSchema`:
+ * plain tags of known placeholders only).
+ */
+export const guestMessageSchema = mailTemplateSchema;
 
-const departureMessageSchema = departureSchema.extend(guestMessageSchema.shape);
+const departureMessageSchema = departureSchema.extend(mailTemplateSchema.shape);
 
 export type DepartureRecipient = {
   bookingId: string;
