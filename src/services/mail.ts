@@ -142,10 +142,15 @@ async function sendOnce(deps: MailDeps, tenantId: string, spec: MailSpec, known:
     });
     throw new MailDeliveryError(`mail ${row.id} to ${spec.to.address} failed: ${reason}`);
   }
-  await deps.db.transaction().execute(async (tx) => {
-    await q.markOutgoingMailSent(tx, tenantId, row.id, { response: response.slice(0, 1000), now: deps.clock.now() });
-    await insertAuditEntry(tx, tenantId, mailAuditEntry('mail.sent', row.id, spec));
-  });
+  // One statement, its own transaction: the sooner `sent` is recorded, the narrower the window in
+  // which a crash makes the retry send the message again (ADR 0022, "Exactly once").
+  await q.markOutgoingMailSentAudited(
+    deps.db,
+    tenantId,
+    row.id,
+    { response: response.slice(0, 1000), now: deps.clock.now() },
+    mailAuditEntry('mail.sent', row.id, spec),
+  );
   return 'sent';
 }
 
