@@ -5,11 +5,12 @@
  * departure is not one TCP and SMTP handshake per guest. The URL's own query options come first —
  * nodemailer lays them over the options given here — so `?maxConnections=10`, `?maxMessages=500` or
  * `?pool=false` (a connection per message) tune it without code.
- * A message counts as sent only when the server accepted every recipient.
+ * A message counts as sent only when the server accepted every recipient. With `dkim`, every message is
+ * signed (nodemailer's DKIM signer) before it leaves.
  */
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Mailer, MailMessage, SentMail } from '../ports/mailer';
-import { toNodemailerMessage } from './nodemailer-message';
+import { type MailerOptions, toNodemailerMessage, transportOptions } from './nodemailer-message';
 
 /** Open SMTP connections of one process unless `SMTP_URL` says otherwise (`?maxConnections=`). */
 export const DEFAULT_MAX_CONNECTIONS = 5;
@@ -17,7 +18,7 @@ export const DEFAULT_MAX_CONNECTIONS = 5;
 export class SmtpMailer implements Mailer {
   readonly #transport: Transporter;
 
-  constructor(url: string) {
+  constructor(url: string, options: MailerOptions = {}) {
     this.#transport = nodemailer.createTransport({
       url,
       pool: true,
@@ -26,6 +27,7 @@ export class SmtpMailer implements Mailer {
       connectionTimeout: 30_000,
       greetingTimeout: 30_000,
       socketTimeout: 60_000,
+      ...transportOptions(options),
     });
   }
 
