@@ -210,7 +210,7 @@ describe('a message to every guest of a departure', () => {
     const batchEntry = audit.find((e) => e.action === 'mail.batch_queued');
     expect(batchEntry).toMatchObject({ entity_type: 'mail_batch', entity_id: batchId, actor_kind: 'operator', actor_id: 'test' });
     expect(batchEntry?.after).toEqual({ batch: batchId, kind: 'guest.message', date: '2026-06-10', vessel: null, count: 4 });
-    const queued = audit.filter((e) => e.action === 'mail.queued');
+    const queued = audit.filter((e) => e.action === 'mail.queued' && (e.after as { batch?: string } | null)?.batch === batchId);
     expect(queued.map((e) => e.entity_id).sort()).toEqual([ids.kea, ids.morning, ids.orca, ids.late].sort());
     for (const e of audit) expect(JSON.stringify([e.before, e.after])).not.toMatch(/@|Weather|breeze/);
   });
