@@ -4,12 +4,16 @@
  * queued as one batch with one job, a message to one booking's guest — each all or nothing, audited
  * without addresses.
  */
+import { tmpdir } from 'node:os';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileMailer } from '../../src/adapters/file-mailer';
 import { createBookingSchema } from '../../src/services/booking-schemas';
 import { cancelBooking, createBooking } from '../../src/services/bookings';
 import type { ServiceDeps } from '../../src/services/context';
 import { NotFoundError, ValidationError } from '../../src/services/errors';
+import { upsertEvent } from '../../src/services/events';
+import { newGuestMailMemo, renderQueuedMail } from '../../src/services/guest-mail';
 import { emailGuest, listDepartureRecipients, messageDepartureGuests } from '../../src/services/guest-messages';
 import { addVessel } from '../../src/services/tenants';
 import { createTestDb, type TestDb } from '../support/db';
@@ -331,5 +335,32 @@ describe('a message to one booking guest', () => {
     const err = await refusal(emailGuest(t.deps, a.ctx, ids.morning as string, { subject: 'Hi\nthere', body: '' }));
     expect(err.errors?.map((e) => e.field).sort()).toEqual(['body', 'subject']);
     expect(await mailTrace()).toEqual(before);
+  });
+});
+
+describe("a job's rendering of many guest mails", () => {
+  it('reads the tenant and its site once and renders exactly what a single render does', async () => {
+    await upsertEvent(t.deps, a.ctx, { booking_id: ids.morning, crew: [{ email: a.captain.email, role: 'captain' }] });
+    const { batchId } = await messageDepartureGuests(t.deps, a.ctx, {
+      date: '2026-06-10',
+      subject: 'Hello {{guest.name}} of {{tenant.name}}',
+      body: 'See you at {{charter.meetingPoint}} on {{charter.date}}, {{charter.startTime}}: {{guestPageUrl}}',
+    });
+    const rows = await t.handle.db
+      .selectFrom('outgoing_mail')
+      .selectAll()
+      .where('tenant_id', '=', a.tenant.id)
+      .where((eb) => eb.or([eb('batch_id', '=', batchId), eb('kind', '=', 'guest.confirmation')]))
+      .execute();
+    expect(rows.length).toBeGreaterThan(4);
+    const deps = { ...t.deps, mail: { mailer: new FileMailer(tmpdir()), publicUrl: 'http://localhost:8080', fromAddress: 'm@a.test' } };
+    const memo = newGuestMailMemo();
+    for (const row of rows) {
+      const [single, shared] = await t.handle.db
+        .transaction()
+        .execute(async (tx) => [await renderQueuedMail(deps, tx, row), await renderQueuedMail(deps, tx, row, memo)]);
+      expect(shared).toEqual(single);
+    }
+    expect([...memo.keys()]).toEqual([a.tenant.id]);
   });
 });
