@@ -33,14 +33,17 @@ export class SmtpMailer implements Mailer {
 
   async send(message: MailMessage): Promise<SentMail> {
     const info = await this.#transport.sendMail(toNodemailerMessage(message)).catch((err: unknown) => {
-      // A 5xx reply is the server's final word (RFC 5321 §4.2.1): the message must not be retried as is.
-      const code = (err as { responseCode?: unknown }).responseCode;
-      if (err instanceof Error && typeof code === 'number' && code >= 500 && code < 600) Object.assign(err, { permanent: true });
-      throw err;
+      // Only the recipient's final refusal (a 5xx reply to RCPT TO, RFC 5321 §4.2.1: an address the
+      // server does not know) settles the message. A refused login, sender or size is the
+      // installation's to fix, and retrying after that fix delivers it (nodemailer's own `permanent`
+      // calls every 5xx final, so it is not used).
+      const { responseCode: code, command } = err as { responseCode?: unknown; command?: unknown };
+      const refusedRecipient = typeof code === 'number' && code >= 500 && code < 600 && command === 'RCPT TO';
+      throw err instanceof Error ? Object.assign(err, { recipientRefused: refusedRecipient }) : err;
     });
     const rejected = addresses(info.rejected);
     if (rejected.length > 0)
-      throw Object.assign(new Error(`the SMTP server rejected ${rejected.join(', ')}: ${info.response ?? ''}`), { permanent: true });
+      throw Object.assign(new Error(`the SMTP server rejected ${rejected.join(', ')}: ${info.response ?? ''}`), { recipientRefused: true });
     return { messageId: info.messageId, accepted: addresses(info.accepted), response: String(info.response ?? '') };
   }
 

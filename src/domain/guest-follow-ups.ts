@@ -19,6 +19,8 @@ export type GuestMailSnapshot = {
   vessel: string;
   meetingPoint: string;
   partySize: number;
+  /** Where guest mail goes (the booking's guest e-mail; not part of the view), compared without case. */
+  recipient: string;
 };
 
 /** The fields whose change a guest is told of, in the order a change mail lists them. */
@@ -35,7 +37,10 @@ export type GuestFollowUp = { kind: GuestFollowUpKind; dedupeKey: string; conten
 
 /** What a guest sees that differs between `before` and `after`, field by field. */
 export function guestChanges(before: GuestMailSnapshot, after: GuestMailSnapshot): GuestChange[] {
-  return GUEST_CHANGE_FIELDS.filter((field) => before[field] !== after[field]).map((field) => ({
+  // Times are compared as instants: the same departure shown in another vessel's zone is no change.
+  const differs = (field: GuestChangeField) =>
+    field === 'startsAt' || field === 'endsAt' ? Date.parse(before[field]) !== Date.parse(after[field]) : before[field] !== after[field];
+  return GUEST_CHANGE_FIELDS.filter(differs).map((field) => ({
     field,
     from: before[field],
     to: after[field],
@@ -57,6 +62,11 @@ export function guestFollowUps(before: GuestMailSnapshot | null, after: GuestMai
     return [{ kind: 'guest.cancellation', dedupeKey: `guest.cancellation:${after.id}`, content: {} }];
   }
   if (after.status !== 'confirmed') return [];
+  // The guest's address corrected: the new one has heard nothing yet, so it gets the confirmation, as
+  // the booking now is (which says whatever else changed).
+  if (before.recipient.toLowerCase() !== after.recipient.toLowerCase()) {
+    return [{ kind: 'guest.confirmation', dedupeKey: `guest.confirmation:${after.id}:v${after.version}`, content: {} }];
+  }
   const changes = guestChanges(before, after);
   if (changes.length === 0) return [];
   return [{ kind: 'guest.change', dedupeKey: `guest.change:${after.id}:v${after.version}`, content: { changes } }];

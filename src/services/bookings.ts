@@ -414,8 +414,7 @@ export async function getBookingForGuest(
 ) {
   const loaded = await loadRecord(deps, tx, ctx.tenantId, normalizeBookingId(id));
   if (!loaded) throw new NotFoundError(`Booking ${id}`);
-  const r = loaded.record;
-  return { view: viewBookingForGuest(r), status: r.status, version: r.version, updatedAt: r.updatedAt, friendlySlug: r.friendlySlug };
+  return guestEntry(loaded.record);
 }
 
 /** Whether the guest view shows anything of a booking's crew or its page's publishing state (it does not). */
@@ -439,8 +438,7 @@ export async function getBookingForGuestKnowingSite(
   const row = BOOKING_ID_PATTERN.test(normalized) ? await q.getBooking(tx, tenantId, normalized) : undefined;
   if (!row) throw new NotFoundError(`Booking ${id}`);
   const vessel = { slug: row.vessel_slug, name: row.vessel_name, meeting_point: row.meeting_point };
-  const r = buildRecord(deps, row, vessel, guestDomain, [], null);
-  return { view: viewBookingForGuest(r), status: r.status, version: r.version, updatedAt: r.updatedAt, friendlySlug: r.friendlySlug };
+  return guestEntry(buildRecord(deps, row, vessel, guestDomain, [], null));
 }
 
 /**
@@ -454,8 +452,19 @@ export async function getBookingsForGuest(deps: ServiceDeps, ctx: Pick<TenantCon
   return new Map(records.map((r) => [r.id, guestEntry(r)]));
 }
 
+/**
+ * The guest view with what publishing and mail need beside it: status, version, friendly slug, and the
+ * guest's name and address as the booking has them now (where guest mail goes; never part of the view).
+ */
 function guestEntry(r: BookingRecord) {
-  return { view: viewBookingForGuest(r), status: r.status, version: r.version, updatedAt: r.updatedAt, friendlySlug: r.friendlySlug };
+  return {
+    view: viewBookingForGuest(r),
+    status: r.status,
+    version: r.version,
+    updatedAt: r.updatedAt,
+    friendlySlug: r.friendlySlug,
+    recipient: { name: r.guestName, address: r.guestEmail },
+  };
 }
 
 /**

@@ -32,6 +32,7 @@ export function guestMailSnapshot(record: BookingRecord): GuestMailSnapshot {
     vessel: view.vesselName,
     meetingPoint: view.meetingPoint,
     partySize: view.partySize,
+    recipient: record.guestEmail,
   };
 }
 
@@ -65,8 +66,10 @@ export async function queueGuestFollowUps(
 
 /**
  * Withdraws the automatic guest mail that no longer applies and has not gone out: everything but the
- * cancellation once a charter is cancelled, and the reminder of the old departure once it moved (the
- * sweep queues one for the new time). Each withdrawal is audited; its row says why.
+ * cancellation once a charter is cancelled; the confirmation and changes once the guest's address is
+ * corrected (a confirmation of the booking as it now is follows, to the new address); the reminder of
+ * the old departure once it moved (the sweep queues one for the new time). Each withdrawal is
+ * audited; its row says why.
  */
 async function withdrawStale(
   deps: Pick<ServiceDeps, 'clock'>,
@@ -78,15 +81,16 @@ async function withdrawStale(
   if (!before) return;
   const cancelled = after.status === 'cancelled' && before.status !== 'cancelled';
   const moved = before.startsAt.getTime() !== after.startsAt.getTime();
-  if (!cancelled && !moved) return;
-  const ids = await withdrawUnsentMail(tx, ctx.tenantId, {
-    bookingId: after.id,
-    kinds: cancelled ? ['guest.confirmation', 'guest.change', 'guest.reminder'] : ['guest.reminder'],
-    reason: cancelled
-      ? 'withdrawn: the charter was cancelled before this mail went out'
-      : 'withdrawn: the charter moved; a reminder for the new time follows',
-    now: deps.clock.now(),
-  });
+  const readdressed = after.status === 'confirmed' && before.guestEmail.toLowerCase() !== after.guestEmail.toLowerCase();
+  const [kinds, reason]: [string[], string] = cancelled
+    ? [['guest.confirmation', 'guest.change', 'guest.reminder'], 'withdrawn: the charter was cancelled before this mail went out']
+    : readdressed
+      ? [['guest.confirmation', 'guest.change'], "withdrawn: the guest's address was corrected; a confirmation to it follows"]
+      : moved
+        ? [['guest.reminder'], 'withdrawn: the charter moved; a reminder for the new time follows']
+        : [[], ''];
+  if (kinds.length === 0) return;
+  const ids = await withdrawUnsentMail(tx, ctx.tenantId, { bookingId: after.id, kinds, reason, now: deps.clock.now() });
   for (const id of ids) {
     await insertAuditEntry(tx, ctx.tenantId, {
       actor: ctx.actor,

@@ -24,7 +24,7 @@ import { guestPageUrl } from '../publish/site-layout';
 import { getBooking, getBookingForGuest, getBookingForGuestKnowingSite } from './bookings';
 import type { ServiceDeps, TenantContext } from './context';
 import { NotFoundError, ServiceError } from './errors';
-import type { MailDeps, PreparedMail } from './mail';
+import { type MailDeps, MailWithdrawn, type PreparedMail } from './mail';
 import { parseInput } from './parse-input';
 import { singleLine } from './text-fields';
 
@@ -171,6 +171,9 @@ type GuestMailSource = {
 /** What a guest mail is rendered from: the guest view, its revision, the tenant, and its guest site's domain. */
 type GuestMailFacts = {
   view: unknown;
+  /** The booking's status and its guest's name and address now (where the mail goes; not in the view). */
+  status: string;
+  recipient: { name: string; address: string };
   revision: { version: number; updatedAt: Date };
   tenant: { name: string; settings: unknown };
   domain: string | null;
@@ -235,7 +238,7 @@ async function factsOfBooking(
   if (memo) {
     const { tenant, domain } = await sharedFacts(memo, db, tenantId);
     const loaded = await getBookingForGuestKnowingSite(deps, db, tenantId, bookingId, domain);
-    return { view: loaded.view, revision: loaded, tenant, domain };
+    return { view: loaded.view, status: loaded.status, recipient: loaded.recipient, revision: loaded, tenant, domain };
   }
   const [tenant, site, loaded] = await Promise.all([
     getTenantById(db, tenantId),
@@ -243,7 +246,7 @@ async function factsOfBooking(
     getBookingForGuest(deps, { tenantId }, bookingId, db),
   ]);
   if (!tenant) throw new NotFoundError('Tenant');
-  return { view: loaded.view, revision: loaded, tenant, domain: site?.domain ?? null };
+  return { view: loaded.view, status: loaded.status, recipient: loaded.recipient, revision: loaded, tenant, domain: site?.domain ?? null };
 }
 
 /** What a queued row asks to be rendered: its kind's template (or its own text) and what changed. */
@@ -268,7 +271,31 @@ async function sourceOfRow(tx: Tx, row: OutgoingMailRow): Promise<GuestMailSourc
 export async function renderQueuedMail(deps: MailDeps, tx: Tx, row: OutgoingMailRow, memo?: GuestMailMemo): Promise<PreparedMail> {
   if (!row.booking_id) throw new Error(`guest mail ${row.id} names no booking`);
   const source = await sourceOfRow(tx, row);
-  return renderFromFacts(source, await factsOfBooking(deps, tx, row.tenant_id, row.booking_id, memo));
+  const facts = await factsOfBooking(deps, tx, row.tenant_id, row.booking_id, memo);
+  const stale = staleReason(row, facts, deps.clock.now());
+  if (stale) throw new MailWithdrawn(stale);
+  // To the guest as the booking names them now: a corrected address is the one used.
+  return { ...(await renderFromFacts(source, facts)), to: facts.recipient };
+}
+
+/**
+ * Why automatic mail queued earlier no longer applies, or null: the charter was cancelled (only its
+ * cancellation still goes), or a reminder's charter has departed. The change that makes it so
+ * withdraws such mail in its own transaction; this catches what was being sent meanwhile, or retried.
+ */
+function staleReason(row: OutgoingMailRow, facts: GuestMailFacts, now: Date): string | null {
+  if (!row.automatic || row.kind === 'guest.cancellation') return null;
+  if (facts.status === 'cancelled') return 'withdrawn: the charter was cancelled before this mail went out';
+  const startsAt = (facts.view as { startsAt?: unknown }).startsAt;
+  if (row.kind === 'guest.reminder' && typeof startsAt === 'string') {
+    const departure = new Date(startsAt);
+    if (departure <= now) return 'withdrawn: the charter had departed before the reminder could go out';
+    // A reminder is for one departure time (its key names it): the charter has moved since.
+    if (!row.dedupe_key.endsWith(`:${Math.floor(departure.getTime() / 1000)}`)) {
+      return 'withdrawn: the charter moved; a reminder for the new time follows';
+    }
+  }
+  return null;
 }
 
 /** A template kind as the office sees it: the wording in force, and whether it is Bosun's default. */
@@ -432,7 +459,14 @@ async function sampleFacts(deps: ServiceDeps, tenantId: string): Promise<GuestMa
     crew: [],
     guestPage: null,
   };
-  return { view: viewBookingForGuest(record), revision: record, tenant, domain: site?.domain ?? null };
+  return {
+    view: viewBookingForGuest(record),
+    status: record.status,
+    recipient: SAMPLE_GUEST,
+    revision: record,
+    tenant,
+    domain: site?.domain ?? null,
+  };
 }
 
 /** The sample change: the departure an hour later, two more guests. */

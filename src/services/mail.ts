@@ -34,8 +34,19 @@ export type MailDeps = ServiceDeps & { mail: MailSettings };
 
 const MAIL_ACTOR = { kind: 'system' as const, id: 'mail' };
 
-/** A rendered message with what goes beside it: the files attached. */
-export type PreparedMail = RenderedMail & { attachments?: MailAttachment[] };
+/**
+ * A rendered message with what goes beside it: the files attached, and — when the renderer knows it
+ * better than the queued row — the recipient (a booking's guest as the booking now names them).
+ */
+export type PreparedMail = RenderedMail & { attachments?: MailAttachment[]; to?: { name: string; address: string } };
+
+/**
+ * Thrown by a renderer when a queued mail no longer applies (its charter was cancelled, or departed
+ * before a reminder could leave): the row is withdrawn with this reason instead of sent.
+ */
+export class MailWithdrawn extends Error {
+  override name = 'MailWithdrawn';
+}
 
 export type MailSpec = {
   kind: string;
@@ -55,8 +66,8 @@ export type MailSpec = {
 
 /**
  * A send that failed; the `outgoing_mail` row holds the same error. `permanent`: the receiving server
- * refused the message for good (SMTP 5xx, e.g. an address it does not know), so sending it again
- * unchanged would fail the same way — it waits for a person (the mail log's "Send again").
+ * refused the recipient for good (SMTP 5xx to RCPT TO: an address it does not know), so sending it
+ * again unchanged would fail the same way — it waits for a person (the mail log's "Send again").
  */
 export class MailDeliveryError extends Error {
   override name = 'MailDeliveryError';
@@ -121,10 +132,25 @@ async function sendOnce(deps: MailDeps, tenantId: string, spec: MailSpec, known:
         now,
       });
     }
-    const rendered = await spec.prepare(tx, { previousMagicLinkId: row.magic_link_id });
-    // The subject as it is sent is the one recorded.
-    const content = { ...rendered, subject: toHeaderPhrase(rendered.subject) };
-    await q.updateOutgoingMailContent(tx, tenantId, row.id, { subject: content.subject, magicLinkId: content.magicLinkId, now });
+    let rendered: Awaited<ReturnType<MailSpec['prepare']>>;
+    try {
+      rendered = await spec.prepare(tx, { previousMagicLinkId: row.magic_link_id });
+    } catch (err) {
+      if (!(err instanceof MailWithdrawn)) throw err;
+      await q.withdrawMail(tx, tenantId, row.id, err.message, now);
+      await insertAuditEntry(tx, tenantId, mailAuditEntry('mail.withdrawn', row.id, spec));
+      return null;
+    }
+    // The subject and recipient as they are sent are the ones recorded.
+    const to = rendered.to ?? spec.to;
+    const content = { ...rendered, to, subject: toHeaderPhrase(rendered.subject) };
+    await q.updateOutgoingMailContent(tx, tenantId, row.id, {
+      subject: content.subject,
+      magicLinkId: content.magicLinkId,
+      recipient: toHeaderText(to.address),
+      recipientName: toHeaderText(to.name),
+      now,
+    });
     return { row, content };
   });
   if (!prepared) return 'already-sent';
@@ -134,7 +160,7 @@ async function sendOnce(deps: MailDeps, tenantId: string, spec: MailSpec, known:
   try {
     ({ response } = await deps.mail.mailer.send({
       from: { name: toHeaderText(tenant.name), address: deps.mail.fromAddress },
-      to: { name: toHeaderText(spec.to.name), address: toHeaderText(spec.to.address) },
+      to: { name: toHeaderText(content.to.name), address: toHeaderText(content.to.address) },
       ...(replyTo ? { replyTo } : {}),
       subject: content.subject,
       text: content.text,
@@ -147,11 +173,14 @@ async function sendOnce(deps: MailDeps, tenantId: string, spec: MailSpec, known:
     }));
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    await deps.db.transaction().execute(async (tx) => {
-      await q.markOutgoingMailFailed(tx, tenantId, row.id, reason.slice(0, 2000), deps.clock.now());
-      await insertAuditEntry(tx, tenantId, mailAuditEntry('mail.failed', row.id, spec));
+    const recorded = await deps.db.transaction().execute(async (tx) => {
+      const marked = await q.markOutgoingMailFailed(tx, tenantId, row.id, reason.slice(0, 2000), deps.clock.now());
+      if (marked) await insertAuditEntry(tx, tenantId, mailAuditEntry('mail.failed', row.id, spec));
+      return marked;
     });
-    throw new MailDeliveryError(`mail ${row.id} to ${spec.to.address} failed: ${reason}`, isPermanentRefusal(err));
+    // Withdrawn while it was being sent: it stays so, and nothing retries it.
+    if (!recorded) return 'already-sent';
+    throw new MailDeliveryError(`mail ${row.id} to ${content.to.address} failed: ${reason}`, isPermanentRefusal(err));
   }
   // One statement, its own transaction: the sooner `sent` is recorded, the narrower the window in
   // which a crash makes the retry send the message again (ADR 0022, "Exactly once").
@@ -170,7 +199,7 @@ async function sendOnce(deps: MailDeps, tenantId: string, spec: MailSpec, known:
  * else the mail itself. It names the mail and its kind, never the address, the text or the error
  * (which may quote the address): those stay in `outgoing_mail`.
  */
-function mailAuditEntry(action: 'mail.sent' | 'mail.failed', mailId: string, spec: MailSpec): AuditEntry {
+function mailAuditEntry(action: 'mail.sent' | 'mail.failed' | 'mail.withdrawn', mailId: string, spec: MailSpec): AuditEntry {
   const entity = spec.bookingId
     ? { entityType: 'booking', entityId: spec.bookingId }
     : spec.crewMemberId
@@ -204,7 +233,7 @@ export const listOutgoingMailSchema = z.strictObject({
     .regex(/^[A-Za-z0-9]{4,16}$/, 'must be a booking id')
     .transform((v) => v.toUpperCase())
     .optional(),
-  status: z.enum(['queued', 'sent', 'failed']).optional(),
+  status: z.enum(['queued', 'sent', 'failed', 'withdrawn']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 
@@ -281,7 +310,7 @@ export async function queueMail(
   spec: QueuedMailSpec,
 ): Promise<string | null> {
   const id = randomUUID();
-  const inserted = await q.insertQueuedMail(tx, ctx.tenantId, {
+  const queued = await q.insertQueuedMail(tx, ctx.tenantId, {
     id,
     kind: spec.kind,
     dedupeKey: spec.dedupeKey,
@@ -294,15 +323,16 @@ export async function queueMail(
     batchId: spec.batchId ?? null,
     now: deps.clock.now(),
   });
-  if (!inserted) return null;
+  // A new row, or one withdrawn earlier and now queued again (it keeps its id and Message-ID).
+  if (!queued) return null;
   await insertAuditEntry(tx, ctx.tenantId, {
     actor: ctx.actor,
     action: 'mail.queued',
-    ...(spec.bookingId ? { entityType: 'booking', entityId: spec.bookingId } : { entityType: 'mail', entityId: id }),
-    after: { mail: id, kind: spec.kind, ...(spec.batchId ? { batch: spec.batchId } : {}) },
+    ...(spec.bookingId ? { entityType: 'booking', entityId: spec.bookingId } : { entityType: 'mail', entityId: queued }),
+    after: { mail: queued, kind: spec.kind, ...(spec.batchId ? { batch: spec.batchId } : {}) },
   });
-  if (!spec.batchId) await deps.jobs.enqueue(tx, 'mail.send', { tenantId: ctx.tenantId, mailId: id, reason: spec.kind });
-  return id;
+  if (!spec.batchId) await deps.jobs.enqueue(tx, 'mail.send', { tenantId: ctx.tenantId, mailId: queued, reason: spec.kind });
+  return queued;
 }
 
 /**
@@ -388,7 +418,7 @@ export async function sendQueuedBatch(
   return { sent, failed: failed.size };
 }
 
-/** Whether a mailer's error is the receiving server's final refusal (`permanent`, see the Mailer port). */
+/** Whether a mailer's error is the server's final refusal of the recipient (`recipientRefused`, see the Mailer port). */
 function isPermanentRefusal(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { permanent?: unknown }).permanent === true;
+  return typeof err === 'object' && err !== null && (err as { recipientRefused?: unknown }).recipientRefused === true;
 }

@@ -204,12 +204,20 @@ describe('guest mail queued with the booking', () => {
     }
   });
 
-  it('a change goes to the guest as the booking now names them', async () => {
+  it('a change goes to the guest as the booking now names them; a new address gets the confirmation instead', async () => {
     const { id, etag } = await create();
-    const res = await patch(id, etag, { guest: { name: 'Robin Renamed', email: 'robin@example.com' }, partySize: 7 });
-    expect(res.status).toBe(200);
+    const renamed = await patch(id, etag, { guest: { name: 'Robin Renamed' }, partySize: 7 });
+    expect(renamed.status).toBe(200);
     const [, change] = await guestMail(id);
-    expect(change).toMatchObject({ kind: 'guest.change', recipient: 'robin@example.com', recipient_name: 'Robin Renamed' });
+    expect(change).toMatchObject({ kind: 'guest.change', recipient: 'avery@example.com', recipient_name: 'Robin Renamed' });
+
+    const readdressed = await patch(id, renamed.headers.get('etag') ?? '', { guest: { email: 'robin@example.com' }, partySize: 8 });
+    expect(readdressed.status).toBe(200);
+    expect((await guestMail(id)).map((m) => [m.kind, m.dedupe_key.replace(id, 'ID'), m.recipient, m.status])).toEqual([
+      ['guest.confirmation', 'guest.confirmation:ID:v1', 'avery@example.com', 'withdrawn'],
+      ['guest.confirmation', 'guest.confirmation:ID:v3', 'robin@example.com', 'queued'],
+      ['guest.change', 'guest.change:ID:v2', 'avery@example.com', 'withdrawn'],
+    ]);
   });
 
   it('a refused request queues nothing: a stale version, an overlap, a bad party size, a refused create', async () => {

@@ -123,11 +123,14 @@ afterAll(async () => {
   await smtp.close();
 });
 
+type Delivery = { mailId: string; m: Awaited<ReturnType<typeof send>> };
+
 /**
- * A hold whose stored guest is `guest` (written past input validation), then confirmed and cancelled
- * through the API: the ids of its queued confirmation and cancellation.
+ * A hold whose stored guest is `guest` (written past input validation), then confirmed through the
+ * API, its confirmation sent, then cancelled and its cancellation sent (a confirmation still queued at
+ * the cancellation would be withdrawn): each mail's id and what the SMTP peer received of it.
  */
-async function confirmAndCancel(guest: { name?: string; email?: string }): Promise<{ bookingId: string; mails: string[] }> {
+async function confirmAndCancel(guest: { name?: string; email?: string }): Promise<{ bookingId: string; sent: Delivery[] }> {
   const hold = await call(app, 'POST', '/api/v1/bookings', mu.serviceKey, bookingInput({ status: 'hold' }));
   expect(hold.status).toBe(201);
   const id = hold.json.id as string;
@@ -144,27 +147,39 @@ async function confirmAndCancel(guest: { name?: string; email?: string }): Promi
   }
   const confirmed = await call(app, 'PATCH', `/api/v1/bookings/${id}`, mu.serviceKey, { status: 'confirmed' }, { 'if-match': '"v1"' });
   expect(confirmed.status).toBe(200);
+  const mailOfKind = async (kind: string) =>
+    (
+      await t.deps.db
+        .selectFrom('outgoing_mail')
+        .select('id')
+        .where('tenant_id', '=', mu.tenant.id)
+        .where('booking_id', '=', id)
+        .where('kind', '=', kind)
+        .executeTakeFirst()
+    )?.id ?? '';
+  const confirmation = await mailOfKind('guest.confirmation');
+  const first = { mailId: confirmation, m: await send(confirmation) };
   expect((await call(app, 'POST', `/api/v1/bookings/${id}/cancel`, mu.serviceKey)).status).toBe(200);
-  const rows = await t.deps.db
-    .selectFrom('outgoing_mail')
-    .select(['id', 'kind'])
-    .where('tenant_id', '=', mu.tenant.id)
-    .where('booking_id', '=', id)
-    .execute();
-  const byKind = (kind: string) => rows.find((r) => r.kind === kind)?.id ?? '';
-  return { bookingId: id, mails: [byKind('guest.confirmation'), byKind('guest.cancellation')] };
+  const cancellation = await mailOfKind('guest.cancellation');
+  return { bookingId: id, sent: [first, { mailId: cancellation, m: await send(cancellation) }] };
 }
 
 /** Sends queued mail `mailId` as the `mail.send` job does; the message the SMTP peer received, or null. */
 async function send(mailId: string): Promise<{ parsed: ParsedMail; raw: string; to: string[] } | null> {
   const before = smtp.received.length;
+  const refused = () => {
+    expect(smtp.received).toHaveLength(before);
+    return null;
+  };
   try {
     await handleSendMail(deps, { tenantId: mu.tenant.id, mailId, reason: 'test' });
   } catch (err) {
     if (!(err instanceof MailDeliveryError)) throw err;
-    expect(smtp.received).toHaveLength(before);
-    return null;
+    return refused();
   }
+  // A recipient the server refused for good ends the job without an error; the row says so.
+  const row = await t.deps.db.selectFrom('outgoing_mail').select('status').where('id', '=', mailId).executeTakeFirstOrThrow();
+  if (row.status === 'failed') return refused();
   const got = smtp.received[before];
   expect(smtp.received).toHaveLength(before + 1);
   return got ? { parsed: got.parsed, raw: got.raw.toString('utf8'), to: got.envelope.to } : null;
@@ -199,8 +214,8 @@ describe('guest mail headers from hostile values', () => {
       subject: 'Cancelled: {{guest.name}}',
       body: 'Sorry, {{guest.firstName}}.',
     });
-    const { bookingId, mails } = await confirmAndCancel({ name });
-    const [confirmation, cancellation] = [await send(mails[0] ?? ''), await send(mails[1] ?? '')];
+    const { bookingId, sent } = await confirmAndCancel({ name });
+    const [confirmation, cancellation] = sent.map((d) => d.m);
     for (const m of [confirmation, cancellation]) {
       if (!m) throw new Error('a mail was not delivered');
       expectCleanHeaders(m, 'avery@example.com');
@@ -214,9 +229,8 @@ describe('guest mail headers from hostile values', () => {
   });
 
   it.each(ADDRESSES)('a guest address with %s reaches that one address or nobody', async (_label, email, recipient) => {
-    const { mails } = await confirmAndCancel({ email });
-    for (const mailId of mails) {
-      const m = await send(mailId);
+    const { sent } = await confirmAndCancel({ email });
+    for (const { mailId, m } of sent) {
       if (recipient === null) {
         expect(m).toBeNull();
         const row = await t.deps.db
@@ -236,8 +250,7 @@ describe('guest mail headers from hostile values', () => {
 
   it.each(SUBJECTS)('a template subject with %s is the one Subject, on one line', async (_label, subject) => {
     await saveMailTemplate(t.deps, mu.ctx, 'guest.confirmation', { subject, body: 'Hello {{guest.firstName}}.' });
-    const { mails } = await confirmAndCancel({});
-    const m = await send(mails[0] ?? '');
+    const m = (await confirmAndCancel({})).sent[0]?.m;
     if (!m) throw new Error('the mail was not delivered');
     expectCleanHeaders(m, 'avery@example.com');
     // The template's own text is shown as written (an encoded-word in it is not decoded).
@@ -247,19 +260,18 @@ describe('guest mail headers from hostile values', () => {
 
   it.each(STORED_SUBJECTS)('a stored template subject with %s is not used: the default is', async (_label, subject) => {
     await upsertMailTemplate(t.deps.db, mu.tenant.id, { kind: 'guest.confirmation', subject, body: 'Hello', now: t.clock.now() });
-    const { mails } = await confirmAndCancel({});
-    const m = await send(mails[0] ?? '');
+    const m = (await confirmAndCancel({})).sent[0]?.m;
     if (!m) throw new Error('the mail was not delivered');
     expectCleanHeaders(m, 'avery@example.com');
     expect(m.parsed.subject).toMatch(/^Your charter on .+ is confirmed$/);
     expect(m.parsed.subject).not.toContain(VICTIM);
   });
 
-  it('a NUL, which no row can hold, in a name or an address queued for a guest is dropped before it is stored or sent', async () => {
+  it("a NUL, which no row can hold, in a name or an address queued for a guest is dropped before it is stored; the mail goes to the booking's guest", async () => {
     const id = (await call(app, 'POST', '/api/v1/bookings', mu.serviceKey, bookingInput())).json.id as string;
     const mailId = await t.deps.db.transaction().execute((tx) =>
       queueMail(t.deps, tx, mu.ctx, {
-        kind: 'guest.reminder',
+        kind: 'guest.confirmation',
         dedupeKey: `test-nul:${id}`,
         to: { name: `Avery\u0000Bcc: ${VICTIM}\u0000`, address: 'avery@example.com\u0000' },
         bookingId: id,
@@ -267,16 +279,24 @@ describe('guest mail headers from hostile values', () => {
         automatic: true,
       }),
     );
+    const queued = await t.deps.db
+      .selectFrom('outgoing_mail')
+      .select(['recipient', 'recipient_name'])
+      .where('id', '=', mailId ?? '')
+      .executeTakeFirstOrThrow();
+    expect(queued).toEqual({ recipient: 'avery@example.com', recipient_name: `Avery Bcc: ${VICTIM}` });
     const m = await send(mailId ?? '');
     if (!m) throw new Error('the mail was not delivered');
     expectCleanHeaders(m, 'avery@example.com');
+    // Sent to the guest as the booking names them when it goes out.
     const to = m.parsed.to && !Array.isArray(m.parsed.to) ? m.parsed.to.value : [];
-    expect(to[0]?.name).toBe(`Avery Bcc: ${VICTIM}`);
+    expect(to[0]?.name).toBe('Avery Guest');
   });
 
   it('no message of the corpus went to anyone but the guest', () => {
     const recipients = new Set(smtp.received.flatMap((r) => r.envelope.to));
     expect([...recipients].sort()).toEqual(['avery+bcc=victim@example.com', 'avery@example.com']);
-    expect(smtp.received.length).toBe(NAMES.length * 2 + 2 + SUBJECTS.length + STORED_SUBJECTS.length + 1);
+    // Each case's confirmation and cancellation (one deliverable address among the hostile ones), and the NUL case's one.
+    expect(smtp.received.length).toBe(NAMES.length * 2 + 2 + (SUBJECTS.length + STORED_SUBJECTS.length) * 2 + 1);
   });
 });

@@ -22,7 +22,11 @@ export type TestSmtpServer = {
   close(): Promise<void>;
 };
 
-export async function startSmtpServer(): Promise<TestSmtpServer> {
+/**
+ * `login`: the server asks for this user and password (AUTH PLAIN/LOGIN over the plain connection) and
+ * refuses any other with 535, as a relay does after its password was changed.
+ */
+export async function startSmtpServer(options: { login?: { user: string; pass: string } } = {}): Promise<TestSmtpServer> {
   const received: ReceivedMail[] = [];
   const waiters: (() => void)[] = [];
   const state: TestSmtpServer = {
@@ -49,8 +53,14 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
   const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
+    authOptional: !options.login,
+    allowInsecureAuth: true,
+    disabledCommands: options.login ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+    onAuth(auth, _session, callback) {
+      const login = options.login;
+      if (login && auth.username === login.user && auth.password === login.pass) callback(null, { user: auth.username });
+      else callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
+    },
     logger: false,
     onConnect(_session, callback) {
       const c = state.connections;

@@ -10,6 +10,7 @@ const booking = (overrides: Partial<GuestMailSnapshot> = {}): GuestMailSnapshot 
   vessel: 'Jada',
   meetingPoint: 'Dock C',
   partySize: 6,
+  recipient: 'avery@example.com',
   ...overrides,
 });
 
@@ -78,5 +79,19 @@ describe('guest mail that follows a booking', () => {
 
   it('keys a reminder by the departure it is for', () => {
     expect(guestReminderKey('K7RM2QX', new Date('2026-05-30T17:00:00.900Z'))).toBe('guest.reminder:K7RM2QX:1780160400');
+  });
+
+  it('a corrected guest address gets the confirmation, as the booking now is; the same address in other case is no change', () => {
+    const before = booking({ recipient: 'jo@gmial.com', version: 2 });
+    expect(guestFollowUps(before, booking({ recipient: 'jo@gmail.com', version: 3, partySize: 7 }))).toEqual([
+      { kind: 'guest.confirmation', dedupeKey: 'guest.confirmation:K7RM2QX:v3', content: {} },
+    ]);
+    expect(guestFollowUps(before, booking({ recipient: 'JO@GMIAL.COM', version: 3 }))).toEqual([]);
+  });
+
+  it("the same departure shown in another vessel's zone is no change of time", () => {
+    const before = booking({ startsAt: '2026-09-20T11:00:00-06:00', endsAt: '2026-09-20T14:00:00-06:00', vessel: 'Jada' });
+    const after = booking({ startsAt: '2026-09-20T10:00:00-07:00', endsAt: '2026-09-20T13:00:00-07:00', vessel: 'Heron', version: 2 });
+    expect(guestChanges(before, after)).toEqual([{ field: 'vessel', from: 'Jada', to: 'Heron' }]);
   });
 });

@@ -249,6 +249,8 @@ export async function listBookingsDueForGuestReminder(q: Queryable, tenantId: st
           selectFrom('outgoing_mail as m')
             .select('m.id')
             .where('m.tenant_id', '=', tenantId)
+            // A withdrawn reminder (the charter moved away, and has moved back) is queued again.
+            .where('m.status', '!=', 'withdrawn')
             .whereRef(
               'm.dedupe_key',
               '=',

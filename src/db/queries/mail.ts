@@ -1,6 +1,7 @@
 /** Outgoing mail: one row per message Bosun means to send, with its delivery status, within one tenant. */
 import { sql } from 'kysely';
 import type { Queryable } from '../client';
+import type { OutgoingMailStatus } from '../schema';
 import type { AuditEntry } from './audit';
 
 export type OutgoingMailRow = NonNullable<Awaited<ReturnType<typeof getOutgoingMailByKey>>>;
@@ -52,11 +53,11 @@ export async function updateOutgoingMailContent(
   q: Queryable,
   tenantId: string,
   id: string,
-  c: { subject: string; magicLinkId: string | null; now: Date },
+  c: { subject: string; magicLinkId: string | null; recipient: string; recipientName: string; now: Date },
 ) {
   await q
     .updateTable('outgoing_mail')
-    .set({ subject: c.subject, magic_link_id: c.magicLinkId, updated_at: c.now })
+    .set({ subject: c.subject, magic_link_id: c.magicLinkId, recipient: c.recipient, recipient_name: c.recipientName, updated_at: c.now })
     .where('tenant_id', '=', tenantId)
     .where('id', '=', id)
     .execute();
@@ -64,7 +65,8 @@ export async function updateOutgoingMailContent(
 
 /**
  * Inserts a mail that a request queued (status queued); nothing when the tenant has a mail with this
- * dedupe key already. Returns the new row's id, or undefined.
+ * dedupe key already, unless that one was withdrawn (it is queued again). Returns the id of the row
+ * queued, or undefined.
  */
 export async function insertQueuedMail(
   q: Queryable,
@@ -101,7 +103,20 @@ export async function insertQueuedMail(
       created_at: m.now,
       updated_at: m.now,
     })
-    .onConflict((oc) => oc.columns(['tenant_id', 'dedupe_key']).doNothing())
+    // A mail withdrawn earlier and meant again (a charter moved away and back) is queued again, as itself.
+    .onConflict((oc) =>
+      oc
+        .columns(['tenant_id', 'dedupe_key'])
+        .doUpdateSet((eb) => ({
+          status: 'queued',
+          error: null,
+          recipient: eb.ref('excluded.recipient'),
+          recipient_name: eb.ref('excluded.recipient_name'),
+          content: eb.ref('excluded.content'),
+          updated_at: eb.ref('excluded.updated_at'),
+        }))
+        .where('outgoing_mail.status', '=', 'withdrawn'),
+    )
     .returning('id')
     .executeTakeFirst();
   return row?.id;
@@ -166,10 +181,24 @@ export async function markOutgoingMailSentAudited(
   `.execute(q);
 }
 
-export async function markOutgoingMailFailed(q: Queryable, tenantId: string, id: string, error: string, now: Date) {
-  await q
+/** Records a failed attempt; false when the mail was withdrawn meanwhile (it stays withdrawn). */
+export async function markOutgoingMailFailed(q: Queryable, tenantId: string, id: string, error: string, now: Date): Promise<boolean> {
+  const result = await q
     .updateTable('outgoing_mail')
     .set((eb) => ({ status: 'failed', error, updated_at: now, attempted_at: now, attempts: eb('attempts', '+', 1) }))
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    // Withdrawn while the attempt was under way: it stays withdrawn, and no retry sends it.
+    .where('status', '!=', 'withdrawn')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Withdraws one mail that no longer applies (found so when it was about to be rendered). */
+export async function withdrawMail(q: Queryable, tenantId: string, id: string, reason: string, now: Date): Promise<void> {
+  await q
+    .updateTable('outgoing_mail')
+    .set({ status: 'withdrawn', error: reason, updated_at: now })
     .where('tenant_id', '=', tenantId)
     .where('id', '=', id)
     .execute();
@@ -178,7 +207,7 @@ export async function markOutgoingMailFailed(q: Queryable, tenantId: string, id:
 export async function listOutgoingMail(
   q: Queryable,
   tenantId: string,
-  filter: { bookingId?: string | undefined; status?: 'queued' | 'sent' | 'failed' | undefined; limit: number },
+  filter: { bookingId?: string | undefined; status?: OutgoingMailStatus | undefined; limit: number },
 ) {
   let query = q.selectFrom('outgoing_mail').selectAll().where('tenant_id', '=', tenantId);
   if (filter.bookingId) query = query.where('booking_id', '=', filter.bookingId);
@@ -210,9 +239,9 @@ export async function getOutgoingMailById(q: Queryable, tenantId: string, id: st
 }
 
 /**
- * Withdraws a booking's automatic mail of `kinds` that has not gone out (queued, or failed and waiting
- * for its retry), so it never does; returns the ids withdrawn. A send already under way holds its row
- * locked until it has rendered, and this waits for it.
+ * Withdraws a booking's automatic mail of `kinds` that is queued, so it never goes out; returns the ids
+ * withdrawn. A send already under way holds its row locked until it has rendered, and this waits for
+ * it. A failed one keeps its error for the office; should it be retried, its renderer finds it stale.
  */
 export async function withdrawUnsentMail(
   q: Queryable,
@@ -226,7 +255,7 @@ export async function withdrawUnsentMail(
     .where('booking_id', '=', w.bookingId)
     .where('kind', 'in', [...w.kinds])
     .where('automatic', '=', true)
-    .where('status', 'in', ['queued', 'failed'])
+    .where('status', '=', 'queued')
     .returning('id')
     .execute();
   return rows.map((r) => r.id);
