@@ -7,7 +7,12 @@ import type { NavSection, PageChrome } from './views/layout';
 /** The URLs of the dashboard's stylesheet and scripts. */
 export type OpsAssetUrls = { css: string; app: string; board: string; calendar: string };
 
-export type ChromeOptions = { live?: boolean; scripts?: readonly ('board' | 'calendar')[] };
+export type ChromeOptions = {
+  live?: boolean;
+  /** Refresh only on changes whose action starts with one of these (`mail.`); every change when absent. */
+  liveActions?: readonly string[];
+  scripts?: readonly ('board' | 'calendar')[];
+};
 
 export function pageChrome(c: Context<OpsEnv>, assets: OpsAssetUrls, section: NavSection, options: ChromeOptions = {}): PageChrome {
   return {
@@ -16,6 +21,7 @@ export function pageChrome(c: Context<OpsEnv>, assets: OpsAssetUrls, section: Na
     nonce: c.var.nonce,
     section,
     live: options.live ?? false,
+    ...(options.liveActions ? { liveActions: options.liveActions } : {}),
     assets: { css: assets.css, scripts: [assets.app, ...(options.scripts ?? []).map((s) => assets[s])] },
   };
 }

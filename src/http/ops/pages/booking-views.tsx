@@ -1,6 +1,6 @@
 /** The booking pages' markup: the form (new and edit), the detail page and the confirmation steps. Props in, HTML out. */
 import type { FC } from 'hono/jsx';
-import type { AssignmentStatus, BookingStatus, OutgoingMailStatus } from '../../../db/schema';
+import type { AssignmentStatus, BookingStatus } from '../../../db/schema';
 import { formatCharterTime, formatInstant } from '../../../domain/time';
 import type { GuestPageStatus, StaffBookingView } from '../../../domain/visibility';
 import type { AuditEntryView } from '../../../services/audit';
@@ -10,6 +10,7 @@ import type { OutgoingMailView } from '../../../services/mail';
 import { AppPage, type PageChrome } from '../views/layout';
 import { TableWrap } from '../views/table-wrap';
 import type { BookingFormField, BookingFormValues, FormError, VesselChoice } from './booking-form';
+import { kindOf, MailOutcome, MailStateBadges, ResendForm } from './mail-views';
 
 const LABELS: Record<BookingFormField, string> = {
   guestName: 'Guest name',
@@ -32,7 +33,7 @@ const LABELS: Record<BookingFormField, string> = {
 
 export const bookingPath = (id: string) => `/app/bookings/${encodeURIComponent(id)}`;
 
-const StatusBadge: FC<{ status: BookingStatus | AssignmentStatus | OutgoingMailStatus }> = ({ status }) => (
+const StatusBadge: FC<{ status: BookingStatus | AssignmentStatus }> = ({ status }) => (
   <span class={`badge status-${status}`}>{status}</span>
 );
 
@@ -510,32 +511,40 @@ export const BookingDetailPage: FC<BookingDetailProps> = (p) => {
         </form>
       )}
 
-      <h2>Mail sent for this booking</h2>
+      <h2 id="booking-mail">Mail for this booking</h2>
       {p.mails.length === 0 ? (
         <p class="empty">
           No mail yet. Crew are mailed when they are added; see all mail on the <a href="/app/mail">Mail</a> page.
         </p>
       ) : (
-        <TableWrap label="Mail sent for this booking">
+        <TableWrap label="Mail for this booking">
           <table>
             <thead>
               <tr>
+                <th scope="col">Subject</th>
                 <th scope="col">Kind</th>
                 <th scope="col">Recipient</th>
-                <th scope="col">Status</th>
+                <th scope="col">State</th>
+                <th scope="col">Server's answer or error</th>
                 <th scope="col">When</th>
               </tr>
             </thead>
             <tbody>
               {p.mails.map((m) => (
-                <tr>
-                  <th scope="row">{m.kind}</th>
+                <tr data-mail-id={m.id}>
+                  <th scope="row">
+                    <a href={`/app/mail/${m.id}`}>{m.subject || '(no subject yet)'}</a>
+                  </th>
+                  <td>{kindOf(m.kind)}</td>
                   <td>{m.recipient}</td>
                   <td>
-                    <StatusBadge status={m.status} />
-                    {m.error ? <span class="muted"> {m.error}</span> : ''}
+                    <MailStateBadges mail={m} />
                   </td>
-                  <td>{at(m.sentAt ?? m.createdAt)}</td>
+                  <td>
+                    <MailOutcome mail={m} />
+                    <ResendForm mail={m} csrf={p.chrome.csrf} from="booking" />
+                  </td>
+                  <td>{at(m.sentAt ?? m.attemptedAt ?? m.createdAt)}</td>
                 </tr>
               ))}
             </tbody>

@@ -16,6 +16,8 @@ export type PageChrome = {
   section: NavSection;
   /** Listen to the live stream and refresh `[data-live-region]` on each change. */
   live?: boolean;
+  /** Refresh only on changes whose action starts with one of these; every change when absent. */
+  liveActions?: readonly string[];
 };
 
 export type NavSection = 'today' | 'bookings' | 'board' | 'calendar' | 'crew' | 'vessels' | 'staff' | 'keys' | 'settings' | 'jobs' | 'mail';
@@ -47,7 +49,10 @@ export const AppPage: FC<{ title: string; chrome: PageChrome; children?: Child }
         <script type="module" src={src} />
       ))}
     </head>
-    <body {...(chrome.live ? { 'data-live-url': '/app/stream' } : {})}>
+    <body
+      {...(chrome.live ? { 'data-live-url': '/app/stream' } : {})}
+      {...(chrome.live && chrome.liveActions ? { 'data-live-actions': chrome.liveActions.join(' ') } : {})}
+    >
       <a class="skip-link" href="#main">
         Skip to content
       </a>
