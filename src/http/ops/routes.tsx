@@ -29,7 +29,7 @@ import { limitRequests } from '../middleware/request-limit';
 import { type PublicRoute, requireSession, sessionCookie } from '../middleware/session';
 import { formOf, strictForm } from '../middleware/strict-form';
 import { createAssetsRouter } from './assets/assets';
-import { builtAssetUrls } from './chrome';
+import { builtAssetUrls, pageCsp } from './chrome';
 import type { OpsSurfaceDeps } from './deps';
 import type { OpsEnv } from './env';
 import { createBoardPages } from './pages/board';
@@ -57,10 +57,6 @@ export const OPS_PUBLIC_ROUTES: readonly PublicRoute[] = [
   // The staff calendar feed: calendar apps carry no cookie, so its signed URL is the credential.
   'GET /feed/:file',
 ];
-
-/** A page's CSP: scripts and styles only from this origin; FullCalendar's injected styles by nonce. */
-const csp = (nonce: string) =>
-  `default-src 'none'; script-src 'self'; style-src 'self' 'nonce-${nonce}'; img-src 'self' data:; connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
 
 /** The surface; without `assets`, it builds its own (esbuild, once per process). */
 export function createOpsRouter(surfaceDeps: Omit<OpsSurfaceDeps, 'assets'> & Partial<Pick<OpsSurfaceDeps, 'assets'>>) {
@@ -98,7 +94,7 @@ export function createOpsRouter(surfaceDeps: Omit<OpsSurfaceDeps, 'assets'> & Pa
   ops.use('*', async (c, next) => {
     const nonce = randomBytes(16).toString('base64');
     c.set('nonce', nonce);
-    await pageHeaders({ csp: csp(nonce) })(c, next);
+    await pageHeaders({ csp: pageCsp(nonce) })(c, next);
   });
   ops.use(
     '*',

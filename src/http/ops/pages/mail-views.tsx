@@ -56,7 +56,11 @@ export const MailStateBadges: FC<{ mail: OutgoingMailView }> = ({ mail }) => (
 );
 
 /** "Send again" for a failed mail the outbox queued; `from` says where to come back to (a fixed key). */
-export const ResendForm: FC<{ mail: OutgoingMailView; csrf: string; from: 'log' | 'mail' | 'booking' }> = ({ mail, csrf, from }) =>
+export const ResendForm: FC<{ mail: OutgoingMailView; csrf: string; from: 'log' | 'mail' | 'booking' | 'batch' }> = ({
+  mail,
+  csrf,
+  from,
+}) =>
   mail.resendable ? (
     <form method="post" action={`/app/mail/${mail.id}/resend`} class="inline-form">
       <Csrf token={csrf} />

@@ -82,6 +82,7 @@ export function createMailPages(deps: OpsSurfaceDeps) {
       const mail = await resendMail(deps, staffContext(c), id);
       if (from === 'booking' && mail.bookingId)
         return c.redirect(`/app/bookings/${encodeURIComponent(mail.bookingId)}?done=mail-resent`, 303);
+      if (from === 'batch' && mail.batchId) return c.redirect(`/app/messages/${mail.batchId}?done=resent`, 303);
       if (from === 'log') return c.redirect('/app/mail?done=resent', 303);
       return c.redirect(`/app/mail/${mail.id}?done=resent`, 303);
     } catch (err) {
