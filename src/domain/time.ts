@@ -218,3 +218,24 @@ export function formatTimeRange(startsAt: Date, endsAt: Date, zone: string): str
 export function dayIn(instant: Date, zone: string): string {
   return toZonedIso(instant, zone).slice(0, 10);
 }
+
+const longDateFormats = new Map<string, Intl.DateTimeFormat>();
+const clockFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The calendar day of `instant` in `zone`, written out: `Saturday, May 30, 2026`. */
+export function formatLongDate(instant: Date, zone: string): string {
+  return formatFor(
+    longDateFormats,
+    zone,
+    () => new Intl.DateTimeFormat('en-US', { timeZone: zone, weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' }),
+  ).format(instant);
+}
+
+/** The wall-clock time of `instant` in `zone`, without the zone: `10:00 AM`. */
+export function formatClockTime(instant: Date, zone: string): string {
+  return formatFor(
+    clockFormats,
+    zone,
+    () => new Intl.DateTimeFormat('en-US', { timeZone: zone, hour: 'numeric', minute: '2-digit' }),
+  ).format(instant);
+}

@@ -394,10 +394,16 @@ export async function getBookingForCrew(deps: ServiceDeps, ctx: TenantContext, i
 
 /**
  * The guest view of a booking (all its guest page may show), with the facts publishing needs about
- * it: its status, version and friendly slug. NotFoundError when there is no such booking.
+ * it: its status, version and friendly slug. NotFoundError when there is no such booking. Read within
+ * `tx` when given (a mail rendered inside the transaction that records its attempt).
  */
-export async function getBookingForGuest(deps: ServiceDeps, ctx: Pick<TenantContext, 'tenantId'>, id: string) {
-  const loaded = await loadRecord(deps, deps.db, ctx.tenantId, normalizeBookingId(id));
+export async function getBookingForGuest(
+  deps: ServiceDeps,
+  ctx: Pick<TenantContext, 'tenantId'>,
+  id: string,
+  tx: Tx | ServiceDeps['db'] = deps.db,
+) {
+  const loaded = await loadRecord(deps, tx, ctx.tenantId, normalizeBookingId(id));
   if (!loaded) throw new NotFoundError(`Booking ${id}`);
   const r = loaded.record;
   return { view: viewBookingForGuest(r), status: r.status, version: r.version, updatedAt: r.updatedAt, friendlySlug: r.friendlySlug };

@@ -1,7 +1,7 @@
 /**
  * Every HTML page Bosun serves or mails is valid and accessible HTML by html-validate's recommended
  * and full-document rules (labels, headings, references, permitted content): guest pages (also with
- * hostile input), the guest site's 404, crew pages, crew and office mail, the landing page and the API
+ * hostile input), the guest site's 404, crew pages, crew, guest and office mail, the landing page and the API
  * docs. The guest page's colours keep WCAG AA contrast whatever accent a tenant picks.
  */
 
@@ -13,9 +13,11 @@ import { type BookingRecord, viewBookingForCrew, viewBookingForGuest, viewBookin
 import { createApp } from '../../src/http/app';
 import { CharterPage, ChartersPage, LinkNotValidPage, MessagePage, RequestLinkPage, SignInButtonPage } from '../../src/http/crew/views';
 import { renderCrewLoginLink, renderCrewNotice, renderCrewReminder } from '../../src/mail/crew-mail';
+import { type GuestMailBooking, renderGuestMail } from '../../src/mail/guest-mail';
 import { renderDeclineAlert } from '../../src/mail/office-mail';
 import { renderGuestPage, renderNotFoundPage } from '../../src/publish/guest-page';
 import type { CharterForCrew } from '../../src/services/crew';
+import { DEFAULT_TEMPLATES, GUEST_TEMPLATE_KINDS, PLACEHOLDERS } from '../../src/services/guest-mail';
 import { bookingRecord } from '../support/booking-record';
 
 const PAGE_RULES: ConfigData = {
@@ -248,6 +250,29 @@ describe('mail HTML is valid (inline styles allowed)', () => {
       stillAssigned: [{ name: 'Casey Captain', role: 'captain', status: 'accepted' }],
     });
     await expectValid(mail.html, mails);
+  });
+
+  it('guest mails of every kind, with every placeholder, hostile input, changes and a cancellation', async () => {
+    const guestTenant = { name: tenant.name, ...tenant.settings };
+    const everything = {
+      subject: 'Hi {{guest.firstName}}',
+      body: `${PLACEHOLDERS.map((p) => `{{${p.name}}}`).join('\n')}\n\nLast <b>paragraph</b> & more`,
+    };
+    const changes = [
+      { field: 'startsAt', from: '2026-05-30T09:00:00-07:00', to: '2026-05-30T10:00:00-07:00' },
+      { field: 'meetingPoint', from: '', to: 'Dock C' },
+    ] as const;
+    for (const kind of [...GUEST_TEMPLATE_KINDS, 'guest.message'] as const) {
+      for (const template of [kind === 'guest.message' ? everything : DEFAULT_TEMPLATES[kind], everything]) {
+        const booking = viewBookingForGuest(record()) as GuestMailBooking;
+        await expectValid((await renderGuestMail({ kind, template, booking, tenant: guestTenant, changes: [...changes] })).html, mails);
+        const hostile = viewBookingForGuest(record({ ...HOSTILE, status: 'cancelled' })) as GuestMailBooking;
+        const hostileTenantMail = { name: hostileTenant.name, ...hostileTenant.settings };
+        await expectValid((await renderGuestMail({ kind, template, booking: hostile, tenant: hostileTenantMail })).html, mails);
+        const bare = viewBookingForGuest(record({ meetingPoint: '', notesGuest: null, status: 'hold' })) as GuestMailBooking;
+        await expectValid((await renderGuestMail({ kind, template, booking: bare, tenant: { name: 'Bare' } })).html, mails);
+      }
+    }
   });
 
   it('is still checked for what mail can get wrong', async () => {
