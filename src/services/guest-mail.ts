@@ -7,19 +7,25 @@
  */
 import { z } from 'zod';
 import type { Tx } from '../db/client';
+import { insertAuditEntry } from '../db/queries/audit';
 import type { OutgoingMailRow } from '../db/queries/mail';
-import { getMailTemplate } from '../db/queries/mail-templates';
+import * as q from '../db/queries/mail-templates';
+import { getStaffUserById, listVessels } from '../db/queries/people';
 import { getGuestSite, getTenantById } from '../db/queries/tenants';
-import { isMultiLineText, MULTI_LINE_CONTROL_MESSAGE } from '../domain/text';
+import { isMultiLineText, MULTI_LINE_CONTROL_MESSAGE, toHeaderText } from '../domain/text';
+import { dayIn, instantOfWallTime, startOfDayIn, toZonedIso } from '../domain/time';
+import { type BookingRecord, viewBookingForGuest } from '../domain/visibility';
 import { type GuestMailChange, type GuestMailKind, type GuestMailTenant, renderGuestMail } from '../mail/guest-mail';
 import { PLACEHOLDERS, templateProblems } from '../mail/template';
 import type { MailAttachment } from '../ports/mailer';
 import { renderGuestCalendar } from '../publish/guest-calendar';
 import { brandingSchema, guestPageBookingSchema } from '../publish/guest-page';
-import { getBookingForGuest } from './bookings';
-import type { ServiceDeps } from './context';
-import { NotFoundError } from './errors';
+import { guestPageUrl } from '../publish/site-layout';
+import { getBooking, getBookingForGuest } from './bookings';
+import type { ServiceDeps, TenantContext } from './context';
+import { NotFoundError, ServiceError } from './errors';
 import type { MailDeps, PreparedMail } from './mail';
+import { parseInput } from './parse-input';
 import { singleLine } from './text-fields';
 
 export { PLACEHOLDERS };
@@ -147,8 +153,8 @@ const ATTACHES_CALENDAR: Record<GuestMailKind, boolean> = {
 };
 
 /** A guest mail kind's text: the tenant's template, or the default (also for a stored one no longer valid). */
-async function templateOf(q: Tx | ServiceDeps['db'], tenantId: string, kind: GuestTemplateKind): Promise<MailTemplateInput> {
-  const stored = await getMailTemplate(q, tenantId, kind);
+async function templateOf(db: Tx | ServiceDeps['db'], tenantId: string, kind: GuestTemplateKind): Promise<MailTemplateInput> {
+  const stored = await q.getMailTemplate(db, tenantId, kind);
   if (stored) {
     const parsed = mailTemplateSchema.safeParse({ subject: stored.subject, body: stored.body });
     if (parsed.success) return parsed.data;
@@ -160,54 +166,60 @@ type GuestMailSource = {
   kind: GuestMailKind;
   template: MailTemplateInput;
   changes: GuestMailChange[];
-  bookingId: string;
+};
+
+/** What a guest mail is rendered from: the guest view, its revision, the tenant, and its guest site's domain. */
+type GuestMailFacts = {
+  view: unknown;
+  revision: { version: number; updatedAt: Date };
+  tenant: { name: string; settings: unknown };
+  domain: string | null;
 };
 
 /**
- * Renders a guest mail of `source.kind` about a booking as it is now (read within `q`): the template
- * with the booking's guest view, the facts, and the calendar file for the kinds that carry it.
+ * Renders a guest mail of `source.kind`: the template with the booking's guest view, the facts, and
+ * the calendar file (the guest page's own) for the kinds that carry it.
  */
-async function renderForBooking(
-  deps: ServiceDeps,
-  q: Tx | ServiceDeps['db'],
-  tenantId: string,
-  source: GuestMailSource,
-): Promise<PreparedMail> {
-  const [tenant, site, loaded] = await Promise.all([
-    getTenantById(q, tenantId),
-    getGuestSite(q, tenantId),
-    getBookingForGuest(deps, { tenantId }, source.bookingId, q),
-  ]);
-  if (!tenant) throw new NotFoundError('Tenant');
-  const booking = guestMailBookingSchema.parse(loaded.view);
+async function renderFromFacts(source: GuestMailSource, facts: GuestMailFacts): Promise<PreparedMail> {
+  const booking = guestMailBookingSchema.parse(facts.view);
   const mail = await renderGuestMail({
     kind: source.kind,
     template: source.template,
     booking,
-    tenant: publicTenant(tenant.name, tenant.settings),
+    tenant: publicTenant(facts.tenant.name, facts.tenant.settings),
     changes: source.changes,
   });
   const attachments: MailAttachment[] = [];
-  if (ATTACHES_CALENDAR[source.kind] && site) {
-    const calendar = renderGuestCalendar(loaded.view, { domain: site.domain, tenantName: tenant.name }, loaded);
+  if (ATTACHES_CALENDAR[source.kind] && facts.domain) {
+    const calendar = renderGuestCalendar(facts.view, { domain: facts.domain, tenantName: facts.tenant.name }, facts.revision);
     attachments.push({ ...CALENDAR_ATTACHMENT, content: calendar });
   }
   return { ...mail, ...(attachments.length > 0 ? { attachments } : {}) };
 }
 
+/** The facts of a booking as it is now, read within `q`. NotFoundError when the tenant has no such booking. */
+async function factsOfBooking(deps: ServiceDeps, db: Tx | ServiceDeps['db'], tenantId: string, bookingId: string): Promise<GuestMailFacts> {
+  const [tenant, site, loaded] = await Promise.all([
+    getTenantById(db, tenantId),
+    getGuestSite(db, tenantId),
+    getBookingForGuest(deps, { tenantId }, bookingId, db),
+  ]);
+  if (!tenant) throw new NotFoundError('Tenant');
+  return { view: loaded.view, revision: loaded, tenant, domain: site?.domain ?? null };
+}
+
 /** What a queued row asks to be rendered: its kind's template (or its own text) and what changed. */
-async function sourceOfRow(q: Tx, row: OutgoingMailRow): Promise<GuestMailSource> {
+async function sourceOfRow(tx: Tx, row: OutgoingMailRow): Promise<GuestMailSource> {
   if (!isGuestMailKind(row.kind)) throw new Error(`no renderer for mail kind ${row.kind}`);
-  if (!row.booking_id) throw new Error(`guest mail ${row.id} names no booking`);
   const content = row.content ?? {};
   if (row.kind === 'guest.message') {
     const text = queuedContent.message.safeParse(content);
     if (!text.success)
       throw new Error(`guest mail ${row.id}: its text is not a valid message (${text.error.issues[0]?.message ?? 'invalid'})`);
-    return { kind: row.kind, template: text.data, changes: [], bookingId: row.booking_id };
+    return { kind: row.kind, template: text.data, changes: [] };
   }
   const changes = row.kind === 'guest.change' ? queuedContent.change.parse(content).changes : [];
-  return { kind: row.kind, template: await templateOf(q, row.tenant_id, row.kind), changes, bookingId: row.booking_id };
+  return { kind: row.kind, template: await templateOf(tx, row.tenant_id, row.kind), changes };
 }
 
 /**
@@ -216,5 +228,218 @@ async function sourceOfRow(q: Tx, row: OutgoingMailRow): Promise<GuestMailSource
  * booking's guest view as it is now. Throws for a kind this installation does not know.
  */
 export async function renderQueuedMail(deps: MailDeps, tx: Tx, row: OutgoingMailRow): Promise<PreparedMail> {
-  return renderForBooking(deps, tx, row.tenant_id, await sourceOfRow(tx, row));
+  if (!row.booking_id) throw new Error(`guest mail ${row.id} names no booking`);
+  const source = await sourceOfRow(tx, row);
+  return renderFromFacts(source, await factsOfBooking(deps, tx, row.tenant_id, row.booking_id));
+}
+
+/** A template kind as the office sees it: the wording in force, and whether it is Bosun's default. */
+export type MailTemplateView = {
+  kind: GuestTemplateKind;
+  label: string;
+  subject: string;
+  body: string;
+  isDefault: boolean;
+  /** When the tenant last saved it; null for the default. */
+  updatedAt: string | null;
+};
+
+const templateKindSchema = z.enum(GUEST_TEMPLATE_KINDS, { error: `must be one of ${GUEST_TEMPLATE_KINDS.join(', ')}` });
+
+function templateView(kind: GuestTemplateKind, stored: { subject: string; body: string; updated_at: Date } | undefined): MailTemplateView {
+  const text = stored && mailTemplateSchema.safeParse({ subject: stored.subject, body: stored.body }).success ? stored : undefined;
+  return {
+    kind,
+    label: TEMPLATE_LABELS[kind],
+    subject: text?.subject ?? DEFAULT_TEMPLATES[kind].subject,
+    body: text?.body ?? DEFAULT_TEMPLATES[kind].body,
+    isDefault: text === undefined,
+    updatedAt: text?.updated_at.toISOString() ?? null,
+  };
+}
+
+/** Every template kind of the caller's tenant: its own wording where it saved one, else the default. */
+export async function listMailTemplates(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContext): Promise<MailTemplateView[]> {
+  const stored = new Map((await q.listMailTemplates(deps.db, ctx.tenantId)).map((t) => [t.kind, t]));
+  return GUEST_TEMPLATE_KINDS.map((kind) => templateView(kind, stored.get(kind)));
+}
+
+/** Templates are the owners' to change (and the platform operator's): they speak for the business. */
+async function requireOwner(q: Tx, ctx: TenantContext): Promise<void> {
+  if (ctx.actor.kind === 'operator') return;
+  const staff = ctx.actor.kind === 'staff' && ctx.actor.id ? await getStaffUserById(q, ctx.tenantId, ctx.actor.id) : undefined;
+  if (staff?.role !== 'owner' || staff.deactivated_at !== null) {
+    throw new ServiceError(403, 'Forbidden', 'Only an owner can change the guest mail templates.');
+  }
+}
+
+const parseKind = (kind: string): GuestTemplateKind => parseInput(z.strictObject({ kind: templateKindSchema }), { kind }).kind;
+
+/**
+ * Saves the tenant's own subject and body for `kind` (an owner's action), audited as
+ * `mail_template.updated`. A refused template (an unknown placeholder, a tag other than a plain one,
+ * a line break in the subject …) is a ValidationError naming the field; the old template stays.
+ */
+export async function saveMailTemplate(
+  deps: Pick<ServiceDeps, 'db' | 'clock'>,
+  ctx: TenantContext,
+  kind: string,
+  input: unknown,
+): Promise<MailTemplateView> {
+  const templateKind = parseKind(kind);
+  const text = parseInput(mailTemplateSchema, input);
+  return deps.db.transaction().execute(async (tx) => {
+    await requireOwner(tx, ctx);
+    const before = await q.getMailTemplate(tx, ctx.tenantId, templateKind);
+    const saved = await q.upsertMailTemplate(tx, ctx.tenantId, { kind: templateKind, ...text, now: deps.clock.now() });
+    await insertAuditEntry(tx, ctx.tenantId, {
+      actor: ctx.actor,
+      action: 'mail_template.updated',
+      entityType: 'mail_template',
+      entityId: templateKind,
+      before: before ? { subject: before.subject, body: before.body } : null,
+      after: { subject: saved.subject, body: saved.body },
+    });
+    return templateView(templateKind, saved);
+  });
+}
+
+/** Drops the tenant's own wording of `kind` (an owner's action): the default applies again. Audited as `mail_template.reset`. */
+export async function resetMailTemplate(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContext, kind: string): Promise<MailTemplateView> {
+  const templateKind = parseKind(kind);
+  return deps.db.transaction().execute(async (tx) => {
+    await requireOwner(tx, ctx);
+    const before = await q.getMailTemplate(tx, ctx.tenantId, templateKind);
+    if (before && (await q.deleteMailTemplate(tx, ctx.tenantId, templateKind))) {
+      await insertAuditEntry(tx, ctx.tenantId, {
+        actor: ctx.actor,
+        action: 'mail_template.reset',
+        entityType: 'mail_template',
+        entityId: templateKind,
+        before: { subject: before.subject, body: before.body },
+      });
+    }
+    return templateView(templateKind, undefined);
+  });
+}
+
+/** A guest mail as it would be sent: subject, both parts, the recipient, and the names of the files attached. */
+export type MailPreview = {
+  subject: string;
+  text: string;
+  html: string;
+  to: { name: string; address: string };
+  attachments: string[];
+};
+
+export const previewGuestMailSchema = z.strictObject({
+  kind: z.enum(GUEST_MAIL_KINDS, { error: `must be one of ${GUEST_MAIL_KINDS.join(', ')}` }),
+  /**
+   * guest.message: `{subject, body}`, the office's text (required). A template kind: optionally
+   * `{subject, body}`, a draft to preview instead of the saved template, and for guest.change
+   * `changes` (else a sample change when the booking is the sample one).
+   */
+  content: z.record(z.string(), z.unknown()).default({}),
+  bookingId: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9]{4,16}$/, 'must be a booking id')
+    .optional(),
+});
+
+const SAMPLE_ID = 'SAMPLE1';
+const SAMPLE_GUEST = { name: 'Avery Guest', address: 'avery.guest@example.com' };
+
+/**
+ * A made-up charter for previews: on the tenant's first vessel (or a sample one), tomorrow at 10:00
+ * for three hours in the tenant's zone, for four guests. Built as a record and seen through the guest
+ * view like any booking; it carries no money, notes for staff or crew.
+ */
+async function sampleFacts(deps: ServiceDeps, tenantId: string): Promise<GuestMailFacts> {
+  const [tenant, site, vessels] = await Promise.all([
+    getTenantById(deps.db, tenantId),
+    getGuestSite(deps.db, tenantId),
+    listVessels(deps.db, tenantId),
+  ]);
+  if (!tenant) throw new NotFoundError('Tenant');
+  const zone = tenant.timezone;
+  const vessel = vessels[0];
+  const now = deps.clock.now();
+  const tomorrow = dayIn(startOfDayIn(dayIn(now, zone), zone, 1), zone);
+  const startsAt = instantOfWallTime(tomorrow, '10:00', zone) ?? startOfDayIn(tomorrow, zone);
+  const record: BookingRecord = {
+    id: SAMPLE_ID,
+    status: 'confirmed',
+    guestName: SAMPLE_GUEST.name,
+    guestEmail: SAMPLE_GUEST.address,
+    guestPhone: null,
+    partySize: 4,
+    vesselSlug: vessel?.slug ?? 'sample',
+    vesselName: vessel?.name ?? 'Sea Breeze',
+    meetingPoint: vessel?.meeting_point || 'Harbour, Dock A',
+    startsAt,
+    endsAt: new Date(startsAt.getTime() + 3 * 3_600_000),
+    timezone: zone,
+    pricingTotal: null,
+    currency: null,
+    captainFeePerHour: null,
+    notesInternal: null,
+    notesCrew: null,
+    notesGuest: 'A note for the guest appears here.',
+    friendlySlug: null,
+    guestPageUrl: site ? guestPageUrl(deps.guestOrigin(site.domain), SAMPLE_ID) : `${deps.guestOrigin('example.com')}/g/${SAMPLE_ID}`,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    crew: [],
+    guestPage: null,
+  };
+  return { view: viewBookingForGuest(record), revision: record, tenant, domain: site?.domain ?? null };
+}
+
+/** The sample change: the departure an hour later, two more guests. */
+function sampleChanges(view: unknown): GuestMailChange[] {
+  const b = guestMailBookingSchema.parse(view);
+  const earlier = (iso: string) => toZonedIso(new Date(new Date(iso).getTime() - 3_600_000), b.timezone);
+  return [
+    { field: 'startsAt', from: earlier(b.startsAt), to: b.startsAt },
+    { field: 'endsAt', from: earlier(b.endsAt), to: b.endsAt },
+    { field: 'partySize', from: b.partySize - 2, to: b.partySize },
+  ];
+}
+
+/**
+ * A guest mail as it would go out, for the office to read before saving a template or sending: of
+ * `kind`, about booking `bookingId` as it is now (its guest, from the staff view) or, without one, a
+ * sample booking. Refusals: a ValidationError naming `kind`, `bookingId`, or the draft's `subject` /
+ * `body`; NotFoundError for a booking the tenant does not have.
+ */
+export async function previewGuestMail(
+  deps: ServiceDeps,
+  ctx: TenantContext,
+  input: { kind: string; content?: Record<string, unknown> | undefined; bookingId?: string | undefined },
+): Promise<MailPreview> {
+  const p = parseInput(previewGuestMailSchema, input);
+  const draft = 'subject' in p.content || 'body' in p.content || p.kind === 'guest.message';
+  const template = draft
+    ? parseInput(mailTemplateSchema, { subject: p.content.subject, body: p.content.body })
+    : await templateOf(deps.db, ctx.tenantId, p.kind as GuestTemplateKind);
+  const given =
+    p.kind === 'guest.change' && p.content.changes !== undefined
+      ? parseInput(z.strictObject({ changes: guestChangesSchema }), { changes: p.content.changes }).changes
+      : undefined;
+
+  let facts: GuestMailFacts;
+  let to: { name: string; address: string };
+  if (p.bookingId) {
+    facts = await factsOfBooking(deps, deps.db, ctx.tenantId, p.bookingId);
+    const guest = (await getBooking(deps, ctx, p.bookingId)).booking.guest;
+    to = { name: toHeaderText(guest.name), address: toHeaderText(guest.email) };
+  } else {
+    facts = await sampleFacts(deps, ctx.tenantId);
+    to = SAMPLE_GUEST;
+  }
+  const changes = p.kind === 'guest.change' ? (given ?? (p.bookingId ? [] : sampleChanges(facts.view))) : [];
+  const mail = await renderFromFacts({ kind: p.kind, template, changes }, facts);
+  return { subject: mail.subject, text: mail.text, html: mail.html, to, attachments: (mail.attachments ?? []).map((f) => f.filename) };
 }

@@ -10,10 +10,9 @@ import ICAL from 'ical.js';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmtpMailer } from '../../src/adapters/smtp-mailer';
-import { upsertMailTemplate } from '../../src/db/queries/mail-templates';
 import { handleSendMail } from '../../src/jobs/send-mail';
 import { upsertEvent } from '../../src/services/events';
-import { DEFAULT_TEMPLATES } from '../../src/services/guest-mail';
+import { DEFAULT_TEMPLATES, saveMailTemplate } from '../../src/services/guest-mail';
 import { listOutgoingMail, type MailDeps, queueMail } from '../../src/services/mail';
 import { updateTenant } from '../../src/services/tenants';
 import { call, makeApp, type TestApp } from '../support/app';
@@ -227,11 +226,9 @@ describe('guest mail rendered by the outbox', () => {
 
   it("uses the tenant's own template for its kind, and the default for the others", async () => {
     const id = await createBooking();
-    await upsertMailTemplate(t.deps.db, a.tenant.id, {
-      kind: 'guest.confirmation',
+    await saveMailTemplate(t.deps, a.ctx, 'guest.confirmation', {
       subject: '{{tenant.name}}: see you on {{charter.date}}, {{guest.firstName}}',
       body: 'Ahoy {{guest.firstName}}!\n\nCall {{tenant.contactPhone}} with questions.',
-      now: t.clock.now(),
     });
     const mail = await queueAndSend(id, 'guest.confirmation');
     expect(mail.subject).toMatch(/^gmr Charters: see you on \w+day, May \d+, 2026, Avery$/);

@@ -30,6 +30,7 @@ import {
 import { getIdempotencyRecord, insertIdempotencyRecord } from '../../src/db/queries/idempotency';
 import { getApiKey, listApiKeys, revokeApiKey, touchApiKey } from '../../src/db/queries/keys';
 import { getOutgoingMailById, lockOutgoingMail, requeueFailedMail } from '../../src/db/queries/mail';
+import { deleteMailTemplate, getMailTemplate, listMailTemplates, upsertMailTemplate } from '../../src/db/queries/mail-templates';
 import * as people from '../../src/db/queries/people';
 import {
   deactivateCrewMember,
@@ -107,6 +108,7 @@ beforeAll(async () => {
     .where('booking_id', '=', SHARED)
     .execute();
   await addCalendarEntry(t.deps, a.ctx, { date: '2026-05-30', event_type: 'charter', booking_id: aOnly, title: 'Alpha charter' });
+  await upsertMailTemplate(t.handle.db, A, { kind: 'guest.confirmation', subject: 'Alpha subject', body: 'Alpha body', now: TEST_NOW });
 
   aRows = await tenantRows(t.handle, A);
 });
@@ -424,6 +426,18 @@ describe("query functions never change tenant A's rows for tenant B", () => {
     await insertIdempotencyRecord(t.handle.db, B, { key: 'idem-alpha', requestHash: 'hash-bravo', status: 201, body: { b: 1 } }, now());
     expect(await getIdempotencyRecord(t.handle.db, B, 'idem-alpha', now())).toMatchObject({ request_hash: 'hash-bravo' });
     expect(await getIdempotencyRecord(t.handle.db, A, 'idem-alpha', now())).toMatchObject({ request_hash: 'hash-alpha' });
+    await expectAUnchanged();
+  });
+
+  it('mail templates: listMailTemplates, getMailTemplate, upsertMailTemplate and deleteMailTemplate', async () => {
+    expect(await getMailTemplate(t.handle.db, A, 'guest.confirmation')).toMatchObject({ subject: 'Alpha subject' });
+    expect(await listMailTemplates(t.handle.db, A)).toHaveLength(1);
+    expect(await getMailTemplate(t.handle.db, B, 'guest.confirmation')).toBeUndefined();
+    expect(await listMailTemplates(t.handle.db, B)).toEqual([]);
+    expect(await deleteMailTemplate(t.handle.db, B, 'guest.confirmation')).toBe(false);
+    await upsertMailTemplate(t.handle.db, B, { kind: 'guest.confirmation', subject: 'Bravo subject', body: 'Bravo body', now: now() });
+    expect(await getMailTemplate(t.handle.db, B, 'guest.confirmation')).toMatchObject({ subject: 'Bravo subject' });
+    expect(await deleteMailTemplate(t.handle.db, B, 'guest.confirmation')).toBe(true);
     await expectAUnchanged();
   });
 
