@@ -37,6 +37,7 @@ import { createBookingPages } from './pages/bookings';
 import { createBookingsListPages } from './pages/bookings-list';
 import { createCalendarPages } from './pages/calendar';
 import { createCrewPages } from './pages/crew';
+import { createGuestMailSettingsPages } from './pages/guest-mail-settings';
 import { createJobPages } from './pages/jobs';
 import { createKeysPages } from './pages/keys';
 import { createMailPages } from './pages/mail';
@@ -215,6 +216,7 @@ export function createOpsRouter(surfaceDeps: Omit<OpsSurfaceDeps, 'assets'> & Pa
   ops.route('/', createVesselPages(deps));
   ops.route('/', createStaffPages(deps));
   ops.route('/', createSettingsPages(deps));
+  ops.route('/', createGuestMailSettingsPages(deps));
   ops.route('/', createJobPages(deps));
   ops.route('/', createMailPages(deps));
 
