@@ -3,23 +3,29 @@
  * `.eml` file (CRLF line ends, as nodemailer writes it for a server) in `$BOSUN_DATA_DIR/mail/`,
  * written to a temporary name and renamed, so a reader never sees half a message. The file name
  * comes from the Date and Message-ID, so sending the same message again replaces its file, and
- * the dashboard reads a message back by the same two (`MailArchive`).
+ * the dashboard reads a message back by the same two (`MailArchive`). With `dkim`, each message is
+ * signed as it would be for a server.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { MailArchive, Mailer, MailMessage, SentMail } from '../ports/mailer';
-import { toNodemailerMessage } from './nodemailer-message';
+import { type MailerOptions, toNodemailerMessage, transportOptions } from './nodemailer-message';
 
 export class FileMailer implements Mailer, MailArchive {
-  readonly #transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+  readonly #transport;
 
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    options: MailerOptions = {},
+  ) {
+    this.#transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows', ...transportOptions(options) });
+  }
 
   /** The mail folder of a data folder: `{dataDir}/mail`. */
-  static inDataDir(dataDir: string): FileMailer {
-    return new FileMailer(join(dataDir, 'mail'));
+  static inDataDir(dataDir: string, options: MailerOptions = {}): FileMailer {
+    return new FileMailer(join(dataDir, 'mail'), options);
   }
 
   async send(message: MailMessage): Promise<SentMail> {

@@ -8,6 +8,20 @@ import type { MailAddress, MailMessage } from '../ports/mailer';
 
 const address = (a: MailAddress) => ({ name: toHeaderText(a.name), address: toHeaderText(a.address) });
 
+/**
+ * DKIM signing for a mailer (nodemailer's `dkim` transport option): the signing domain, the selector
+ * and the RSA private key in PEM. Both mailers sign every message with it when it is given.
+ */
+export type DkimSigning = { domainName: string; keySelector: string; privateKey: string };
+
+/** What both mailers may be given beside where they send to. */
+export type MailerOptions = { dkim?: DkimSigning | undefined };
+
+/** nodemailer's transport options for `options`: `dkim` when signing is configured. */
+export function transportOptions(options: MailerOptions): { dkim?: DkimSigning } {
+  return options.dkim ? { dkim: { ...options.dkim } } : {};
+}
+
 export function toNodemailerMessage(message: MailMessage): SendMailOptions {
   const replyTo = message.replyTo ? toHeaderText(message.replyTo) : '';
   const headers = Object.entries(message.headers ?? {}).map(([name, value]) => [name, toHeaderText(value)]);

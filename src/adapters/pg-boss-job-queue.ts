@@ -28,6 +28,7 @@ export const JOB_NAMES: readonly JobName[] = [
   'office.crew-declined',
   'crew.remind',
   'mail.send',
+  'guest.remind',
 ];
 
 export type JobQueueOptions = {

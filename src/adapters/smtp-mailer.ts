@@ -1,18 +1,25 @@
 /**
  * SmtpMailer: sends over SMTP with nodemailer, to the server named by `SMTP_URL`
  * (`smtp://user:pass@host:587`, `smtps://…:465`; nodemailer's URL options such as `?pool=true` apply).
- * A message counts as sent only when the server accepted every recipient.
+ * A message counts as sent only when the server accepted every recipient. With `dkim`, every message is
+ * signed (nodemailer's DKIM signer) before it leaves.
  */
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Mailer, MailMessage, SentMail } from '../ports/mailer';
-import { toNodemailerMessage } from './nodemailer-message';
+import { type MailerOptions, toNodemailerMessage, transportOptions } from './nodemailer-message';
 
 export class SmtpMailer implements Mailer {
   readonly #transport: Transporter;
 
-  constructor(url: string) {
+  constructor(url: string, options: MailerOptions = {}) {
     // Bounded waits so a silent server fails the job (and it retries) instead of holding a worker.
-    this.#transport = nodemailer.createTransport({ url, connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 });
+    this.#transport = nodemailer.createTransport({
+      url,
+      connectionTimeout: 30_000,
+      greetingTimeout: 30_000,
+      socketTimeout: 60_000,
+      ...transportOptions(options),
+    });
   }
 
   async send(message: MailMessage): Promise<SentMail> {

@@ -585,6 +585,7 @@ export const commands: Record<string, Command> = {
       'logoUrl',
       'checklistOpensHours',
       'crewReminderHours',
+      'guestReminderHours',
     ];
     const fields = {
       ...Object.fromEntries(
@@ -613,7 +614,9 @@ export const commands: Record<string, Command> = {
     }
     const out = await updateTenant(rt.deps, ctx, input);
     const slug = ctx.tenant.slug;
-    const guestFacing = out.changed.some((k) => !['checklist', 'checklistOpensHours', 'crewReminderHours', 'timezone'].includes(k));
+    const guestFacing = out.changed.some(
+      (k) => !['checklist', 'checklistOpensHours', 'crewReminderHours', 'guestReminderHours', 'timezone'].includes(k),
+    );
     return {
       json: { tenant: out.tenant, changed: out.changed },
       text:

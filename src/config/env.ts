@@ -3,7 +3,7 @@
  * everything else receives a `Config`. A value that is present but wrong becomes a
  * `ConfigError` whose message is one line naming the variable and what is wrong.
  */
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import proxyaddr from 'proxy-addr';
@@ -55,6 +55,19 @@ const trustedProxies = z
     }
   }, 'must be comma-separated IP addresses or CIDR ranges, e.g. 10.0.0.1,192.168.0.0/16');
 
+/** A DNS name of letters, digits and dashes, in dot-separated labels (a DKIM signing domain or selector). */
+const dnsName = (example: string) =>
+  z
+    .string()
+    .toLowerCase()
+    .regex(
+      /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)*$/,
+      `must be a DNS name like ${example}`,
+    );
+
+/** The three variables of DKIM signing: all three, or none. */
+const DKIM_VARIABLES = ['BOSUN_DKIM_DOMAIN', 'BOSUN_DKIM_SELECTOR', 'BOSUN_DKIM_PRIVATE_KEY_FILE'] as const;
+
 const schema = z.object({
   PORT: port.default(8080),
   BOSUN_DATA_DIR: z.string().min(1, 'must not be empty').default('./.bosun'),
@@ -77,6 +90,9 @@ const schema = z.object({
     })
     .default('info'),
   BOSUN_TRUSTED_PROXIES: trustedProxies.optional(),
+  BOSUN_DKIM_DOMAIN: dnsName('example.com').optional(),
+  BOSUN_DKIM_SELECTOR: dnsName('bosun or 2026a').optional(),
+  BOSUN_DKIM_PRIVATE_KEY_FILE: z.string().optional(),
   BOSUN_DEMO: z
     .enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' })
     .default('1')
@@ -99,7 +115,16 @@ export type Config = {
   trustedProxies: string[];
   /** Explicit secret, when configured; otherwise `loadSigningSecret` makes one in the data folder. */
   secret: string | undefined;
+  /** DKIM signing of every message Bosun sends (`BOSUN_DKIM_*`); none when the variables are absent. */
+  dkim: DkimSigning | undefined;
 };
+
+/**
+ * What signs outgoing mail with DKIM: the signing domain (`d=`), the selector (`s=`; the public key is
+ * published at `{selector}._domainkey.{domain}`) and the RSA private key in PEM, read from its file
+ * once, when the configuration is loaded.
+ */
+export type DkimSigning = { domainName: string; keySelector: string; privateKey: string };
 
 /** Parses the environment; throws `ConfigError` with one line for the first wrong variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -125,7 +150,48 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demo: e.BOSUN_DEMO,
     trustedProxies: e.BOSUN_TRUSTED_PROXIES ?? [],
     secret: e.BOSUN_SECRET,
+    dkim: loadDkim(e),
   };
+}
+
+/** Smaller RSA keys are refused by DKIM verifiers (RFC 8301). */
+const DKIM_MIN_KEY_BITS = 1024;
+
+/**
+ * DKIM signing from `BOSUN_DKIM_DOMAIN`, `BOSUN_DKIM_SELECTOR` and `BOSUN_DKIM_PRIVATE_KEY_FILE`: none
+ * when all three are absent; a ConfigError when only some are set, or the key file cannot be read or
+ * holds no RSA private key of at least 1024 bits (the only kind nodemailer signs with).
+ */
+function loadDkim(e: z.infer<typeof schema>): DkimSigning | undefined {
+  const missing = DKIM_VARIABLES.filter((name) => e[name] === undefined);
+  if (missing.length === DKIM_VARIABLES.length) return undefined;
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `${missing[0]}: must be set with ${DKIM_VARIABLES.filter((n) => !missing.includes(n)).join(' and ')} to sign mail with DKIM (set all three of ${DKIM_VARIABLES.join(', ')}, or none)`,
+    );
+  }
+  const file = resolve(e.BOSUN_DKIM_PRIVATE_KEY_FILE ?? '');
+  const refuse = (what: string) =>
+    new ConfigError(`BOSUN_DKIM_PRIVATE_KEY_FILE: ${what} (got ${JSON.stringify(e.BOSUN_DKIM_PRIVATE_KEY_FILE ?? '')})`);
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw refuse(`must be a readable file holding the PEM private key; ${(err as NodeJS.ErrnoException).code ?? 'it cannot be read'}`);
+  }
+  let key: ReturnType<typeof createPrivateKey>;
+  try {
+    key = createPrivateKey(pem);
+  } catch {
+    throw refuse(
+      'must hold an RSA private key in PEM (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----), without a passphrase',
+    );
+  }
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (key.asymmetricKeyType !== 'rsa') throw refuse(`must hold an RSA private key; it holds a ${key.asymmetricKeyType ?? 'different'} key`);
+  if (bits < DKIM_MIN_KEY_BITS)
+    throw refuse(`must hold an RSA key of at least ${DKIM_MIN_KEY_BITS} bits (2048 recommended); it has ${bits}`);
+  return { domainName: e.BOSUN_DKIM_DOMAIN ?? '', keySelector: e.BOSUN_DKIM_SELECTOR ?? '', privateKey: pem };
 }
 
 /**

@@ -17,6 +17,8 @@ export type TenantSettings = {
   checklist?: string[];
   /** Hours before departure that assigned crew are reminded by mail (default 24; 0 turns reminders off). */
   crewReminderHours?: number;
+  /** Hours before departure that the guest of a confirmed charter is reminded by mail (default 24; 0 turns reminders off). */
+  guestReminderHours?: number;
   /** Hours before departure that the pre-departure checklist opens to crew who accepted (default 48). */
   checklistOpensHours?: number;
 };

@@ -9,6 +9,7 @@ import type { SitePorts } from '../services/publishing';
 import { handleOfficeDecline } from './alert-office-of-decline';
 import { handleNotifyCrew } from './notify-crew';
 import { handlePublishGuestPage } from './publish-guest-page';
+import { GUEST_REMINDER_CRON, handleGuestReminders } from './queue-guest-reminders';
 import { handleCrewLoginLink } from './send-crew-login-link';
 import { handleCrewReminders, REMINDER_CRON } from './send-crew-reminders';
 import { handleSendMail } from './send-mail';
@@ -29,5 +30,7 @@ export async function registerJobHandlers(worker: JobWorker, deps: JobDeps): Pro
   await worker.work('office.crew-declined', (payload, job) => handleOfficeDecline(deps, payload, job));
   await worker.work('crew.remind', (payload) => handleCrewReminders(deps, payload));
   await worker.work('mail.send', (payload) => handleSendMail(deps, payload));
+  await worker.work('guest.remind', (payload) => handleGuestReminders(deps, payload));
   await worker.schedule('crew.remind', REMINDER_CRON, { reason: 'schedule' });
+  await worker.schedule('guest.remind', GUEST_REMINDER_CRON, { reason: 'schedule' });
 }

@@ -195,6 +195,7 @@ function program(): Command {
     .option('--logo-url <data:…|/path>', "the logo as an inline data: image or a path on the guest site ('' removes it)")
     .option('--checklist-opens-hours <n>', 'hours before departure the crew checklist opens (default 48)')
     .option('--crew-reminder-hours <n>', 'hours before departure crew are reminded by mail (default 24; 0 turns reminders off)')
+    .option('--guest-reminder-hours <n>', 'hours before departure guests are reminded by mail (default 24; 0 turns reminders off)')
     .action(act('tenant set', (tenantSlug: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, ...withLogoFile(o) })));
 
   const key = root.command('key').description('API keys: service keys and dashboard tokens');

@@ -99,11 +99,13 @@ export async function openRuntime(config: Config, options: { log: Logger; superv
       // This process's streams subscribe here; the change feed fills it from the audit log (ADR 0019).
       live: new InMemoryEventHub((err) => options.log.error({ err }, 'live update listener failed')),
     };
-    const mailFolder = config.smtpUrl ? null : FileMailer.inDataDir(config.dataDir);
+    // Both mailers sign with DKIM when it is configured (the key was read once, with the configuration).
+    const signing = { dkim: config.dkim };
+    const mailFolder = config.smtpUrl ? null : FileMailer.inDataDir(config.dataDir, signing);
     // Only a serving process streams: CLI commands leave the feed off.
     const feed = supervise ? await startLiveFeed(handle, deps, options.log) : null;
     const mail: MailSettings = {
-      mailer: mailFolder ?? new SmtpMailer(config.smtpUrl ?? ''),
+      mailer: mailFolder ?? new SmtpMailer(config.smtpUrl ?? '', signing),
       publicUrl: config.publicUrl,
       fromAddress: config.mailFrom,
     };

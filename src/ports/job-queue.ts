@@ -11,7 +11,8 @@ export type JobName =
   | 'staff.login-link'
   | 'office.crew-declined'
   | 'crew.remind'
-  | 'mail.send';
+  | 'mail.send'
+  | 'guest.remind';
 
 /** Payloads carry ids and the tenant id, never objects. */
 export type JobPayload = { tenantId: string; bookingId: string; reason: string };
@@ -40,6 +41,7 @@ export type JobPayloads = {
   'office.crew-declined': AssignmentJobPayload;
   'crew.remind': SweepJobPayload;
   'mail.send': MailJobPayload;
+  'guest.remind': SweepJobPayload;
 };
 
 export type FailedJob = {

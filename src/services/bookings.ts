@@ -28,6 +28,7 @@ import { guestPageUrl } from '../publish/site-layout';
 import type { CreateBookingInput, PatchBookingInput } from './booking-schemas';
 import type { ServiceDeps, TenantContext } from './context';
 import { ConflictError, NotFoundError, OverlapError, PreconditionFailedError, ServiceError, ValidationError } from './errors';
+import { queueGuestFollowUps } from './guest-mail-follow-ups';
 
 const MAX_ID_ATTEMPTS = 8;
 
@@ -230,25 +231,31 @@ function audited(view: StaffBookingView): Omit<StaffBookingView, 'guestPage'> {
   return booking;
 }
 
-/** Jobs that follow a change of a booking: the guest page whenever guests can see it, crew when assigned. */
+/**
+ * Jobs that follow a change of a booking, given the booking before the change (null: just created)
+ * and after it: the guest page whenever guests can see it, crew when assigned, and the guest mail
+ * that follows (`queueGuestFollowUps`: confirmation, change, cancellation).
+ */
 async function enqueueFollowUps(
   deps: ServiceDeps,
   tx: Tx,
-  tenantId: string,
-  bookingId: string,
-  status: BookingStatus,
-  previous: BookingStatus | null,
-  reason: string,
-  crewRelevant: boolean,
+  ctx: TenantContext,
+  change: { before: BookingRecord | null; after: BookingRecord; reason: string; crewRelevant: boolean },
 ) {
+  const { tenantId } = ctx;
+  const { before, after, reason } = change;
+  const bookingId = after.id;
+  const status = after.status;
+  const previous = before?.status ?? null;
   const guestVisible =
     status === 'confirmed' || status === 'completed' || (status === 'cancelled' && previous !== null && previous !== 'hold');
   if (guestVisible) {
     await deps.jobs.enqueue(tx, 'guest-page.publish', { tenantId, bookingId, reason });
   }
-  if (crewRelevant && (await getCrewEvent(tx, tenantId, bookingId))) {
+  if (change.crewRelevant && (await getCrewEvent(tx, tenantId, bookingId))) {
     await deps.jobs.enqueue(tx, 'crew.notify', { tenantId, bookingId, reason });
   }
+  await queueGuestFollowUps(deps, tx, ctx, before, after);
 }
 
 export function hashRequest(parts: unknown): string {
@@ -329,12 +336,13 @@ export async function createBooking(
         });
         // No crew yet: assignments hang off the booking's crew event, which references the booking
         // and so cannot exist before it; nor a guest page, which its job publishes after the commit.
-        const out = result(buildRecord(deps, row, vessel, vessel.guest_domain, [], null));
+        const record = buildRecord(deps, row, vessel, vessel.guest_domain, [], null);
+        const out = result(record);
         await insertAuditEntries(tx, tenantId, [
           { actor: ctx.actor, action: 'booking.created', entityType: 'booking', entityId: id, after: audited(out.booking) },
           ...(status === 'confirmed' ? [{ actor: ctx.actor, action: 'booking.confirmed', entityType: 'booking', entityId: id }] : []),
         ]);
-        await enqueueFollowUps(deps, tx, tenantId, id, status, null, 'booking.created', false);
+        await enqueueFollowUps(deps, tx, ctx, { before: null, after: record, reason: 'booking.created', crewRelevant: false });
         if (idempotency) {
           await insertIdempotencyRecord(tx, tenantId, { ...idempotency, status: 201, body: out }, now);
         }
@@ -575,7 +583,7 @@ export async function updateBooking(
         ...(status !== b.status ? [{ actor: ctx.actor, action: `booking.${status}`, entityType: 'booking', entityId: id }] : []),
       ]);
       const crewRelevant = status !== b.status || vesselChanged || timed;
-      await enqueueFollowUps(deps, tx, tenantId, id, status, b.status, 'booking.updated', crewRelevant);
+      await enqueueFollowUps(deps, tx, ctx, { before: b, after: after.record, reason: 'booking.updated', crewRelevant });
       return out;
     });
   } catch (err) {

@@ -423,6 +423,9 @@ export const updateTenantSchema = z
     crewReminderHours: hours(24 * 14)
       .nullable()
       .optional(),
+    guestReminderHours: hours(24 * 14)
+      .nullable()
+      .optional(),
   })
   .refine((v) => Object.values(v).some((x) => x !== undefined), { message: 'give at least one setting to change', path: [] });
 
@@ -438,10 +441,12 @@ const SETTING_KEYS = [
   'logoUrl',
   'checklistOpensHours',
   'crewReminderHours',
+  'guestReminderHours',
 ] as const satisfies readonly (keyof TenantSettings & keyof UpdateTenantInput)[];
 
 /**
- * Changes a tenant's name, time zone, contact details, guest information, branding and crew settings.
+ * Changes a tenant's name, time zone, contact details, guest information, branding, crew settings and
+ * the guest reminder's lead time.
  * Only the fields given change; the change and its before/after are audited as `tenant.updated`
  * (nothing is written when nothing changes). Returns the fields that changed and the tenant as it is now.
  * Published guest pages show a change once published again (`bosun publish <tenant> --all`).

@@ -105,7 +105,7 @@ describe('guest page jobs', () => {
   it('enqueues exactly one guest-page.publish job for a booking created confirmed', async () => {
     const { booking } = await createBooking({ status: 'confirmed' });
     expect(await countJobs(t, 'guest-page.publish', booking.id)).toBe(1);
-    expect(await auditActions(t, booking.id)).toEqual(['booking.created', 'booking.confirmed']);
+    expect(await auditActions(t, booking.id)).toEqual(['booking.created', 'booking.confirmed', 'mail.queued']);
   });
 
   it('treats a booking created without a status as confirmed', async () => {
@@ -138,7 +138,13 @@ describe('guest page jobs', () => {
     expect(confirmed.status).toBe(200);
     expect(confirmed.json.status).toBe('confirmed');
     expect(await countJobs(t, 'guest-page.publish', booking.id)).toBe(1);
-    expect(await auditActions(t, booking.id)).toEqual(['booking.created', 'booking.updated', 'booking.updated', 'booking.confirmed']);
+    expect(await auditActions(t, booking.id)).toEqual([
+      'booking.created',
+      'booking.updated',
+      'booking.updated',
+      'booking.confirmed',
+      'mail.queued',
+    ]);
   });
 
   it('enqueues no guest-page.publish job when a hold is cancelled before guests could see it', async () => {

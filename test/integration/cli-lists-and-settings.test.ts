@@ -143,6 +143,8 @@ describe('bosun tenant set', () => {
         '72',
         '--crew-reminder-hours',
         '12',
+        '--guest-reminder-hours',
+        '6',
       );
       expect(set.changed.sort()).toEqual(
         [
@@ -151,6 +153,7 @@ describe('bosun tenant set', () => {
           'contactEmail',
           'contactPhone',
           'crewReminderHours',
+          'guestReminderHours',
           'logoUrl',
           'policies',
           'whatToBring',
@@ -165,6 +168,7 @@ describe('bosun tenant set', () => {
         logoUrl: `data:image/png;base64,${PIXEL_PNG}`,
         checklistOpensHours: 72,
         crewReminderHours: 12,
+        guestReminderHours: 6,
       });
 
       expect(await text('tenant', 'set', 'acme', '--clear-what-to-bring', '--contact-phone', '', '--name', 'Acme Sailing')).toBe(

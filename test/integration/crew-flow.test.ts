@@ -19,7 +19,7 @@ import { call, makeApp, type TestApp } from '../support/app';
 import { createTestDb, type TestDb } from '../support/db';
 import { bookingInput, makeTenant } from '../support/factories';
 import { cookieFrom, formsIn, formWithAction, textOf } from '../support/html';
-import { eventually, type InboxMail, readMailbox, signInLinkIn, waitForMailbox } from '../support/mailbox';
+import { eventually, type InboxMail, notGuestMail, readMailbox, signInLinkIn, waitForMailbox } from '../support/mailbox';
 
 const ORIGIN = 'http://localhost';
 const NOW = new Date('2026-05-01T12:00:00Z');
@@ -96,10 +96,10 @@ beforeAll(async () => {
     notes: 'Fuel dock at 9',
   });
   expect(event.status).toBe(201);
-  inbox = await waitForMailbox(mailDir, 2);
+  inbox = await waitForMailbox(mailDir, 2, undefined, notGuestMail);
   // A file lands a moment before its row says "sent".
   await eventually(async () => {
-    const mails = await listOutgoingMail(t.deps, a.ctx, { bookingId });
+    const mails = (await listOutgoingMail(t.deps, a.ctx, { bookingId })).filter((m) => m.kind.startsWith('crew.'));
     return mails.length === 2 && mails.every((m) => m.status === 'sent') ? true : undefined;
   }, 'both mails to be recorded as sent');
 });
@@ -129,7 +129,7 @@ describe('assignment mail', () => {
   });
 
   it('is recorded as sent, per recipient, for the dashboard', async () => {
-    const mails = await listOutgoingMail(t.deps, a.ctx, { bookingId });
+    const mails = (await listOutgoingMail(t.deps, a.ctx, { bookingId })).filter((m) => m.kind.startsWith('crew.'));
     expect(mails.map((m) => [m.recipient, m.kind, m.status, m.error]).sort()).toEqual(
       [
         [a.captain.email, 'crew.assigned', 'sent', null],
@@ -143,7 +143,7 @@ describe('assignment mail', () => {
   it('is not sent again when the job runs again for the same booking version', async () => {
     const outcomes = await notifyCrewOfBooking(jobDeps, a.tenant.id, bookingId);
     expect(outcomes.map((o) => o.outcome)).toEqual(['already-sent', 'already-sent']);
-    expect(await readMailbox(mailDir)).toHaveLength(2);
+    expect(await readMailbox(mailDir, notGuestMail)).toHaveLength(2);
   });
 
   it('never carries money, internal notes or guest contact details', () => {
@@ -263,9 +263,9 @@ describe('links that sign no one in', () => {
   it('a revoked token, and the sessions it opened end too', async () => {
     const sparrow = await makeCrewMember(a, 'Sam Sparrow', 'sam@alpha.test');
     const id = await createBooking(a, { startsAt: '2026-06-02T10:00:00-07:00', endsAt: '2026-06-02T12:00:00-07:00' });
-    const before = (await readMailbox(mailDir)).length;
+    const before = (await readMailbox(mailDir, notGuestMail)).length;
     await call(app, 'POST', '/api/v1/events', a.serviceKey, { booking_id: id, crew: [{ crewId: sparrow, role: 'crew' }] });
-    const mails = await waitForMailbox(mailDir, before + 1);
+    const mails = await waitForMailbox(mailDir, before + 1, undefined, notGuestMail);
     const link = signInLinkIn((mails.find((m) => m.to === 'sam@alpha.test') as InboxMail).mail);
     const { cookie } = await followLink(link);
     expect((await open('/crew', cookie)).res.status).toBe(200);
@@ -399,7 +399,7 @@ describe('the charter page', () => {
       ).status,
     ).toBe(201);
     const notice = await eventually(async () => {
-      const mails = await readMailbox(mailDir);
+      const mails = await readMailbox(mailDir, notGuestMail);
       return mails.find((m) => m.to === a.captain.email && m.mail.subject?.startsWith('New charter') && m.mail.text?.includes(nextYear));
     }, 'the notice of the charter in 2027');
     expect(notice.mail.subject).toMatch(/^New charter: Jada, Fri, Jan 15, 2027, 10:00\sAM PST \(captain\)$/);
@@ -447,15 +447,15 @@ function formsWithItem(html: string, item: string) {
 describe('isolation', () => {
   it('a crew member sees only their own charters, and none of another tenant', async () => {
     const other = await createBooking(a, { startsAt: '2026-06-10T10:00:00-07:00', endsAt: '2026-06-10T12:00:00-07:00' });
-    const before = (await readMailbox(mailDir)).length;
+    const before = (await readMailbox(mailDir, notGuestMail)).length;
     await call(app, 'POST', '/api/v1/events', a.serviceKey, { booking_id: other, crew: [{ email: a.deckhand.email, role: 'crew' }] });
-    await waitForMailbox(mailDir, before + 1);
+    await waitForMailbox(mailDir, before + 1, undefined, notGuestMail);
     const betaBooking = await createBooking(b);
     await call(app, 'POST', '/api/v1/events', b.serviceKey, {
       booking_id: betaBooking,
       crew: [{ email: b.captain.email, role: 'captain' }],
     });
-    await waitForMailbox(mailDir, before + 2);
+    await waitForMailbox(mailDir, before + 2, undefined, notGuestMail);
 
     const { cookie } = await followLink(signInLinkIn(mailTo(a.captain.email).mail));
     const list = textOf((await open('/crew', cookie)).html);
@@ -475,20 +475,20 @@ describe('asking for a new link', () => {
   it('answers the same whether or not the address is known, and mails a link only to crew', async () => {
     const page = await open('/crew/login');
     const form = formWithAction(page.html, '/crew/login');
-    const before = (await readMailbox(mailDir)).length;
+    const before = (await readMailbox(mailDir, notGuestMail)).length;
     const known = await submit(form.action, { email: a.deckhand.email.toUpperCase() }, null, '192.0.2.50');
     const unknown = await submit(form.action, { email: 'nobody@example.com' }, null, '192.0.2.50');
     expect(known.status).toBe(200);
     expect(unknown.status).toBe(200);
     expect(await known.text()).toBe(await unknown.text());
 
-    const mails = await waitForMailbox(mailDir, before + 1);
+    const mails = await waitForMailbox(mailDir, before + 1, undefined, notGuestMail);
     const linkMail = mails.find((m) => m.mail.subject === 'Your sign-in link for alpha Charters');
     expect(linkMail?.to).toBe(a.deckhand.email);
     const { res, cookie } = await followLink(signInLinkIn((linkMail as InboxMail).mail));
     expect(res.status).toBe(303);
     expect(textOf((await open('/crew', cookie)).html)).toContain('Hello Dana Deckhand');
-    expect((await readMailbox(mailDir)).filter((m) => m.to === 'nobody@example.com')).toEqual([]);
+    expect((await readMailbox(mailDir, notGuestMail)).filter((m) => m.to === 'nobody@example.com')).toEqual([]);
   });
 
   it('limits how often one address may ask for one e-mail address, not the next crew member on it', async () => {

@@ -45,23 +45,30 @@ async function createBookingWithCrew(crew: { email: string; role: 'captain' | 'c
   return id;
 }
 
+/** What crew received: a booking's guest mail goes to the same server. */
+const crewReceived = () => smtp.received.filter((m) => String(m.parsed.headers.get('x-bosun-kind') ?? '').startsWith('crew.'));
+const waitForCrew = (count: number, timeoutMs = 20_000) =>
+  eventually(async () => (crewReceived().length >= count ? crewReceived().slice(0, count) : undefined), `${count} crew mails`, timeoutMs);
+const crewMail = async (bookingId: string) =>
+  (await listOutgoingMail(t.deps, a.ctx, { bookingId })).filter((m) => m.kind.startsWith('crew.'));
+
 describe('crew mail over SMTP', () => {
   it('a refused send is visible with its error, retried, and then delivered once with a working link', async () => {
     smtp.reject = 'Mailbox busy, try again later';
     const id = await createBookingWithCrew([{ email: a.captain.email, role: 'captain' }]);
 
     const failed = await eventually(async () => {
-      const [mail] = await listOutgoingMail(t.deps, a.ctx, { bookingId: id });
+      const [mail] = await crewMail(id);
       return mail?.status === 'failed' ? mail : undefined;
     }, 'the failed send to be recorded');
     expect(failed).toMatchObject({ recipient: a.captain.email, kind: 'crew.assigned', status: 'failed' });
     expect(failed.error).toContain('Mailbox busy, try again later');
-    expect(smtp.received).toHaveLength(0);
+    expect(crewReceived()).toHaveLength(0);
 
     smtp.reject = null;
-    const [arrived] = await smtp.waitFor(1, 30_000);
+    const [arrived] = await waitForCrew(1, 30_000);
     const sent = await eventually(async () => {
-      const [mail] = await listOutgoingMail(t.deps, a.ctx, { bookingId: id });
+      const [mail] = await crewMail(id);
       return mail?.status === 'sent' ? mail : undefined;
     }, 'the retried send to be recorded as sent');
     expect(sent.attempts).toBeGreaterThanOrEqual(2);
@@ -85,11 +92,11 @@ describe('crew mail over SMTP', () => {
       .where('crew_member_id', '=', a.captain.id)
       .execute();
     expect(links.map((l) => l.revoked_at === null).sort()).toEqual([false, true]);
-    expect(smtp.received).toHaveLength(1);
+    expect(crewReceived()).toHaveLength(1);
   });
 
   it('a change of time mails the crew again; a cancellation reaches those told, not those who declined', async () => {
-    const start = smtp.received.length;
+    const start = crewReceived().length;
     const id = await createBookingWithCrew(
       [
         { email: a.captain.email, role: 'captain' },
@@ -97,7 +104,7 @@ describe('crew mail over SMTP', () => {
       ],
       { startsAt: '2026-06-20T09:00:00-07:00', endsAt: '2026-06-20T12:00:00-07:00' },
     );
-    await smtp.waitFor(start + 2);
+    await waitForCrew(start + 2);
 
     const got = await call(app, 'GET', `/api/v1/bookings/${id}`, a.serviceKey);
     const patched = await call(
@@ -109,7 +116,7 @@ describe('crew mail over SMTP', () => {
       { 'if-match': got.headers.get('etag') ?? '' },
     );
     expect(patched.status).toBe(200);
-    const changed = (await smtp.waitFor(start + 4)).slice(start + 2);
+    const changed = (await waitForCrew(start + 4)).slice(start + 2);
     expect(changed.map((m) => m.envelope.to[0]).sort()).toEqual([a.captain.email, a.deckhand.email].sort());
     for (const m of changed) {
       expect(m.parsed.subject).toMatch(/^Changed: Jada, Sat, Jun 20, 10:00\sAM/);
@@ -118,13 +125,14 @@ describe('crew mail over SMTP', () => {
 
     await answerAssignment(t.deps, crewContext(a.tenant.id, a.deckhand.id), id, { answer: 'decline' });
     expect((await call(app, 'POST', `/api/v1/bookings/${id}/cancel`, a.serviceKey)).status).toBe(200);
-    const [cancelled] = (await smtp.waitFor(start + 5)).slice(start + 4);
+    const [cancelled] = (await waitForCrew(start + 5)).slice(start + 4);
     expect(cancelled?.envelope.to).toEqual([a.captain.email]);
     expect(cancelled?.parsed.subject).toMatch(/^Cancelled: Jada/);
     // The server has the message a moment before the row says so: wait until nothing is pending.
+    // The guest was told too, beside the crew: confirmation, change, cancellation.
     const mails = await eventually(async () => {
       const all = await listOutgoingMail(t.deps, a.ctx, { bookingId: id });
-      return all.every((m) => m.status === 'sent') ? all : undefined;
+      return all.length === 8 && all.every((m) => m.status === 'sent') ? all : undefined;
     }, 'every mail to be recorded as sent');
     const kinds = mails.map((m) => `${m.kind} ${m.recipient} ${m.status}`);
     expect(kinds.sort()).toEqual(
@@ -134,6 +142,9 @@ describe('crew mail over SMTP', () => {
         `crew.changed ${a.captain.email} sent`,
         `crew.changed ${a.deckhand.email} sent`,
         `crew.cancelled ${a.captain.email} sent`,
+        'guest.confirmation avery@example.com sent',
+        'guest.change avery@example.com sent',
+        'guest.cancellation avery@example.com sent',
       ].sort(),
     );
   });

@@ -172,7 +172,7 @@ describe('every committed change reaches the staff stream', () => {
     });
     expect(await sendMailOnce(mailDeps(false), a.tenant.id, mailSpec(id, `t1:${id}`))).toBe('sent');
     await expect(sendMailOnce(mailDeps(true), a.tenant.id, mailSpec(id, `t2:${id}`))).rejects.toThrow('full');
-    const mail = (j: { action: string }) => j.action.startsWith('mail.');
+    const mail = (j: { action: string }) => j.action === 'mail.sent' || j.action === 'mail.failed';
     const sent = (await stream.nextChange(mail)).json;
     const failed = (await stream.nextChange(mail)).json;
     expect([sent.action, sent.entity, sent.bookingId]).toEqual(['mail.sent', { type: 'booking', id }, id]);
@@ -204,7 +204,8 @@ describe('resuming with Last-Event-ID', () => {
   it('replays exactly the changes missed while away, in order, then continues live without duplicates', async () => {
     const first = await staffStream();
     const seen = await createBookingViaApi();
-    await first.nextChange((j) => j.action === 'booking.confirmed' && j.bookingId === seen);
+    // The last entry of a confirmed booking's creation: its guest confirmation queued.
+    await first.nextChange((j) => j.action === 'mail.queued' && j.bookingId === seen);
     const cursor = first.lastEventId as string;
     await first.close();
 
@@ -213,17 +214,21 @@ describe('resuming with Last-Event-ID', () => {
 
     const again = await staffStream({ lastEventId: cursor });
     const live = await createBookingViaApi();
-    await again.nextChange((j) => j.action === 'booking.confirmed' && j.bookingId === live);
+    await again.nextChange((j) => j.action === 'mail.queued' && j.bookingId === live);
     const ids = again.received.filter((e) => e.event === 'change').map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length);
+    // A change of the guest's note queues no mail: the note is not one of the changes a guest is told of.
     expect(actionsOf(again)).toEqual([
       ['booking.created', missed[0]],
       ['booking.confirmed', missed[0]],
+      ['mail.queued', missed[0]],
       ['booking.created', missed[1]],
       ['booking.confirmed', missed[1]],
+      ['mail.queued', missed[1]],
       ['booking.updated', missed[0]],
       ['booking.created', live],
       ['booking.confirmed', live],
+      ['mail.queued', live],
     ]);
     // Cursors only grow.
     const parsed = ids.map((id) => (id ?? '').split('-').map(BigInt));
@@ -237,7 +242,7 @@ describe('resuming with Last-Event-ID', () => {
   it('resumes after a restart: a new app and a new feed over the same database', async () => {
     const before = await staffStream();
     const seen = await createBookingViaApi();
-    await before.nextChange((j) => j.action === 'booking.confirmed' && j.bookingId === seen);
+    await before.nextChange((j) => j.action === 'mail.queued' && j.bookingId === seen);
     const cursor = before.lastEventId as string;
     await before.close();
     await feed.stop();
@@ -250,12 +255,14 @@ describe('resuming with Last-Event-ID', () => {
     const app2 = makeApp(restarted);
     const after = await staffStream({ lastEventId: cursor, on: app2 });
     const res = await call(app2, 'POST', '/api/v1/bookings', a.serviceKey, bookingInput());
-    await after.nextChange((j) => j.action === 'booking.confirmed' && j.bookingId === res.json.id);
+    await after.nextChange((j) => j.action === 'mail.queued' && j.bookingId === res.json.id);
     expect(actionsOf(after)).toEqual([
       ['booking.created', missed],
       ['booking.confirmed', missed],
+      ['mail.queued', missed],
       ['booking.created', res.json.id],
       ['booking.confirmed', res.json.id],
+      ['mail.queued', res.json.id],
     ]);
     // The rest of the file streams through the first app again.
     await feed.stop();

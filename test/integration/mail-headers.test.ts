@@ -194,8 +194,8 @@ describe('mail headers from hostile names', () => {
     for (const m of folder) expectCleanHeaders(m.mail, m.raw);
     expect(folder.map((m) => m.mail.subject).sort()).toEqual(received.map((m) => m.parsed.subject).sort());
 
-    // The subject recorded for each mail is the one that was sent.
-    const recorded = await listOutgoingMail(t.deps, mu.ctx);
+    // The subject recorded for each mail is the one that was sent (the booking's guest mail is queued, not sent here).
+    const recorded = (await listOutgoingMail(t.deps, mu.ctx)).filter((r) => !r.kind.startsWith('guest.'));
     expect(recorded.map((r) => r.subject).sort()).toEqual(received.map((m) => m.parsed.subject).sort());
   });
 

@@ -185,7 +185,8 @@ describe('the new booking form', () => {
     expect(html).toContain('data-live-url="/app/stream"');
     // Empty states say what to do next.
     expect(text).toContain('No crew yet. Add a captain and crew with the form below.');
-    expect(text).toContain('No mail yet.');
+    // The guest's confirmation is queued with the booking.
+    expect(text).toMatch(/Mail sent for this booking.*guest\.confirmation\s*avery@example\.com\s*queued/);
     expect(text).toContain('booking.created');
     expect(text).toContain('Sam Staff (staff)');
     expect(html).toContain('href="/app/bookings/new"');

@@ -5,12 +5,13 @@ import { type ParsedMail, simpleParser } from 'mailparser';
 
 export type InboxMail = { file: string; raw: string; mail: ParsedMail; to: string };
 
-export async function readMailbox(dir: string): Promise<InboxMail[]> {
+/** The folder's messages, by file name; with `only`, those it keeps. */
+export async function readMailbox(dir: string, only?: (mail: InboxMail) => boolean): Promise<InboxMail[]> {
   if (!existsSync(dir)) return [];
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.eml'))
     .sort();
-  return Promise.all(
+  const mails = await Promise.all(
     files.map(async (file) => {
       const raw = readFileSync(join(dir, file));
       const mail = await simpleParser(raw);
@@ -18,13 +19,22 @@ export async function readMailbox(dir: string): Promise<InboxMail[]> {
       return { file, raw: raw.toString('utf8'), mail, to: to?.value[0]?.address ?? '' };
     }),
   );
+  return only ? mails.filter(only) : mails;
 }
 
-/** Waits (polling) until the folder holds at least `count` messages; fails after `timeoutMs`. */
-export async function waitForMailbox(dir: string, count: number, timeoutMs = 20_000): Promise<InboxMail[]> {
+/** Every message but guest mail (`X-Bosun-Kind: guest.…`), which a booking's changes send beside crew and office mail. */
+export const notGuestMail = (m: InboxMail) => !String(m.mail.headers.get('x-bosun-kind') ?? '').startsWith('guest.');
+
+/** Waits (polling) until the folder holds at least `count` messages (of those `only` keeps); fails after `timeoutMs`. */
+export async function waitForMailbox(
+  dir: string,
+  count: number,
+  timeoutMs = 20_000,
+  only?: (mail: InboxMail) => boolean,
+): Promise<InboxMail[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const mails = await readMailbox(dir);
+    const mails = await readMailbox(dir, only);
     if (mails.length >= count) return mails;
     if (Date.now() > deadline) throw new Error(`the mail folder holds ${mails.length} of ${count} expected messages`);
     await new Promise((r) => setTimeout(r, 100));

@@ -229,3 +229,36 @@ export async function listCrewOfBookings(q: Queryable, tenantId: string, booking
     .orderBy('c.name')
     .execute();
 }
+
+/**
+ * Confirmed bookings departing after `from` and at most at `to` whose guest has no reminder for that
+ * departure yet (queued, sent or failed: a queued one is sent by its own job), soonest first. The key
+ * is `domain/guest-follow-ups.ts#guestReminderKey`, built here the same way.
+ */
+export async function listBookingsDueForGuestReminder(q: Queryable, tenantId: string, window: { from: Date; to: Date; limit: number }) {
+  return q
+    .selectFrom('bookings as b')
+    .select(['b.id', 'b.guest_name', 'b.guest_email', 'b.starts_at'])
+    .where('b.tenant_id', '=', tenantId)
+    .where('b.status', '=', 'confirmed')
+    .where('b.starts_at', '>', window.from)
+    .where('b.starts_at', '<=', window.to)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('outgoing_mail as m')
+            .select('m.id')
+            .where('m.tenant_id', '=', tenantId)
+            .whereRef(
+              'm.dedupe_key',
+              '=',
+              sql<string>`concat('guest.reminder:', b.id, ':', floor(extract(epoch from b.starts_at))::bigint)`,
+            ),
+        ),
+      ),
+    )
+    .orderBy('b.starts_at')
+    .orderBy('b.id')
+    .limit(window.limit)
+    .execute();
+}

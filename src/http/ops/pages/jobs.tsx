@@ -23,6 +23,7 @@ const JOB_LABELS: Record<string, string> = {
   'staff.login-link': 'Mail a staff sign-in link',
   'office.crew-declined': 'Tell the office of a decline',
   'crew.remind': 'Remind crew before departure',
+  'guest.remind': 'Remind guests before departure',
 };
 
 const FailedJobs: FC<{ jobs: FailedJobView[]; zone: string; csrf: string; notice: string | null }> = ({ jobs, zone, csrf, notice }) => (
