@@ -2,11 +2,12 @@
  * Settings → Guest mail, owners only: each template kind listed with its wording (default or
  * changed), an editor with its placeholders, a preview rendered from a sample booking (text, and the
  * HTML in a sandboxed srcdoc frame under a CSP that refuses scripts), a refused template named beside
- * its field with the old wording kept, save, and reset to the default. Staff are refused; another
- * tenant's templates are untouched.
+ * its field with the old wording kept, save, and reset to the default; the guest reminder's lead time.
+ * Staff are refused; another tenant's templates are untouched.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listMailTemplates } from '../../src/services/guest-mail';
+import { getTenantProfile } from '../../src/services/tenants';
 import { makeApp, type TestApp } from '../support/app';
 import { createTestDb, type TestDb } from '../support/db';
 import { makeTenant } from '../support/factories';
@@ -151,11 +152,41 @@ describe('Settings → Guest mail', () => {
     }
   });
 
+  it('sets how long before departure guests are reminded, refusing a bad value beside its field', async () => {
+    const page = await owner.open('/app/settings/guest-mail');
+    expect(inputValue(page.html, 'reminder-guestReminderHours')).toBe('');
+    expect(textOf(page.html)).toContain('Leave empty for 24; 0 sends no reminders.');
+
+    const saved = await owner.submit('/app/settings/guest-mail/reminder', { guestReminderHours: '48' });
+    expect(saved.status).toBe(303);
+    expect(saved.location).toBe('/app/settings/guest-mail?done=reminder-saved');
+    expect((await getTenantProfile(t.deps, a.ctx)).settings.guestReminderHours).toBe(48);
+    expect(inputValue((await owner.open(saved.location ?? '')).html, 'reminder-guestReminderHours')).toBe('48');
+    expect((await owner.submit('/app/settings/guest-mail/reminder', { guestReminderHours: '48' })).location).toBe(
+      '/app/settings/guest-mail?done=reminder-unchanged',
+    );
+
+    for (const bad of ['-1', 'soon', '1000000']) {
+      const refused = await owner.submit('/app/settings/guest-mail/reminder', { guestReminderHours: bad });
+      expect(refused.status, bad).toBe(422);
+      expect(fieldError(refused.html, 'reminder-guestReminderHours').invalid, bad).toBe(true);
+      expect(inputValue(refused.html, 'reminder-guestReminderHours')).toBe(bad);
+    }
+    expect((await getTenantProfile(t.deps, a.ctx)).settings.guestReminderHours).toBe(48);
+
+    // Empty is the default again.
+    await owner.submit('/app/settings/guest-mail/reminder', { guestReminderHours: '' });
+    expect((await getTenantProfile(t.deps, a.ctx)).settings.guestReminderHours).toBeUndefined();
+    expect((await getTenantProfile(t.deps, b.ctx)).settings.guestReminderHours).toBeUndefined();
+  });
+
   it('refuses staff who are not owners, and changes nothing', async () => {
     const before = await templateOf(a, 'guest.confirmation');
     for (const path of ['/app/settings/guest-mail', CONFIRMATION]) expect((await staff.open(path)).status, path).toBe(403);
     expect((await staff.submit(CONFIRMATION, { action: 'save', subject: 'Staff wording', body: 'Nope.' })).status).toBe(403);
     expect((await staff.submit(`${CONFIRMATION}/reset`)).status).toBe(403);
+    expect((await staff.submit('/app/settings/guest-mail/reminder', { guestReminderHours: '2' })).status).toBe(403);
+    expect((await getTenantProfile(t.deps, a.ctx)).settings.guestReminderHours).toBeUndefined();
     expect(await templateOf(a, 'guest.confirmation')).toEqual(before);
   });
 });

@@ -50,7 +50,7 @@ export const TemplateList: FC<{
       that reads well; change its subject and body here, with placeholders for the booking's details.
     </p>
     <TableWrap label="Guest mail templates">
-      <table>
+      <table class="templates">
         <thead>
           <tr>
             <th scope="col">Mail</th>

@@ -2,7 +2,8 @@
  * Settings → Guest mail, owners only: the tenant's wording of each guest mail kind. An owner edits a
  * template's subject and body, previews it filled in for a sample booking (`previewGuestMail`), saves
  * it (`saveMailTemplate`: an unknown placeholder or a tag is refused beside its field, and the old
- * wording stays) or puts the default back (`resetMailTemplate`).
+ * wording stays) or puts the default back (`resetMailTemplate`); and sets how long before departure
+ * guests are reminded (`guestReminderHours`, through `updateTenant`).
  */
 import { type Context, Hono } from 'hono';
 import { NotFoundError } from '../../../services/errors';
@@ -16,7 +17,8 @@ import {
   resetMailTemplate,
   saveMailTemplate,
 } from '../../../services/guest-mail';
-import { getTenantProfile } from '../../../services/tenants';
+import { DEFAULT_GUEST_REMINDER_HOURS } from '../../../services/guest-reminders';
+import { getTenantProfile, updateTenant, updateTenantSchema } from '../../../services/tenants';
 import { formOf } from '../../middleware/strict-form';
 import { allowMailPreview, pageChrome } from '../chrome';
 import { type OpsSurfaceDeps, ownersOnly } from '../deps';
@@ -29,7 +31,12 @@ import { TEMPLATE_FIELDS, TemplateEditor, TemplateList } from './guest-mail-sett
 const NOTICES: Record<string, string> = {
   saved: 'Template saved. Mail from now on uses this wording.',
   reset: 'The default wording is back.',
+  'reminder-saved': 'Reminder time saved. Charters not reminded yet are reminded at the new time.',
+  'reminder-unchanged': 'Nothing changed.',
 };
+
+/** The lead time as the form shows it: empty for the default. */
+const reminderForm = (hours: number | undefined): FormState => emptyForm({ guestReminderHours: hours === undefined ? '' : String(hours) });
 
 const kindOf = (raw: string): GuestTemplateKind => {
   if (!(GUEST_TEMPLATE_KINDS as readonly string[]).includes(raw)) throw new NotFoundError('This guest mail template');
@@ -41,14 +48,41 @@ export function createGuestMailSettingsPages(deps: OpsSurfaceDeps) {
   pages.use('/settings/guest-mail', ownersOnly);
   pages.use('/settings/guest-mail/*', ownersOnly);
 
-  pages.get('/settings/guest-mail', async (c) => {
+  const listPage = async (c: Context<OpsEnv>, reminder?: { state: FormState; status: 409 | 422 }) => {
     const ctx = staffContext(c);
     const [templates, tenant] = await Promise.all([listMailTemplates(deps, ctx), getTenantProfile(deps, ctx)]);
     return c.html(
-      <AppPage title="Guest mail" chrome={pageChrome(c, await deps.assets(), 'settings', { live: true })}>
-        <TemplateList templates={templates} zone={tenant.timezone} notice={noticeFor(NOTICES, c.req.query('done'))} />
+      // A refused reminder answers a POST: its URL is no page to refresh.
+      <AppPage title="Guest mail" chrome={pageChrome(c, await deps.assets(), 'settings', { live: !reminder })}>
+        <TemplateList
+          templates={templates}
+          zone={tenant.timezone}
+          notice={noticeFor(NOTICES, c.req.query('done'))}
+          reminder={{
+            state: reminder?.state ?? reminderForm(tenant.settings.guestReminderHours),
+            csrf: c.var.csrf,
+            defaultHours: DEFAULT_GUEST_REMINDER_HOURS,
+          }}
+        />
       </AppPage>,
+      reminder?.status ?? 200,
     );
+  };
+
+  pages.get('/settings/guest-mail', (c) => listPage(c));
+
+  // Before `/:kind`: `reminder` is no template kind.
+  pages.post('/settings/guest-mail/reminder', async (c) => {
+    const form = formOf(c);
+    const typed = (form.guestReminderHours ?? '').trim();
+    try {
+      const input = parseForm(updateTenantSchema, { guestReminderHours: typed === '' ? null : typed });
+      const updated = await updateTenant(deps, staffContext(c), input);
+      return c.redirect(`/app/settings/guest-mail?done=${updated.changed.length > 0 ? 'reminder-saved' : 'reminder-unchanged'}`, 303);
+    } catch (err) {
+      const refusal = refusalOf(err);
+      return listPage(c, { state: { values: { guestReminderHours: typed }, errors: refusal.errors }, status: refusal.status });
+    }
   });
 
   const editor = async (

@@ -77,8 +77,14 @@ export const MailOutcome: FC<{ mail: OutgoingMailView }> = ({ mail }) =>
     <span class="mail-error">{mail.error ?? ''}</span>
   ) : mail.status === 'sent' ? (
     <>
-      {mail.response ? <span class="mail-response">{mail.response}</span> : null}
-      <code class="message-id">{mail.messageId}</code>
+      {mail.response ? (
+        <span class="mail-response" title={mail.response}>
+          {mail.response}
+        </span>
+      ) : null}
+      <code class="message-id" title={mail.messageId}>
+        {mail.messageId}
+      </code>
     </>
   ) : null;
 
