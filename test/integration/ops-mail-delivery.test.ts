@@ -26,6 +26,7 @@ import { bookingInput, makeTenant } from '../support/factories';
 import { textOf } from '../support/html';
 import { type Browser, browserFor } from '../support/ops-pages';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
+import { openStream } from '../support/sse';
 import { signedInStaff } from '../support/staff-session';
 
 let t: TestDb;
@@ -36,6 +37,7 @@ let deps: MailDeps;
 let a: Awaited<ReturnType<typeof makeTenant>>;
 let b: Awaited<ReturnType<typeof makeTenant>>;
 let office: Browser;
+let officeCookie: string;
 let other: Browser;
 let bookingId: string;
 let mailId: string;
@@ -89,7 +91,8 @@ beforeAll(async () => {
   deps = { ...t.deps, mail: { mailer, publicUrl: 'http://localhost:8080', fromAddress: 'office@alpha.test' } };
   a = await makeTenant(t.deps, 'alpha');
   b = await makeTenant(t.deps, 'beta');
-  office = browserFor(app, (await signedInStaff(t.deps, a.tenant.id, 'staff')).cookie);
+  officeCookie = (await signedInStaff(t.deps, a.tenant.id, 'staff')).cookie;
+  office = browserFor(app, officeCookie);
   other = browserFor(app, (await signedInStaff(t.deps, b.tenant.id, 'owner')).cookie);
   bookingId = (await createBooking(t.deps, a.ctx, bookingInput() as never)).booking.id;
   mailId = await queueNote('Dock change');
@@ -119,6 +122,26 @@ describe('the delivery state of mail', () => {
       expect(page.html, path).toContain('data-live-url="/app/stream"');
       expect(page.html, path).toContain('data-live-actions="mail."');
     }
+  });
+
+  it('replays on its live stream what changed after the page was rendered, so a mail sent meanwhile is not missed', async () => {
+    const page = await office.open('/app/mail');
+    const since = /data-live-since="([^"]+)"/.exec(page.html)?.[1];
+    expect(since).toMatch(/^\d+-\d+$/);
+    // A mail queued after the page was read, before its stream connected.
+    const later = await queueNote('Queued meanwhile');
+    const stream = await openStream(() => app.request(`/app/stream?since=${since}`, { headers: { cookie: officeCookie } }));
+    try {
+      const change = await stream.nextChange((e) => e.action === 'mail.queued' && e.bookingId === bookingId);
+      expect(change.json.entity).toEqual({ type: 'booking', id: bookingId });
+    } finally {
+      await stream.close();
+    }
+    // A cursor that is not one starts from now (nothing replayed, no error).
+    const fresh = await openStream(() => app.request('/app/stream?since=bogus', { headers: { cookie: officeCookie } }));
+    await fresh.close();
+    expect(fresh.received.filter((e) => e.event === 'change')).toEqual([]);
+    expect(later).toBeTruthy();
   });
 
   it('shows a failed mail with the error and a Send again button; the queued row keeps its content', async () => {

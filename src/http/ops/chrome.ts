@@ -22,6 +22,7 @@ export function pageChrome(c: Context<OpsEnv>, assets: OpsAssetUrls, section: Na
     section,
     live: options.live ?? false,
     ...(options.liveActions ? { liveActions: options.liveActions } : {}),
+    ...(c.var.liveSince ? { liveSince: c.var.liveSince } : {}),
     assets: { css: assets.css, scripts: [assets.app, ...(options.scripts ?? []).map((s) => assets[s])] },
   };
 }

@@ -10,7 +10,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { CHANGE_PAGE, readChanges } from '../../services/change-feed';
+import { CHANGE_PAGE, currentChangeCursor, readChanges } from '../../services/change-feed';
 import { ServiceError } from '../../services/errors';
 import { buildStaffLiveEvent } from '../../services/live';
 import {
@@ -143,6 +143,15 @@ export function createOpsRouter(surfaceDeps: Omit<OpsSurfaceDeps, 'assets'> & Pa
     }),
   );
 
+  // A page is rendered at a cursor of the change feed, taken before it reads anything: its live stream
+  // replays from there, so a change between the page and its stream is not missed.
+  ops.use('*', async (c, next) => {
+    if (c.req.method === 'GET' && c.var.staff && !/^\/app\/(stream|assets\/|feed\/)/.test(c.req.path)) {
+      c.set('liveSince', await currentChangeCursor(deps));
+    }
+    await next();
+  });
+
   ops.route('/assets', createAssetsRouter());
 
   ops.get('/login', async (c) => c.html(<RequestLinkPage css={await css()} />));
@@ -234,6 +243,7 @@ export function createOpsRouter(surfaceDeps: Omit<OpsSurfaceDeps, 'assets'> & Pa
       replay: (cursor) => readChanges(deps, s.tenantId, cursor, CHANGE_PAGE),
       pageSize: CHANGE_PAGE,
       stillAllowed: async () => (await authenticateStaffSession(deps, session))?.staffUserId === s.staffUserId,
+      resumeFrom: c.req.query('since'),
     });
   });
 

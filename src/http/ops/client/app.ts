@@ -151,8 +151,10 @@ function startLiveUpdates(url: string): void {
     }
   }
 
-  // EventSource reconnects by itself and sends Last-Event-ID.
-  const source = new EventSource(url, { withCredentials: true });
+  // EventSource reconnects by itself and sends Last-Event-ID; before any event, the stream replays
+  // from the cursor the page was rendered at, so nothing between the page and the stream is missed.
+  const since = document.body.dataset.liveSince;
+  const source = new EventSource(since ? `${url}?since=${encodeURIComponent(since)}` : url, { withCredentials: true });
   source.addEventListener('change', (event) => {
     document.dispatchEvent(new CustomEvent(LIVE_CHANGE_EVENT));
     if (liveRegion(document) && concernsPage(event)) schedule();

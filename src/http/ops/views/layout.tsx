@@ -18,6 +18,8 @@ export type PageChrome = {
   live?: boolean;
   /** Refresh only on changes whose action starts with one of these; every change when absent. */
   liveActions?: readonly string[];
+  /** The change feed's cursor the page was rendered at: the stream replays what came after it. */
+  liveSince?: string;
 };
 
 export type NavSection = 'today' | 'bookings' | 'board' | 'calendar' | 'crew' | 'vessels' | 'staff' | 'keys' | 'settings' | 'jobs' | 'mail';
@@ -52,6 +54,7 @@ export const AppPage: FC<{ title: string; chrome: PageChrome; children?: Child }
     <body
       {...(chrome.live ? { 'data-live-url': '/app/stream' } : {})}
       {...(chrome.live && chrome.liveActions ? { 'data-live-actions': chrome.liveActions.join(' ') } : {})}
+      {...(chrome.live && chrome.liveSince ? { 'data-live-since': chrome.liveSince } : {})}
     >
       <a class="skip-link" href="#main">
         Skip to content
