@@ -5,10 +5,12 @@
  * the crew figures of `crew.ts` (mail jobs per second through SMTP, SSE fan-out to 200 clients),
  * the dashboard's pages with 2,000 bookings from `dashboard.ts` (server time against `GET /healthz`,
  * p50 ≤ 50 ms on PGlite; board and a month of calendar data ≤ 100 kB gzipped), and the dashboard's
- * client assets of `client-assets.ts` (gzipped size against ≤ 150 kB).
+ * client assets of `client-assets.ts` (gzipped size against ≤ 150 kB), and the mail figures of `mail.ts`
+ * (a message to 1,000 guests against a bare nodemailer pool, ≥ 100/s; confirmation → mail p50 ≤ 1 s;
+ * crew notices one job at a time against now).
  * A missed goal is printed, never an error; everything started is stopped and removed.
  *
- * `BOSUN_BENCH=dashboard` (a comma-separated list of creates, dashboard, guest-sites, crew, assets)
+ * `BOSUN_BENCH=dashboard` (a comma-separated list of creates, dashboard, guest-sites, crew, mail, assets)
  * runs only those sections; without it, all of them.
  */
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
@@ -19,6 +21,7 @@ import { benchCrew } from './crew';
 import { type DashboardPlan, type DashboardResult, describeSeason, measureDashboard, type PageFigures } from './dashboard';
 import { benchGuestSites } from './guest-sites';
 import { measureIdleRss } from './idle-rss';
+import { benchMail } from './mail';
 import { createBenchDatabase, probePostgres } from './postgres';
 import { cleanUpOnSignals, makeTempDir, percentile, withCleanup } from './support';
 
@@ -161,7 +164,7 @@ async function benchDashboard() {
   addDashboard('postgres', pg, { sizes: false });
 }
 
-const SECTIONS = ['creates', 'dashboard', 'guest-sites', 'crew', 'assets'] as const;
+const SECTIONS = ['creates', 'dashboard', 'guest-sites', 'crew', 'mail', 'assets'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** The sections `BOSUN_BENCH` names, or all; an unknown name is an error that lists the known ones. */
@@ -250,6 +253,12 @@ async function main() {
     });
   }
   if (sections.has('crew')) await benchCrew(say, { withCleanup });
+  if (sections.has('mail')) {
+    await benchMail(say, {
+      withCleanup,
+      postgresUrl: async (cleanup) => ((await probePostgres()) ? null : createBenchDatabase(cleanup)),
+    });
+  }
   if (sections.has('assets')) await benchClientAssets(say);
   say(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }

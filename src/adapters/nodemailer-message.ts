@@ -1,12 +1,13 @@
 /**
  * The one translation of a `MailMessage` into nodemailer's message options, shared by both mailers.
- * Every header value passes through `toHeaderText` here: no value reaches a header with a CR or LF.
+ * Every header value passes through `toHeaderText` here: no value reaches a header with a CR or LF; a
+ * subject and display names through `toHeaderPhrase`, so none is read as an encoded-word either.
  */
 import type { SendMailOptions } from 'nodemailer';
-import { toHeaderText } from '../domain/text';
+import { toHeaderPhrase, toHeaderText } from '../domain/text';
 import type { MailAddress, MailMessage } from '../ports/mailer';
 
-const address = (a: MailAddress) => ({ name: toHeaderText(a.name), address: toHeaderText(a.address) });
+const address = (a: MailAddress) => ({ name: toHeaderPhrase(a.name), address: toHeaderText(a.address) });
 
 /**
  * DKIM signing for a mailer (nodemailer's `dkim` transport option): the signing domain, the selector
@@ -30,7 +31,7 @@ export function toNodemailerMessage(message: MailMessage): SendMailOptions {
     to: address(message.to),
     // An object, so nodemailer takes it as one address rather than parsing a list or a group out of it.
     ...(replyTo ? { replyTo: { name: '', address: replyTo } } : {}),
-    subject: toHeaderText(message.subject),
+    subject: toHeaderPhrase(message.subject),
     text: message.text,
     html: message.html,
     messageId: toHeaderText(message.messageId),

@@ -52,7 +52,21 @@ export type JobQueueOptions = {
   lease?: LeasePolicy;
   /** Told of each failed attempt of a handler, with the error it threw (the job retries or, last, fails). */
   onJobFailed?: (err: unknown, job: { name: JobName; id: string; retryCount: number; final: boolean }) => void;
+  /**
+   * The most jobs of one name this process runs at once, whatever a handler asks for in `work` (e.g.
+   * 1 to measure one job at a time). Default: as asked.
+   */
+  maxConcurrency?: number;
 };
+
+/** One of the pg-boss workers that work a queue in this process; `busy` while it runs a job. */
+type WorkerSlot = { id: string; busy: boolean };
+
+/**
+ * How much less often the extra workers of a queue poll than its first: they are woken instead when
+ * a job is enqueued here or when a sibling took one (a backlog), so idle polling stays one worker's.
+ */
+const EXTRA_WORKER_POLL_FACTOR = 10;
 
 /**
  * What a failed attempt records on its job (and `bosun jobs` shows): the handler's error described
@@ -66,7 +80,7 @@ export class JobFailure extends Error {
 const COMMIT_CHECKS_MS = [0, 2, 5, 10, 20, 50, 100, 200, 400];
 
 export class PgBossJobQueue implements JobQueue, JobWorker {
-  private readonly workers = new Map<JobName, string[]>();
+  private readonly workers = new Map<JobName, WorkerSlot[]>();
 
   private constructor(
     private readonly boss: PgBoss,
@@ -214,7 +228,7 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
         await new Promise((resolve) => setTimeout(resolve, delay));
         const { rows } = await this.handle.executeSql(`select 1 from ${JOB_SCHEMA}.job where name = $1 and id = $2`, [name, id]);
         if (rows.length > 0) {
-          for (const worker of this.workers.get(name) ?? []) this.boss.notifyWorker(worker);
+          this.wakeIdle(name);
           return;
         }
       }
@@ -223,40 +237,64 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
     });
   }
 
-  /** Works `name` jobs one at a time per worker; a thrown error fails the attempt (and retries). */
-  async work<N extends JobName>(name: N, handler: JobHandler<JobPayloads[N]>): Promise<string> {
-    let started: string | undefined;
-    const worker = await this.boss.work<JobPayloads[N]>(
-      name,
-      { pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 0.5, batchSize: 1, includeMetadata: true },
-      async (jobs) => {
-        // A fetch that was under way when stop() began may still deliver jobs: hand them back.
-        if (this.stopping) throw new Error('Bosun is stopping; the job runs again after the restart');
-        this.inFlight++;
-        try {
-          for (const job of jobs) {
-            const lease = this.hold(name, job.id);
-            try {
-              await handler(job.data, { id: job.id, retryCount: job.retryCount });
-            } catch (err) {
-              const final = job.retryCount >= (job.retryLimit ?? this.options.retryLimit ?? 8);
-              this.options.onJobFailed?.(err, { name, id: job.id, retryCount: job.retryCount, final });
-              throw new JobFailure(describeError(err));
-            } finally {
-              lease.release();
-            }
+  /**
+   * Wakes one idle worker of `name`, if any (a busy one fetches again as soon as its job ends). A
+   * woken worker that finds a job wakes the next, so a backlog draws in every worker of the queue.
+   */
+  private wakeIdle(name: JobName): void {
+    const idle = this.workers.get(name)?.find((w) => !w.busy);
+    if (idle) this.boss.notifyWorker(idle.id);
+  }
+
+  /**
+   * Works `name` jobs, up to `concurrency` at a time (default 1; capped by the queue's
+   * `maxConcurrency`): that many pg-boss workers, each fetching and running one job at a time, so
+   * each job keeps its own lease, outcome and retries. The first worker polls every interval; the
+   * others poll ten times less often and are woken when there is work. A thrown error fails the
+   * attempt (and retries). Returns the first worker's id.
+   */
+  async work<N extends JobName>(name: N, handler: JobHandler<JobPayloads[N]>, options: { concurrency?: number } = {}): Promise<string> {
+    const wanted = Math.max(1, Math.floor(options.concurrency ?? 1));
+    const count = Math.min(wanted, Math.max(1, Math.floor(this.options.maxConcurrency ?? wanted)));
+    const interval = this.options.pollingIntervalSeconds ?? 0.5;
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++)
+      ids.push(await this.startWorker(name, handler, i === 0 ? interval : interval * EXTRA_WORKER_POLL_FACTOR));
+    return ids[0] as string;
+  }
+
+  private async startWorker<N extends JobName>(name: N, handler: JobHandler<JobPayloads[N]>, pollingIntervalSeconds: number) {
+    const slot: WorkerSlot = { id: '', busy: false };
+    slot.id = await this.boss.work<JobPayloads[N]>(name, { pollingIntervalSeconds, batchSize: 1, includeMetadata: true }, async (jobs) => {
+      // A fetch that was under way when stop() began may still deliver jobs: hand them back.
+      if (this.stopping) throw new Error('Bosun is stopping; the job runs again after the restart');
+      this.inFlight++;
+      slot.busy = true;
+      // There may be more where this came from: let an idle sibling look.
+      this.wakeIdle(name);
+      try {
+        for (const job of jobs) {
+          const lease = this.hold(name, job.id);
+          try {
+            await handler(job.data, { id: job.id, retryCount: job.retryCount });
+          } catch (err) {
+            const final = job.retryCount >= (job.retryLimit ?? this.options.retryLimit ?? 8);
+            this.options.onJobFailed?.(err, { name, id: job.id, retryCount: job.retryCount, final });
+            throw new JobFailure(describeError(err));
+          } finally {
+            lease.release();
           }
-        } finally {
-          this.inFlight--;
         }
-        // A backlog is worked back to back, not one job per polling interval (which held a queue to
-        // two jobs a second, bench/crew.ts); after an empty fetch the worker waits the interval.
-        if (jobs.length > 0 && started) this.boss.notifyWorker(started);
-      },
-    );
-    started = worker;
-    this.workers.set(name, [...(this.workers.get(name) ?? []), worker]);
-    return worker;
+      } finally {
+        slot.busy = false;
+        this.inFlight--;
+      }
+      // A backlog is worked back to back, not one job per polling interval (which held a queue to
+      // two jobs a second, bench/crew.ts); after an empty fetch the worker waits the interval.
+      if (jobs.length > 0 && slot.id) this.boss.notifyWorker(slot.id);
+    });
+    this.workers.set(name, [...(this.workers.get(name) ?? []), slot]);
+    return slot.id;
   }
 
   /** Stops this process's workers of `name` (jobs stay queued for another worker). */

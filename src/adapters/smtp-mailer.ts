@@ -1,6 +1,10 @@
 /**
  * SmtpMailer: sends over SMTP with nodemailer, to the server named by `SMTP_URL`
- * (`smtp://user:pass@host:587`, `smtps://…:465`; nodemailer's URL options such as `?pool=true` apply).
+ * (`smtp://user:pass@host:587`, `smtps://…:465`). Connections are pooled (nodemailer's `pool`): up to
+ * `maxConnections` (default 5) stay open and take messages as they come, so a message to a whole
+ * departure is not one TCP and SMTP handshake per guest. The URL's own query options come first —
+ * nodemailer lays them over the options given here — so `?maxConnections=10`, `?maxMessages=500` or
+ * `?pool=false` (a connection per message) tune it without code.
  * A message counts as sent only when the server accepted every recipient. With `dkim`, every message is
  * signed (nodemailer's DKIM signer) before it leaves.
  */
@@ -8,13 +12,18 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { Mailer, MailMessage, SentMail } from '../ports/mailer';
 import { type MailerOptions, toNodemailerMessage, transportOptions } from './nodemailer-message';
 
+/** Open SMTP connections of one process unless `SMTP_URL` says otherwise (`?maxConnections=`). */
+export const DEFAULT_MAX_CONNECTIONS = 5;
+
 export class SmtpMailer implements Mailer {
   readonly #transport: Transporter;
 
   constructor(url: string, options: MailerOptions = {}) {
-    // Bounded waits so a silent server fails the job (and it retries) instead of holding a worker.
     this.#transport = nodemailer.createTransport({
       url,
+      pool: true,
+      maxConnections: DEFAULT_MAX_CONNECTIONS,
+      // Bounded waits so a silent server fails the job (and it retries) instead of holding a worker.
       connectionTimeout: 30_000,
       greetingTimeout: 30_000,
       socketTimeout: 60_000,

@@ -52,3 +52,17 @@ export function toHeaderText(value: string): string {
   }
   return out.replace(/\s+/g, ' ').trim();
 }
+
+/** What breaks an RFC 2047 encoded-word's opening `=?`: a zero-width space between the two. */
+const WORD_BREAK = '=\u200b?';
+
+/**
+ * `value` as the free text of a header — a Subject or a display name: `toHeaderText`, and each `=?`
+ * that would open an RFC 2047 encoded-word is broken by a zero-width space (U+200B). A mail client
+ * then shows the text as it was written, instead of decoding a name like `=?utf-8?q?Avery=0D=0A…?=`
+ * into other text (a mailer encodes the word itself, as it now holds a non-ASCII character). Never for
+ * addresses, which carry no encoded-words.
+ */
+export function toHeaderPhrase(value: string): string {
+  return toHeaderText(value).replaceAll('=?', WORD_BREAK);
+}

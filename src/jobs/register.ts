@@ -21,15 +21,24 @@ import { handleStaffLoginLink } from './send-staff-login-link';
  */
 export type JobDeps = ServiceDeps & { mail: MailSettings; sites?: SitePorts | undefined };
 
+/**
+ * How many jobs of a mail queue one process runs at once. Sending is mostly waiting for the SMTP
+ * server, so several jobs share the pooled connections (adapters/smtp-mailer.ts) instead of queueing
+ * behind one another; each job is still sent once per dedupe key, whoever runs it. Sweeps and
+ * publishing run one at a time.
+ */
+export const MAIL_JOB_CONCURRENCY = 4;
+
 export async function registerJobHandlers(worker: JobWorker, deps: JobDeps): Promise<void> {
   const sites = deps.sites;
+  const mail = { concurrency: MAIL_JOB_CONCURRENCY };
   if (sites) await worker.work('guest-page.publish', (payload) => handlePublishGuestPage({ ...deps, sites }, payload));
-  await worker.work('crew.notify', (payload) => handleNotifyCrew(deps, payload));
-  await worker.work('crew.login-link', (payload, job) => handleCrewLoginLink(deps, payload, job));
-  await worker.work('staff.login-link', (payload, job) => handleStaffLoginLink(deps, payload, job));
-  await worker.work('office.crew-declined', (payload, job) => handleOfficeDecline(deps, payload, job));
+  await worker.work('crew.notify', (payload) => handleNotifyCrew(deps, payload), mail);
+  await worker.work('crew.login-link', (payload, job) => handleCrewLoginLink(deps, payload, job), mail);
+  await worker.work('staff.login-link', (payload, job) => handleStaffLoginLink(deps, payload, job), mail);
+  await worker.work('office.crew-declined', (payload, job) => handleOfficeDecline(deps, payload, job), mail);
   await worker.work('crew.remind', (payload) => handleCrewReminders(deps, payload));
-  await worker.work('mail.send', (payload) => handleSendMail(deps, payload));
+  await worker.work('mail.send', (payload) => handleSendMail(deps, payload), mail);
   await worker.work('guest.remind', (payload) => handleGuestReminders(deps, payload));
   await worker.schedule('crew.remind', REMINDER_CRON, { reason: 'schedule' });
   await worker.schedule('guest.remind', GUEST_REMINDER_CRON, { reason: 'schedule' });

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { MailJobPayload } from '../ports/job-queue';
-import { renderQueuedMail } from '../services/guest-mail';
+import { newGuestMailMemo, renderQueuedMail } from '../services/guest-mail';
 import { type MailDeps, sendQueuedBatch, sendQueuedMail } from '../services/mail';
 
 export const mailJobPayload = z
@@ -13,8 +13,10 @@ export const mailJobPayload = z
 
 export async function handleSendMail(deps: MailDeps, payload: MailJobPayload): Promise<void> {
   const p = mailJobPayload.parse(payload);
+  // The tenant and its guest site are read once per job: once for a whole batch.
+  const memo = newGuestMailMemo();
   const render = (tx: Parameters<typeof renderQueuedMail>[1], row: Parameters<typeof renderQueuedMail>[2]) =>
-    renderQueuedMail(deps, tx, row);
+    renderQueuedMail(deps, tx, row, memo);
   if (p.mailId) await sendQueuedMail(deps, p.tenantId, p.mailId, render);
   else if (p.batchId) await sendQueuedBatch(deps, p.tenantId, p.batchId, render);
 }

@@ -82,7 +82,11 @@ export type JobHandler<P = JobPayload> = (payload: P, job: { id: string; retryCo
 
 /** The working side of the queue: the process that runs jobs registers a handler per job name. */
 export interface JobWorker {
-  work<N extends JobName>(name: N, handler: JobHandler<JobPayloads[N]>): Promise<string>;
+  /**
+   * Runs `handler` for each `name` job, up to `concurrency` jobs at a time in this process (default 1:
+   * one after another). Handlers of a queue with concurrency above 1 must not assume they run alone.
+   */
+  work<N extends JobName>(name: N, handler: JobHandler<JobPayloads[N]>, options?: { concurrency?: number }): Promise<string>;
   /** Enqueues `name` on a cron schedule (UTC), once across all processes; scheduling again replaces it. */
   schedule<N extends JobName>(name: N, cron: string, payload: JobPayloads[N]): Promise<void>;
 }

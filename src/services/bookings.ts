@@ -20,6 +20,7 @@ import {
   type BookingRecord,
   type GuestPageRecord,
   type StaffBookingView,
+  VISIBLE,
   viewBookingForCrew,
   viewBookingForGuest,
   viewBookingForStaff,
@@ -414,6 +415,31 @@ export async function getBookingForGuest(
   const loaded = await loadRecord(deps, tx, ctx.tenantId, normalizeBookingId(id));
   if (!loaded) throw new NotFoundError(`Booking ${id}`);
   const r = loaded.record;
+  return { view: viewBookingForGuest(r), status: r.status, version: r.version, updatedAt: r.updatedAt, friendlySlug: r.friendlySlug };
+}
+
+/** Whether the guest view shows anything of a booking's crew or its page's publishing state (it does not). */
+const GUEST_VIEW_READS_MORE = VISIBLE.guest.some((path) => path === 'crew' || path === 'crewContacts' || path === 'guestPage');
+
+/**
+ * `getBookingForGuest` in one query, for a caller that knows the tenant's guest site already (a job
+ * rendering many guest mails reads it once): the guest view shows neither the crew nor the page's
+ * publishing state, so neither is read. Should the policy ever show them to guests, the whole record
+ * is loaded as `getBookingForGuest` does.
+ */
+export async function getBookingForGuestKnowingSite(
+  deps: ServiceDeps,
+  tx: Tx | ServiceDeps['db'],
+  tenantId: string,
+  id: string,
+  guestDomain: string | null,
+) {
+  if (GUEST_VIEW_READS_MORE) return getBookingForGuest(deps, { tenantId }, id, tx);
+  const normalized = normalizeBookingId(id);
+  const row = BOOKING_ID_PATTERN.test(normalized) ? await q.getBooking(tx, tenantId, normalized) : undefined;
+  if (!row) throw new NotFoundError(`Booking ${id}`);
+  const vessel = { slug: row.vessel_slug, name: row.vessel_name, meeting_point: row.meeting_point };
+  const r = buildRecord(deps, row, vessel, guestDomain, [], null);
   return { view: viewBookingForGuest(r), status: r.status, version: r.version, updatedAt: r.updatedAt, friendlySlug: r.friendlySlug };
 }
 

@@ -57,30 +57,35 @@ export async function notifyCrewOfBooking(deps: MailDeps, tenantId: string, book
       continue;
     }
     try {
-      const outcome = await sendMailOnce(deps, tenantId, {
-        kind,
-        dedupeKey: `crew-notice:${bookingId}:${member.id}:v${row.version}:${invitation}`,
-        to: { name: member.name, address: member.email },
-        crewMemberId: member.id,
-        bookingId,
-        prepare: async (tx, attempt) => {
-          const now = deps.clock.now();
-          if (attempt.previousMagicLinkId) await revokeMagicLinkIn(tx, tenantId, attempt.previousMagicLinkId, now);
-          const link = await issueMagicLink(tx, tenantId, { crewMemberId: member.id, purpose: 'assignment', now });
-          const mail = await renderCrewNotice({
-            kind,
-            tenantName: tenant.name,
-            recipientName: member.name,
-            role: member.role === 'captain' ? 'captain' : 'crew',
-            booking: view,
-            eventNotes: event.notes,
-            signInUrl: magicLinkUrl(deps.mail.publicUrl, link.token),
-            linkExpiresAt: link.expiresAt,
-            now,
-          });
-          return { ...mail, magicLinkId: link.id };
+      const outcome = await sendMailOnce(
+        deps,
+        tenantId,
+        {
+          kind,
+          dedupeKey: `crew-notice:${bookingId}:${member.id}:v${row.version}:${invitation}`,
+          to: { name: member.name, address: member.email },
+          crewMemberId: member.id,
+          bookingId,
+          prepare: async (tx, attempt) => {
+            const now = deps.clock.now();
+            if (attempt.previousMagicLinkId) await revokeMagicLinkIn(tx, tenantId, attempt.previousMagicLinkId, now);
+            const link = await issueMagicLink(tx, tenantId, { crewMemberId: member.id, purpose: 'assignment', now });
+            const mail = await renderCrewNotice({
+              kind,
+              tenantName: tenant.name,
+              recipientName: member.name,
+              role: member.role === 'captain' ? 'captain' : 'crew',
+              booking: view,
+              eventNotes: event.notes,
+              signInUrl: magicLinkUrl(deps.mail.publicUrl, link.token),
+              linkExpiresAt: link.expiresAt,
+              now,
+            });
+            return { ...mail, magicLinkId: link.id };
+          },
         },
-      });
+        { tenant },
+      );
       if (outcome === 'sent') {
         await insertAuditEntry(deps.db, tenantId, {
           actor: SYSTEM,

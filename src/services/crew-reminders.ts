@@ -51,30 +51,35 @@ export async function sendDueCrewReminders(deps: MailDeps): Promise<ReminderOutc
           getBookingForCrew(deps, ctx, a.booking_id),
           getCrewEvent(deps.db, tenant.id, a.booking_id),
         ]);
-        const outcome = await sendMailOnce(deps, tenant.id, {
-          kind: 'crew.reminder',
-          dedupeKey: reminderKey(a.booking_id, a.crew_member_id, a.starts_at),
-          to: { name: a.name, address: a.email },
-          crewMemberId: a.crew_member_id,
-          bookingId: a.booking_id,
-          prepare: async (tx, attempt) => {
-            const at = deps.clock.now();
-            if (attempt.previousMagicLinkId) await revokeMagicLinkIn(tx, tenant.id, attempt.previousMagicLinkId, at);
-            const link = await issueMagicLink(tx, tenant.id, { crewMemberId: a.crew_member_id, purpose: 'assignment', now: at });
-            const mail = await renderCrewReminder({
-              tenantName: tenant.name,
-              recipientName: a.name,
-              role: a.role,
-              booking: view,
-              eventNotes: event?.notes ?? null,
-              hoursBefore: hours,
-              signInUrl: magicLinkUrl(deps.mail.publicUrl, link.token),
-              linkExpiresAt: link.expiresAt,
-              now: at,
-            });
-            return { ...mail, magicLinkId: link.id };
+        const outcome = await sendMailOnce(
+          deps,
+          tenant.id,
+          {
+            kind: 'crew.reminder',
+            dedupeKey: reminderKey(a.booking_id, a.crew_member_id, a.starts_at),
+            to: { name: a.name, address: a.email },
+            crewMemberId: a.crew_member_id,
+            bookingId: a.booking_id,
+            prepare: async (tx, attempt) => {
+              const at = deps.clock.now();
+              if (attempt.previousMagicLinkId) await revokeMagicLinkIn(tx, tenant.id, attempt.previousMagicLinkId, at);
+              const link = await issueMagicLink(tx, tenant.id, { crewMemberId: a.crew_member_id, purpose: 'assignment', now: at });
+              const mail = await renderCrewReminder({
+                tenantName: tenant.name,
+                recipientName: a.name,
+                role: a.role,
+                booking: view,
+                eventNotes: event?.notes ?? null,
+                hoursBefore: hours,
+                signInUrl: magicLinkUrl(deps.mail.publicUrl, link.token),
+                linkExpiresAt: link.expiresAt,
+                now: at,
+              });
+              return { ...mail, magicLinkId: link.id };
+            },
           },
-        });
+          { tenant },
+        );
         outcomes.push({ tenantId: tenant.id, bookingId: a.booking_id, crewMemberId: a.crew_member_id, outcome });
       } catch (err) {
         if (!(err instanceof MailDeliveryError)) throw err;

@@ -21,7 +21,7 @@ import type { MailAttachment } from '../ports/mailer';
 import { renderGuestCalendar } from '../publish/guest-calendar';
 import { brandingSchema, guestPageBookingSchema } from '../publish/guest-page';
 import { guestPageUrl } from '../publish/site-layout';
-import { getBooking, getBookingForGuest } from './bookings';
+import { getBooking, getBookingForGuest, getBookingForGuestKnowingSite } from './bookings';
 import type { ServiceDeps, TenantContext } from './context';
 import { NotFoundError, ServiceError } from './errors';
 import type { MailDeps, PreparedMail } from './mail';
@@ -197,8 +197,46 @@ async function renderFromFacts(source: GuestMailSource, facts: GuestMailFacts): 
   return { ...mail, ...(attachments.length > 0 ? { attachments } : {}) };
 }
 
-/** The facts of a booking as it is now, read within `q`. NotFoundError when the tenant has no such booking. */
-async function factsOfBooking(deps: ServiceDeps, db: Tx | ServiceDeps['db'], tenantId: string, bookingId: string): Promise<GuestMailFacts> {
+/**
+ * What a job that renders many guest mails reads once for all of them, by tenant: its name and public
+ * settings, and its guest site. A message to 1,000 guests reads them once, not 1,000 times; a change
+ * to them while such a job runs reaches the mail of later jobs.
+ */
+export type GuestMailMemo = Map<string, Promise<{ tenant: GuestMailFacts['tenant']; domain: string | null }>>;
+
+export const newGuestMailMemo = (): GuestMailMemo => new Map();
+
+/** The tenant and guest site of `memo`, read within `db` the first time. */
+function sharedFacts(memo: GuestMailMemo, db: Tx | ServiceDeps['db'], tenantId: string) {
+  let shared = memo.get(tenantId);
+  if (!shared) {
+    shared = Promise.all([getTenantById(db, tenantId), getGuestSite(db, tenantId)]).then(([tenant, site]) => {
+      if (!tenant) throw new NotFoundError('Tenant');
+      return { tenant: { name: tenant.name, settings: tenant.settings }, domain: site?.domain ?? null };
+    });
+    memo.set(tenantId, shared);
+    shared.catch(() => memo.delete(tenantId));
+  }
+  return shared;
+}
+
+/**
+ * The facts of a booking as it is now, read within `db`. NotFoundError when the tenant has no such
+ * booking. With `memo`, the tenant and its guest site are those the job read first, and the booking
+ * is one query.
+ */
+async function factsOfBooking(
+  deps: ServiceDeps,
+  db: Tx | ServiceDeps['db'],
+  tenantId: string,
+  bookingId: string,
+  memo?: GuestMailMemo,
+): Promise<GuestMailFacts> {
+  if (memo) {
+    const { tenant, domain } = await sharedFacts(memo, db, tenantId);
+    const loaded = await getBookingForGuestKnowingSite(deps, db, tenantId, bookingId, domain);
+    return { view: loaded.view, revision: loaded, tenant, domain };
+  }
   const [tenant, site, loaded] = await Promise.all([
     getTenantById(db, tenantId),
     getGuestSite(db, tenantId),
@@ -227,10 +265,10 @@ async function sourceOfRow(tx: Tx, row: OutgoingMailRow): Promise<GuestMailSourc
  * guest kind from the row's `content`, the tenant's template for its kind (or the default) and the
  * booking's guest view as it is now. Throws for a kind this installation does not know.
  */
-export async function renderQueuedMail(deps: MailDeps, tx: Tx, row: OutgoingMailRow): Promise<PreparedMail> {
+export async function renderQueuedMail(deps: MailDeps, tx: Tx, row: OutgoingMailRow, memo?: GuestMailMemo): Promise<PreparedMail> {
   if (!row.booking_id) throw new Error(`guest mail ${row.id} names no booking`);
   const source = await sourceOfRow(tx, row);
-  return renderFromFacts(source, await factsOfBooking(deps, tx, row.tenant_id, row.booking_id));
+  return renderFromFacts(source, await factsOfBooking(deps, tx, row.tenant_id, row.booking_id, memo));
 }
 
 /** A template kind as the office sees it: the wording in force, and whether it is Bosun's default. */

@@ -15,7 +15,7 @@ import { type AuditEntry, insertAuditEntry } from '../db/queries/audit';
 import * as q from '../db/queries/mail';
 import { getTenantById } from '../db/queries/tenants';
 import type { OutgoingMailStatus } from '../db/schema';
-import { toHeaderText } from '../domain/text';
+import { toHeaderPhrase, toHeaderText } from '../domain/text';
 import type { RenderedMail } from '../mail/layout';
 import type { MailAttachment, Mailer } from '../ports/mailer';
 import type { ServiceDeps, TenantContext } from './context';
@@ -58,12 +58,40 @@ export class MailDeliveryError extends Error {
   override name = 'MailDeliveryError';
 }
 
+/** The sender's tenant, as `sendMailOnce` reads it; a caller sending many messages reads it once and passes it. */
+export type MailTenant = Pick<NonNullable<Awaited<ReturnType<typeof getTenantById>>>, 'id' | 'name' | 'settings'>;
+
+/**
+ * The sends under way in this process, by tenant and dedupe key. Mail jobs run several at a time
+ * (jobs/register.ts), and two jobs may mean the same message (a booking changed twice at one
+ * version, a batch retried while it runs): the second waits for the first and then finds it sent.
+ */
+const sending = new Map<string, Promise<unknown>>();
+
 /**
  * Sends the message described by `spec` unless one with its dedupe key was sent already.
  * Returns `sent` or `already-sent`; on a delivery failure records it and throws MailDeliveryError.
+ * `tenant`: the tenant when the caller has read it already (a batch reads it once).
  */
-export async function sendMailOnce(deps: MailDeps, tenantId: string, spec: MailSpec): Promise<'sent' | 'already-sent'> {
-  const tenant = await getTenantById(deps.db, tenantId);
+export async function sendMailOnce(
+  deps: MailDeps,
+  tenantId: string,
+  spec: MailSpec,
+  options: { tenant?: MailTenant } = {},
+): Promise<'sent' | 'already-sent'> {
+  const key = `${tenantId} ${spec.dedupeKey}`;
+  for (let running = sending.get(key); running; running = sending.get(key)) await running.catch(() => {});
+  const attempt = sendOnce(deps, tenantId, spec, options.tenant);
+  sending.set(key, attempt);
+  try {
+    return await attempt;
+  } finally {
+    if (sending.get(key) === attempt) sending.delete(key);
+  }
+}
+
+async function sendOnce(deps: MailDeps, tenantId: string, spec: MailSpec, known: MailTenant | undefined): Promise<'sent' | 'already-sent'> {
+  const tenant = known?.id === tenantId ? known : await getTenantById(deps.db, tenantId);
   if (!tenant) throw new NotFoundError('Tenant');
   const prepared = await deps.db.transaction().execute(async (tx) => {
     const now = deps.clock.now();
@@ -84,7 +112,7 @@ export async function sendMailOnce(deps: MailDeps, tenantId: string, spec: MailS
     }
     const rendered = await spec.prepare(tx, { previousMagicLinkId: row.magic_link_id });
     // The subject as it is sent is the one recorded.
-    const content = { ...rendered, subject: toHeaderText(rendered.subject) };
+    const content = { ...rendered, subject: toHeaderPhrase(rendered.subject) };
     await q.updateOutgoingMailContent(tx, tenantId, row.id, { subject: content.subject, magicLinkId: content.magicLinkId, now });
     return { row, content };
   });
@@ -114,10 +142,15 @@ export async function sendMailOnce(deps: MailDeps, tenantId: string, spec: MailS
     });
     throw new MailDeliveryError(`mail ${row.id} to ${spec.to.address} failed: ${reason}`);
   }
-  await deps.db.transaction().execute(async (tx) => {
-    await q.markOutgoingMailSent(tx, tenantId, row.id, { response: response.slice(0, 1000), now: deps.clock.now() });
-    await insertAuditEntry(tx, tenantId, mailAuditEntry('mail.sent', row.id, spec));
-  });
+  // One statement, its own transaction: the sooner `sent` is recorded, the narrower the window in
+  // which a crash makes the retry send the message again (ADR 0022, "Exactly once").
+  await q.markOutgoingMailSentAudited(
+    deps.db,
+    tenantId,
+    row.id,
+    { response: response.slice(0, 1000), now: deps.clock.now() },
+    mailAuditEntry('mail.sent', row.id, spec),
+  );
   return 'sent';
 }
 
@@ -342,21 +375,28 @@ export type QueuedMailRenderer = (tx: Tx, mail: q.OutgoingMailRow) => Promise<Pr
 export async function sendQueuedMail(
   deps: MailDeps,
   tenantId: string,
-  mailId: string,
+  mail: string | q.OutgoingMailRow,
   render: QueuedMailRenderer,
+  options: { tenant?: MailTenant } = {},
 ): Promise<'sent' | 'already-sent'> {
-  const row = await q.getOutgoingMailById(deps.db, tenantId, mailId);
-  if (!row) throw new NotFoundError(`Mail ${mailId}`);
+  // A batch passes the rows it listed: sendMailOnce reads each again, locked, before it sends.
+  const row = typeof mail === 'string' ? await q.getOutgoingMailById(deps.db, tenantId, mail) : mail;
+  if (!row) throw new NotFoundError(`Mail ${String(mail)}`);
   if (row.status === 'sent') return 'already-sent';
-  return sendMailOnce(deps, tenantId, {
-    kind: row.kind,
-    automatic: row.automatic,
-    dedupeKey: row.dedupe_key,
-    to: { name: row.recipient_name ?? '', address: row.recipient },
-    crewMemberId: row.crew_member_id,
-    bookingId: row.booking_id,
-    prepare: async (tx) => ({ ...(await render(tx, row)), magicLinkId: null }),
-  });
+  return sendMailOnce(
+    deps,
+    tenantId,
+    {
+      kind: row.kind,
+      automatic: row.automatic,
+      dedupeKey: row.dedupe_key,
+      to: { name: row.recipient_name ?? '', address: row.recipient },
+      crewMemberId: row.crew_member_id,
+      bookingId: row.booking_id,
+      prepare: async (tx) => ({ ...(await render(tx, row)), magicLinkId: null }),
+    },
+    options,
+  );
 }
 
 /** How many messages of a batch are in flight at once (the SMTP pool's connections are shared). */
@@ -375,6 +415,8 @@ export async function sendQueuedBatch(
   render: QueuedMailRenderer,
   concurrency = BATCH_CONCURRENCY,
 ): Promise<{ sent: number; failed: number }> {
+  const tenant = await getTenantById(deps.db, tenantId);
+  if (!tenant) throw new NotFoundError('Tenant');
   let sent = 0;
   const failed = new Set<string>();
   for (;;) {
@@ -386,7 +428,7 @@ export async function sendQueuedBatch(
         const row = page[next++];
         if (!row) return;
         try {
-          if ((await sendQueuedMail(deps, tenantId, row.id, render)) === 'sent') sent++;
+          if ((await sendQueuedMail(deps, tenantId, row, render, { tenant })) === 'sent') sent++;
         } catch (err) {
           if (!(err instanceof MailDeliveryError)) throw err;
           failed.add(row.id);

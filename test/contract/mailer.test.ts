@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ParsedMail, simpleParser } from 'mailparser';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { emlFileName, FileMailer } from '../../src/adapters/file-mailer';
 import { SmtpMailer } from '../../src/adapters/smtp-mailer';
 import type { Mailer, MailMessage } from '../../src/ports/mailer';
@@ -159,5 +159,50 @@ describe('FileMailer specifics', () => {
     await mailer.send(m);
     await mailer.send(m);
     expect(readdirSync(join(root, 'mail'))).toHaveLength(1);
+  });
+});
+
+describe('SmtpMailer specifics', () => {
+  let server: TestSmtpServer;
+  beforeEach(async () => {
+    server = await startSmtpServer();
+  });
+  afterEach(() => server.close());
+
+  /** Sends `count` messages at once through a mailer for `url`, and closes it. */
+  async function sendAtOnce(url: string, count: number) {
+    const before = server.received.length;
+    const mailer = new SmtpMailer(url);
+    try {
+      const sent = await Promise.all(Array.from({ length: count }, () => mailer.send(message())));
+      expect(sent.every((s) => s.response.startsWith('250'))).toBe(true);
+    } finally {
+      await mailer.close();
+    }
+    expect(server.received).toHaveLength(before + count);
+  }
+
+  it('sends many messages over a few pooled connections (5 by default)', async () => {
+    await sendAtOnce(server.url, 40);
+    expect(server.connections.peak).toBe(5);
+    expect(server.connections.opened).toBe(5);
+  });
+
+  it('keeps one connection for messages sent one after another', async () => {
+    const mailer = new SmtpMailer(server.url);
+    try {
+      for (let i = 0; i < 5; i++) await mailer.send(message());
+    } finally {
+      await mailer.close();
+    }
+    expect(server.received).toHaveLength(5);
+    expect(server.connections.opened).toBe(1);
+  });
+
+  it("takes the pool's size, or no pool, from SMTP_URL's own options", async () => {
+    await sendAtOnce(`${server.url}?maxConnections=2`, 20);
+    expect(server.connections.opened).toBe(2);
+    await sendAtOnce(`${server.url}?pool=false`, 6);
+    expect(server.connections.opened).toBe(2 + 6);
   });
 });

@@ -53,7 +53,7 @@ describe('bookings API', () => {
       expect(got.headers.get('etag')).toBe(res.headers.get('etag'));
       const audit = await listAuditEntries(t.deps.db, a.tenant.id, { entityId: res.json.id, limit: 10 });
       expect(audit.map((e) => e.action).reverse()).toEqual(
-        input.status === 'hold' ? ['booking.created'] : ['booking.created', 'booking.confirmed'],
+        input.status === 'hold' ? ['booking.created'] : ['booking.created', 'booking.confirmed', 'mail.queued'],
       );
       // The audit log keeps the booking, not the publishing state of its guest page.
       const { guestPage, ...booking } = res.json;

@@ -280,6 +280,7 @@ describe('states', () => {
       'booking.created',
       'booking.updated',
       'booking.confirmed',
+      'mail.queued',
       'booking.updated',
       'booking.completed',
     ]);

@@ -92,8 +92,22 @@ describe('crew queries with two tenants', () => {
     expect(await mail.listOutgoingMail(db, b.tenant.id, { limit: 10 })).toEqual([]);
     await mail.markOutgoingMailSent(db, b.tenant.id, id, { response: '250 OK', now });
     await mail.markOutgoingMailFailed(db, b.tenant.id, id, 'nope', now);
+    const entry = {
+      actor: { kind: 'system' as const, id: 'mail' },
+      action: 'mail.sent',
+      entityType: 'mail',
+      entityId: id,
+      after: { mail: id },
+    };
+    await mail.markOutgoingMailSentAudited(db, b.tenant.id, id, { response: '250 OK', now }, entry);
     const row = await mail.getOutgoingMailByKey(db, a.tenant.id, 'k1');
     expect(row).toMatchObject({ status: 'queued', attempts: 0, error: null });
+    // No row of B's was marked, so no entry says one was.
+    const audited = () => db.selectFrom('audit_log').select(['tenant_id', 'after']).where('entity_id', '=', id).execute();
+    expect(await audited()).toEqual([]);
+    await mail.markOutgoingMailSentAudited(db, a.tenant.id, id, { response: '250 OK', now }, entry);
+    expect(await mail.getOutgoingMailByKey(db, a.tenant.id, 'k1')).toMatchObject({ status: 'sent', attempts: 1, response: '250 OK' });
+    expect(await audited()).toEqual([{ tenant_id: a.tenant.id, after: { mail: id } }]);
     // The same key in another tenant is another mail.
     const other = randomUUID();
     await mail.insertOutgoingMail(db, b.tenant.id, {

@@ -13,6 +13,8 @@ export type TestSmtpServer = {
   received: ReceivedMail[];
   /** While set, every recipient is refused with this reply (SMTP 451, a temporary failure). */
   reject: string | null;
+  /** Connections the server has taken so far, and the most it held open at once. */
+  connections: { opened: number; open: number; peak: number };
   /** Resolves once `count` messages have arrived. */
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedMail[]>;
   close(): Promise<void>;
@@ -25,6 +27,7 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
     url: '',
     received,
     reject: null,
+    connections: { opened: 0, open: 0, peak: 0 },
     waitFor: (count, timeoutMs = 20_000) =>
       new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`only ${received.length} of ${count} messages arrived`)), timeoutMs);
@@ -47,6 +50,16 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onConnect(_session, callback) {
+      const c = state.connections;
+      c.opened++;
+      c.open++;
+      c.peak = Math.max(c.peak, c.open);
+      callback();
+    },
+    onClose() {
+      state.connections.open--;
+    },
     onRcptTo(_address, _session, callback) {
       if (state.reject) {
         callback(Object.assign(new Error(state.reject), { responseCode: 451 }));

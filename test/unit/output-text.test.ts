@@ -2,7 +2,7 @@
 import ICAL from 'ical.js';
 import { describe, expect, it } from 'vitest';
 import { escapeCalendarText, toCalendarText } from '../../src/domain/ical-text';
-import { toHeaderText } from '../../src/domain/text';
+import { toHeaderPhrase, toHeaderText } from '../../src/domain/text';
 
 describe('toHeaderText', () => {
   it('turns every control character into one space and trims', () => {
@@ -17,6 +17,21 @@ describe('toHeaderText', () => {
 
   it('replaces a lone surrogate instead of passing it on', () => {
     expect(toHeaderText('a\ud800b')).toBe('a\ufffdb');
+  });
+});
+
+describe('toHeaderPhrase', () => {
+  it('is one line, and opens no encoded-word: each =? is broken by a zero-width space', () => {
+    expect(toHeaderPhrase('=?utf-8?q?Avery=0D=0ABcc:_victim@evil.test?=\r\nX')).toBe(
+      '=\u200b?utf-8?q?Avery=0D=0ABcc:_victim@evil.test?= X',
+    );
+    expect(toHeaderPhrase('a =?UTF-8?B?QQ==?= b =?x')).toBe('a =\u200b?UTF-8?B?QQ==\u200b?= b =\u200b?x');
+  });
+
+  it('changes nothing else, and nothing twice', () => {
+    expect(toHeaderPhrase('Avery = Guest? 🚤')).toBe('Avery = Guest? 🚤');
+    const once = toHeaderPhrase('=?utf-8?q?x?=');
+    expect(toHeaderPhrase(once)).toBe(once);
   });
 });
 

@@ -1,5 +1,7 @@
 /** Outgoing mail: one row per message Bosun means to send, with its delivery status, within one tenant. */
+import { sql } from 'kysely';
 import type { Queryable } from '../client';
+import type { AuditEntry } from './audit';
 
 export type OutgoingMailRow = NonNullable<Awaited<ReturnType<typeof getOutgoingMailByKey>>>;
 
@@ -135,6 +137,33 @@ export async function markOutgoingMailSent(q: Queryable, tenantId: string, id: s
     .where('tenant_id', '=', tenantId)
     .where('id', '=', id)
     .execute();
+}
+
+/**
+ * `markOutgoingMailSent` and the audit entry that says so, in one statement: one round trip, and
+ * atomic on its own (no transaction to open and commit around it). The entry is written only if the
+ * row was.
+ */
+export async function markOutgoingMailSentAudited(
+  q: Queryable,
+  tenantId: string,
+  id: string,
+  s: { response: string; now: Date },
+  entry: Omit<AuditEntry, 'before'>,
+) {
+  await sql`
+    with sent as (
+      update outgoing_mail
+         set status = 'sent', error = null, sent_at = ${s.now}, updated_at = ${s.now}, attempted_at = ${s.now},
+             response = ${s.response}, attempts = attempts + 1
+       where tenant_id = ${tenantId} and id = ${id}
+      returning id
+    )
+    insert into audit_log (tenant_id, actor_kind, actor_id, action, entity_type, entity_id, after)
+    select ${tenantId}::uuid, ${entry.actor.kind}, ${entry.actor.id}, ${entry.action}, ${entry.entityType}, ${entry.entityId},
+           ${entry.after === undefined ? null : JSON.stringify(entry.after)}::jsonb
+      from sent
+  `.execute(q);
 }
 
 export async function markOutgoingMailFailed(q: Queryable, tenantId: string, id: string, error: string, now: Date) {
