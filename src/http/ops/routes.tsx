@@ -38,6 +38,7 @@ import { createBookingsListPages } from './pages/bookings-list';
 import { createCalendarPages } from './pages/calendar';
 import { createCrewPages } from './pages/crew';
 import { createGuestMailSettingsPages } from './pages/guest-mail-settings';
+import { createGuestMessagePages } from './pages/guest-messages';
 import { createJobPages } from './pages/jobs';
 import { createKeysPages } from './pages/keys';
 import { createMailPages } from './pages/mail';
@@ -217,6 +218,7 @@ export function createOpsRouter(surfaceDeps: Omit<OpsSurfaceDeps, 'assets'> & Pa
 
   ops.route('/', createTodayPages(deps));
   ops.route('/', createBookingsListPages(deps));
+  ops.route('/', createGuestMessagePages(deps));
   ops.route('/', createBookingPages(deps));
   ops.route('/', createBoardPages(deps));
   ops.route('/', createCalendarPages(deps));

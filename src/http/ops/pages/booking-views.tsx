@@ -7,6 +7,7 @@ import type { AuditEntryView } from '../../../services/audit';
 import type { CrewMemberView } from '../../../services/crew-members';
 import type { CrewAssignmentView } from '../../../services/events';
 import type { OutgoingMailView } from '../../../services/mail';
+import { bookingPath, departureMessagesPath } from '../paths';
 import { AppPage, type PageChrome } from '../views/layout';
 import { TableWrap } from '../views/table-wrap';
 import type { BookingFormField, BookingFormValues, FormError, VesselChoice } from './booking-form';
@@ -31,7 +32,7 @@ const LABELS: Record<BookingFormField, string> = {
   friendlySlug: 'Friendly slug',
 };
 
-export const bookingPath = (id: string) => `/app/bookings/${encodeURIComponent(id)}`;
+export { bookingPath };
 
 const StatusBadge: FC<{ status: BookingStatus | AssignmentStatus }> = ({ status }) => (
   <span class={`badge status-${status}`}>{status}</span>
@@ -328,6 +329,12 @@ export const BookingDetailPage: FC<BookingDetailProps> = (p) => {
             </a>
           </>
         )}
+        <a class="button secondary" href={`${bookingPath(b.id)}/email`}>
+          E-mail guest
+        </a>
+        <a class="button secondary" href={departureMessagesPath(b)}>
+          Message all guests of this departure
+        </a>
       </div>
 
       <h2>Charter</h2>
@@ -518,7 +525,7 @@ export const BookingDetailPage: FC<BookingDetailProps> = (p) => {
         </p>
       ) : (
         <TableWrap label="Mail for this booking">
-          <table>
+          <table class="mail-log">
             <thead>
               <tr>
                 <th scope="col">Subject</th>

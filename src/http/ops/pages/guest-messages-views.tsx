@@ -7,9 +7,9 @@
 import type { FC } from 'hono/jsx';
 import type { OutgoingMailView } from '../../../services/mail';
 import { Csrf, ErrorSummary, type FormState, Notice, TextArea, TextField } from '../forms';
+import { bookingPath } from '../paths';
 import { MailPreview, type MailPreviewProps } from '../views/mail-preview';
 import { TableWrap } from '../views/table-wrap';
-import { bookingPath } from './booking-views';
 import { PlaceholderList, type PlaceholderRow, type TemplateRow } from './guest-mail-settings-views';
 import { MailOutcome, MailStateBadges, ResendForm } from './mail-views';
 
@@ -186,7 +186,7 @@ export const MessageGuestsForm: FC<{
                   <th scope="col">Guest</th>
                   <th scope="col">E-mail</th>
                   <th scope="col">Vessel</th>
-                  <th scope="col">Departs</th>
+                  <th scope="col">Departs (local time)</th>
                   <th scope="col">Booking</th>
                 </tr>
               </thead>
@@ -254,7 +254,7 @@ export const BatchPage: FC<{ mail: readonly OutgoingMailView[]; csrf: string; no
       </p>
       {queued > 0 ? <p class="muted">This page updates by itself as the messages go out.</p> : null}
       <TableWrap label="Recipients and their mail">
-        <table>
+        <table class="batch-log">
           <thead>
             <tr>
               <th scope="col">Guest</th>
