@@ -109,10 +109,10 @@ describe('the delivery state of mail', () => {
     const log = await office.open('/app/mail');
     // Its subject is written when it is sent (placeholders filled in then).
     expect(rowText(log.html, mailId)).toMatch(
-      /Message to a guest Avery Guest <avery@example\.com> \(no subject yet\) queued waiting to be sent/,
+      /\(no subject yet\) queued waiting to be sent Avery Guest <avery@example\.com> Message to a guest/,
     );
     const booking = await office.open(`/app/bookings/${bookingId}`);
-    expect(rowText(booking.html, mailId)).toContain('(no subject yet) Message to a guest avery@example.com queued waiting to be sent');
+    expect(rowText(booking.html, mailId)).toContain('(no subject yet) queued waiting to be sent Message to a guest avery@example.com');
     expect(log.html).not.toContain('Send again');
   });
 

@@ -529,9 +529,9 @@ export const BookingDetailPage: FC<BookingDetailProps> = (p) => {
             <thead>
               <tr>
                 <th scope="col">Subject</th>
+                <th scope="col">State</th>
                 <th scope="col">Kind</th>
                 <th scope="col">Recipient</th>
-                <th scope="col">State</th>
                 <th scope="col">Server's answer or error</th>
                 <th scope="col">When</th>
               </tr>
@@ -542,11 +542,11 @@ export const BookingDetailPage: FC<BookingDetailProps> = (p) => {
                   <th scope="row">
                     <a href={`/app/mail/${m.id}`}>{m.subject || '(no subject yet)'}</a>
                   </th>
-                  <td>{kindOf(m.kind)}</td>
-                  <td>{m.recipient}</td>
                   <td>
                     <MailStateBadges mail={m} />
                   </td>
+                  <td>{kindOf(m.kind)}</td>
+                  <td>{m.recipient}</td>
                   <td>
                     <MailOutcome mail={m} />
                     <ResendForm mail={m} csrf={p.chrome.csrf} from="booking" />

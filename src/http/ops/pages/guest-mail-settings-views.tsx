@@ -87,18 +87,20 @@ export const TemplateList: FC<{
 const ReminderForm: FC<{ state: FormState; csrf: string; defaultHours: number }> = ({ state, csrf, defaultHours }) => (
   <form method="post" action="/app/settings/guest-mail/reminder">
     <Csrf token={csrf} />
-    <ErrorSummary form="reminder" state={state} labels={{ guestReminderHours: 'Guest reminder' }} />
+    <ErrorSummary form="reminder" state={state} labels={{ guestReminderHours: 'Hours before departure' }} />
     <fieldset>
       <legend>Guest reminder</legend>
-      <TextField
-        form="reminder"
-        name="guestReminderHours"
-        label="Guest reminder (hours before departure)"
-        state={state}
-        type="number"
-        min={0}
-        hint={`Leave empty for ${defaultHours}; 0 sends no reminders.`}
-      />
+      <div class="narrow-field">
+        <TextField
+          form="reminder"
+          name="guestReminderHours"
+          label="Hours before departure"
+          state={state}
+          type="number"
+          min={0}
+          hint={`Leave empty for ${defaultHours}; 0 sends no reminders.`}
+        />
+      </div>
       <div class="actions">
         <button type="submit">Save reminder time</button>
       </div>

@@ -258,8 +258,8 @@ export const BatchPage: FC<{ mail: readonly OutgoingMailView[]; csrf: string; no
           <thead>
             <tr>
               <th scope="col">Guest</th>
-              <th scope="col">Booking</th>
               <th scope="col">State</th>
+              <th scope="col">Booking</th>
               <th scope="col">Server's answer or error</th>
             </tr>
           </thead>
@@ -269,10 +269,10 @@ export const BatchPage: FC<{ mail: readonly OutgoingMailView[]; csrf: string; no
                 <th scope="row">
                   <a href={`/app/mail/${m.id}`}>{m.recipientName ? `${m.recipientName} <${m.recipient}>` : m.recipient}</a>
                 </th>
-                <td>{m.bookingId ? <a href={bookingPath(m.bookingId)}>{m.bookingId}</a> : '—'}</td>
                 <td>
                   <MailStateBadges mail={m} />
                 </td>
+                <td>{m.bookingId ? <a href={bookingPath(m.bookingId)}>{m.bookingId}</a> : '—'}</td>
                 <td>
                   <MailOutcome mail={m} />
                   <ResendForm mail={m} csrf={csrf} from="batch" />

@@ -141,26 +141,26 @@ export const MailList: FC<{
         <table class="mail-log">
           <thead>
             <tr>
-              <th scope="col">When ({zone})</th>
-              <th scope="col">Kind</th>
-              <th scope="col">To</th>
               <th scope="col">Subject</th>
               <th scope="col">State</th>
+              <th scope="col">To</th>
+              <th scope="col">Kind</th>
+              <th scope="col">When ({zone})</th>
               <th scope="col">Server's answer or error</th>
             </tr>
           </thead>
           <tbody>
             {mail.map((m) => (
               <tr data-mail-id={m.id}>
-                <td>{formatInstant(new Date(m.createdAt), zone)}</td>
-                <td>{kindOf(m.kind)}</td>
-                <td>{toOf(m)}</td>
                 <th scope="row">
                   <a href={`/app/mail/${m.id}`}>{m.subject || '(no subject yet)'}</a>
                 </th>
                 <td>
                   <MailStateBadges mail={m} />
                 </td>
+                <td>{toOf(m)}</td>
+                <td>{kindOf(m.kind)}</td>
+                <td>{formatInstant(new Date(m.createdAt), zone)}</td>
                 <td>
                   <MailOutcome mail={m} />
                   <ResendForm mail={m} csrf={csrf} from="log" />
