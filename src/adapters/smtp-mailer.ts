@@ -32,9 +32,15 @@ export class SmtpMailer implements Mailer {
   }
 
   async send(message: MailMessage): Promise<SentMail> {
-    const info = await this.#transport.sendMail(toNodemailerMessage(message));
+    const info = await this.#transport.sendMail(toNodemailerMessage(message)).catch((err: unknown) => {
+      // A 5xx reply is the server's final word (RFC 5321 §4.2.1): the message must not be retried as is.
+      const code = (err as { responseCode?: unknown }).responseCode;
+      if (err instanceof Error && typeof code === 'number' && code >= 500 && code < 600) Object.assign(err, { permanent: true });
+      throw err;
+    });
     const rejected = addresses(info.rejected);
-    if (rejected.length > 0) throw new Error(`the SMTP server rejected ${rejected.join(', ')}: ${info.response ?? ''}`);
+    if (rejected.length > 0)
+      throw Object.assign(new Error(`the SMTP server rejected ${rejected.join(', ')}: ${info.response ?? ''}`), { permanent: true });
     return { messageId: info.messageId, accepted: addresses(info.accepted), response: String(info.response ?? '') };
   }
 

@@ -227,7 +227,8 @@ export interface StaffSessionsTable {
   created_at: Timestamp;
 }
 
-export type OutgoingMailStatus = 'queued' | 'sent' | 'failed';
+/** `withdrawn`: queued automatic mail that no longer applied when it was due (its charter cancelled or moved). */
+export type OutgoingMailStatus = 'queued' | 'sent' | 'failed' | 'withdrawn';
 
 export interface OutgoingMailTable {
   id: string;

@@ -35,7 +35,8 @@ export type SentMail = { messageId: string; accepted: string[]; response: string
 export interface Mailer {
   /**
    * Delivers `message`. Resolves once the message is stored (mail folder) or accepted by the
-   * server (SMTP); throws otherwise, with the reason in the error's message.
+   * server (SMTP); throws otherwise, with the reason in the error's message — and `permanent: true` on
+   * the error when the server refused the message for good (SMTP 5xx), so that no retry sends it again.
    */
   send(message: MailMessage): Promise<SentMail>;
   /** Releases connections; sending after `close` is not supported. */

@@ -5,6 +5,8 @@
  * of the booking before and after the change; a change of something only staff see queues nothing.
  */
 import type { Tx } from '../db/client';
+import { insertAuditEntry } from '../db/queries/audit';
+import { withdrawUnsentMail } from '../db/queries/mail';
 import { type GuestMailSnapshot, guestFollowUps } from '../domain/guest-follow-ups';
 import { type BookingRecord, viewBookingForGuest } from '../domain/visibility';
 import type { ServiceDeps, TenantContext } from './context';
@@ -45,6 +47,7 @@ export async function queueGuestFollowUps(
   before: BookingRecord | null,
   after: BookingRecord,
 ): Promise<string[]> {
+  await withdrawStale(deps, tx, ctx, before, after);
   const queued: string[] = [];
   for (const mail of guestFollowUps(before && guestMailSnapshot(before), guestMailSnapshot(after))) {
     const id = await queueMail(deps, tx, ctx, {
@@ -58,4 +61,39 @@ export async function queueGuestFollowUps(
     if (id) queued.push(id);
   }
   return queued;
+}
+
+/**
+ * Withdraws the automatic guest mail that no longer applies and has not gone out: everything but the
+ * cancellation once a charter is cancelled, and the reminder of the old departure once it moved (the
+ * sweep queues one for the new time). Each withdrawal is audited; its row says why.
+ */
+async function withdrawStale(
+  deps: Pick<ServiceDeps, 'clock'>,
+  tx: Tx,
+  ctx: TenantContext,
+  before: BookingRecord | null,
+  after: BookingRecord,
+): Promise<void> {
+  if (!before) return;
+  const cancelled = after.status === 'cancelled' && before.status !== 'cancelled';
+  const moved = before.startsAt.getTime() !== after.startsAt.getTime();
+  if (!cancelled && !moved) return;
+  const ids = await withdrawUnsentMail(tx, ctx.tenantId, {
+    bookingId: after.id,
+    kinds: cancelled ? ['guest.confirmation', 'guest.change', 'guest.reminder'] : ['guest.reminder'],
+    reason: cancelled
+      ? 'withdrawn: the charter was cancelled before this mail went out'
+      : 'withdrawn: the charter moved; a reminder for the new time follows',
+    now: deps.clock.now(),
+  });
+  for (const id of ids) {
+    await insertAuditEntry(tx, ctx.tenantId, {
+      actor: ctx.actor,
+      action: 'mail.withdrawn',
+      entityType: 'booking',
+      entityId: after.id,
+      after: { mail: id },
+    });
+  }
 }

@@ -53,9 +53,19 @@ export type MailSpec = {
   prepare(tx: Tx, attempt: { previousMagicLinkId: string | null }): Promise<PreparedMail & { magicLinkId: string | null }>;
 };
 
-/** A send that failed; the `outgoing_mail` row holds the same error. */
+/**
+ * A send that failed; the `outgoing_mail` row holds the same error. `permanent`: the receiving server
+ * refused the message for good (SMTP 5xx, e.g. an address it does not know), so sending it again
+ * unchanged would fail the same way — it waits for a person (the mail log's "Send again").
+ */
 export class MailDeliveryError extends Error {
   override name = 'MailDeliveryError';
+  constructor(
+    message: string,
+    readonly permanent = false,
+  ) {
+    super(message);
+  }
 }
 
 /** The sender's tenant, as `sendMailOnce` reads it; a caller sending many messages reads it once and passes it. */
@@ -96,7 +106,8 @@ async function sendOnce(deps: MailDeps, tenantId: string, spec: MailSpec, known:
   const prepared = await deps.db.transaction().execute(async (tx) => {
     const now = deps.clock.now();
     let row = await q.getOutgoingMailByKey(tx, tenantId, spec.dedupeKey);
-    if (row?.status === 'sent') return null;
+    // Sent already, or withdrawn (it no longer applies): nothing to send.
+    if (row?.status === 'sent' || row?.status === 'withdrawn') return null;
     if (!row) {
       const id = randomUUID();
       row = await q.insertOutgoingMail(tx, tenantId, {
@@ -140,7 +151,7 @@ async function sendOnce(deps: MailDeps, tenantId: string, spec: MailSpec, known:
       await q.markOutgoingMailFailed(tx, tenantId, row.id, reason.slice(0, 2000), deps.clock.now());
       await insertAuditEntry(tx, tenantId, mailAuditEntry('mail.failed', row.id, spec));
     });
-    throw new MailDeliveryError(`mail ${row.id} to ${spec.to.address} failed: ${reason}`);
+    throw new MailDeliveryError(`mail ${row.id} to ${spec.to.address} failed: ${reason}`, isPermanentRefusal(err));
   }
   // One statement, its own transaction: the sooner `sent` is recorded, the narrower the window in
   // which a crash makes the retry send the message again (ADR 0022, "Exactly once").
@@ -382,7 +393,7 @@ export async function sendQueuedMail(
   // A batch passes the rows it listed: sendMailOnce reads each again, locked, before it sends.
   const row = typeof mail === 'string' ? await q.getOutgoingMailById(deps.db, tenantId, mail) : mail;
   if (!row) throw new NotFoundError(`Mail ${String(mail)}`);
-  if (row.status === 'sent') return 'already-sent';
+  if (row.status === 'sent' || row.status === 'withdrawn') return 'already-sent';
   return sendMailOnce(
     deps,
     tenantId,
@@ -406,7 +417,8 @@ const BATCH_PAGE = 200;
 /**
  * Sends every unsent message of batch `batchId`, `concurrency` at a time, each once (`sendMailOnce`).
  * A failure does not stop the others; after the batch, MailDeliveryError names how many failed (the
- * job retries them; sent ones are skipped).
+ * job retries them; sent ones are skipped) — unless each was refused for good (`permanent`): those stay
+ * failed in the mail log, and the batch ends.
  */
 export async function sendQueuedBatch(
   deps: MailDeps,
@@ -419,6 +431,7 @@ export async function sendQueuedBatch(
   if (!tenant) throw new NotFoundError('Tenant');
   let sent = 0;
   const failed = new Set<string>();
+  let retryable = 0;
   for (;;) {
     const page = (await q.listUnsentBatchMail(deps.db, tenantId, batchId, BATCH_PAGE + failed.size)).filter((r) => !failed.has(r.id));
     if (page.length === 0) break;
@@ -432,11 +445,18 @@ export async function sendQueuedBatch(
         } catch (err) {
           if (!(err instanceof MailDeliveryError)) throw err;
           failed.add(row.id);
+          if (!err.permanent) retryable++;
         }
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
   }
-  if (failed.size > 0) throw new MailDeliveryError(`${failed.size} message(s) of batch ${batchId} failed; the rest were sent`);
-  return { sent, failed: 0 };
+  // Refused for good: recorded failed, for a person to look at; the job does not retry them.
+  if (retryable > 0) throw new MailDeliveryError(`${retryable} message(s) of batch ${batchId} failed; the rest were sent`);
+  return { sent, failed: failed.size };
+}
+
+/** Whether a mailer's error is the receiving server's final refusal (`permanent`, see the Mailer port). */
+function isPermanentRefusal(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { permanent?: unknown }).permanent === true;
 }

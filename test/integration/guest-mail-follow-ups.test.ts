@@ -6,9 +6,10 @@
  * requests queue nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queueDueGuestReminders } from '../../src/services/guest-reminders';
 import { addVessel } from '../../src/services/tenants';
 import { call, makeApp, type TestApp } from '../support/app';
-import { createTestDb, type TestDb } from '../support/db';
+import { createTestDb, TEST_NOW, type TestDb } from '../support/db';
 import { auditActions } from '../support/db-snapshot';
 import { bookingInput, makeTenant } from '../support/factories';
 
@@ -153,10 +154,54 @@ describe('guest mail queued with the booking', () => {
     const { id } = await create();
     expect((await call(app, 'POST', `/api/v1/bookings/${id}/cancel`, a.serviceKey)).status).toBe(200);
     expect((await call(app, 'POST', `/api/v1/bookings/${id}/cancel`, a.serviceKey)).status).toBe(200);
-    expect((await guestMail(id)).map((m) => [m.kind, m.dedupe_key, m.recipient])).toEqual([
-      ['guest.confirmation', `guest.confirmation:${id}:v1`, 'avery@example.com'],
-      ['guest.cancellation', `guest.cancellation:${id}`, 'avery@example.com'],
+    expect((await guestMail(id)).map((m) => [m.kind, m.dedupe_key, m.recipient, m.status])).toEqual([
+      // Cancelled before it went out: the confirmation is withdrawn, never sent.
+      ['guest.confirmation', `guest.confirmation:${id}:v1`, 'avery@example.com', 'withdrawn'],
+      ['guest.cancellation', `guest.cancellation:${id}`, 'avery@example.com', 'queued'],
     ]);
+    expect(await auditActions(t, id)).toEqual([
+      'booking.created',
+      'booking.confirmed',
+      'mail.queued',
+      'booking.updated',
+      'booking.cancelled',
+      'mail.withdrawn',
+      'mail.queued',
+    ]);
+  });
+
+  it('a reminder not yet sent is withdrawn when its charter moves, and a new one follows for the new time', async () => {
+    const { id, etag } = await create({ startsAt: '2026-07-20T10:00:00-07:00', endsAt: '2026-07-20T13:00:00-07:00' });
+    await t.handle.db.deleteFrom('outgoing_mail').where('booking_id', '=', id).execute();
+    t.clock.set(new Date('2026-07-19T18:00:00Z')); // within 24 h of the departure
+    try {
+      expect((await queueDueGuestReminders(t.deps)).map((r) => r.bookingId)).toContain(id);
+      const moved = await patch(id, etag, { startsAt: '2026-07-20T11:00:00-07:00', endsAt: '2026-07-20T14:00:00-07:00' });
+      expect(moved.status).toBe(200);
+      const rows = await t.handle.db
+        .selectFrom('outgoing_mail')
+        .select(['kind', 'dedupe_key', 'status', 'error'])
+        .where('booking_id', '=', id)
+        .orderBy('created_at')
+        .orderBy('kind', 'desc')
+        .execute();
+      expect(rows.find((r) => r.kind === 'guest.reminder')).toMatchObject({
+        status: 'withdrawn',
+        error: expect.stringMatching(/moved/),
+      });
+      expect(rows.find((r) => r.kind === 'guest.change')).toMatchObject({ status: 'queued' });
+      expect((await queueDueGuestReminders(t.deps)).map((r) => r.bookingId)).toContain(id);
+      const reminders = await t.handle.db
+        .selectFrom('outgoing_mail')
+        .select(['dedupe_key', 'status'])
+        .where('booking_id', '=', id)
+        .where('kind', '=', 'guest.reminder')
+        .orderBy('dedupe_key')
+        .execute();
+      expect(reminders.map((r) => r.status).sort()).toEqual(['queued', 'withdrawn']);
+    } finally {
+      t.clock.set(TEST_NOW);
+    }
   });
 
   it('a change goes to the guest as the booking now names them', async () => {

@@ -114,4 +114,40 @@ describe('messages the office writes, over SMTP', () => {
     }, 'the message to be recorded as sent');
     expect(recorded.messageId).toBe(m?.parsed.messageId);
   });
+
+  it('a final refusal (550) is recorded failed and not retried; a passing one (451) is retried until it is delivered', async () => {
+    const jobState = async (mailId: string) =>
+      (await t.handle.executeSql(`select state from pgboss.job where name = 'mail.send' and data->>'mailId' = $1`, [mailId])).rows[0]
+        ?.state;
+    const failedRow = (mailId: string) =>
+      eventually(async () => {
+        const [mail] = (await listOutgoingMail(t.deps, a.ctx, { bookingId: ids.other })).filter((x) => x.id === mailId);
+        return mail?.status === 'failed' ? mail : undefined;
+      }, 'the refusal to be recorded');
+
+    smtp.reject = 'No such user here';
+    smtp.rejectCode = 550;
+    try {
+      const { mailId } = await emailGuest(t.deps, a.ctx, ids.other, { subject: 'Refused', body: 'Hello' });
+      expect((await failedRow(mailId)).error).toMatch(/550/);
+      expect(await eventually(async () => ((await jobState(mailId)) === 'completed' ? 'completed' : undefined), 'the job to end')).toBe(
+        'completed',
+      );
+
+      smtp.rejectCode = 451;
+      const before = smtp.received.length;
+      const passing = await emailGuest(t.deps, a.ctx, ids.other, { subject: 'Later', body: 'Hello' });
+      expect((await failedRow(passing.mailId)).error).toMatch(/451/);
+      expect(await eventually(async () => ((await jobState(passing.mailId)) === 'retry' ? 'retry' : undefined), 'a retry')).toBe('retry');
+      smtp.reject = null;
+      await t.handle.executeSql(`update pgboss.job set start_after = now() where name = 'mail.send' and state = 'retry'`);
+      const [m] = (await smtp.waitFor(before + 1)).slice(before);
+      expect(m?.parsed.subject).toBe('Later');
+      // The refused one stays refused: nothing retried it.
+      expect(smtp.received.filter((x) => x.parsed.subject === 'Refused')).toEqual([]);
+    } finally {
+      smtp.reject = null;
+      delete smtp.rejectCode;
+    }
+  });
 });

@@ -11,8 +11,10 @@ export type ReceivedMail = { envelope: { from: string; to: string[] }; raw: Buff
 export type TestSmtpServer = {
   url: string;
   received: ReceivedMail[];
-  /** While set, every recipient is refused with this reply (SMTP 451, a temporary failure). */
+  /** While set, every recipient is refused with this reply (SMTP 451, a temporary failure, unless `rejectCode` says otherwise). */
   reject: string | null;
+  /** The reply code of a refusal: 451 (try again later) by default, 550 for a final one. */
+  rejectCode?: number;
   /** Connections the server has taken so far, and the most it held open at once. */
   connections: { opened: number; open: number; peak: number };
   /** Resolves once `count` messages have arrived. */
@@ -62,7 +64,7 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
     },
     onRcptTo(_address, _session, callback) {
       if (state.reject) {
-        callback(Object.assign(new Error(state.reject), { responseCode: 451 }));
+        callback(Object.assign(new Error(state.reject), { responseCode: state.rejectCode ?? 451 }));
         return;
       }
       callback();

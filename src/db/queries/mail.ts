@@ -114,7 +114,7 @@ export async function listUnsentBatchMail(q: Queryable, tenantId: string, batchI
     .selectAll()
     .where('tenant_id', '=', tenantId)
     .where('batch_id', '=', batchId)
-    .where('status', '!=', 'sent')
+    .where('status', 'in', ['queued', 'failed'])
     .orderBy('created_at')
     .orderBy('id')
     .limit(limit)
@@ -180,7 +180,7 @@ export async function listOutgoingMail(
   tenantId: string,
   filter: {
     bookingId?: string | undefined;
-    status?: 'queued' | 'sent' | 'failed' | undefined;
+    status?: 'queued' | 'sent' | 'failed' | 'withdrawn' | undefined;
     /** Only mail that took more than one attempt, or is queued again after one. */
     retried?: boolean | undefined;
     batchId?: string | undefined;
@@ -234,4 +234,27 @@ export async function requeueFailedMail(q: Queryable, tenantId: string, id: stri
     .where('status', '=', 'failed')
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/**
+ * Withdraws a booking's automatic mail of `kinds` that has not gone out (queued, or failed and waiting
+ * for its retry), so it never does; returns the ids withdrawn. A send already under way holds its row
+ * locked until it has rendered, and this waits for it.
+ */
+export async function withdrawUnsentMail(
+  q: Queryable,
+  tenantId: string,
+  w: { bookingId: string; kinds: readonly string[]; reason: string; now: Date },
+): Promise<string[]> {
+  const rows = await q
+    .updateTable('outgoing_mail')
+    .set({ status: 'withdrawn', error: w.reason, updated_at: w.now })
+    .where('tenant_id', '=', tenantId)
+    .where('booking_id', '=', w.bookingId)
+    .where('kind', 'in', [...w.kinds])
+    .where('automatic', '=', true)
+    .where('status', 'in', ['queued', 'failed'])
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id);
 }
