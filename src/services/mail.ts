@@ -216,7 +216,7 @@ export const listOutgoingMailSchema = z.strictObject({
     .regex(/^[A-Za-z0-9]{4,16}$/, 'must be a booking id')
     .transform((v) => v.toUpperCase())
     .optional(),
-  status: z.enum(['queued', 'sent', 'failed']).optional(),
+  status: z.enum(['queued', 'sent', 'failed', 'withdrawn']).optional(),
   /** Only mail that took more than one attempt (or is queued again after a failed one). */
   retried: z.boolean().optional(),
   /** The messages of one message to many. */
@@ -274,6 +274,7 @@ const isResendable = (r: Pick<q.OutgoingMailRow, 'status' | 'content'>) => r.sta
 function resendRefusal(r: Pick<q.OutgoingMailRow, 'status' | 'content'>): string | null {
   if (r.status === 'sent') return 'This message was sent already; it is never sent twice.';
   if (r.status === 'queued') return 'This message is queued and goes out shortly; it has not failed.';
+  if (r.status === 'withdrawn') return 'This message was withdrawn because it no longer applies; it is not sent.';
   if (r.content === null)
     return 'Crew and sign-in mail is sent again by the job that sends it: retry that job on the Jobs page once the cause of the error is fixed.';
   return null;

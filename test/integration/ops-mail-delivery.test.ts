@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmtpMailer } from '../../src/adapters/smtp-mailer';
 import { listAuditEntries } from '../../src/db/queries/audit';
-import { createBooking } from '../../src/services/bookings';
+import { cancelBooking, createBooking } from '../../src/services/bookings';
 import { ConflictError, NotFoundError } from '../../src/services/errors';
 import {
   listOutgoingMail,
@@ -268,6 +268,26 @@ describe('the delivery state of mail', () => {
       (e) => e.action === 'mail.resend_requested' && (e.after as { mail?: string }).mail === id,
     );
     expect(audit).toHaveLength(0);
+  });
+
+  it('shows automatic mail withdrawn when it no longer applies, with the reason, and refuses to send it again', async () => {
+    // Its confirmation is queued with the booking (no job sends it here); cancelling withdraws it.
+    const cancelled = (await createBooking(t.deps, a.ctx, bookingInput() as never)).booking.id;
+    await cancelBooking(t.deps, a.ctx, cancelled);
+    const [withdrawn] = (await listOutgoingMail(t.deps, a.ctx, { bookingId: cancelled })).filter((m) => m.kind === 'guest.confirmation');
+    if (!withdrawn) throw new Error('no confirmation');
+    expect(withdrawn).toMatchObject({ status: 'withdrawn', resendable: false });
+    const log = await office.open('/app/mail?status=withdrawn');
+    expect(log.html).toContain('<option value="withdrawn" selected="">withdrawn</option>');
+    const row = rowText(log.html, withdrawn.id);
+    expect(row).toContain('withdrawn not sent: it no longer applies');
+    expect(row).toContain(withdrawn.error ?? 'no reason');
+    expect(log.html).not.toContain(`action="/app/mail/${withdrawn.id}/resend"`);
+    expect((await office.open('/app/mail?status=queued')).html).not.toContain(`data-mail-id="${withdrawn.id}"`);
+    expect(textOf((await office.open(`/app/mail/${withdrawn.id}`)).html)).toContain(`Why it was withdrawn ${withdrawn.error}`);
+    const res = await office.submit(`/app/mail/${withdrawn.id}/resend`, { from: 'mail' });
+    expect(res.status).toBe(409);
+    expect(textOf(res.html)).toContain('This message was withdrawn because it no longer applies');
   });
 
   it('gives another tenant a 404 for this tenant’s mail, and sends nothing again', async () => {

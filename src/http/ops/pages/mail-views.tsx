@@ -10,8 +10,8 @@ import type { ArchivedMessage } from '../../../services/mail-log';
 import { Csrf, Notice } from '../forms';
 import { TableWrap } from '../views/table-wrap';
 
-/** The states the log filters by: the three a mail is in, and `retried` (more than one attempt). */
-export const MAIL_STATES = ['queued', 'sent', 'failed', 'retried'] as const;
+/** The states the log filters by: those a mail is in, and `retried` (more than one attempt). */
+export const MAIL_STATES = ['queued', 'sent', 'failed', 'withdrawn', 'retried'] as const;
 export type MailState = (typeof MAIL_STATES)[number];
 
 const KINDS: Record<string, string> = {
@@ -36,6 +36,7 @@ const attemptsText = (n: number) => `${n} ${n === 1 ? 'attempt' : 'attempts'}`;
 export function stateText(m: Pick<OutgoingMailView, 'status' | 'attempts'>): string {
   if (m.status === 'queued') return m.attempts === 0 ? 'waiting to be sent' : `queued again after ${attemptsText(m.attempts)}`;
   if (m.status === 'sent') return m.attempts > 1 ? `sent after ${attemptsText(m.attempts)}` : 'sent at the first attempt';
+  if (m.status === 'withdrawn') return 'not sent: it no longer applies';
   return `failed after ${attemptsText(m.attempts)}`;
 }
 
@@ -71,9 +72,9 @@ export const ResendForm: FC<{ mail: OutgoingMailView; csrf: string; from: 'log' 
     </form>
   ) : null;
 
-/** What the server answered (sent) or what went wrong (failed); the Message-ID of a sent mail. */
+/** What the server answered (sent), what went wrong (failed) or why it was withdrawn; the Message-ID of a sent mail. */
 export const MailOutcome: FC<{ mail: OutgoingMailView }> = ({ mail }) =>
-  mail.status === 'failed' || (mail.status === 'queued' && mail.error) ? (
+  mail.status === 'failed' || mail.status === 'withdrawn' || (mail.status === 'queued' && mail.error) ? (
     <span class="mail-error">{mail.error ?? ''}</span>
   ) : mail.status === 'sent' ? (
     <>
@@ -244,7 +245,7 @@ export const MailPage: FC<{
       ) : null}
       {mail.error ? (
         <>
-          <dt>Error</dt>
+          <dt>{mail.status === 'withdrawn' ? 'Why it was withdrawn' : 'Error'}</dt>
           <dd>{mail.error}</dd>
         </>
       ) : null}
