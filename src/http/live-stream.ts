@@ -26,13 +26,18 @@ export type LiveStreamOptions<T> = {
   pageSize: number;
   /** Whether the subscriber's credential still holds. */
   stillAllowed: () => Promise<boolean>;
+  /**
+   * Where to resume when the client sends no `Last-Event-ID`: the cursor a page was rendered at, so
+   * a change between the page and its stream is not missed. `Last-Event-ID` wins when both are sent.
+   */
+  resumeFrom?: string | undefined;
 };
 
 export function streamChanges<T>(c: Context, options: LiveStreamOptions<T>): Response {
   // Proxies (nginx) must pass events on as they come.
   c.header('x-accel-buffering', 'no');
   // A malformed cursor starts from now: it is never read into a query.
-  const resumeFrom = parseChangeCursor(c.req.header('last-event-id'));
+  const resumeFrom = parseChangeCursor(c.req.header('last-event-id') ?? options.resumeFrom);
   return streamSSE(c, async (stream) => {
     let last: ChangeCursor | null = resumeFrom;
     const deliver = async (signal: ChangeSignal) => {

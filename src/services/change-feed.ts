@@ -44,6 +44,14 @@ export async function readChanges(
   return (await listFinalChanges(deps.db, tenantId, after, limit)).map(signalOf);
 }
 
+/**
+ * The cursor of now, as text: every change after it is one a page read before it may not show. A
+ * page that refreshes live is rendered with it, and its stream replays from it.
+ */
+export async function currentChangeCursor(deps: Pick<ServiceDeps, 'db'>): Promise<string> {
+  return formatChangeCursor(await getChangeWatermark(deps.db));
+}
+
 /** Starts listening for the database's notifications; returns the function that stops. */
 export type ChangeNotifications = (onNotify: () => void) => Promise<() => Promise<void>>;
 

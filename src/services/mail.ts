@@ -19,7 +19,7 @@ import { toHeaderPhrase, toHeaderText } from '../domain/text';
 import type { RenderedMail } from '../mail/layout';
 import type { MailAttachment, Mailer } from '../ports/mailer';
 import type { ServiceDeps, TenantContext } from './context';
-import { NotFoundError } from './errors';
+import { ConflictError, NotFoundError } from './errors';
 import { parseInput } from './parse-input';
 
 export type MailSettings = {
@@ -217,14 +217,26 @@ export type OutgoingMailView = {
   id: string;
   kind: string;
   recipient: string;
+  /** The recipient's display name, when the mail was queued with one. */
+  recipientName: string | null;
   bookingId: string | null;
   subject: string;
   status: OutgoingMailStatus;
   attempts: number;
   error: string | null;
+  /** The server's answer to the delivery that succeeded (SMTP: its reply line). */
+  response: string | null;
+  /** Sent by Bosun on its own (`Auto-Submitted`), or written by a person. */
+  automatic: boolean;
   messageId: string;
+  /** The message to many it belongs to, if any. */
+  batchId: string | null;
   createdAt: string;
+  /** The last delivery attempt, failed or not. */
+  attemptedAt: string | null;
   sentAt: string | null;
+  /** Whether the office can send it again by hand (`resendMail`): a failed mail the outbox queued. */
+  resendable: boolean;
 };
 
 export const listOutgoingMailSchema = z.strictObject({
@@ -234,6 +246,10 @@ export const listOutgoingMailSchema = z.strictObject({
     .transform((v) => v.toUpperCase())
     .optional(),
   status: z.enum(['queued', 'sent', 'failed', 'withdrawn']).optional(),
+  /** Only mail that took more than one attempt (or is queued again after a failed one). */
+  retried: z.boolean().optional(),
+  /** The messages of one message to many. */
+  batchId: z.uuid().optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 
@@ -247,6 +263,8 @@ export async function listOutgoingMail(
   const rows = await q.listOutgoingMail(deps.db, ctx.tenantId, {
     bookingId: filter.bookingId,
     status: filter.status,
+    retried: filter.retried,
+    batchId: filter.batchId,
     limit: filter.limit ?? 100,
   });
   return rows.map(outgoingMailView);
@@ -258,15 +276,66 @@ export function outgoingMailView(r: Awaited<ReturnType<typeof q.listOutgoingMail
     id: r.id,
     kind: r.kind,
     recipient: r.recipient,
+    recipientName: r.recipient_name,
     bookingId: r.booking_id,
     subject: r.subject,
     status: r.status,
     attempts: r.attempts,
     error: r.error,
+    response: r.response,
+    automatic: r.automatic,
     messageId: r.message_id,
+    batchId: r.batch_id,
     createdAt: r.created_at.toISOString(),
+    attemptedAt: r.attempted_at?.toISOString() ?? null,
     sentAt: r.sent_at?.toISOString() ?? null,
+    resendable: isResendable(r),
   };
+}
+
+/** A failed mail that the outbox queued (it holds its `content`) can be queued again as it is. */
+const isResendable = (r: Pick<q.OutgoingMailRow, 'status' | 'content'>) => r.status === 'failed' && r.content !== null;
+
+/**
+ * Why mail `row` cannot be sent again by hand, or null when it can. Crew and sign-in mail is rendered
+ * by the job that sends it (a sign-in link is made anew each attempt), so that job is retried instead.
+ */
+function resendRefusal(r: Pick<q.OutgoingMailRow, 'status' | 'content'>): string | null {
+  if (r.status === 'sent') return 'This message was sent already; it is never sent twice.';
+  if (r.status === 'queued') return 'This message is queued and goes out shortly; it has not failed.';
+  if (r.status === 'withdrawn') return 'This message was withdrawn because it no longer applies; it is not sent.';
+  if (r.content === null)
+    return 'Crew and sign-in mail is sent again by the job that sends it: retry that job on the Jobs page once the cause of the error is fixed.';
+  return null;
+}
+
+/**
+ * Sends failed mail `mailId` again by hand: in one transaction it goes back to queued, a
+ * `mail.resend_requested` audit entry is written and a `mail.send` job is enqueued for it. Only a
+ * failed mail the outbox queued qualifies. Errors: NotFoundError (none such in this tenant),
+ * ConflictError (sent, still queued, or mail that its own job retries — the reason says which).
+ */
+export async function resendMail(
+  deps: Pick<ServiceDeps, 'db' | 'jobs' | 'clock'>,
+  ctx: TenantContext,
+  mailId: string,
+): Promise<OutgoingMailView> {
+  if (!z.uuid().safeParse(mailId).success) throw new NotFoundError('The message');
+  return deps.db.transaction().execute(async (tx) => {
+    const row = await q.lockOutgoingMail(tx, ctx.tenantId, mailId);
+    if (!row) throw new NotFoundError('The message');
+    const refusal = resendRefusal(row);
+    if (refusal) throw new ConflictError(refusal);
+    const queued = await q.requeueFailedMail(tx, ctx.tenantId, row.id, deps.clock.now());
+    await insertAuditEntry(tx, ctx.tenantId, {
+      actor: ctx.actor,
+      action: 'mail.resend_requested',
+      ...(row.booking_id ? { entityType: 'booking', entityId: row.booking_id } : { entityType: 'mail', entityId: row.id }),
+      after: { mail: row.id, kind: row.kind, attempts: row.attempts },
+    });
+    await deps.jobs.enqueue(tx, 'mail.send', { tenantId: ctx.tenantId, mailId: row.id, reason: 'resend' });
+    return outgoingMailView(queued);
+  });
 }
 
 const emailAddress = z.email().max(254);

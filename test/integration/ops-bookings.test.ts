@@ -186,7 +186,7 @@ describe('the new booking form', () => {
     // Empty states say what to do next.
     expect(text).toContain('No crew yet. Add a captain and crew with the form below.');
     // The guest's confirmation is queued with the booking.
-    expect(text).toMatch(/Mail sent for this booking.*guest\.confirmation\s*avery@example\.com\s*queued/);
+    expect(text).toMatch(/Mail for this booking.*queued waiting to be sent\s*Guest confirmation\s*avery@example\.com/);
     expect(text).toContain('booking.created');
     expect(text).toContain('Sam Staff (staff)');
     expect(html).toContain('href="/app/bookings/new"');

@@ -67,7 +67,7 @@ describe('outgoing mail', () => {
     const page = await office.open('/app/mail');
     const text = textOf(page.html);
     expect(text).toContain('When (America/Los_Angeles)');
-    expect(text).toMatch(/Crew sign-in link captain@alpha\.test Your sign-in link for alpha Charters/);
+    expect(text).toMatch(/Your sign-in link for alpha Charters sent sent at the first attempt captain@alpha\.test Crew sign-in link/);
     expect(page.html).toContain('class="badge status-sent"');
     expect(page.html).toContain(`href="/app/mail/${sent[0]?.id}"`);
     expect(textOf((await other.open('/app/mail')).html)).not.toContain('captain@alpha.test');

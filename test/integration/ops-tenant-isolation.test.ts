@@ -1,7 +1,7 @@
 /**
  * Another operator's ids, tried on every dashboard route that takes one: walked from the router, so a
  * route added later is tried too. An owner of tenant B gets 404 for each page and action on tenant A's
- * booking, crew member, vessel, key, mail, staff user and job — and nothing of A changes.
+ * booking, crew member, vessel, key, mail, message to many, staff user and job — and nothing of A changes.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { FileMailer } from '../../src/adapters/file-mailer';
 import { registerJobHandlers } from '../../src/jobs/register';
+import { messageDepartureGuests } from '../../src/services/guest-messages';
 import { listOutgoingMail } from '../../src/services/mail';
 import { call, makeApp, type TestApp } from '../support/app';
 import { createTestDb, type TestDb } from '../support/db';
@@ -49,7 +50,13 @@ beforeAll(async () => {
   ids.key = a.serviceKeyId;
   ids.staff = (await addStaff(t.deps, a.tenant.id, 'staff')).id;
   ids.mail = await eventually(async () => (await listOutgoingMail(t.deps, a.ctx, {}))[0]?.id, 'the assignment mail');
-  await eventually(async () => ((await listOutgoingMail(t.deps, a.ctx, {}))[0]?.status === 'sent' ? true : undefined), 'the mail sent');
+  ids.batch = (
+    await messageDepartureGuests(t.deps, a.ctx, { date: booking.json.startsAt.slice(0, 10), subject: 'Hello', body: 'See you aboard.' })
+  ).batchId;
+  await eventually(
+    async () => ((await listOutgoingMail(t.deps, a.ctx, {})).every((m) => m.status === 'sent') ? true : undefined),
+    'every mail sent',
+  );
   // A job id of A's would be a pg-boss row; an unknown one must answer the same as another tenant's.
   ids.job = randomUUID();
 });
@@ -62,6 +69,7 @@ afterAll(async () => {
 /** Fills a route's parameters with A's ids, by the resource the path names. */
 function withIdsOfA(pattern: string): string {
   return pattern
+    .replace(/^\/app\/messages\/:batchId/, () => `/app/messages/${ids.batch}`)
     .replace(/^\/app\/(bookings|crew|vessels|keys|mail|staff|jobs)\/:id/, (_, resource: string) => {
       const kind =
         { bookings: 'booking', crew: 'crew', vessels: 'vessel', keys: 'key', mail: 'mail', staff: 'staff', jobs: 'job' }[resource] ?? '';
@@ -80,7 +88,9 @@ it('answers 404 to another operator’s owner on every /app route that takes an 
       r.path.includes(':') &&
       !r.path.endsWith('*') &&
       r.method !== 'ALL' &&
-      !/^\/app\/(feed|assets|login)\//.test(r.path),
+      !/^\/app\/(feed|assets|login)\//.test(r.path) &&
+      // A guest mail template's kind is a name every tenant has, not an id: each owner edits their own.
+      !r.path.startsWith('/app/settings/guest-mail/:kind'),
   );
   const tried = new Set<string>();
   for (const r of routes) {

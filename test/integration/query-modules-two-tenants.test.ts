@@ -29,7 +29,7 @@ import {
 } from '../../src/db/queries/events';
 import { getIdempotencyRecord, insertIdempotencyRecord } from '../../src/db/queries/idempotency';
 import { getApiKey, listApiKeys, revokeApiKey, touchApiKey } from '../../src/db/queries/keys';
-import { getOutgoingMailById } from '../../src/db/queries/mail';
+import { getOutgoingMailById, lockOutgoingMail, requeueFailedMail } from '../../src/db/queries/mail';
 import { deleteMailTemplate, getMailTemplate, listMailTemplates, upsertMailTemplate } from '../../src/db/queries/mail-templates';
 import * as people from '../../src/db/queries/people';
 import {
@@ -244,6 +244,12 @@ describe("query functions never return tenant A's rows for tenant B", () => {
     try {
       expect(await getOutgoingMailById(t.handle.db, A, id)).toMatchObject({ tenant_id: A });
       expect(await getOutgoingMailById(t.handle.db, B, id)).toBeUndefined();
+      expect(await t.handle.db.transaction().execute((tx) => lockOutgoingMail(tx, A, id))).toMatchObject({ tenant_id: A });
+      expect(await t.handle.db.transaction().execute((tx) => lockOutgoingMail(tx, B, id))).toBeUndefined();
+      await t.handle.db.updateTable('outgoing_mail').set({ status: 'failed' }).where('id', '=', id).execute();
+      await expect(requeueFailedMail(t.handle.db, B, id, now())).rejects.toThrow();
+      expect(await getOutgoingMailById(t.handle.db, A, id)).toMatchObject({ status: 'failed' });
+      expect(await requeueFailedMail(t.handle.db, A, id, now())).toMatchObject({ status: 'queued' });
     } finally {
       await t.handle.db.deleteFrom('outgoing_mail').where('id', '=', id).execute();
     }

@@ -207,11 +207,21 @@ export async function withdrawMail(q: Queryable, tenantId: string, id: string, r
 export async function listOutgoingMail(
   q: Queryable,
   tenantId: string,
-  filter: { bookingId?: string | undefined; status?: OutgoingMailStatus | undefined; limit: number },
+  filter: {
+    bookingId?: string | undefined;
+    status?: OutgoingMailStatus | undefined;
+    /** Only mail that took more than one attempt, or is queued again after one. */
+    retried?: boolean | undefined;
+    batchId?: string | undefined;
+    limit: number;
+  },
 ) {
   let query = q.selectFrom('outgoing_mail').selectAll().where('tenant_id', '=', tenantId);
   if (filter.bookingId) query = query.where('booking_id', '=', filter.bookingId);
+  if (filter.batchId) query = query.where('batch_id', '=', filter.batchId);
   if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.retried)
+    query = query.where((eb) => eb.or([eb('attempts', '>', 1), eb.and([eb('status', '=', 'queued'), eb('attempts', '>', 0)])]));
   return query.orderBy('created_at', 'desc').orderBy('id').limit(filter.limit).execute();
 }
 
@@ -236,6 +246,23 @@ export async function hasSentCrewMail(
 
 export async function getOutgoingMailById(q: Queryable, tenantId: string, id: string) {
   return q.selectFrom('outgoing_mail').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+}
+
+/** Mail `id` of the tenant, its row locked until the transaction ends. */
+export async function lockOutgoingMail(q: Queryable, tenantId: string, id: string) {
+  return q.selectFrom('outgoing_mail').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+/** Puts a failed mail back in the queue (its attempts kept, its error cleared); returns the row as it is now. */
+export async function requeueFailedMail(q: Queryable, tenantId: string, id: string, now: Date) {
+  return q
+    .updateTable('outgoing_mail')
+    .set({ status: 'queued', error: null, updated_at: now })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .where('status', '=', 'failed')
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 /**

@@ -3,7 +3,13 @@ import type { Context } from 'hono';
 import type { TenantContext } from '../../services/context';
 import type { StaffPrincipal } from '../../services/staff-access';
 
-export type OpsVariables = { staff: StaffPrincipal; csrf: string; nonce: string };
+export type OpsVariables = {
+  staff: StaffPrincipal;
+  csrf: string;
+  nonce: string;
+  /** The change feed's cursor before a page read anything (GET pages): its live stream resumes there. */
+  liveSince?: string;
+};
 export type OpsEnv = { Variables: OpsVariables };
 
 /** The services' context for the signed-in staff user: their tenant, and them as the actor. */

@@ -10,7 +10,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { CHANGE_PAGE, readChanges } from '../../services/change-feed';
+import { CHANGE_PAGE, currentChangeCursor, readChanges } from '../../services/change-feed';
 import { ServiceError } from '../../services/errors';
 import { buildStaffLiveEvent } from '../../services/live';
 import {
@@ -29,7 +29,7 @@ import { limitRequests } from '../middleware/request-limit';
 import { type PublicRoute, requireSession, sessionCookie } from '../middleware/session';
 import { formOf, strictForm } from '../middleware/strict-form';
 import { createAssetsRouter } from './assets/assets';
-import { builtAssetUrls } from './chrome';
+import { builtAssetUrls, pageCsp } from './chrome';
 import type { OpsSurfaceDeps } from './deps';
 import type { OpsEnv } from './env';
 import { createBoardPages } from './pages/board';
@@ -37,6 +37,8 @@ import { createBookingPages } from './pages/bookings';
 import { createBookingsListPages } from './pages/bookings-list';
 import { createCalendarPages } from './pages/calendar';
 import { createCrewPages } from './pages/crew';
+import { createGuestMailSettingsPages } from './pages/guest-mail-settings';
+import { createGuestMessagePages } from './pages/guest-messages';
 import { createJobPages } from './pages/jobs';
 import { createKeysPages } from './pages/keys';
 import { createMailPages } from './pages/mail';
@@ -57,10 +59,6 @@ export const OPS_PUBLIC_ROUTES: readonly PublicRoute[] = [
   // The staff calendar feed: calendar apps carry no cookie, so its signed URL is the credential.
   'GET /feed/:file',
 ];
-
-/** A page's CSP: scripts and styles only from this origin; FullCalendar's injected styles by nonce. */
-const csp = (nonce: string) =>
-  `default-src 'none'; script-src 'self'; style-src 'self' 'nonce-${nonce}'; img-src 'self' data:; connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
 
 /** The surface; without `assets`, it builds its own (esbuild, once per process). */
 export function createOpsRouter(surfaceDeps: Omit<OpsSurfaceDeps, 'assets'> & Partial<Pick<OpsSurfaceDeps, 'assets'>>) {
@@ -98,7 +96,7 @@ export function createOpsRouter(surfaceDeps: Omit<OpsSurfaceDeps, 'assets'> & Pa
   ops.use('*', async (c, next) => {
     const nonce = randomBytes(16).toString('base64');
     c.set('nonce', nonce);
-    await pageHeaders({ csp: csp(nonce) })(c, next);
+    await pageHeaders({ csp: pageCsp(nonce) })(c, next);
   });
   ops.use(
     '*',
@@ -145,6 +143,15 @@ export function createOpsRouter(surfaceDeps: Omit<OpsSurfaceDeps, 'assets'> & Pa
       refuse: async (c) => c.html(<MessagePage css={await css()} title="Form expired" message="Reload the page and try again." />, 403),
     }),
   );
+
+  // A page is rendered at a cursor of the change feed, taken before it reads anything: its live stream
+  // replays from there, so a change between the page and its stream is not missed.
+  ops.use('*', async (c, next) => {
+    if (c.req.method === 'GET' && c.var.staff && !/^\/app\/(stream|assets\/|feed\/)/.test(c.req.path)) {
+      c.set('liveSince', await currentChangeCursor(deps));
+    }
+    await next();
+  });
 
   ops.route('/assets', createAssetsRouter());
 
@@ -211,6 +218,7 @@ export function createOpsRouter(surfaceDeps: Omit<OpsSurfaceDeps, 'assets'> & Pa
 
   ops.route('/', createTodayPages(deps));
   ops.route('/', createBookingsListPages(deps));
+  ops.route('/', createGuestMessagePages(deps));
   ops.route('/', createBookingPages(deps));
   ops.route('/', createBoardPages(deps));
   ops.route('/', createCalendarPages(deps));
@@ -219,6 +227,7 @@ export function createOpsRouter(surfaceDeps: Omit<OpsSurfaceDeps, 'assets'> & Pa
   ops.route('/', createVesselPages(deps));
   ops.route('/', createStaffPages(deps));
   ops.route('/', createSettingsPages(deps));
+  ops.route('/', createGuestMailSettingsPages(deps));
   ops.route('/', createJobPages(deps));
   ops.route('/', createMailPages(deps));
 
@@ -236,6 +245,7 @@ export function createOpsRouter(surfaceDeps: Omit<OpsSurfaceDeps, 'assets'> & Pa
       replay: (cursor) => readChanges(deps, s.tenantId, cursor, CHANGE_PAGE),
       pageSize: CHANGE_PAGE,
       stillAllowed: async () => (await authenticateStaffSession(deps, session))?.staffUserId === s.staffUserId,
+      resumeFrom: c.req.query('since'),
     });
   });
 

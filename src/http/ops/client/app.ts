@@ -1,6 +1,7 @@
 /**
  * Every dashboard page: live refresh of the page's `[data-live-region]` on the stream's `change`
- * events (keeping focus, open details and unsent input), and `confirm()` before forms marked
+ * events (keeping focus, open details and unsent input) — only those whose action a page names in
+ * `data-live-actions`, when it names any — and `confirm()` before forms marked
  * `data-confirm`. Pages work without it (ADR 0020).
  */
 import { LIVE_CHANGE_EVENT, LIVE_HOLD_ATTRIBUTE, LIVE_UPDATED_EVENT, PARTIAL_HEADER } from './shared';
@@ -109,6 +110,19 @@ async function refreshRegion(): Promise<void> {
   announce('Updated just now');
 }
 
+/** The action prefixes a page refreshes on (`data-live-actions="mail."`); every change when it names none. */
+const liveActions = (document.body.dataset.liveActions ?? '').split(' ').filter((a) => a !== '');
+
+function concernsPage(event: MessageEvent): boolean {
+  if (liveActions.length === 0) return true;
+  try {
+    const action = (JSON.parse(String(event.data)) as { action?: unknown }).action;
+    return typeof action === 'string' && liveActions.some((prefix) => action.startsWith(prefix));
+  } catch {
+    return true;
+  }
+}
+
 function startLiveUpdates(url: string): void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let running = false;
@@ -137,11 +151,13 @@ function startLiveUpdates(url: string): void {
     }
   }
 
-  // EventSource reconnects by itself and sends Last-Event-ID.
-  const source = new EventSource(url, { withCredentials: true });
-  source.addEventListener('change', () => {
+  // EventSource reconnects by itself and sends Last-Event-ID; before any event, the stream replays
+  // from the cursor the page was rendered at, so nothing between the page and the stream is missed.
+  const since = document.body.dataset.liveSince;
+  const source = new EventSource(since ? `${url}?since=${encodeURIComponent(since)}` : url, { withCredentials: true });
+  source.addEventListener('change', (event) => {
     document.dispatchEvent(new CustomEvent(LIVE_CHANGE_EVENT));
-    if (liveRegion(document)) schedule();
+    if (liveRegion(document) && concernsPage(event)) schedule();
   });
 }
 

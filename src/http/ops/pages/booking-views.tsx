@@ -1,15 +1,17 @@
 /** The booking pages' markup: the form (new and edit), the detail page and the confirmation steps. Props in, HTML out. */
 import type { FC } from 'hono/jsx';
-import type { AssignmentStatus, BookingStatus, OutgoingMailStatus } from '../../../db/schema';
+import type { AssignmentStatus, BookingStatus } from '../../../db/schema';
 import { formatCharterTime, formatInstant } from '../../../domain/time';
 import type { GuestPageStatus, StaffBookingView } from '../../../domain/visibility';
 import type { AuditEntryView } from '../../../services/audit';
 import type { CrewMemberView } from '../../../services/crew-members';
 import type { CrewAssignmentView } from '../../../services/events';
 import type { OutgoingMailView } from '../../../services/mail';
+import { bookingPath, departureMessagesPath } from '../paths';
 import { AppPage, type PageChrome } from '../views/layout';
 import { TableWrap } from '../views/table-wrap';
 import type { BookingFormField, BookingFormValues, FormError, VesselChoice } from './booking-form';
+import { kindOf, MailOutcome, MailStateBadges, ResendForm } from './mail-views';
 
 const LABELS: Record<BookingFormField, string> = {
   guestName: 'Guest name',
@@ -30,9 +32,9 @@ const LABELS: Record<BookingFormField, string> = {
   friendlySlug: 'Friendly slug',
 };
 
-export const bookingPath = (id: string) => `/app/bookings/${encodeURIComponent(id)}`;
+export { bookingPath };
 
-const StatusBadge: FC<{ status: BookingStatus | AssignmentStatus | OutgoingMailStatus }> = ({ status }) => (
+const StatusBadge: FC<{ status: BookingStatus | AssignmentStatus }> = ({ status }) => (
   <span class={`badge status-${status}`}>{status}</span>
 );
 
@@ -327,6 +329,12 @@ export const BookingDetailPage: FC<BookingDetailProps> = (p) => {
             </a>
           </>
         )}
+        <a class="button secondary" href={`${bookingPath(b.id)}/email`}>
+          E-mail guest
+        </a>
+        <a class="button secondary" href={departureMessagesPath(b)}>
+          Message all guests of this departure
+        </a>
       </div>
 
       <h2>Charter</h2>
@@ -510,32 +518,40 @@ export const BookingDetailPage: FC<BookingDetailProps> = (p) => {
         </form>
       )}
 
-      <h2>Mail sent for this booking</h2>
+      <h2 id="booking-mail">Mail for this booking</h2>
       {p.mails.length === 0 ? (
         <p class="empty">
           No mail yet. Crew are mailed when they are added; see all mail on the <a href="/app/mail">Mail</a> page.
         </p>
       ) : (
-        <TableWrap label="Mail sent for this booking">
-          <table>
+        <TableWrap label="Mail for this booking">
+          <table class="mail-log">
             <thead>
               <tr>
+                <th scope="col">Subject</th>
+                <th scope="col">State</th>
                 <th scope="col">Kind</th>
                 <th scope="col">Recipient</th>
-                <th scope="col">Status</th>
+                <th scope="col">Server's answer or error</th>
                 <th scope="col">When</th>
               </tr>
             </thead>
             <tbody>
               {p.mails.map((m) => (
-                <tr>
-                  <th scope="row">{m.kind}</th>
+                <tr data-mail-id={m.id}>
+                  <th scope="row">
+                    <a href={`/app/mail/${m.id}`}>{m.subject || '(no subject yet)'}</a>
+                  </th>
+                  <td>
+                    <MailStateBadges mail={m} />
+                  </td>
+                  <td>{kindOf(m.kind)}</td>
                   <td>{m.recipient}</td>
                   <td>
-                    <StatusBadge status={m.status} />
-                    {m.error ? <span class="muted"> {m.error}</span> : ''}
+                    <MailOutcome mail={m} />
+                    <ResendForm mail={m} csrf={p.chrome.csrf} from="booking" />
                   </td>
-                  <td>{at(m.sentAt ?? m.createdAt)}</td>
+                  <td>{at(m.sentAt ?? m.attemptedAt ?? m.createdAt)}</td>
                 </tr>
               ))}
             </tbody>

@@ -55,6 +55,8 @@ const NOTICES = {
   publishing: 'The guest page is queued to be published again; its status below changes once it is live.',
   'crew-added': 'Added to the crew; they are mailed an invitation.',
   'crew-removed': 'Taken off the crew; this charter has left their pages.',
+  'mail-resent': 'The message is queued to be sent again; its state under Mail changes once it is sent.',
+  'mail-queued': 'Your message to the guest is queued; its state under Mail changes to sent once it goes out.',
 } as const;
 
 type Done = keyof typeof NOTICES;

@@ -2,6 +2,7 @@
 import type { FC } from 'hono/jsx';
 import { DEFAULT_CHECKLIST_OPENS_HOURS } from '../../../domain/crew-rules';
 import { Csrf, ErrorSummary, type FormState, Notice, TextArea, TextField } from '../forms';
+import { SettingsTabs } from './guest-mail-settings-views';
 
 export const SETTINGS_FIELDS = [
   'name',
@@ -41,6 +42,7 @@ export const SettingsForm: FC<{
   defaultReminderHours: number;
 }> = ({ state, csrf, notice, defaultChecklist, defaultReminderHours }) => (
   <>
+    <SettingsTabs current="general" />
     <Notice text={notice} />
     <ErrorSummary form="settings" state={state} labels={LABELS} />
     <form method="post" action="/app/settings">

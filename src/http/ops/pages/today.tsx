@@ -10,6 +10,7 @@ import { ValidationError } from '../../../services/errors';
 import { pageChrome } from '../chrome';
 import type { OpsSurfaceDeps } from '../deps';
 import { type OpsEnv, staffContext } from '../env';
+import { messagesPath } from '../paths';
 import { AppPage } from '../views/layout';
 import { TableWrap } from '../views/table-wrap';
 
@@ -60,7 +61,7 @@ export function createTodayPages(deps: OpsSurfaceDeps) {
             </p>
           </div>
         ) : (
-          sheet.vessels.map((v) => <VesselDay vessel={v} />)
+          sheet.vessels.map((v) => <VesselDay vessel={v} date={sheet.date} />)
         )}
         {sheet.cancelled.length > 0 ? (
           <section aria-labelledby="cancelled">
@@ -103,6 +104,9 @@ const DayPicker: FC<{ date: string; error: string | null }> = ({ date, error }) 
       <a href={`/app/today?date=${shiftDay(date, -1)}`}>← Previous day</a>
       <a href={`/app/today?date=${shiftDay(date, 1)}`}>Next day →</a>
       <a href="/app/today">Today</a>
+      <a class="button secondary" href={messagesPath(date)}>
+        Message all guests of this day
+      </a>
     </form>
   </>
 );
@@ -128,11 +132,18 @@ const Attention: FC<{ sheet: DaySheet }> = ({ sheet }) =>
     </section>
   );
 
-const VesselDay: FC<{ vessel: DaySheet['vessels'][number] }> = ({ vessel }) => (
+const VesselDay: FC<{ vessel: DaySheet['vessels'][number]; date: string }> = ({ vessel, date }) => (
   <section aria-labelledby={`vessel-${vessel.slug}`}>
     <h2 id={`vessel-${vessel.slug}`}>
       {vessel.name} <span class="muted">({vessel.timezone})</span>
     </h2>
+    {vessel.departures.some((d) => d.status === 'confirmed') ? (
+      <p class="actions" data-print="hide">
+        <a class="button secondary" href={messagesPath(date, vessel.slug)}>
+          Message the guests of {vessel.name}
+        </a>
+      </p>
+    ) : null}
     {vessel.departures.length === 0 ? (
       <p class="muted">
         No departures this day. <a href="/app/bookings/new">Create a booking</a>

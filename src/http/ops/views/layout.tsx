@@ -16,6 +16,10 @@ export type PageChrome = {
   section: NavSection;
   /** Listen to the live stream and refresh `[data-live-region]` on each change. */
   live?: boolean;
+  /** Refresh only on changes whose action starts with one of these; every change when absent. */
+  liveActions?: readonly string[];
+  /** The change feed's cursor the page was rendered at: the stream replays what came after it. */
+  liveSince?: string;
 };
 
 export type NavSection = 'today' | 'bookings' | 'board' | 'calendar' | 'crew' | 'vessels' | 'staff' | 'keys' | 'settings' | 'jobs' | 'mail';
@@ -47,7 +51,11 @@ export const AppPage: FC<{ title: string; chrome: PageChrome; children?: Child }
         <script type="module" src={src} />
       ))}
     </head>
-    <body {...(chrome.live ? { 'data-live-url': '/app/stream' } : {})}>
+    <body
+      {...(chrome.live ? { 'data-live-url': '/app/stream' } : {})}
+      {...(chrome.live && chrome.liveActions ? { 'data-live-actions': chrome.liveActions.join(' ') } : {})}
+      {...(chrome.live && chrome.liveSince ? { 'data-live-since': chrome.liveSince } : {})}
+    >
       <a class="skip-link" href="#main">
         Skip to content
       </a>
