@@ -8,9 +8,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { Tx } from '../db/client';
 import { insertAuditEntry } from '../db/queries/audit';
 import { searchBookings } from '../db/queries/booking-search';
 import { getBooking } from '../db/queries/bookings';
+import { countBatchMail, getOutgoingMailByKey } from '../db/queries/mail';
 import { getVesselBySlug, listVessels } from '../db/queries/people';
 import { BOOKING_RULES, isSaneYear } from '../domain/booking';
 import { dayIn, startOfDayIn } from '../domain/time';
@@ -117,6 +119,7 @@ export async function messageDepartureGuests(
   deps: ServiceDeps,
   ctx: TenantContext,
   input: z.input<typeof departureSchema> & z.input<typeof guestMessageSchema>,
+  options: { requestId?: string } = {},
 ): Promise<{ batchId: string; recipients: DepartureRecipient[] }> {
   const { subject, body, ...departure } = parseInput(departureMessageSchema, input);
   const message = { subject, body };
@@ -130,7 +133,9 @@ export async function messageDepartureGuests(
         'Nobody to message: no confirmed charter departs that day.',
       );
     }
-    const batchId = randomUUID();
+    // The form's request id names the batch: pressing Send twice finds the batch queued, and queues nothing.
+    const batchId = options.requestId ? requestIdSchema.parse(options.requestId) : randomUUID();
+    if (await batchExists(tx, ctx.tenantId, batchId)) return { batchId, recipients };
     for (const r of recipients) {
       await queueMail(txDeps, tx, ctx, {
         kind: GUEST_MESSAGE_KIND,
@@ -167,6 +172,7 @@ export async function emailGuest(
   ctx: TenantContext,
   bookingId: string,
   input: z.input<typeof guestMessageSchema>,
+  options: { requestId?: string } = {},
 ): Promise<{ mailId: string }> {
   const message = parseInput(guestMessageSchema, input);
   const id = bookingIdSchema.safeParse(bookingId);
@@ -177,17 +183,27 @@ export async function emailGuest(
     const txDeps = { ...deps, db: tx };
     const [view] = await staffViewsOf(txDeps, ctx.tenantId, [row]);
     if (!view) throw new NotFoundError(`Booking ${bookingId}`);
-    const mailKey = randomUUID();
+    // The form's request id keys the mail: pressing Send twice queues it once.
+    const mailKey = options.requestId ? requestIdSchema.parse(options.requestId) : randomUUID();
+    const dedupeKey = `${GUEST_MESSAGE_KIND}:${mailKey}`;
     const mailId = await queueMail(txDeps, tx, ctx, {
       kind: GUEST_MESSAGE_KIND,
-      dedupeKey: `${GUEST_MESSAGE_KIND}:${mailKey}`,
+      dedupeKey,
       to: { name: view.booking.guest.name, address: view.booking.guest.email },
       bookingId: view.booking.id,
       content: { subject: message.subject, body: message.body },
       automatic: false,
     });
-    // A fresh key is never taken; were it, nothing was queued and that must not pass for a success.
-    if (!mailId) throw new Error('the message could not be queued');
-    return { mailId };
+    if (mailId) return { mailId };
+    const earlier = await getOutgoingMailByKey(tx, ctx.tenantId, dedupeKey);
+    if (!earlier || earlier.booking_id !== view.booking.id) throw new Error('the message could not be queued');
+    return { mailId: earlier.id };
   });
+}
+
+const requestIdSchema = z.uuid('must be a UUID');
+
+/** Whether the tenant has queued any message of batch `batchId` already. */
+async function batchExists(tx: Tx, tenantId: string, batchId: string): Promise<boolean> {
+  return (await countBatchMail(tx, tenantId, batchId)) > 0;
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 /**
  * Messages the office writes to guests: the recipients of a departure day (each vessel's own zone,
  * confirmed charters only, one vessel or the fleet, nothing of another tenant), a message to all of them
@@ -325,6 +326,25 @@ describe('a message to one booking guest', () => {
     const first = await emailGuest(t.deps, a.ctx, ids.cancelled, { subject: 'Sorry', body: 'We will refund you.' });
     const second = await emailGuest(t.deps, a.ctx, ids.cancelled, { subject: 'Sorry', body: 'We will refund you.' });
     expect(first.mailId).not.toBe(second.mailId);
+  });
+
+  it('sent twice from one form (its request id) is queued once, to one guest or to a whole day', async () => {
+    const requestId = randomUUID();
+    const before = await mailTrace();
+    const first = await emailGuest(t.deps, a.ctx, ids.morning, { subject: 'Parking', body: 'North lot.' }, { requestId });
+    const again = await emailGuest(t.deps, a.ctx, ids.morning, { subject: 'Parking', body: 'North lot.' }, { requestId });
+    expect(again.mailId).toBe(first.mailId);
+    expect(await mailTrace()).toEqual({ mail: before.mail + 1, audit: before.audit + 1, jobs: before.jobs + 1 });
+
+    const batchRequest = randomUUID();
+    const message = { date: '2026-06-10', subject: 'Weather', body: 'Bring a layer.' };
+    const sent = await messageDepartureGuests(t.deps, a.ctx, message, { requestId: batchRequest });
+    const mid = await mailTrace();
+    const resent = await messageDepartureGuests(t.deps, a.ctx, message, { requestId: batchRequest });
+    expect(resent.batchId).toBe(sent.batchId);
+    expect(sent.batchId).toBe(batchRequest);
+    expect(await mailTrace()).toEqual(mid);
+    await expect(emailGuest(t.deps, a.ctx, ids.morning, { subject: 'x', body: 'y' }, { requestId: 'not-a-uuid' })).rejects.toThrow();
   });
 
   it('to a booking of another tenant or none is not found, and refused text names its field; nothing is left', async () => {

@@ -140,6 +140,17 @@ describe('E-mail guest', () => {
     expect(after.html).toMatch(new RegExp(`<tr data-mail-id="${sent.id}">[\\s\\S]*?status-sent`));
   });
 
+  it('a second press of Send (the same form) queues nothing more', async () => {
+    const page = await office.open(`/app/bookings/${morning}/email`);
+    const requestId = /name="requestId" value="([0-9a-f-]{36})"/.exec(page.html)?.[1];
+    expect(requestId).toBeDefined();
+    const before = (await messagesOf(morning)).length;
+    const form = { action: 'send', subject: 'Twice?', body: 'Once.', requestId: requestId ?? '' };
+    expect((await office.submit(`/app/bookings/${morning}/email`, form)).status).toBe(303);
+    expect((await office.submit(`/app/bookings/${morning}/email`, form)).status).toBe(303);
+    expect((await messagesOf(morning)).length).toBe(before + 1);
+  });
+
   it('still writes to the guest of a cancelled charter', async () => {
     await cancelBooking(t.deps, a.ctx, afternoon);
     const page = await office.open(`/app/bookings/${afternoon}/email`);

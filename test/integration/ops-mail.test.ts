@@ -67,7 +67,9 @@ describe('outgoing mail', () => {
     const page = await office.open('/app/mail');
     const text = textOf(page.html);
     expect(text).toContain('When (America/Los_Angeles)');
-    expect(text).toMatch(/Your sign-in link for alpha Charters sent sent at the first attempt captain@alpha\.test Crew sign-in link/);
+    expect(text).toMatch(
+      /Your sign-in link for alpha Charters sent sent at the first attempt Casey Captain <captain@alpha\.test> Crew sign-in link/,
+    );
     expect(page.html).toContain('class="badge status-sent"');
     expect(page.html).toContain(`href="/app/mail/${sent[0]?.id}"`);
     expect(textOf((await other.open('/app/mail')).html)).not.toContain('captain@alpha.test');
@@ -135,7 +137,7 @@ describe('outgoing mail', () => {
     const page = await officeOverSmtp.open(`/app/mail/${mail?.id}`);
     expect(page.status).toBe(200);
     const text = textOf(page.html);
-    expect(text).toContain('To captain@alpha.test');
+    expect(text).toContain('To Casey Captain <captain@alpha.test>');
     expect(text).toContain('Bosun keeps no copy of the message');
     expect(page.html).not.toContain('<pre>');
     const eml = await officeOverSmtp.open(`/app/mail/${mail?.id}/message.eml`);

@@ -287,3 +287,14 @@ export async function withdrawUnsentMail(
     .execute();
   return rows.map((r) => r.id);
 }
+
+/** How many messages of batch `batchId` the tenant has, in any state. */
+export async function countBatchMail(q: Queryable, tenantId: string, batchId: string): Promise<number> {
+  const row = await q
+    .selectFrom('outgoing_mail')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('tenant_id', '=', tenantId)
+    .where('batch_id', '=', batchId)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}

@@ -45,9 +45,11 @@ export const EmailGuestForm: FC<{
   startedFrom: string;
   state: FormState;
   csrf: string;
+  /** Names this message across a preview and a second press of Send: it is queued once. */
+  requestId: string;
   placeholders: readonly PlaceholderRow[];
   preview: MailPreviewProps | null;
-}> = ({ booking, templates, startedFrom, state, csrf, placeholders, preview }) => {
+}> = ({ booking, templates, startedFrom, state, csrf, requestId, placeholders, preview }) => {
   const action = `${bookingPath(booking.id)}/email`;
   return (
     <>
@@ -84,6 +86,7 @@ export const EmailGuestForm: FC<{
       <div class="editor">
         <form method="post" action={action} class="editor-form">
           <Csrf token={csrf} />
+          <input type="hidden" name="requestId" value={requestId} />
           <ErrorSummary form="message" state={state} labels={LABELS} />
           <TextField form="message" name="subject" label="Subject" state={state} required />
           <TextArea
@@ -128,11 +131,13 @@ export const MessageGuestsForm: FC<{
   recipients: readonly RecipientRow[];
   state: FormState;
   csrf: string;
+  /** Names this message across a preview and a second press of Send: it is queued once. */
+  requestId: string;
   placeholders: readonly PlaceholderRow[];
   preview: MailPreviewProps | null;
   /** A problem with the day or vessel asked for (shown above, the page shows the day it could). */
   problem?: string | null;
-}> = ({ date, vessel, vessels, recipients, state, csrf, placeholders, preview, problem }) => {
+}> = ({ date, vessel, vessels, recipients, state, csrf, requestId, placeholders, preview, problem }) => {
   const vesselName = vessel ? (vessels.find((v) => v.slug === vessel)?.name ?? vessel) : null;
   const whose = vesselName ? `${vesselName}’s departures on ${longDay(date)}` : `every departure on ${longDay(date)}`;
   const count = recipients.length;
@@ -213,6 +218,7 @@ export const MessageGuestsForm: FC<{
           <div class="editor">
             <form method="post" action="/app/messages" class="editor-form">
               <Csrf token={csrf} />
+              <input type="hidden" name="requestId" value={requestId} />
               <input type="hidden" name="date" value={date} />
               <input type="hidden" name="vessel" value={vessel ?? ''} />
               <ErrorSummary form="message" state={state} labels={LABELS} />

@@ -6,6 +6,8 @@
  * `messageDepartureGuests`), and the page of a sent message to many (`/app/messages/:batchId`), each
  * recipient's state refreshed live. Nothing is sent in a request: each message is queued.
  */
+
+import { randomUUID } from 'node:crypto';
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import { dayIn, formatCharterTime } from '../../../domain/time';
@@ -42,7 +44,13 @@ export function createGuestMessagePages(deps: OpsSurfaceDeps) {
   const emailPage = async (
     c: Context<OpsEnv>,
     id: string,
-    options: { state?: FormState; startedFrom?: string; preview?: MailPreviewProps | null; status?: 200 | 404 | 409 | 422 } = {},
+    options: {
+      state?: FormState;
+      startedFrom?: string;
+      preview?: MailPreviewProps | null;
+      status?: 200 | 404 | 409 | 422;
+      requestId?: string;
+    } = {},
   ) => {
     const ctx = staffContext(c);
     const [{ booking: b }, templates] = await Promise.all([getBooking(deps, ctx, id), listMailTemplates(deps, ctx)]);
@@ -64,6 +72,7 @@ export function createGuestMessagePages(deps: OpsSurfaceDeps) {
           startedFrom={template?.kind ?? ''}
           state={options.state ?? emptyForm(template ? { subject: template.subject, body: template.body } : { subject: '', body: '' })}
           csrf={c.var.csrf}
+          requestId={options.requestId ?? randomUUID()}
           placeholders={PLACEHOLDERS}
           preview={options.preview ?? null}
         />
@@ -78,19 +87,20 @@ export function createGuestMessagePages(deps: OpsSurfaceDeps) {
     const ctx = staffContext(c);
     const form = formOf(c);
     const values = valuesOf(form, MESSAGE_FIELDS);
+    const requestId = requestIdOf(form);
     // The booking first: another tenant's (or none) is a 404 whatever the form says.
     const { booking } = await getBooking(deps, ctx, c.req.param('id'));
     try {
       const content = parseForm(mailTemplateSchema, values);
       if (form.action === 'preview') {
         const preview = await previewGuestMail(deps, ctx, { kind: 'guest.message', content, bookingId: booking.id });
-        return emailPage(c, booking.id, { state: emptyForm(values), preview });
+        return emailPage(c, booking.id, { state: emptyForm(values), preview, requestId });
       }
-      await emailGuest(deps, ctx, booking.id, content);
+      await emailGuest(deps, ctx, booking.id, content, { requestId });
       return c.redirect(`${bookingPath(booking.id)}?done=mail-queued#booking-mail`, 303);
     } catch (err) {
       const refusal = refusalOf(err);
-      return emailPage(c, booking.id, { state: { values, errors: refusal.errors }, status: refusal.status });
+      return emailPage(c, booking.id, { state: { values, errors: refusal.errors }, status: refusal.status, requestId });
     }
   });
 
@@ -99,7 +109,7 @@ export function createGuestMessagePages(deps: OpsSurfaceDeps) {
   const messagesPage = async (
     c: Context<OpsEnv>,
     asked: { date?: string | undefined; vessel?: string | undefined },
-    options: { state?: FormState; preview?: MailPreviewProps | null; status?: 200 | 409 | 422 } = {},
+    options: { state?: FormState; preview?: MailPreviewProps | null; status?: 200 | 409 | 422; requestId?: string } = {},
   ) => {
     const ctx = staffContext(c);
     const [tenant, vessels] = await Promise.all([getTenantProfile(deps, ctx), listVessels(deps, ctx)]);
@@ -130,6 +140,7 @@ export function createGuestMessagePages(deps: OpsSurfaceDeps) {
           recipients={recipients}
           state={options.state ?? emptyForm({ subject: '', body: '' })}
           csrf={c.var.csrf}
+          requestId={options.requestId ?? randomUUID()}
           placeholders={PLACEHOLDERS}
           preview={options.preview ?? null}
           problem={problem}
@@ -145,6 +156,7 @@ export function createGuestMessagePages(deps: OpsSurfaceDeps) {
     const ctx = staffContext(c);
     const form = formOf(c);
     const values = valuesOf(form, MESSAGE_FIELDS);
+    const requestId = requestIdOf(form);
     const departure = { date: form.date ?? '', ...(form.vessel ? { vessel: form.vessel } : {}) };
     try {
       const content = parseForm(mailTemplateSchema, values);
@@ -153,13 +165,13 @@ export function createGuestMessagePages(deps: OpsSurfaceDeps) {
         if (!first)
           throw new ValidationError([{ field: 'form', message: 'Nobody departs that day any more: there is nobody to preview for.' }]);
         const preview = await previewGuestMail(deps, ctx, { kind: 'guest.message', content, bookingId: first.bookingId });
-        return messagesPage(c, departure, { state: emptyForm(values), preview });
+        return messagesPage(c, departure, { state: emptyForm(values), preview, requestId });
       }
-      const { batchId } = await messageDepartureGuests(deps, ctx, { ...departure, ...content });
+      const { batchId } = await messageDepartureGuests(deps, ctx, { ...departure, ...content }, { requestId });
       return c.redirect(`/app/messages/${batchId}?done=queued`, 303);
     } catch (err) {
       const refusal = refusalOf(err);
-      return messagesPage(c, departure, { state: { values, errors: refusal.errors }, status: refusal.status });
+      return messagesPage(c, departure, { state: { values, errors: refusal.errors }, status: refusal.status, requestId });
     }
   });
 
@@ -180,4 +192,10 @@ export function createGuestMessagePages(deps: OpsSurfaceDeps) {
   });
 
   return pages;
+}
+
+/** The form's own name for the message it sends (a UUID the page drew), or a new one when it has none. */
+function requestIdOf(form: Record<string, string>): string {
+  const id = form.requestId ?? '';
+  return z.uuid().safeParse(id).success ? id : randomUUID();
 }
