@@ -206,6 +206,8 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
   }
 
   private stopping = false;
+  /** Aborted when stop() begins: handlers that work through many items stop taking more. */
+  private readonly stopSignal = new AbortController();
   private inFlight = 0;
 
   async enqueue<N extends JobName>(tx: Tx, name: N, payload: JobPayloads[N], options: { singletonKey?: string } = {}) {
@@ -276,7 +278,7 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
         for (const job of jobs) {
           const lease = this.hold(name, job.id);
           try {
-            await handler(job.data, { id: job.id, retryCount: job.retryCount });
+            await handler(job.data, { id: job.id, retryCount: job.retryCount, signal: this.stopSignal.signal });
           } catch (err) {
             const final = job.retryCount >= (job.retryLimit ?? this.options.retryLimit ?? 8);
             this.options.onJobFailed?.(err, { name, id: job.id, retryCount: job.retryCount, final });
@@ -371,6 +373,7 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
    */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopSignal.abort();
     if (this.sweeper) clearInterval(this.sweeper);
     await this.boss.stop({ graceful: true, wait: true, close: false, timeout: 10_000 });
     if (this.workers.size === 0) return;

@@ -38,7 +38,7 @@ export async function registerJobHandlers(worker: JobWorker, deps: JobDeps): Pro
   await worker.work('staff.login-link', (payload, job) => handleStaffLoginLink(deps, payload, job), mail);
   await worker.work('office.crew-declined', (payload, job) => handleOfficeDecline(deps, payload, job), mail);
   await worker.work('crew.remind', (payload) => handleCrewReminders(deps, payload));
-  await worker.work('mail.send', (payload) => handleSendMail(deps, payload), mail);
+  await worker.work('mail.send', (payload, job) => handleSendMail(deps, payload, job.signal), mail);
   await worker.work('guest.remind', (payload) => handleGuestReminders(deps, payload));
   await worker.schedule('crew.remind', REMINDER_CRON, { reason: 'schedule' });
   await worker.schedule('guest.remind', GUEST_REMINDER_CRON, { reason: 'schedule' });

@@ -12,7 +12,7 @@ export const mailJobPayload = z
   .object({ tenantId: z.uuid(), mailId: z.uuid().optional(), batchId: z.uuid().optional(), reason: z.string() })
   .refine((p) => (p.mailId === undefined) !== (p.batchId === undefined), 'names a mail or a batch');
 
-export async function handleSendMail(deps: MailDeps, payload: MailJobPayload): Promise<void> {
+export async function handleSendMail(deps: MailDeps, payload: MailJobPayload, signal?: AbortSignal): Promise<void> {
   const p = mailJobPayload.parse(payload);
   // The tenant and its guest site are read once per job: once for a whole batch.
   const memo = newGuestMailMemo();
@@ -24,5 +24,5 @@ export async function handleSendMail(deps: MailDeps, payload: MailJobPayload): P
     } catch (err) {
       if (!(err instanceof MailDeliveryError && err.permanent)) throw err;
     }
-  } else if (p.batchId) await sendQueuedBatch(deps, p.tenantId, p.batchId, render);
+  } else if (p.batchId) await sendQueuedBatch(deps, p.tenantId, p.batchId, render, { ...(signal ? { signal } : {}) });
 }

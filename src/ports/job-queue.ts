@@ -78,7 +78,11 @@ export interface JobQueue {
   listRunning(limit?: number): Promise<RunningJob[]>;
 }
 
-export type JobHandler<P = JobPayload> = (payload: P, job: { id: string; retryCount: number }) => Promise<void>;
+/**
+ * `job.signal` is aborted once the process begins to stop: a long handler (a message to many) stops
+ * taking new work, finishes what is under way, and throws, so the job runs again after the restart.
+ */
+export type JobHandler<P = JobPayload> = (payload: P, job: { id: string; retryCount: number; signal: AbortSignal }) => Promise<void>;
 
 /** The working side of the queue: the process that runs jobs registers a handler per job name. */
 export interface JobWorker {

@@ -449,42 +449,59 @@ const BATCH_PAGE = 200;
  * Sends every unsent message of batch `batchId`, `concurrency` at a time, each once (`sendMailOnce`).
  * A failure does not stop the others; after the batch, MailDeliveryError names how many failed (the
  * job retries them; sent ones are skipped) — unless each was refused for good (`permanent`): those stay
- * failed in the mail log, and the batch ends.
+ * failed in the mail log, and the batch ends. Once `signal` is aborted (the process is stopping) no
+ * further message is begun: those under way finish and are recorded, and BatchInterrupted says the
+ * rest wait for the job's next run. Any other error stops the batch the same way and is thrown.
  */
 export async function sendQueuedBatch(
   deps: MailDeps,
   tenantId: string,
   batchId: string,
   render: QueuedMailRenderer,
-  concurrency = BATCH_CONCURRENCY,
+  options: { concurrency?: number; signal?: AbortSignal } = {},
 ): Promise<{ sent: number; failed: number }> {
+  const concurrency = options.concurrency ?? BATCH_CONCURRENCY;
   const tenant = await getTenantById(deps.db, tenantId);
   if (!tenant) throw new NotFoundError('Tenant');
   let sent = 0;
   const failed = new Set<string>();
   let retryable = 0;
+  let broken: unknown = null;
+  const halted = () => broken !== null || options.signal?.aborted === true;
   for (;;) {
+    if (halted()) break;
     const page = (await q.listUnsentBatchMail(deps.db, tenantId, batchId, BATCH_PAGE + failed.size)).filter((r) => !failed.has(r.id));
     if (page.length === 0) break;
     let next = 0;
     const worker = async () => {
-      while (next < page.length) {
+      while (next < page.length && !halted()) {
         const row = page[next++];
         if (!row) return;
         try {
           if ((await sendQueuedMail(deps, tenantId, row, render, { tenant })) === 'sent') sent++;
         } catch (err) {
-          if (!(err instanceof MailDeliveryError)) throw err;
+          if (!(err instanceof MailDeliveryError)) {
+            broken ??= err;
+            return;
+          }
           failed.add(row.id);
           if (!err.permanent) retryable++;
         }
       }
     };
+    // Every worker is awaited, even after one broke: nothing of the job runs on once it has ended.
     await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
   }
+  if (broken !== null) throw broken;
+  if (options.signal?.aborted) throw new BatchInterrupted(`batch ${batchId} paused: Bosun is stopping; the rest is sent after the restart`);
   // Refused for good: recorded failed, for a person to look at; the job does not retry them.
   if (retryable > 0) throw new MailDeliveryError(`${retryable} message(s) of batch ${batchId} failed; the rest were sent`);
   return { sent, failed: failed.size };
+}
+
+/** A batch that stopped taking messages because its process is stopping; its job runs again. */
+export class BatchInterrupted extends Error {
+  override name = 'BatchInterrupted';
 }
 
 /** Whether a mailer's error is the server's final refusal of the recipient (`recipientRefused`, see the Mailer port). */
