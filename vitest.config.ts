@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Every suite that touches a database runs twice: on embedded PostgreSQL (PGlite) and on a
@@ -14,6 +15,9 @@ const shared = {
 export default defineConfig({
   oxc: { jsx: { runtime: 'automatic', importSource: 'hono/jsx' } },
   test: {
+    // Test files wait on databases, SMTP peers, servers and timers more than they compute: two files
+    // at a time keep both cores of a small machine busy (vitest's own default would run one).
+    maxWorkers: Number(process.env.BOSUN_TEST_WORKERS) || Math.max(2, availableParallelism() - 1),
     projects: [
       { extends: true, test: { ...shared, name: 'pglite', env: { BOSUN_TEST_DB: 'pglite' } } },
       {

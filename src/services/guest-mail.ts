@@ -290,8 +290,9 @@ function staleReason(row: OutgoingMailRow, facts: GuestMailFacts, now: Date): st
   if (row.kind === 'guest.reminder' && typeof startsAt === 'string') {
     const departure = new Date(startsAt);
     if (departure <= now) return 'withdrawn: the charter had departed before the reminder could go out';
-    // A reminder is for one departure time (its key names it): the charter has moved since.
-    if (!row.dedupe_key.endsWith(`:${Math.floor(departure.getTime() / 1000)}`)) {
+    // A reminder the sweep queued is for one departure time (its key names it): has the charter moved since?
+    const queuedFor = /^guest\.reminder:[^:]+:(\d+)$/.exec(row.dedupe_key)?.[1];
+    if (queuedFor !== undefined && Number(queuedFor) !== Math.floor(departure.getTime() / 1000)) {
       return 'withdrawn: the charter moved; a reminder for the new time follows';
     }
   }

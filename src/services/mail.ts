@@ -493,7 +493,11 @@ export async function sendQueuedBatch(
     await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
   }
   if (broken !== null) throw broken;
-  if (options.signal?.aborted) throw new BatchInterrupted(`batch ${batchId} paused: Bosun is stopping; the rest is sent after the restart`);
+  if (options.signal?.aborted) {
+    // Stopped before the batch was seen through: only if something is left does the job run again.
+    const left = (await q.listUnsentBatchMail(deps.db, tenantId, batchId, failed.size + 1)).filter((r) => !failed.has(r.id));
+    if (left.length > 0) throw new BatchInterrupted(`batch ${batchId} paused: Bosun is stopping; the rest is sent after the restart`);
+  }
   // Refused for good: recorded failed, for a person to look at; the job does not retry them.
   if (retryable > 0) throw new MailDeliveryError(`${retryable} message(s) of batch ${batchId} failed; the rest were sent`);
   return { sent, failed: failed.size };
