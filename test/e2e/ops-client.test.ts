@@ -190,7 +190,8 @@ function texts(page: Page, column: string): Promise<string[]> {
 async function drag(page: Page, from: string, onto: string): Promise<void> {
   // A drag begun while the board still animates the last drop (or its notice moves the columns) misses:
   // wait until the cards have stopped moving.
-  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
+  type Animated = { document: { getAnimations(): { playState: string }[] } };
+  await page.waitForFunction(() => (globalThis as unknown as Animated).document.getAnimations().every((a) => a.playState !== 'running'));
   const source = await page.locator(from).boundingBox();
   const target = await page.locator(onto).boundingBox();
   if (!source || !target) throw new Error('nothing to drag or nowhere to drop');
