@@ -84,7 +84,7 @@ function rowText(html: string, id: string): string {
 }
 
 beforeAll(async () => {
-  t = await createTestDb();
+  t = await createTestDb({ liveFeed: true }); // as `bosun start` runs: a change not yet final when a stream replays arrives live
   app = makeApp(t);
   smtp = await startSmtpServer();
   mailer = new SmtpMailer(smtp.url);
