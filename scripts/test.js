@@ -73,6 +73,8 @@ rmSync(dir, { recursive: true, force: true });
 if (summary) {
   if (ci && summary.skipped > 0) console.log('CI=true: skipped tests count as failures.');
   console.log(`Tests: ${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped`);
+  if (run.status !== 0 && summary.failed === 0)
+    console.log('vitest failed the run without a failed test: see its "Unhandled Errors" above (an error no test awaited).');
   if (ci && summary.skipped > 0) process.exit(1);
 }
 process.exit(run.status ?? 1);

@@ -116,11 +116,12 @@ describe('guest mail templates', () => {
   });
 
   it('staff who are not owners may not save or reset; the template stays', async () => {
+    // Each attempt is made only when it is awaited: a refusal left waiting would go unhandled.
     for (const run of [
-      saveMailTemplate(t.deps, staffA, 'guest.confirmation', DEFAULT_TEMPLATES['guest.confirmation']),
-      resetMailTemplate(t.deps, staffA, 'guest.confirmation'),
+      () => saveMailTemplate(t.deps, staffA, 'guest.confirmation', DEFAULT_TEMPLATES['guest.confirmation']),
+      () => resetMailTemplate(t.deps, staffA, 'guest.confirmation'),
     ]) {
-      const err = await run.then(
+      const err = await run().then(
         () => null,
         (e: unknown) => e,
       );
