@@ -12,6 +12,7 @@ import type { OutgoingMailRow } from '../db/queries/mail';
 import * as q from '../db/queries/mail-templates';
 import { getStaffUserById, listVessels } from '../db/queries/people';
 import { getGuestSite, getTenantById } from '../db/queries/tenants';
+import { guestReminderKey } from '../domain/guest-follow-ups';
 import { isMultiLineText, MULTI_LINE_CONTROL_MESSAGE, toHeaderText } from '../domain/text';
 import { dayIn, instantOfWallTime, startOfDayIn, toZonedIso } from '../domain/time';
 import { type BookingRecord, viewBookingForGuest } from '../domain/visibility';
@@ -291,8 +292,8 @@ function staleReason(row: OutgoingMailRow, facts: GuestMailFacts, now: Date): st
     const departure = new Date(startsAt);
     if (departure <= now) return 'withdrawn: the charter had departed before the reminder could go out';
     // A reminder the sweep queued is for one departure time (its key names it): has the charter moved since?
-    const queuedFor = /^guest\.reminder:[^:]+:(\d+)$/.exec(row.dedupe_key)?.[1];
-    if (queuedFor !== undefined && Number(queuedFor) !== Math.floor(departure.getTime() / 1000)) {
+    const sweptKey = row.booking_id !== null && row.dedupe_key.startsWith(`guest.reminder:${row.booking_id}:`);
+    if (sweptKey && row.dedupe_key !== guestReminderKey(row.booking_id ?? '', departure)) {
       return 'withdrawn: the charter moved; a reminder for the new time follows';
     }
   }
