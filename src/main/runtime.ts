@@ -59,7 +59,7 @@ export function createLogger(config: Config, destination: 'stdout' | 'stderr' = 
 export const publicHostOf = (config: Pick<Config, 'publicUrl'>) => new URL(config.publicUrl).hostname;
 
 export async function openDatabase(config: Config): Promise<DbHandle> {
-  if (config.databaseUrl) return openPostgres(config.databaseUrl);
+  if (config.databaseUrl) return openPostgres(config.databaseUrl, { tls: config.databaseTls });
   const dir = join(config.dataDir, 'db');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const handle = await openPglite(dir);
