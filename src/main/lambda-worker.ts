@@ -16,8 +16,8 @@ import { createLogger, openRuntime, type Runtime } from './runtime';
 
 /**
  * When an invocation has less than this left, it takes no further job and tells the running ones to
- * finish (a mail batch hands back what it has not begun). The function's timeout is 15 minutes, so a
- * publish that waits for its invalidation has room; a job cut off by the timeout is found by its lease.
+ * finish (a mail batch hands back what it has not begun). The function's timeout must be well above it;
+ * a job cut off by the timeout is found by its lease and retried by a later invocation.
  */
 export const SAFETY_MARGIN_MS = 60_000;
 
