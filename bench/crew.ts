@@ -193,7 +193,15 @@ async function measureFanOut(cleanup: Cleanup) {
   await upsertEvent(deps, ctx, { booking_id: bookingId, crew: [{ crewId: crew[0]?.id ?? '', role: 'captain' }] });
   await answerAssignment(deps, crewContext(tenant.id, crew[0]?.id ?? ''), bookingId, { answer: 'accept' });
   const token = (await createKey(deps, OPERATOR, tenant.id, { kind: 'dashboard' })).key;
-  const app = createApp({ ...deps, log: pino({ level: 'silent' }), ping: async () => {}, publicUrl: 'http://localhost' });
+  const app = createApp({
+    ...deps,
+    log: pino({ level: 'silent' }),
+    ping: async () => {},
+    publicUrl: 'http://localhost',
+    signingSecret: 'bench-signing-secret-of-at-least-32-characters',
+    clientAddress: () => '127.0.0.1',
+    acceptRequestOrigin: true,
+  });
   const port = await findFreePort();
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s));

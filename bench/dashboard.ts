@@ -301,7 +301,15 @@ export async function measureDashboard(
     publicHost: 'localhost',
   };
   const s = await seedSeason(deps, clock, handle, plan.bookings);
-  const app = createApp({ ...deps, log: pino({ level: 'silent' }), ping: () => pingDatabase(handle), publicUrl: 'http://localhost' });
+  const app = createApp({
+    ...deps,
+    log: pino({ level: 'silent' }),
+    ping: () => pingDatabase(handle),
+    publicUrl: 'http://localhost',
+    signingSecret: 'bench-signing-secret-of-at-least-32-characters',
+    clientAddress: () => '127.0.0.1',
+    acceptRequestOrigin: true,
+  });
   const ctx = { tenantId: s.tenantId, actor: { kind: 'staff' as const, id: 'bench' } };
 
   const search = 'smith';

@@ -105,6 +105,8 @@ beforeAll(async () => {
     ping: () => pingDatabase(t.handle),
     publicUrl: 'http://localhost:8080',
     signingSecret: 'test-signing-secret-of-at-least-32-characters',
+    clientAddress: () => '192.0.2.1',
+    acceptRequestOrigin: true,
     edge: sites.edge,
   });
   a = await makeTenant(t.deps, 'alpha');

@@ -52,6 +52,8 @@ export type CrewSurfaceDeps = ServiceDeps & {
   /** Signs the forms' CSRF tokens. */
   signingSecret: string;
   clientAddress: (c: Context) => string;
+  /** A form may also come from the origin the request names (the Node server); else only the public URL's. */
+  acceptRequestOrigin?: boolean;
   /** Failed sign-ins per client address: over the limit, links that fail get 429; a valid one still signs in. */
   signInLimiter?: FailureLimiter;
   /** "Send me a new link" requests per client address and e-mail address (one crew member's asks). */
@@ -111,7 +113,10 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
     }),
   );
   // Forms may come from this origin as the request names it, or from the public URL (behind a proxy).
-  crew.use('*', csrf({ origin: (origin, c) => origin === publicOrigin || origin === new URL(c.req.url).origin }));
+  crew.use(
+    '*',
+    csrf({ origin: (origin, c) => origin === publicOrigin || (deps.acceptRequestOrigin === true && origin === new URL(c.req.url).origin) }),
+  );
   crew.use(
     '*',
     strictForm({
