@@ -113,6 +113,13 @@ const schema = z.object({
   BOSUN_DKIM_DOMAIN: dnsName('example.com').optional(),
   BOSUN_DKIM_SELECTOR: dnsName('bosun or 2026a').optional(),
   BOSUN_DKIM_PRIVATE_KEY_FILE: z.string().optional(),
+  BOSUN_WORKER_FUNCTION: z
+    .string()
+    .regex(
+      /^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$/,
+      'must be a Lambda function name or ARN, like bosun-worker',
+    )
+    .optional(),
   BOSUN_DEMO: z
     .enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' })
     .default('1')
@@ -147,6 +154,8 @@ export type Config = {
   secretArn: string | undefined;
   /** DKIM signing of every message Bosun sends (`BOSUN_DKIM_*`); none when the variables are absent. */
   dkim: DkimSigning | undefined;
+  /** The worker Lambda the API wakes after a request that enqueued jobs (`BOSUN_WORKER_FUNCTION`, ADR 0026). */
+  workerFunction?: string | undefined;
 };
 
 /**
@@ -189,6 +198,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secret: e.BOSUN_SECRET,
     secretArn: e.BOSUN_SECRET_ARN,
     dkim: loadDkim(e),
+    workerFunction: e.BOSUN_WORKER_FUNCTION,
   };
 }
 

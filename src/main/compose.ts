@@ -42,7 +42,8 @@ const ROLES: Record<Role, RoleSetup> = {
   // On AWS the worker function is the one place that migrates: API functions start against a
   // current schema or not at all.
   'lambda-api': { migrate: false, supervise: false, liveFeed: 'while-streaming', serves: true, worksJobs: false },
-  'lambda-worker': { migrate: true, supervise: false, liveFeed: 'off', serves: false, worksJobs: false },
+  // Its queue only drains (ADR 0026): no pg-boss worker polls in a frozen instance.
+  'lambda-worker': { migrate: true, supervise: false, liveFeed: 'off', serves: false, worksJobs: false, jobs: { poll: false } },
   command: { migrate: true, supervise: false, liveFeed: 'off', serves: false, worksJobs: false },
 };
 
@@ -60,6 +61,7 @@ export async function compose(config: Config, options: ComposeOptions): Promise<
     migrate: setup.migrate,
     supervise: setup.supervise,
     liveFeed: setup.liveFeed,
+    ...(setup.jobs ? { jobs: setup.jobs } : {}),
   });
   const close = () => runtime.close();
   try {

@@ -13,7 +13,7 @@ import { FsObjectStore } from '../adapters/fs-object-store';
 import { InMemoryEventHub } from '../adapters/in-memory-event-hub';
 import { InMemoryFailureLimits } from '../adapters/in-memory-failure-limits';
 import { GUEST_NOT_FOUND_LIMIT, LocalEdge } from '../adapters/local-edge';
-import { PgBossJobQueue } from '../adapters/pg-boss-job-queue';
+import { type JobQueueOptions, PgBossJobQueue } from '../adapters/pg-boss-job-queue';
 import { PgFailureLimits } from '../adapters/pg-failure-limits';
 import { parseS3Url, S3ObjectStore } from '../adapters/s3-object-store';
 import { SmtpMailer } from '../adapters/smtp-mailer';
@@ -92,6 +92,8 @@ export type RuntimeOptions = {
   migrate: boolean;
   supervise: boolean;
   liveFeed: 'always' | 'while-streaming' | 'off';
+  /** What the job queue does besides its role's defaults: `poll: false` in the worker Lambda (ADR 0026). */
+  jobs?: Pick<JobQueueOptions, 'poll' | 'onEnqueued'>;
 };
 
 /** Opens the database, migrates it when asked, starts the job queue (working jobs only when `supervise`). */
@@ -123,6 +125,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       // was left by a process that died, and is retried at once (ADR 0016).
       abandonedAtStart: supervise && handle.engine === 'pglite',
       ...jobQueueLogging(options.log),
+      ...options.jobs,
     });
     const hub = new InMemoryEventHub((err) => options.log.error({ err }, 'live update listener failed'));
     const feed = liveFeedOf(options.liveFeed, handle, hub, options.log);
