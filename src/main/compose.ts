@@ -94,6 +94,7 @@ export async function compose(config: Config, options: ComposeOptions): Promise<
       edge: null,
       clientAddress: (c) => lambdaClientAddress(lambdaEventOf(c)),
       acceptRequestOrigin: false,
+      liveStreamMaxMs: LAMBDA_LIVE_STREAM_MS,
     });
     return { runtime, app, close };
   } catch (err) {

@@ -13,6 +13,8 @@ export function makeApp(
     publicUrl?: string;
     edge?: { serve(request: Request): Promise<Response | null> };
     mailArchive?: MailArchive;
+    /** Live streams end after this long, or once they sent something (as on Lambda). */
+    liveStreamMaxMs?: number;
   } = {},
 ) {
   const logs = options.logs;
@@ -30,6 +32,7 @@ export function makeApp(
     // As the Node server: a form may come from the origin the request names (tests send http://localhost).
     acceptRequestOrigin: true,
     mailArchive: options.mailArchive,
+    liveStreamMaxMs: options.liveStreamMaxMs,
   });
 }
 
