@@ -10,6 +10,7 @@ import { type ServerType, serve } from '@hono/node-server';
 import pino from 'pino';
 import { SMTPServer } from 'smtp-server';
 import { InMemoryEventHub } from '../src/adapters/in-memory-event-hub';
+import { InMemoryFailureLimits } from '../src/adapters/in-memory-failure-limits';
 import { PgBossJobQueue } from '../src/adapters/pg-boss-job-queue';
 import { SmtpMailer } from '../src/adapters/smtp-mailer';
 import { type DbHandle, openPglite } from '../src/db/client';
@@ -194,6 +195,7 @@ async function measureFanOut(cleanup: Cleanup) {
   await answerAssignment(deps, crewContext(tenant.id, crew[0]?.id ?? ''), bookingId, { answer: 'accept' });
   const token = (await createKey(deps, OPERATOR, tenant.id, { kind: 'dashboard' })).key;
   const app = createApp({
+    failureLimits: new InMemoryFailureLimits(),
     ...deps,
     log: pino({ level: 'silent' }),
     ping: async () => {},

@@ -8,6 +8,7 @@
 import { gzipSync } from 'node:zlib';
 import { sql } from 'kysely';
 import pino from 'pino';
+import { InMemoryFailureLimits } from '../src/adapters/in-memory-failure-limits';
 import { PgBossJobQueue } from '../src/adapters/pg-boss-job-queue';
 import { type DbHandle, openPglite, openPostgres } from '../src/db/client';
 import { migrateToLatest } from '../src/db/migrate';
@@ -302,6 +303,7 @@ export async function measureDashboard(
   };
   const s = await seedSeason(deps, clock, handle, plan.bookings);
   const app = createApp({
+    failureLimits: new InMemoryFailureLimits(),
     ...deps,
     log: pino({ level: 'silent' }),
     ping: () => pingDatabase(handle),

@@ -75,6 +75,7 @@ export async function compose(config: Config, options: ComposeOptions): Promise<
       ping: () => pingDatabase(handle),
       publicUrl: config.publicUrl,
       signingSecret: options.signingSecret,
+      failureLimits: runtime.failureLimits,
       mailArchive: runtime.mailArchive ?? undefined,
     };
     if (options.role === 'server') {

@@ -1,8 +1,10 @@
 /** The application over a test database, called through `app.request()` with no server. */
 import pino from 'pino';
+import { InMemoryFailureLimits } from '../../src/adapters/in-memory-failure-limits';
 import { createApp } from '../../src/http/app';
 import { logOptions } from '../../src/main/logging';
 import { pingDatabase } from '../../src/main/runtime';
+import type { FailureLimits } from '../../src/ports/failure-limits';
 import type { MailArchive } from '../../src/ports/mailer';
 import type { TestDb } from './db';
 
@@ -15,6 +17,8 @@ export function makeApp(
     mailArchive?: MailArchive;
     /** Live streams end after this long, or once they sent something (as on Lambda). */
     liveStreamMaxMs?: number;
+    /** Shared with another app to count as one installation; by default the app's own, in memory. */
+    failureLimits?: FailureLimits;
   } = {},
 ) {
   const logs = options.logs;
@@ -33,6 +37,7 @@ export function makeApp(
     acceptRequestOrigin: true,
     mailArchive: options.mailArchive,
     liveStreamMaxMs: options.liveStreamMaxMs,
+    failureLimits: options.failureLimits ?? new InMemoryFailureLimits(),
   });
 }
 

@@ -6,6 +6,7 @@
  */
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import { InMemoryFailureLimits } from '../../src/adapters/in-memory-failure-limits';
 import { type AppDeps, createApp } from '../../src/http/app';
 
 const unused = new Proxy(
@@ -25,6 +26,7 @@ const base = {
   publicHost: 'ops.example.com',
   log: pino({ level: 'silent' }),
   ping: async () => {},
+  failureLimits: new InMemoryFailureLimits(),
 };
 const secret = 'a-signing-secret-of-at-least-32-characters';
 const clientAddress = () => '192.0.2.1';
