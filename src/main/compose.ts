@@ -97,6 +97,7 @@ export async function compose(config: Config, options: ComposeOptions): Promise<
       edge: null,
       clientAddress: (c) => lambdaClientAddress(lambdaEventOf(c)),
       acceptRequestOrigin: false,
+      liveStreamMaxMs: LAMBDA_LIVE_STREAM_MS,
     });
     return { runtime, app, close };
   } catch (err) {
@@ -118,7 +119,9 @@ export function requireLambdaConfig(config: Config): void {
 /** The signing secret on Lambda: configured, never generated into a data folder. */
 export function lambdaSigningSecret(config: Config): string {
   if (!config.secret) {
-    throw new ConfigError('BOSUN_SECRET: must be set on Lambda (every instance signs sessions and forms with it)');
+    throw new ConfigError(
+      'BOSUN_SECRET: must be set on Lambda, or BOSUN_SECRET_ARN (every instance signs sessions and forms with it; none is generated there)',
+    );
   }
   return config.secret;
 }
