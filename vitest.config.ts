@@ -36,6 +36,11 @@ export default defineConfig({
           env: { BOSUN_TEST_DB: 'postgres' },
         },
       },
+      // The deployment's templates: no database, no network; synthesized once per file.
+      {
+        extends: true,
+        test: { name: 'infra', include: ['infra/test/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 },
+      },
       // Browser tests run once, against the real server on its embedded defaults.
       {
         extends: true,

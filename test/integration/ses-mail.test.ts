@@ -17,7 +17,7 @@ import { SesMailer } from '../../src/adapters/ses-mailer';
 import { SmtpMailer } from '../../src/adapters/smtp-mailer';
 import { ConfigError, type DkimSigning, loadConfig } from '../../src/config/env';
 import { handleSendMail } from '../../src/jobs/send-mail';
-import { openRuntime } from '../../src/main/runtime';
+import { compose } from '../../src/main/compose';
 import type { Mailer } from '../../src/ports/mailer';
 import { MailDeliveryError, type MailDeps } from '../../src/services/mail';
 import { call, makeApp, type TestApp } from '../support/app';
@@ -203,7 +203,7 @@ describe('BOSUN_MAIL', () => {
         BOSUN_MAIL: `ses://eu-central-1?endpoint=${encodeURIComponent(ses.endpoint)}&configurationSet=bosun-guests`,
       });
       expect(config.sesMail).toEqual({ region: 'eu-central-1', endpoint: ses.endpoint, configurationSet: 'bosun-guests' });
-      const runtime = await openRuntime(config, { log: pino({ level: 'silent' }) });
+      const { runtime } = await compose(config, { role: 'command', log: pino({ level: 'silent' }) });
       try {
         expect(runtime.mailArchive).toBeNull();
         await runtime.mail.mailer.send({
