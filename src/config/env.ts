@@ -80,6 +80,43 @@ const secretArn = z
 /** How the connection to a PostgreSQL server is secured (`BOSUN_DATABASE_TLS`). */
 export type DatabaseTls = 'rds' | 'off';
 
+/** Where mail goes through Amazon SES (`BOSUN_MAIL=ses://REGION[?endpoint=URL&configurationSet=NAME]`). */
+export type SesMail = { region: string; endpoint: string | undefined; configurationSet: string | undefined };
+
+const SES_PARAMETERS = ['endpoint', 'configurationSet'];
+
+/** `BOSUN_MAIL`: `ses://REGION`, with an optional `endpoint` (a local or compatible server) and configuration set. */
+const sesMail = z.string().transform((v, ctx): SesMail => {
+  const refuse = (message: string) => {
+    ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  };
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    return refuse('must be ses://REGION, e.g. ses://eu-west-1');
+  }
+  if (url.protocol !== 'ses:') return refuse('must be ses://REGION, e.g. ses://eu-west-1');
+  if (
+    !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(url.hostname) ||
+    url.username ||
+    url.password ||
+    url.port ||
+    (url.pathname && url.pathname !== '/')
+  )
+    return refuse('must be ses://REGION with a region like eu-west-1');
+  for (const name of url.searchParams.keys())
+    if (!SES_PARAMETERS.includes(name)) return refuse(`has an unknown parameter "${name}" (known: ${SES_PARAMETERS.join(', ')})`);
+  const endpoint = url.searchParams.get('endpoint') ?? undefined;
+  if (endpoint !== undefined && !/^https?:\/\/[^/?#\s]+\/?$/.test(endpoint))
+    return refuse('has an endpoint that is not an http:// or https:// origin');
+  const configurationSet = url.searchParams.get('configurationSet') ?? undefined;
+  if (configurationSet !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(configurationSet))
+    return refuse('has a configurationSet that is not 1–64 letters, digits, dashes or underscores');
+  return { region: url.hostname, endpoint, configurationSet };
+});
+
 /** The three variables of DKIM signing: all three, or none. */
 const DKIM_VARIABLES = ['BOSUN_DKIM_DOMAIN', 'BOSUN_DKIM_SELECTOR', 'BOSUN_DKIM_PRIVATE_KEY_FILE'] as const;
 
@@ -100,6 +137,7 @@ const schema = z.object({
     .string()
     .refine((v) => /^smtps?:\/\/.+/.test(v), 'must be an smtp:// or smtps:// URL')
     .optional(),
+  BOSUN_MAIL: sesMail.optional(),
   BOSUN_PUBLIC_URL: httpUrl.optional(),
   BOSUN_MAIL_FROM: z.email('must be an e-mail address like bosun@example.com').optional(),
   BOSUN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -141,6 +179,8 @@ export type Config = {
   objectStore: string | undefined;
   cdn: 'cloudfront' | undefined;
   smtpUrl: string | undefined;
+  /** Mail through Amazon SES (`BOSUN_MAIL=ses://REGION`); never together with `smtpUrl`. */
+  sesMail: SesMail | undefined;
   publicUrl: string;
   /** The sender address of Bosun's mail (`BOSUN_MAIL_FROM`, else `bosun@` the public URL's host). */
   mailFrom: string;
@@ -181,6 +221,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
   exclusive('BOSUN_SECRET_ARN', 'BOSUN_SECRET', 'the signing secret comes from one of them; unset one');
   exclusive('DATABASE_SECRET_ARN', 'DATABASE_URL', 'the database comes from one of them; unset one');
+  exclusive('BOSUN_MAIL', 'SMTP_URL', 'mail goes through one of them; unset one');
   return {
     port: e.PORT,
     dataDir: resolve(e.BOSUN_DATA_DIR),
@@ -190,6 +231,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     objectStore: e.BOSUN_OBJECT_STORE,
     cdn: e.BOSUN_CDN,
     smtpUrl: e.SMTP_URL,
+    sesMail: e.BOSUN_MAIL,
     publicUrl: (e.BOSUN_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     mailFrom: e.BOSUN_MAIL_FROM ?? `bosun@${new URL(e.BOSUN_PUBLIC_URL ?? 'http://localhost').hostname}`,
     logLevel: e.BOSUN_LOG_LEVEL,

@@ -112,7 +112,9 @@ export async function compose(config: Config, options: ComposeOptions): Promise<
  */
 export function requireLambdaConfig(config: Config): void {
   if (!config.databaseUrl) {
-    throw new ConfigError('DATABASE_URL: must be set on Lambda to a PostgreSQL server (the embedded database runs only in bosun start)');
+    throw new ConfigError(
+      'DATABASE_URL: must be set on Lambda to a PostgreSQL server, or DATABASE_SECRET_ARN to its RDS secret (the embedded database runs only in bosun start)',
+    );
   }
 }
 
@@ -120,7 +122,7 @@ export function requireLambdaConfig(config: Config): void {
 export function lambdaSigningSecret(config: Config): string {
   if (!config.secret) {
     throw new ConfigError(
-      'BOSUN_SECRET: must be set on Lambda, or BOSUN_SECRET_ARN (every instance signs sessions and forms with it; none is generated there)',
+      'BOSUN_SECRET: must be set on Lambda, or BOSUN_SECRET_ARN to its secret in Secrets Manager (every instance signs sessions and forms with it)',
     );
   }
   return config.secret;
