@@ -29,6 +29,7 @@ export const JOB_NAMES: readonly JobName[] = [
   'crew.remind',
   'mail.send',
   'guest.remind',
+  'site.provision',
 ];
 
 export type JobQueueOptions = {
