@@ -65,8 +65,11 @@ export class FakeCloudFront {
   onInvalidation: ((inv: FakeInvalidation) => void) | null = null;
   /** Answers to give before handling the next requests normally, e.g. a 503. */
   readonly failures: { status: number; code: string }[] = [];
-  /** Answers to give instead of the real one after handling the next requests: a lost response (the change was made). */
-  readonly lostAnswers: { status: number; code: string }[] = [];
+  /**
+   * Answers to give instead of the real one, each to the next request `test` accepts, after handling
+   * it: a lost response (the change was made).
+   */
+  readonly lostAnswers: { test: (r: RecordedRequest) => boolean; status: number; code: string }[] = [];
   readonly distributionTenants: FakeDistributionTenant[] = [];
   /** Domains some other distribution (another account's) already serves: a tenant cannot take them. */
   readonly foreignDomains = new Set<string>();
@@ -137,7 +140,8 @@ export class FakeCloudFront {
     recordRequest(req, (record) => {
       this.requests.push(record);
       const failure = this.failures.shift();
-      const lost = failure ? undefined : this.lostAnswers.shift();
+      const lostAt = failure ? -1 : this.lostAnswers.findIndex((l) => l.test(record));
+      const lost = lostAt >= 0 ? this.lostAnswers.splice(lostAt, 1)[0] : undefined;
       if (failure) this.error(res, failure.status, failure.code, 'injected failure');
       else if (lost) {
         this.route(record, DISCARD);
