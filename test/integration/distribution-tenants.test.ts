@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudFrontCdn } from '../../src/adapters/cloudfront-cdn';
 import { FileMailer } from '../../src/adapters/file-mailer';
+import { JOB_NAMES } from '../../src/adapters/pg-boss-job-queue';
 import { commands } from '../../src/cli/commands';
 import { registerJobHandlers } from '../../src/jobs/register';
 import { guestPageInvalidationPaths } from '../../src/publish/site-layout';
@@ -145,6 +146,8 @@ describe('platform mode: a distribution tenant per guest site', () => {
     expect(again.text).toContain(`ok: distribution tenant ${made[0]?.id}, deployed, domain active`);
     expect(cloudfront.tenantCreates()).toHaveLength(1);
     expect(cloudfront.requests.filter((r) => r.method === 'PUT')).toHaveLength(0);
+    // The rest of this file calls the services itself: no worker publishes or provisions behind its back.
+    for (const name of JOB_NAMES) await t.jobs.stopWorking(name);
   });
 
   it('a retry after a 503 whose change was made finds the tenant instead of making a second', async () => {
