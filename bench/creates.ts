@@ -9,6 +9,7 @@ import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { CompiledQuery } from 'kysely';
 import pino from 'pino';
+import { InMemoryFailureLimits } from '../src/adapters/in-memory-failure-limits';
 import { PgBossJobQueue } from '../src/adapters/pg-boss-job-queue';
 import { type DbHandle, openPglite, openPostgres } from '../src/db/client';
 import { migrateToLatest } from '../src/db/migrate';
@@ -75,7 +76,9 @@ async function serveApp(cleanup: Cleanup, f: Fixture): Promise<number> {
     ...f.deps,
     log: pino({ level: 'silent' }),
     ping: () => pingDatabase(f.handle),
-    clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
+    failureLimits: new InMemoryFailureLimits(),
+    clientAddress: (c) => getConnInfo(c).remote.address ?? '127.0.0.1',
+    signingSecret: 'bench-signing-secret-of-at-least-32-characters',
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));

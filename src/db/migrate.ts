@@ -10,6 +10,7 @@ import * as m0006 from './migrations/0006-staff-access';
 import * as m0007 from './migrations/0007-live-changes';
 import * as m0008 from './migrations/0008-tenant-feed';
 import * as m0009 from './migrations/0009-guest-mail';
+import * as m0010 from './migrations/0010-failure-limits';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0007-live-changes': m0007,
   '0008-tenant-feed': m0008,
   '0009-guest-mail': m0009,
+  '0010-failure-limits': m0010,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -39,6 +41,19 @@ export async function migrateToLatest(db: Db): Promise<void> {
 export async function listPendingMigrations(db: Db): Promise<string[]> {
   const all = await new Migrator({ db, provider }).getMigrations();
   return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
+/**
+ * Refuses a database whose schema is not current, for a process that does not migrate: one line that
+ * names the first pending migration.
+ */
+export async function requireCurrentSchema(db: Db): Promise<void> {
+  const pending = await listPendingMigrations(db);
+  if (pending.length > 0) {
+    throw new Error(
+      `The database schema is not current: migration ${pending[0]} has not run (${pending.length} pending); start a process that migrates first`,
+    );
+  }
 }
 
 /** Runs the migrations up to and including `name` (for tests of a migration over older data). */

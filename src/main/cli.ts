@@ -11,11 +11,13 @@ import { Command, CommanderError, Option } from 'commander';
 import { type CommandResult, commands } from '../cli/commands';
 import { restrictNewFiles } from '../config/data-folder';
 import { type Config, ConfigError, loadConfig } from '../config/env';
+import { resolveSecrets } from '../config/secrets';
 import { LOGO_TYPES, MAX_LOGO_CHARS } from '../domain/branding';
 import { ServiceError, ValidationError } from '../services/errors';
+import { compose } from './compose';
 import { sendCommand } from './control';
 import { acquireDataLock } from './data-lock';
-import { createLogger, openRuntime } from './runtime';
+import { createLogger } from './runtime';
 import { StartupError, startServer } from './server';
 
 // Before anything is written: the data folder is this user's alone (files 0600, folders 0700).
@@ -73,11 +75,11 @@ export async function execute(
     lock = taken;
   }
   try {
-    const rt = await openRuntime(config, { log: createLogger(config, 'stderr') });
+    const composition = await compose(config, { role: 'command', log: createLogger(config, 'stderr') });
     try {
-      return await run({ ...rt, progress: options.progress }, args);
+      return await run({ ...composition.runtime, progress: options.progress }, args);
     } finally {
-      await rt.close();
+      await composition.close();
     }
   } finally {
     lock?.release();
@@ -140,7 +142,7 @@ function program(): Command {
       const out = { json: Boolean(root.opts().json) };
       const bar = options.progressLabel && !out.json && process.stderr.isTTY ? progressBar(options.progressLabel) : null;
       try {
-        const config = loadConfig();
+        const config = await resolveSecrets(loadConfig());
         const result = await execute(config, name, toArgs(...(a as never[])), { progress: bar?.update });
         bar?.stop();
         print(out, result);
@@ -157,7 +159,7 @@ function program(): Command {
     .action(async () => {
       const out = { json: Boolean(root.opts().json) };
       try {
-        const server = await startServer(loadConfig());
+        const server = await startServer(await resolveSecrets(loadConfig()));
         const shutdown = async () => {
           await server.stop();
           process.exit(0);

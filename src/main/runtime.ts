@@ -11,20 +11,23 @@ import { CloudFrontKeyValueStore } from '../adapters/cloudfront-key-value-store'
 import { FileMailer } from '../adapters/file-mailer';
 import { FsObjectStore } from '../adapters/fs-object-store';
 import { InMemoryEventHub } from '../adapters/in-memory-event-hub';
-import { LocalEdge } from '../adapters/local-edge';
+import { InMemoryFailureLimits } from '../adapters/in-memory-failure-limits';
+import { GUEST_NOT_FOUND_LIMIT, LocalEdge } from '../adapters/local-edge';
 import { PgBossJobQueue } from '../adapters/pg-boss-job-queue';
+import { PgFailureLimits } from '../adapters/pg-failure-limits';
 import { parseS3Url, S3ObjectStore } from '../adapters/s3-object-store';
 import { SmtpMailer } from '../adapters/smtp-mailer';
 import { closeDataFolder } from '../config/data-folder';
 import { type Config, ConfigError } from '../config/env';
 import { type DbHandle, openPglite, openPostgres } from '../db/client';
-import { migrateToLatest } from '../db/migrate';
+import { migrateToLatest, requireCurrentSchema } from '../db/migrate';
 import { reservedHostProblem } from '../domain/hosts';
-import { FailureLimiter } from '../http/middleware/failure-limiter';
 import { systemClock } from '../ports/clock';
+import type { EventHub } from '../ports/event-hub';
+import type { FailureLimits } from '../ports/failure-limits';
 import type { MailArchive } from '../ports/mailer';
 import { GUEST_SITE_HEADERS, SITE_CACHE_CONTROL, siteOrigin } from '../publish/site-layout';
-import { CHANGE_CHANNEL, startChangeFeed } from '../services/change-feed';
+import { CHANGE_CHANNEL, type ChangeFeed, startChangeFeed } from '../services/change-feed';
 import type { ServiceDeps } from '../services/context';
 import type { MailSettings } from '../services/mail';
 import { findEdgeSite, lookupFriendlySlug, type SitePorts } from '../services/publishing';
@@ -46,6 +49,12 @@ export type Runtime = {
   edge: LocalEdge | null;
   /** The client's address of a request (`BOSUN_TRUSTED_PROXIES` applied), for rate limits. */
   clientAddress: ClientAddress;
+  /**
+   * Failed keys, sign-ins and guest-site 404s per client address (ADR 0015): in the database when it is
+   * a server, which several processes may serve; in memory on the embedded one, which one process owns
+   * (ADR 0005, 0024).
+   */
+  failureLimits: FailureLimits;
   log: Logger;
   close(): Promise<void>;
 };
@@ -59,7 +68,7 @@ export function createLogger(config: Config, destination: 'stdout' | 'stderr' = 
 export const publicHostOf = (config: Pick<Config, 'publicUrl'>) => new URL(config.publicUrl).hostname;
 
 export async function openDatabase(config: Config): Promise<DbHandle> {
-  if (config.databaseUrl) return openPostgres(config.databaseUrl);
+  if (config.databaseUrl) return openPostgres(config.databaseUrl, { tls: config.databaseTls });
   const dir = join(config.dataDir, 'db');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const handle = await openPglite(dir);
@@ -69,8 +78,24 @@ export async function openDatabase(config: Config): Promise<DbHandle> {
   return handle;
 }
 
-/** Opens the database, migrates it, starts the job queue (working jobs only when `supervise`). */
-export async function openRuntime(config: Config, options: { log: Logger; supervise?: boolean }): Promise<Runtime> {
+/**
+ * What a process asks of the runtime; each role decides (main/compose.ts):
+ * - `migrate`: bring the schema (and the job queue's) up to date; without it, a schema that is not
+ *   current stops the opening instead.
+ * - `supervise`: work jobs and run the queue's maintenance in this process.
+ * - `liveFeed`: how committed changes reach this process's live streams: `always` (a serving
+ *   process: the feed runs from the start), `while-streaming` (it runs only while a stream listens),
+ *   `off` (no streams here).
+ */
+export type RuntimeOptions = {
+  log: Logger;
+  migrate: boolean;
+  supervise: boolean;
+  liveFeed: 'always' | 'while-streaming' | 'off';
+};
+
+/** Opens the database, migrates it when asked, starts the job queue (working jobs only when `supervise`). */
+export async function openRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
   // Chosen first, so a wrong BOSUN_OBJECT_STORE stops start-up before anything is opened.
   let current: ServiceDeps | undefined;
   const depsNow = () => {
@@ -78,18 +103,29 @@ export async function openRuntime(config: Config, options: { log: Logger; superv
     return current;
   };
   const clientAddress = clientAddressResolver(config.trustedProxies);
-  const { sites, edge } = openSitePorts(config, depsNow, options.log, clientAddress);
+  let limits: FailureLimits | undefined;
+  const { sites, edge } = openSitePorts(
+    config,
+    depsNow,
+    options.log,
+    clientAddress,
+    openedLater(() => limits),
+  );
   const handle = await openDatabase(config);
   try {
-    await migrateToLatest(handle.db);
-    const supervise = options.supervise ?? false;
+    if (options.migrate) await migrateToLatest(handle.db);
+    else await requireCurrentSchema(handle.db);
+    const supervise = options.supervise;
     const jobs = await PgBossJobQueue.start(handle, {
       supervise,
+      migrate: options.migrate,
       // The embedded database has one owner (the data lock, ADR 0005): whatever is still running in it
       // was left by a process that died, and is retried at once (ADR 0016).
       abandonedAtStart: supervise && handle.engine === 'pglite',
       ...jobQueueLogging(options.log),
     });
+    const hub = new InMemoryEventHub((err) => options.log.error({ err }, 'live update listener failed'));
+    const feed = liveFeedOf(options.liveFeed, handle, hub, options.log);
     const deps: ServiceDeps = {
       db: handle.db,
       jobs,
@@ -97,21 +133,21 @@ export async function openRuntime(config: Config, options: { log: Logger; superv
       guestOrigin: (domain) => siteOrigin(domain, { https: config.cdn === 'cloudfront', port: config.port }),
       publicHost: publicHostOf(config),
       // This process's streams subscribe here; the change feed fills it from the audit log (ADR 0019).
-      live: new InMemoryEventHub((err) => options.log.error({ err }, 'live update listener failed')),
+      live: feed.hub,
       // One multi-tenant distribution: each guest site's distribution tenant is made by a job (ADR 0027).
       provisionSites: config.cloudFrontPlatform !== undefined,
     };
     // Both mailers sign with DKIM when it is configured (the key was read once, with the configuration).
     const signing = { dkim: config.dkim };
     const mailFolder = config.smtpUrl ? null : FileMailer.inDataDir(config.dataDir, signing);
-    // Only a serving process streams: CLI commands leave the feed off.
-    const feed = supervise ? await startLiveFeed(handle, deps, options.log) : null;
+    await feed.start();
     const mail: MailSettings = {
       mailer: mailFolder ?? new SmtpMailer(config.smtpUrl ?? '', signing),
       publicUrl: config.publicUrl,
       fromAddress: config.mailFrom,
     };
     current = deps;
+    limits = handle.engine === 'postgres' ? new PgFailureLimits(handle.db) : new InMemoryFailureLimits();
     return {
       config,
       handle,
@@ -122,9 +158,10 @@ export async function openRuntime(config: Config, options: { log: Logger; superv
       sites,
       edge,
       clientAddress,
+      failureLimits: limits,
       log: options.log,
       close: async () => {
-        await feed?.stop();
+        await feed.stop();
         await jobs.stop();
         await mail.mailer.close();
         await handle.close();
@@ -145,6 +182,7 @@ export function openSitePorts(
   deps: () => ServiceDeps,
   log?: Logger,
   clientAddress: ClientAddress = clientAddressResolver(config.trustedProxies),
+  failureLimits: FailureLimits = new InMemoryFailureLimits(),
 ): { sites: SitePorts; edge: LocalEdge | null } {
   let store: SitePorts['store'];
   if (config.objectStore) {
@@ -181,24 +219,110 @@ export function openSitePorts(
     // What a CloudFront response headers policy adds in production (GUEST_SITE_HEADERS).
     responseHeaders: GUEST_SITE_HEADERS,
     clientAddress: clientAddress.ofNode,
-    // A run of 30 unknown pages within a minute from one address is a guess at ids (ADR 0015).
-    notFoundLimiter: new FailureLimiter(30, 60_000),
+    notFound: { limits: failureLimits, limit: GUEST_NOT_FOUND_LIMIT },
   });
   return { sites: { store, cdn: edge }, edge };
+}
+
+/** Failure limits that are chosen once the database is open, for what is built before it. */
+function openedLater(opened: () => FailureLimits | undefined): FailureLimits {
+  const limits = () => {
+    const found = opened();
+    if (!found) throw new Error('failure limits were asked for before the runtime was open');
+    return found;
+  };
+  return {
+    fail: async (limit, address) => limits().fail(limit, address),
+    retryAfter: async (limit, address) => limits().retryAfter(limit, address),
+    anyOver: (limit) => opened()?.anyOver(limit) ?? false,
+  };
 }
 
 /** How often the change feed reads without a notification (one is lost while its connection is down). */
 const LIVE_FALLBACK_MS = 3000;
 
-function startLiveFeed(handle: DbHandle, deps: ServiceDeps, log: Logger) {
+function startLiveFeed(handle: DbHandle, hub: EventHub, log: Logger) {
   return startChangeFeed(
-    { db: handle.db, live: deps.live ?? new InMemoryEventHub() },
+    { db: handle.db, live: hub },
     {
       notifications: (wake) => handle.listen(CHANGE_CHANNEL, wake),
       fallbackMs: LIVE_FALLBACK_MS,
       onError: (err) => log.error({ err }, 'live change feed read failed'),
     },
   );
+}
+
+type LiveFeed = { hub: EventHub; start(): Promise<void>; stop(): Promise<void> };
+
+function liveFeedOf(mode: RuntimeOptions['liveFeed'], handle: DbHandle, hub: EventHub, log: Logger): LiveFeed {
+  if (mode === 'off') return { hub, start: async () => {}, stop: async () => {} };
+  if (mode === 'always') {
+    let feed: ChangeFeed | undefined;
+    return {
+      hub,
+      start: async () => {
+        feed = await startLiveFeed(handle, hub, log);
+      },
+      stop: async () => {
+        await feed?.stop();
+      },
+    };
+  }
+  return feedWhileStreaming(hub, () => startLiveFeed(handle, hub, log), log);
+}
+
+/**
+ * The hub of a process whose streams are few and short (an API function on Lambda): the first
+ * subscriber starts the change feed, the last one to leave stops it, so nothing reads or listens
+ * between requests. A stream that subscribes while the feed starts may miss a change that commits
+ * meanwhile; it replays from the log when it reconnects (ADR 0019, 0023).
+ */
+export function feedWhileStreaming(hub: EventHub, open: () => Promise<ChangeFeed>, log: Logger): LiveFeed {
+  let listeners = 0;
+  // Starts and stops in order, one after the other.
+  let chain: Promise<ChangeFeed | null> = Promise.resolve(null);
+  let closed = false;
+  const step = (next: (feed: ChangeFeed | null) => Promise<ChangeFeed | null>) => {
+    chain = chain.then(next).catch((err: unknown) => {
+      log.error({ err }, 'live change feed could not start');
+      return null;
+    });
+  };
+  const wrapped: EventHub = {
+    publish: (signal) => hub.publish(signal),
+    listenerCount: (tenantId) => hub.listenerCount(tenantId),
+    subscribe: (tenantId, listener) => {
+      const unsubscribe = hub.subscribe(tenantId, listener);
+      listeners += 1;
+      if (listeners === 1 && !closed) step(async (feed) => feed ?? (await open()));
+      let left = false;
+      return () => {
+        if (left) return;
+        left = true;
+        unsubscribe();
+        listeners -= 1;
+        if (listeners > 0) return;
+        step(async (feed) => {
+          // Someone subscribed again before this step ran: the feed keeps running for them.
+          if (listeners > 0) return feed;
+          await feed?.stop();
+          return null;
+        });
+      };
+    },
+  };
+  return {
+    hub: wrapped,
+    start: async () => {},
+    stop: async () => {
+      closed = true;
+      step(async (feed) => {
+        await feed?.stop();
+        return null;
+      });
+      await chain;
+    },
+  };
 }
 
 export async function pingDatabase(handle: DbHandle): Promise<void> {

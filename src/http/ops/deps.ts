@@ -1,10 +1,10 @@
 /** What the dashboard's routers are given, and the one access rule pages add to a signed-in session. */
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
+import type { FailureLimits } from '../../ports/failure-limits';
 import type { MailArchive } from '../../ports/mailer';
 import type { ServiceDeps } from '../../services/context';
 import { ServiceError } from '../../services/errors';
-import type { FailureLimiter } from '../middleware/failure-limiter';
 import type { OpsAssetUrls } from './chrome';
 import type { OpsEnv } from './env';
 
@@ -15,11 +15,12 @@ export type OpsSurfaceDeps = ServiceDeps & {
   /** Signs the forms' tokens. */
   signingSecret: string;
   clientAddress: (c: Context) => string;
+  /** A form may also come from the origin the request names (the Node server); else only the public URL's. */
+  acceptRequestOrigin?: boolean;
   /** The stylesheet's and scripts' URLs, once built. */
   assets: () => Promise<OpsAssetUrls>;
-  signInLimiter?: FailureLimiter;
-  linkRequestLimiter?: FailureLimiter;
-  linkRequestAddressLimiter?: FailureLimiter;
+  /** Counts failed sign-ins and requests for a link (`signInLimits('staff')`), shared by every serving process. */
+  failureLimits: FailureLimits;
   liveHeartbeatMs?: number;
   /** The mail folder, to show a sent message as it went out; absent with SMTP. */
   mailArchive?: MailArchive | undefined;
