@@ -110,7 +110,7 @@ describe('platform edge function on the local edge: two sites, one function, one
     const { get } = await edgeWithTwoSites();
     for (const site of [A, B]) {
       const page = await get(site.domain, guestPagePath(site.id));
-      expect(page).toMatchObject({ status: 200, body: `<p>page of ${site.id}</p>`, ...HTML });
+      expect(page).toMatchObject({ status: 200, body: `<p>page of ${site.id}</p>` });
       expect(await get(site.domain, `/${site.slug}`)).toMatchObject({ status: 301, location: guestPagePath(site.id) });
     }
   });
