@@ -30,6 +30,7 @@ export const JOB_NAMES: readonly JobName[] = [
   'crew.remind',
   'mail.send',
   'guest.remind',
+  'site.provision',
 ];
 
 export type JobQueueOptions = {

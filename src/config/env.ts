@@ -65,6 +65,21 @@ const dnsName = (example: string) =>
       `must be a DNS name like ${example}`,
     );
 
+/** `arn:aws:cloudfront::{account}:key-value-store/{id}`, as `publish/edge-function.ts` reads it. */
+const keyValueStoreArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:cloudfront::\d{12}:key-value-store\/[A-Za-z0-9-]+$/,
+    'must be a KeyValueStore ARN like arn:aws:cloudfront::123456789012:key-value-store/a1b2c3d4-5678-90ab-cdef-0123456789ab',
+  );
+
+/** The variables of platform mode: guest sites as distribution tenants of one multi-tenant distribution (ADR 0027). */
+const PLATFORM_VARIABLES = [
+  'BOSUN_CLOUDFRONT_DISTRIBUTION_ID',
+  'BOSUN_CLOUDFRONT_KEY_VALUE_STORE_ARN',
+  'BOSUN_CLOUDFRONT_CONNECTION_GROUP_ID',
+] as const;
+
 /**
  * A Secrets Manager secret's ARN, `arn:aws[-partition]:secretsmanager:<region>:<account>:secret:<name>`
  * (the name as Secrets Manager writes it, with its six-character suffix or without; RDS names its own
@@ -133,6 +148,15 @@ const schema = z.object({
     .refine((v) => v.startsWith('s3://') && v.length > 5, 'must be an s3://bucket-or-prefix URL')
     .optional(),
   BOSUN_CDN: z.enum(['cloudfront'], { error: 'must be "cloudfront" (or unset for the local edge)' }).optional(),
+  BOSUN_CLOUDFRONT_DISTRIBUTION_ID: z
+    .string()
+    .regex(/^E[A-Z0-9]{5,31}$/, 'must be a CloudFront distribution id like E2QWRUHAPOMQZL')
+    .optional(),
+  BOSUN_CLOUDFRONT_KEY_VALUE_STORE_ARN: keyValueStoreArn.optional(),
+  BOSUN_CLOUDFRONT_CONNECTION_GROUP_ID: z
+    .string()
+    .regex(/^cg_[A-Za-z0-9]{1,64}$/, 'must be a CloudFront connection group id like cg_2wjDWTBKTlRB87cAaUQFaakABCD')
+    .optional(),
   SMTP_URL: z
     .string()
     .refine((v) => /^smtps?:\/\/.+/.test(v), 'must be an smtp:// or smtps:// URL')
@@ -196,7 +220,20 @@ export type Config = {
   dkim: DkimSigning | undefined;
   /** The worker Lambda the API wakes after a request that enqueued jobs (`BOSUN_WORKER_FUNCTION`, ADR 0026). */
   workerFunction?: string | undefined;
+  /**
+   * Platform mode (`BOSUN_CLOUDFRONT_DISTRIBUTION_ID`): every guest site is a distribution tenant of
+   * this one multi-tenant distribution. Absent: single-operator mode, a standard distribution per site
+   * named in its CDN settings (ADR 0027).
+   */
+  cloudFrontPlatform: CloudFrontPlatform | undefined;
 };
+
+/**
+ * One multi-tenant CloudFront distribution for every guest site: its id, the KeyValueStore its one
+ * viewer-request function reads friendly slugs from, and the connection group tenants join (absent:
+ * CloudFront's default one).
+ */
+export type CloudFrontPlatform = { distributionId: string; keyValueStoreArn: string; connectionGroupId: string | undefined };
 
 /**
  * What signs outgoing mail with DKIM: the signing domain (`d=`), the selector (`s=`; the public key is
@@ -241,6 +278,39 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretArn: e.BOSUN_SECRET_ARN,
     dkim: loadDkim(e),
     workerFunction: e.BOSUN_WORKER_FUNCTION,
+    cloudFrontPlatform: loadPlatform(e),
+  };
+}
+
+/**
+ * Platform mode from `BOSUN_CLOUDFRONT_*`: none when the distribution id is absent (a KeyValueStore ARN
+ * or connection group alone is a mistake, named); it needs `BOSUN_CDN=cloudfront` and the store's ARN.
+ */
+function loadPlatform(e: z.infer<typeof schema>): CloudFrontPlatform | undefined {
+  const distributionId = e.BOSUN_CLOUDFRONT_DISTRIBUTION_ID;
+  if (!distributionId) {
+    const stray = PLATFORM_VARIABLES.find((name) => e[name] !== undefined);
+    if (stray) {
+      throw new ConfigError(
+        `${stray}: is used only with BOSUN_CLOUDFRONT_DISTRIBUTION_ID (platform mode); set it too, or leave ${stray} unset for a distribution per site`,
+      );
+    }
+    return undefined;
+  }
+  if (e.BOSUN_CDN !== 'cloudfront') {
+    throw new ConfigError(
+      'BOSUN_CLOUDFRONT_DISTRIBUTION_ID: needs BOSUN_CDN=cloudfront (guest sites are served by CloudFront in platform mode)',
+    );
+  }
+  if (!e.BOSUN_CLOUDFRONT_KEY_VALUE_STORE_ARN) {
+    throw new ConfigError(
+      "BOSUN_CLOUDFRONT_KEY_VALUE_STORE_ARN: must be set with BOSUN_CLOUDFRONT_DISTRIBUTION_ID: the ARN of the KeyValueStore the distribution's function reads friendly slugs from",
+    );
+  }
+  return {
+    distributionId,
+    keyValueStoreArn: e.BOSUN_CLOUDFRONT_KEY_VALUE_STORE_ARN,
+    connectionGroupId: e.BOSUN_CLOUDFRONT_CONNECTION_GROUP_ID,
   };
 }
 

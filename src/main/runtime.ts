@@ -138,6 +138,8 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       publicHost: publicHostOf(config),
       // This process's streams subscribe here; the change feed fills it from the audit log (ADR 0019).
       live: feed.hub,
+      // One multi-tenant distribution: each guest site's distribution tenant is made by a job (ADR 0027).
+      provisionSites: config.cloudFrontPlatform !== undefined,
     };
     // Both mailers sign with DKIM when it is configured (the key was read once, with the configuration).
     const signing = { dkim: config.dkim };
@@ -197,8 +199,18 @@ export function openSitePorts(
     store = new FsObjectStore(join(config.dataDir, 'objects'), { defaultCacheControl: SITE_CACHE_CONTROL });
   }
   if (config.cdn === 'cloudfront') {
-    // The edge function reads friendly slugs from the site's KeyValueStore, so publishing writes them there.
-    return { sites: { store, cdn: new CloudFrontCdn(), keyValueStore: new CloudFrontKeyValueStore() }, edge: null };
+    // The edge function reads friendly slugs from the site's KeyValueStore, so publishing writes them there;
+    // in platform mode every site is a tenant of one distribution, its slugs in its one store (ADR 0027).
+    const platform = config.cloudFrontPlatform;
+    const cdn = new CloudFrontCdn({
+      platform: platform && {
+        distributionId: platform.distributionId,
+        connectionGroupId: platform.connectionGroupId,
+        storePrefix: config.objectStore ? parseS3Url(config.objectStore).prefix : undefined,
+      },
+    });
+    const keyValueStore = new CloudFrontKeyValueStore({ shared: platform && { keyValueStoreArn: platform.keyValueStoreArn } });
+    return { sites: { store, cdn, keyValueStore }, edge: null };
   }
   const publicHost = publicHostOf(config);
   const edge = new LocalEdge({
