@@ -80,6 +80,43 @@ const secretArn = z
 /** How the connection to a PostgreSQL server is secured (`BOSUN_DATABASE_TLS`). */
 export type DatabaseTls = 'rds' | 'off';
 
+/** Where mail goes through Amazon SES (`BOSUN_MAIL=ses://REGION[?endpoint=URL&configurationSet=NAME]`). */
+export type SesMail = { region: string; endpoint: string | undefined; configurationSet: string | undefined };
+
+const SES_PARAMETERS = ['endpoint', 'configurationSet'];
+
+/** `BOSUN_MAIL`: `ses://REGION`, with an optional `endpoint` (a local or compatible server) and configuration set. */
+const sesMail = z.string().transform((v, ctx): SesMail => {
+  const refuse = (message: string) => {
+    ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  };
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    return refuse('must be ses://REGION, e.g. ses://eu-west-1');
+  }
+  if (url.protocol !== 'ses:') return refuse('must be ses://REGION, e.g. ses://eu-west-1');
+  if (
+    !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(url.hostname) ||
+    url.username ||
+    url.password ||
+    url.port ||
+    (url.pathname && url.pathname !== '/')
+  )
+    return refuse('must be ses://REGION with a region like eu-west-1');
+  for (const name of url.searchParams.keys())
+    if (!SES_PARAMETERS.includes(name)) return refuse(`has an unknown parameter "${name}" (known: ${SES_PARAMETERS.join(', ')})`);
+  const endpoint = url.searchParams.get('endpoint') ?? undefined;
+  if (endpoint !== undefined && !/^https?:\/\/[^/?#\s]+\/?$/.test(endpoint))
+    return refuse('has an endpoint that is not an http:// or https:// origin');
+  const configurationSet = url.searchParams.get('configurationSet') ?? undefined;
+  if (configurationSet !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(configurationSet))
+    return refuse('has a configurationSet that is not 1–64 letters, digits, dashes or underscores');
+  return { region: url.hostname, endpoint, configurationSet };
+});
+
 /** The three variables of DKIM signing: all three, or none. */
 const DKIM_VARIABLES = ['BOSUN_DKIM_DOMAIN', 'BOSUN_DKIM_SELECTOR', 'BOSUN_DKIM_PRIVATE_KEY_FILE'] as const;
 
@@ -100,6 +137,7 @@ const schema = z.object({
     .string()
     .refine((v) => /^smtps?:\/\/.+/.test(v), 'must be an smtp:// or smtps:// URL')
     .optional(),
+  BOSUN_MAIL: sesMail.optional(),
   BOSUN_PUBLIC_URL: httpUrl.optional(),
   BOSUN_MAIL_FROM: z.email('must be an e-mail address like bosun@example.com').optional(),
   BOSUN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -113,6 +151,13 @@ const schema = z.object({
   BOSUN_DKIM_DOMAIN: dnsName('example.com').optional(),
   BOSUN_DKIM_SELECTOR: dnsName('bosun or 2026a').optional(),
   BOSUN_DKIM_PRIVATE_KEY_FILE: z.string().optional(),
+  BOSUN_WORKER_FUNCTION: z
+    .string()
+    .regex(
+      /^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$/,
+      'must be a Lambda function name or ARN, like bosun-worker',
+    )
+    .optional(),
   BOSUN_DEMO: z
     .enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' })
     .default('1')
@@ -134,6 +179,8 @@ export type Config = {
   objectStore: string | undefined;
   cdn: 'cloudfront' | undefined;
   smtpUrl: string | undefined;
+  /** Mail through Amazon SES (`BOSUN_MAIL=ses://REGION`); never together with `smtpUrl`. */
+  sesMail: SesMail | undefined;
   publicUrl: string;
   /** The sender address of Bosun's mail (`BOSUN_MAIL_FROM`, else `bosun@` the public URL's host). */
   mailFrom: string;
@@ -147,6 +194,8 @@ export type Config = {
   secretArn: string | undefined;
   /** DKIM signing of every message Bosun sends (`BOSUN_DKIM_*`); none when the variables are absent. */
   dkim: DkimSigning | undefined;
+  /** The worker Lambda the API wakes after a request that enqueued jobs (`BOSUN_WORKER_FUNCTION`, ADR 0026). */
+  workerFunction?: string | undefined;
 };
 
 /**
@@ -172,6 +221,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
   exclusive('BOSUN_SECRET_ARN', 'BOSUN_SECRET', 'the signing secret comes from one of them; unset one');
   exclusive('DATABASE_SECRET_ARN', 'DATABASE_URL', 'the database comes from one of them; unset one');
+  exclusive('BOSUN_MAIL', 'SMTP_URL', 'mail goes through one of them; unset one');
   return {
     port: e.PORT,
     dataDir: resolve(e.BOSUN_DATA_DIR),
@@ -181,6 +231,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     objectStore: e.BOSUN_OBJECT_STORE,
     cdn: e.BOSUN_CDN,
     smtpUrl: e.SMTP_URL,
+    sesMail: e.BOSUN_MAIL,
     publicUrl: (e.BOSUN_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     mailFrom: e.BOSUN_MAIL_FROM ?? `bosun@${new URL(e.BOSUN_PUBLIC_URL ?? 'http://localhost').hostname}`,
     logLevel: e.BOSUN_LOG_LEVEL,
@@ -189,6 +240,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secret: e.BOSUN_SECRET,
     secretArn: e.BOSUN_SECRET_ARN,
     dkim: loadDkim(e),
+    workerFunction: e.BOSUN_WORKER_FUNCTION,
   };
 }
 

@@ -13,9 +13,10 @@ import { FsObjectStore } from '../adapters/fs-object-store';
 import { InMemoryEventHub } from '../adapters/in-memory-event-hub';
 import { InMemoryFailureLimits } from '../adapters/in-memory-failure-limits';
 import { GUEST_NOT_FOUND_LIMIT, LocalEdge } from '../adapters/local-edge';
-import { PgBossJobQueue } from '../adapters/pg-boss-job-queue';
+import { type JobQueueOptions, PgBossJobQueue } from '../adapters/pg-boss-job-queue';
 import { PgFailureLimits } from '../adapters/pg-failure-limits';
 import { parseS3Url, S3ObjectStore } from '../adapters/s3-object-store';
+import { SesMailer } from '../adapters/ses-mailer';
 import { SmtpMailer } from '../adapters/smtp-mailer';
 import { closeDataFolder } from '../config/data-folder';
 import { type Config, ConfigError } from '../config/env';
@@ -39,9 +40,9 @@ export type Runtime = {
   handle: DbHandle;
   jobs: PgBossJobQueue;
   deps: ServiceDeps;
-  /** The mailer (SMTP when `SMTP_URL` is set, else the mail folder) and what mail needs to know. */
+  /** The mailer (SMTP when `SMTP_URL` is set, SES when `BOSUN_MAIL` is, else the mail folder) and what mail needs to know. */
   mail: MailSettings;
-  /** The mail folder, to read sent messages back (null with SMTP: they left the installation). */
+  /** The mail folder, to read sent messages back (null with SMTP or SES: they left the installation). */
   mailArchive: MailArchive | null;
   /** Where guest sites are published: the object store and the CDN in front of it. */
   sites: SitePorts;
@@ -92,6 +93,8 @@ export type RuntimeOptions = {
   migrate: boolean;
   supervise: boolean;
   liveFeed: 'always' | 'while-streaming' | 'off';
+  /** What the job queue does besides its role's defaults: `poll: false` in the worker Lambda (ADR 0026). */
+  jobs?: Pick<JobQueueOptions, 'poll' | 'onEnqueued'>;
 };
 
 /** Opens the database, migrates it when asked, starts the job queue (working jobs only when `supervise`). */
@@ -123,6 +126,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       // was left by a process that died, and is retried at once (ADR 0016).
       abandonedAtStart: supervise && handle.engine === 'pglite',
       ...jobQueueLogging(options.log),
+      ...options.jobs,
     });
     const hub = new InMemoryEventHub((err) => options.log.error({ err }, 'live update listener failed'));
     const feed = liveFeedOf(options.liveFeed, handle, hub, options.log);
@@ -137,10 +141,10 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     };
     // Both mailers sign with DKIM when it is configured (the key was read once, with the configuration).
     const signing = { dkim: config.dkim };
-    const mailFolder = config.smtpUrl ? null : FileMailer.inDataDir(config.dataDir, signing);
+    const mailFolder = config.smtpUrl || config.sesMail ? null : FileMailer.inDataDir(config.dataDir, signing);
     await feed.start();
     const mail: MailSettings = {
-      mailer: mailFolder ?? new SmtpMailer(config.smtpUrl ?? '', signing),
+      mailer: mailFolder ?? (config.sesMail ? new SesMailer(config.sesMail, signing) : new SmtpMailer(config.smtpUrl ?? '', signing)),
       publicUrl: config.publicUrl,
       fromAddress: config.mailFrom,
     };
