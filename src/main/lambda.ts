@@ -48,7 +48,9 @@ export function createLambdaHandler(load: () => Config | Promise<Config> = () =>
     const composition = await compose(config, { role: 'lambda-api', log, signingSecret });
     const app = composition.app;
     if (!app) throw new Error('the lambda-api role composed no app');
-    return { serve: handle(app), close: () => composition.close() };
+    // `handle` calls only the app's `fetch`; the answer is settled first (see `settled`).
+    const fetch: typeof app.fetch = async (request, env, ctx) => settled(await app.fetch(request, env, ctx));
+    return { serve: handle({ fetch } as typeof app), close: () => composition.close() };
   };
 
   const invoke = async (event: unknown, context?: unknown): Promise<GatewayResult> => {
@@ -86,6 +88,18 @@ export function createLambdaHandler(load: () => Config | Promise<Config> = () =>
       if (current) await (await current.catch(() => null))?.close();
     },
   });
+}
+
+/**
+ * The app's answer with its headers as the middleware left them. Headers the middleware set after the
+ * handler (the page and security headers) live on the answer's `headers` object; where @hono/node-server
+ * has replaced the global `Response` (a process that also runs the Node server), reading the body
+ * rebuilds the answer from the handler's own headers and those would be lost, because
+ * `handle` reads the body before the headers. Copying the headers first keeps them either way.
+ */
+function settled(res: Response): Response {
+  const headers = new Headers(res.headers);
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
 }
 
 function plainAnswer(status: number, text: string, version: '1.0' | '2.0' = '2.0'): GatewayResult {
