@@ -50,6 +50,9 @@ beforeAll(async () => {
   server = await listenHttp({ fetch: node.app.fetch, edge: null, port: 0, hostname: '127.0.0.1' });
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   lambda = createLambdaHandler(() => config);
+  // Both sides run on the real clock: sessions are made now, not at the test database's fixed instant
+  // (long past, so that they would have expired by the time either side reads them).
+  t.clock.set(new Date());
   // One tenant per side, alike, so that each side's booking is its vessel's first.
   for (const side of ['node', 'lambda'] as const) {
     const tenant = await makeTenant(t.deps, side === 'node' ? 'north' : 'south');
@@ -91,17 +94,23 @@ function fixture(name: string, side: 'node' | 'lambda'): any {
   return JSON.parse(text);
 }
 
-/** What differs by nature between two answers: ids, times, nonces, cursors, the tenant's own names. */
+/** What differs by nature between two answers: ids, times, nonces, form tokens, signed links, cursors, the tenant's own names. */
 function normalise(text: string): string {
-  return text
-    .replace(/BK-[A-Z0-9]{4,}/g, 'BK-ID')
-    .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, 'UUID')
-    .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})/g, 'TIME')
-    .replace(/nonce-[A-Za-z0-9+/=]+/g, 'nonce-N')
-    .replace(/nonce="[^"]+"/g, 'nonce="N"')
-    .replace(/\b\d+-\d+\b/g, (m) => (/^\d{4}-\d{2}$/.test(m) ? m : 'CURSOR'))
-    .replace(/\b(north|south)\b/gi, 'TENANT')
-    .replace(/csrf[^"]*"[^"]*"[^"]*"/gi, (m) => m.replace(/value="[^"]+"/, 'value="TOKEN"'));
+  return (
+    text
+      .replace(/BK-[A-Z0-9]{4,}/g, 'BK-ID')
+      .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, 'UUID')
+      .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})/g, 'TIME')
+      .replace(/nonce-[A-Za-z0-9+/=]+/g, 'nonce-N')
+      .replace(/nonce="[^"]+"/g, 'nonce="N"')
+      .replace(/(<meta name="csp-nonce" content=")[^"]+"/g, '$1N"')
+      .replace(/(<meta name="csrf-token" content=")[^"]+"/g, '$1TOKEN"')
+      // A crew member's calendar feed link is signed for that member.
+      .replace(/\/crew\/feed\/[A-Za-z0-9_.-]+\.ics/g, '/crew/feed/FEED.ics')
+      .replace(/\b\d+-\d+\b/g, (m) => (/^\d{4}-\d{2}$/.test(m) ? m : 'CURSOR'))
+      .replace(/\b(north|south)\b/gi, 'TENANT')
+      .replace(/csrf[^"]*"[^"]*"[^"]*"/gi, (m) => m.replace(/value="[^"]+"/, 'value="TOKEN"'))
+  );
 }
 
 async function viaNode(event: any): Promise<Answer> {
