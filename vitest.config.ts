@@ -10,6 +10,7 @@ const SERVER_ONLY = [
   'test/integration/failure-limits-instances.test.ts',
   'test/integration/lambda-instances.test.ts',
   'test/integration/lambda-parity.test.ts',
+  'test/integration/lambda-worker-wakeup.test.ts',
 ];
 
 const shared = {
