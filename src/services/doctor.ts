@@ -2,6 +2,7 @@
  * `bosun doctor`: checks the installation and every site, naming each problem. The configuration
  * itself was validated before this runs (a wrong variable never gets this far).
  */
+
 import { sql } from 'kysely';
 import { modeText, type OpenEntry } from '../config/data-folder';
 import { listPendingMigrations } from '../db/migrate';
@@ -12,6 +13,7 @@ import { normalizeHost, reservedHostProblem } from '../domain/hosts';
 import type { RunningJob } from '../ports/job-queue';
 import { NOT_FOUND_KEY, siteBucket } from '../publish/site-layout';
 import type { PublishingDeps } from './publishing';
+import { siteCdnStatus } from './site-provisioning';
 
 /**
  * A changed page is published within seconds, and a job its process abandoned is retried within a
@@ -102,7 +104,7 @@ function checkGuestHosts(sites: readonly SiteRow[], publicHost: string): Check[]
 
 export async function checkInstallation(
   deps: PublishingDeps,
-  options: { cdn: 'local' | 'cloudfront'; dataFolder?: DataFolderReport | undefined },
+  options: { cdn: 'local' | 'cloudfront'; platform?: boolean | undefined; dataFolder?: DataFolderReport | undefined },
 ): Promise<Check[]> {
   const checks: Check[] = [];
   const add = (check: string, ok: boolean, detail: string) => checks.push({ check, ok, detail });
@@ -147,12 +149,8 @@ export async function checkInstallation(
         add(name, false, `object store fails: ${(err as Error).message}`);
       }
       if (options.cdn === 'cloudfront') {
-        const cdn = site.cdn as { distributionId?: string };
-        add(
-          `${name} cdn`,
-          Boolean(cdn.distributionId),
-          cdn.distributionId ? `CloudFront ${cdn.distributionId}` : 'no distribution id; set it with bosun site cdn',
-        );
+        const status = siteCdnStatus(site, { cdn: 'cloudfront', platform: options.platform ?? false }, tenant.slug);
+        add(`${name} cdn`, status.ok, status.detail);
       }
     }
     const failing = await listFailingGuestPages(deps.db, tenant.id);
