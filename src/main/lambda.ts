@@ -7,6 +7,7 @@
  * ones reuse it. A composition that fails (a missing variable, a database not reachable or not
  * migrated yet) logs one line and answers 503; the next invocation tries again.
  */
+import type { LambdaClientConfig } from '@aws-sdk/client-lambda';
 import { handle } from 'hono/aws-lambda';
 import pino, { type Logger } from 'pino';
 import { type Config, loadConfig } from '../config/env';
@@ -35,7 +36,10 @@ export type LambdaHandler = ((event: unknown, context?: unknown) => Promise<Gate
  * A handler over the configuration `load` gives (by default the environment). Used as is by the
  * exported `handler`; tests give their own configuration.
  */
-export function createLambdaHandler(load: () => Config | Promise<Config> = () => loadConfig()): LambdaHandler {
+export function createLambdaHandler(
+  load: () => Config | Promise<Config> = () => loadConfig(),
+  options: { workerClient?: LambdaClientConfig } = {},
+): LambdaHandler {
   type Ready = { serve: ReturnType<typeof handle>; close(): Promise<void> };
   let ready: Promise<Ready> | null = null;
   let fallbackLog: Logger | null = null;
@@ -45,10 +49,19 @@ export function createLambdaHandler(load: () => Config | Promise<Config> = () =>
     const config = await resolveSecrets(await load());
     const signingSecret = lambdaSigningSecret(config);
     const log = createLogger(config);
-    const composition = await compose(config, { role: 'lambda-api', log, signingSecret });
+    const composition = await compose(config, {
+      role: 'lambda-api',
+      log,
+      signingSecret,
+      ...(options.workerClient ? { workerClient: options.workerClient } : {}),
+    });
     const app = composition.app;
     if (!app) throw new Error('the lambda-api role composed no app');
-    return { serve: handle(app), close: () => composition.close() };
+    // `handle` calls only the app's `fetch`; the answer is settled first (see `settled`), and with
+    // BOSUN_WORKER_FUNCTION the worker is woken before it leaves when the request enqueued jobs.
+    const answer: typeof app.fetch = async (request, env, ctx) => settled(await app.fetch(request, env, ctx));
+    const fetch = composition.wakeup ? composition.wakeup.wrap(answer) : answer;
+    return { serve: handle({ fetch } as typeof app), close: () => composition.close() };
   };
 
   const invoke = async (event: unknown, context?: unknown): Promise<GatewayResult> => {
@@ -86,6 +99,18 @@ export function createLambdaHandler(load: () => Config | Promise<Config> = () =>
       if (current) await (await current.catch(() => null))?.close();
     },
   });
+}
+
+/**
+ * The app's answer with its headers as the middleware left them. Headers the middleware set after the
+ * handler (the page and security headers) live on the answer's `headers` object; where @hono/node-server
+ * has replaced the global `Response` (a process that also runs the Node server), reading the body
+ * rebuilds the answer from the handler's own headers and those would be lost, because
+ * `handle` reads the body before the headers. Copying the headers first keeps them either way.
+ */
+function settled(res: Response): Response {
+  const headers = new Headers(res.headers);
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
 }
 
 function plainAnswer(status: number, text: string, version: '1.0' | '2.0' = '2.0'): GatewayResult {
