@@ -23,7 +23,15 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import { type DeploymentConfig, mailFrom } from './config';
-import { edgeFunctionCode, edgeLifetimeSeconds, GUEST_SITE_HEADERS, NOT_FOUND_PATH, SITE_PREFIX_PARAMETER, sitePrefix } from './guest-site';
+import {
+  edgeFunctionCode,
+  edgeLifetimeSeconds,
+  GUEST_SITE_HEADERS,
+  NOT_FOUND_PATH,
+  platformEdgeFunctionCode,
+  SITE_PREFIX_PARAMETER,
+  sitePrefix,
+} from './guest-site';
 
 /** The app's paths: on every distribution they go to the API, uncached, with every viewer header but Host. */
 export const APP_PATHS = ['/api/*', '/app/*', '/crew/*', '/healthz'] as const;
@@ -135,15 +143,16 @@ export class BosunStack extends Stack {
 
     // --- The edge: friendly slugs and the generated viewer-request function.
     this.keyValueStore = new cloudfront.KeyValueStore(this, 'FriendlySlugs', { comment: 'Bosun friendly slugs → booking ids' });
-    const site =
-      config.mode === 'single'
-        ? { domain: config.single!.domain, tenantSlug: config.single!.tenant }
-        : { domain: `every guest site of ${config.platform.domain}`, tenantSlug: 'platform' };
+    const storeId = this.keyValueStore.keyValueStoreId;
     const edgeFunction = new cloudfront.Function(this, 'GuestSiteFunction', {
       comment: 'Bosun guest sites: generated from the site layout',
       runtime: cloudfront.FunctionRuntime.JS_2_0,
       keyValueStore: this.keyValueStore,
-      code: cloudfront.FunctionCode.fromInline(edgeFunctionCode(site, this.keyValueStore.keyValueStoreId)),
+      code: cloudfront.FunctionCode.fromInline(
+        config.mode === 'single'
+          ? edgeFunctionCode({ domain: config.single!.domain, tenantSlug: config.single!.tenant }, storeId)
+          : platformEdgeFunctionCode(storeId),
+      ),
     });
     const guestPages = new cloudfront.CachePolicy(this, 'GuestPageCachePolicy', {
       comment: 'Bosun guest pages: the origin Cache-Control decides; kept at the edge until invalidated (ADR 0006, 0028)',
@@ -356,13 +365,13 @@ export class BosunStack extends Stack {
       worker.addToRolePolicy(
         new iam.PolicyStatement({
           sid: 'GuestSiteTenants',
+          // Exactly what ADR 0027 lists: tenants are made, read, moved and invalidated; the
+          // distribution itself is never invalidated in platform mode.
           actions: [
             'cloudfront:CreateDistributionTenant',
             'cloudfront:GetDistributionTenant',
             'cloudfront:GetDistributionTenantByDomain',
             'cloudfront:UpdateDistributionTenant',
-            'cloudfront:CreateInvalidation',
-            'cloudfront:GetInvalidation',
             'cloudfront:CreateInvalidationForDistributionTenant',
             'cloudfront:GetInvalidationForDistributionTenant',
           ],

@@ -5,7 +5,7 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { generateEdgeFunction } from '../../src/publish/edge-function';
+import { generateEdgeFunction, generatePlatformEdgeFunction } from '../../src/publish/edge-function';
 import { GUEST_SITE_HEADERS, guestPageKey, NOT_FOUND_KEY, SITE_CACHE_CONTROL, siteBucket } from '../../src/publish/site-layout';
 import { APP_PATHS } from '../bosun-stack';
 import { referencedIds, resolveText, resourceOf, resourcesOf, synthesize } from './support';
@@ -124,13 +124,19 @@ describe.each(modes)('the %s-mode stack', (mode) => {
     // whose key value store setting is that store's ARN.
     const storeId = '7c0e1d2f-3a4b-4c5d-8e6f-0123456789ab';
     const deployed = resolveText(fn.Properties.FunctionCode, { [`${kvsId}.Id`]: storeId });
-    const site =
+    // In platform mode that is the one function of every tenant (`bosun edge-function` there).
+    const storeArn = `arn:aws:cloudfront::123456789012:key-value-store/${storeId}`;
+    const generated =
       mode === 'single'
-        ? { domain: config.single!.domain, tenantSlug: config.single!.tenant }
-        : { domain: `every guest site of ${config.platform.domain}`, tenantSlug: 'platform' };
-    const generated = generateEdgeFunction({ ...site, keyValueStoreId: `arn:aws:cloudfront::123456789012:key-value-store/${storeId}` });
+        ? generateEdgeFunction({ domain: config.single!.domain, tenantSlug: config.single!.tenant, keyValueStoreId: storeArn })
+        : generatePlatformEdgeFunction({ keyValueStoreArn: storeArn });
     expect(deployed).toBe(generated);
     expect(deployed).toContain(`cf.kvs("${storeId}")`);
+    expect(deployed).not.toBe(
+      mode === 'single'
+        ? generatePlatformEdgeFunction({ keyValueStoreArn: storeArn })
+        : generateEdgeFunction({ domain: 'x.example', tenantSlug: 'x', keyValueStoreId: storeArn }),
+    );
   });
 
   it("caches guest pages as their Cache-Control says, sends the guest sites' headers and answers a missing page with the 404 page", () => {
@@ -393,11 +399,9 @@ describe.each(modes)('the %s-mode stack', (mode) => {
       (mode === 'platform'
         ? [
             'cloudfront:CreateDistributionTenant',
-            'cloudfront:CreateInvalidation',
             'cloudfront:CreateInvalidationForDistributionTenant',
             'cloudfront:GetDistributionTenant',
             'cloudfront:GetDistributionTenantByDomain',
-            'cloudfront:GetInvalidation',
             'cloudfront:GetInvalidationForDistributionTenant',
             'cloudfront:UpdateDistributionTenant',
           ]
