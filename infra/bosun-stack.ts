@@ -22,6 +22,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
+import { ORIGIN_VERIFY_HEADER } from '../src/main/lambda-origin';
 import { type DeploymentConfig, mailFrom } from './config';
 import {
   edgeFunctionCode,
@@ -98,6 +99,12 @@ export class BosunStack extends Stack {
       description: 'Bosun: signs sessions, CSRF tokens and feed URLs (BOSUN_SECRET_ARN)',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // CloudFront sends this to the API; the API refuses a request without it (ADR 0023), so API
+    // Gateway's own endpoint, reachable from the internet, serves nobody who skips CloudFront.
+    const originSecret = new secretsmanager.Secret(this, 'OriginSecret', {
+      description: 'Bosun: CloudFront sends it to the API as X-Bosun-Origin-Verify (BOSUN_ORIGIN_SECRET_ARN)',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
     });
     const databaseSecret = new rds.DatabaseSecret(this, 'DatabaseSecret', { username: 'bosun', dbname: 'bosun' });
 
@@ -207,7 +214,11 @@ export class BosunStack extends Stack {
       // API Gateway's HTTP API answers 503 after 30 seconds; the function stops before.
       timeout: Duration.seconds(29),
       logGroup: new logs.LogGroup(this, 'ApiLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
-      environment: { ...environment, BOSUN_WORKER_FUNCTION: this.workerFunction.functionName },
+      environment: {
+        ...environment,
+        BOSUN_WORKER_FUNCTION: this.workerFunction.functionName,
+        BOSUN_ORIGIN_SECRET_ARN: originSecret.secretArn,
+      },
     });
     new events.Rule(this, 'WorkerSchedule', {
       description: 'Bosun worker: every minute',
@@ -222,6 +233,9 @@ export class BosunStack extends Stack {
     const apiOrigin = new origins.HttpOrigin(`${api.apiId}.execute-api.${this.region}.${this.urlSuffix}`, {
       protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
       originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+      // A dynamic reference (`{{resolve:secretsmanager:…}}`): CloudFormation puts the value in at deploy
+      // time, so it is in no template, no synthesized file and no stack event.
+      customHeaders: { [ORIGIN_VERIFY_HEADER]: originSecret.secretValue.unsafeUnwrap() },
     });
     const appBehavior: cloudfront.BehaviorOptions = {
       origin: apiOrigin,
@@ -316,6 +330,9 @@ export class BosunStack extends Stack {
         }),
       );
     }
+    this.apiFunction.addToRolePolicy(
+      new iam.PolicyStatement({ sid: 'ReadOriginSecret', actions: ['secretsmanager:GetSecretValue'], resources: [originSecret.secretArn] }),
+    );
     this.apiFunction.addToRolePolicy(
       new iam.PolicyStatement({ sid: 'WakeWorker', actions: ['lambda:InvokeFunction'], resources: [this.workerFunction.functionArn] }),
     );
