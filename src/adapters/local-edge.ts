@@ -162,12 +162,12 @@ export class LocalEdge implements Cdn {
     return { status: reply.status, body: typeof reply.body === 'string' ? Buffer.from(reply.body) : (reply.body ?? new Uint8Array(0)) };
   }
 
-  /** Drops exactly these paths of the site (as the edge caches them: after its rewrite). */
   /** Nothing to make: the edge serves every guest site in the database by its Host header. */
   provisionSite(): Promise<CdnProvisioned | null> {
     return Promise.resolve(null);
   }
 
+  /** Drops exactly these paths of the site (as the edge caches them: after its rewrite). */
   async invalidate(site: CdnSite, paths: readonly string[], _changeRef: string): Promise<void> {
     for (const path of paths) {
       const key = cacheKey(site.domain.toLowerCase(), path);

@@ -107,18 +107,13 @@ export function guestPagePublicPaths(bookingId: string, friendlySlugs: readonly 
 }
 
 /**
- * The paths to drop from edge caches after a booking's page changed: the objects' own paths (what
- * the edge caches after its rewrite) and the viewer paths most often requested (ADR 0009).
+ * The paths to drop from edge caches after a booking's page changed: the objects' own paths, and
+ * only those. The viewer-request function rewrites every viewer path of a page (`/g/{ID}`, `/g/{id}`,
+ * with a trailing slash) to its object's path before the cache is looked up, so the edge — CloudFront
+ * or the local edge — never holds an entry under a viewer path (ADR 0009).
  */
 export function guestPageInvalidationPaths(bookingId: string): string[] {
-  return [
-    ...new Set([
-      objectPath(guestPageKey(bookingId)),
-      objectPath(guestCalendarKey(bookingId)),
-      guestPagePath(bookingId),
-      `/${PAGE_DIR}/${bookingId.toLowerCase()}`,
-    ]),
-  ];
+  return [objectPath(guestPageKey(bookingId)), objectPath(guestCalendarKey(bookingId))];
 }
 
 /** The origin guests reach a site at: https behind a CDN, the local edge's port otherwise. */

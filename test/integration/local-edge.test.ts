@@ -235,6 +235,25 @@ describe.each([
     expect(await (await get(edge, 'alpha.localhost', '/g/CHG1234'))?.text()).toBe(page('after'));
   });
 
+  it('keys its cache by the rewritten path: invalidating the object paths refreshes every viewer path of the page', async () => {
+    const edge = makeEdge();
+    const viewerPaths = ['/g/VIEW123', '/g/view123', '/g/VIEW123/', '/g/view123/', '/g/ViEw123'];
+    await put('alpha.localhost', guestPageKey('VIEW123'), page('before'));
+    for (const path of viewerPaths) expect(await (await get(edge, 'alpha.localhost', path))?.text()).toBe(page('before'));
+    // One load and one entry for all of them: no viewer path is an entry of its own.
+    expect(edge.stats()).toMatchObject({ misses: 1, hits: viewerPaths.length - 1, entries: 1 });
+
+    await put('alpha.localhost', guestPageKey('VIEW123'), page('after'));
+    for (const path of viewerPaths) expect(await (await get(edge, 'alpha.localhost', path))?.text()).toBe(page('before'));
+    expect(guestPageInvalidationPaths('VIEW123')).toEqual(['/g/view123.html', '/g/view123.ics']);
+    await edge.invalidate({ domain: 'alpha.localhost' }, guestPageInvalidationPaths('VIEW123'), 'change-view');
+    for (const path of viewerPaths) {
+      const res = await get(edge, 'alpha.localhost', path);
+      expect(res?.status).toBe(200);
+      expect(await res?.text()).toBe(page('after'));
+    }
+  });
+
   it('checks an aged copy against the store, so a change written by another process shows without an invalidation', async () => {
     const edge = makeEdge(store, 0);
     await store.delete('alpha.localhost', guestPageKey('NEWPAGE1'));

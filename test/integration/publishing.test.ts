@@ -130,10 +130,38 @@ describe('publishing failures', () => {
     const id = await newBooking();
     expect((await publishGuestPage(deps, a.tenant.id, id)).result).toBe('published');
     const invalidations = calls.length;
-    expect(calls.at(-1)?.paths).toEqual(expect.arrayContaining([`/g/${id.toLowerCase()}.html`, `/g/${id}`]));
-    expect(calls.at(-1)?.paths.some((p) => p.includes('*'))).toBe(false);
+    // A first publish on the site also writes its not-found page.
+    expect(calls.at(-1)?.paths).toEqual(['/404.html', `/g/${id.toLowerCase()}.html`, `/g/${id.toLowerCase()}.ics`]);
     expect((await publishGuestPage(deps, a.tenant.id, id)).result).toBe('unchanged');
     expect(calls.length).toBe(invalidations);
+  });
+});
+
+describe('invalidating a changed page', () => {
+  it("invalidates only the objects' paths, and every viewer path of the page then serves the change", async () => {
+    const s = sitesWith();
+    const { cdn, calls } = recordingCdn(s.edge);
+    const deps: PublishingDeps = { ...s.deps, sites: { store: s.store, cdn } };
+    const id = await newBooking({ partySize: 2 });
+    const lower = id.toLowerCase();
+    const viewerPaths = [`/g/${id}`, `/g/${lower}`, `/g/${id}/`, `/g/${lower}/`];
+    expect((await publishGuestPage(deps, a.tenant.id, id)).result).toBe('published');
+    // Guests reach the page by every viewer path, so the edge holds what it served for each of them.
+    for (const path of viewerPaths) {
+      expect(Buffer.from((await s.edge.fetch({ domain: 'alpha.localhost' }, path)).body).toString()).toContain('2 guests');
+    }
+
+    await updateBooking(t.deps, a.ctx, id, { partySize: 7 }, '*');
+    const before = calls.length;
+    expect((await publishGuestPage(deps, a.tenant.id, id)).result).toBe('published');
+    expect(calls.slice(before).map((c) => c.paths)).toEqual([[`/g/${lower}.html`, `/g/${lower}.ics`]]);
+    for (const path of viewerPaths) {
+      const answer = await s.edge.fetch({ domain: 'alpha.localhost' }, path);
+      expect(answer.status).toBe(200);
+      const html = Buffer.from(answer.body).toString();
+      expect(html).toContain('7 guests');
+      expect(html).not.toContain('2 guests');
+    }
   });
 });
 
