@@ -107,10 +107,10 @@ module.exports = {
     },
     {
       name: 'infra-takes-only-the-site-layout',
-      comment: 'infra/ takes from the app only what CloudFront must agree with: the generated edge function and the site layout',
+      comment: 'infra/ takes from the app only what CloudFront must agree with: the generated edge function, the site layout and the origin header',
       severity: 'error',
       from: { path: '^infra/' },
-      to: { path: '^src/', pathNot: '^src/publish/(edge-function|site-layout)\\.ts$' },
+      to: { path: '^src/', pathNot: '^src/(publish/(edge-function|site-layout)|main/lambda-origin)\\.ts$' },
     },
   ],
   options: {

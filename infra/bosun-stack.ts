@@ -22,8 +22,17 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
+import { ORIGIN_VERIFY_HEADER } from '../src/main/lambda-origin';
 import { type DeploymentConfig, mailFrom } from './config';
-import { edgeFunctionCode, edgeLifetimeSeconds, GUEST_SITE_HEADERS, NOT_FOUND_PATH, SITE_PREFIX_PARAMETER, sitePrefix } from './guest-site';
+import {
+  edgeFunctionCode,
+  edgeLifetimeSeconds,
+  GUEST_SITE_HEADERS,
+  NOT_FOUND_PATH,
+  platformEdgeFunctionCode,
+  SITE_PREFIX_PARAMETER,
+  sitePrefix,
+} from './guest-site';
 
 /** The app's paths: on every distribution they go to the API, uncached, with every viewer header but Host. */
 export const APP_PATHS = ['/api/*', '/app/*', '/crew/*', '/healthz'] as const;
@@ -91,6 +100,12 @@ export class BosunStack extends Stack {
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // CloudFront sends this to the API; the API refuses a request without it (ADR 0023), so API
+    // Gateway's own endpoint, reachable from the internet, serves nobody who skips CloudFront.
+    const originSecret = new secretsmanager.Secret(this, 'OriginSecret', {
+      description: 'Bosun: CloudFront sends it to the API as X-Bosun-Origin-Verify (BOSUN_ORIGIN_SECRET_ARN)',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    });
     const databaseSecret = new rds.DatabaseSecret(this, 'DatabaseSecret', { username: 'bosun', dbname: 'bosun' });
 
     // --- PostgreSQL: one RDS instance in the isolated subnets, reachable from the functions only.
@@ -135,15 +150,16 @@ export class BosunStack extends Stack {
 
     // --- The edge: friendly slugs and the generated viewer-request function.
     this.keyValueStore = new cloudfront.KeyValueStore(this, 'FriendlySlugs', { comment: 'Bosun friendly slugs → booking ids' });
-    const site =
-      config.mode === 'single'
-        ? { domain: config.single!.domain, tenantSlug: config.single!.tenant }
-        : { domain: `every guest site of ${config.platform.domain}`, tenantSlug: 'platform' };
+    const storeId = this.keyValueStore.keyValueStoreId;
     const edgeFunction = new cloudfront.Function(this, 'GuestSiteFunction', {
       comment: 'Bosun guest sites: generated from the site layout',
       runtime: cloudfront.FunctionRuntime.JS_2_0,
       keyValueStore: this.keyValueStore,
-      code: cloudfront.FunctionCode.fromInline(edgeFunctionCode(site, this.keyValueStore.keyValueStoreId)),
+      code: cloudfront.FunctionCode.fromInline(
+        config.mode === 'single'
+          ? edgeFunctionCode({ domain: config.single!.domain, tenantSlug: config.single!.tenant }, storeId)
+          : platformEdgeFunctionCode(storeId),
+      ),
     });
     const guestPages = new cloudfront.CachePolicy(this, 'GuestPageCachePolicy', {
       comment: 'Bosun guest pages: the origin Cache-Control decides; kept at the edge until invalidated (ADR 0006, 0028)',
@@ -198,7 +214,11 @@ export class BosunStack extends Stack {
       // API Gateway's HTTP API answers 503 after 30 seconds; the function stops before.
       timeout: Duration.seconds(29),
       logGroup: new logs.LogGroup(this, 'ApiLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
-      environment: { ...environment, BOSUN_WORKER_FUNCTION: this.workerFunction.functionName },
+      environment: {
+        ...environment,
+        BOSUN_WORKER_FUNCTION: this.workerFunction.functionName,
+        BOSUN_ORIGIN_SECRET_ARN: originSecret.secretArn,
+      },
     });
     new events.Rule(this, 'WorkerSchedule', {
       description: 'Bosun worker: every minute',
@@ -213,6 +233,9 @@ export class BosunStack extends Stack {
     const apiOrigin = new origins.HttpOrigin(`${api.apiId}.execute-api.${this.region}.${this.urlSuffix}`, {
       protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
       originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+      // A dynamic reference (`{{resolve:secretsmanager:…}}`): CloudFormation puts the value in at deploy
+      // time, so it is in no template, no synthesized file and no stack event.
+      customHeaders: { [ORIGIN_VERIFY_HEADER]: originSecret.secretValue.unsafeUnwrap() },
     });
     const appBehavior: cloudfront.BehaviorOptions = {
       origin: apiOrigin,
@@ -308,6 +331,9 @@ export class BosunStack extends Stack {
       );
     }
     this.apiFunction.addToRolePolicy(
+      new iam.PolicyStatement({ sid: 'ReadOriginSecret', actions: ['secretsmanager:GetSecretValue'], resources: [originSecret.secretArn] }),
+    );
+    this.apiFunction.addToRolePolicy(
       new iam.PolicyStatement({ sid: 'WakeWorker', actions: ['lambda:InvokeFunction'], resources: [this.workerFunction.functionArn] }),
     );
     const distributionArn = (d: cloudfront.IDistribution) =>
@@ -356,13 +382,13 @@ export class BosunStack extends Stack {
       worker.addToRolePolicy(
         new iam.PolicyStatement({
           sid: 'GuestSiteTenants',
+          // Exactly what ADR 0027 lists: tenants are made, read, moved and invalidated; the
+          // distribution itself is never invalidated in platform mode.
           actions: [
             'cloudfront:CreateDistributionTenant',
             'cloudfront:GetDistributionTenant',
             'cloudfront:GetDistributionTenantByDomain',
             'cloudfront:UpdateDistributionTenant',
-            'cloudfront:CreateInvalidation',
-            'cloudfront:GetInvalidation',
             'cloudfront:CreateInvalidationForDistributionTenant',
             'cloudfront:GetInvalidationForDistributionTenant',
           ],

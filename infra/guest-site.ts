@@ -3,7 +3,7 @@
  * publisher writes them and the local edge serves them (ADR 0006-0008): the function's code, the edge
  * lifetime of a page, the security headers and the not-found page.
  */
-import { generateEdgeFunction } from '../src/publish/edge-function';
+import { generateEdgeFunction, generatePlatformEdgeFunction } from '../src/publish/edge-function';
 import { GUEST_SITE_HEADERS, NOT_FOUND_KEY, objectPath, SITE_CACHE_CONTROL, siteBucket } from '../src/publish/site-layout';
 
 /**
@@ -34,10 +34,23 @@ export const KEY_VALUE_STORE_ID_STAND_IN = '00000000-0000-4000-8000-000000000000
 /**
  * The viewer-request function's code with the store's id in place (`keyValueStoreId` may be a
  * deploy-time token): the same text `bosun edge-function` prints for a site whose key value store
- * setting is that store's ARN or id. In platform mode every tenant runs this one function.
+ * setting is that store's ARN or id (single mode).
  */
 export function edgeFunctionCode(site: { domain: string; tenantSlug: string }, keyValueStoreId: string): string {
-  const code = generateEdgeFunction({ ...site, keyValueStoreId: KEY_VALUE_STORE_ID_STAND_IN });
+  return withStoreId(generateEdgeFunction({ ...site, keyValueStoreId: KEY_VALUE_STORE_ID_STAND_IN }), keyValueStoreId);
+}
+
+/**
+ * The one viewer-request function of the multi-tenant distribution (platform mode, ADR 0027), with the
+ * store's id in place: every tenant runs it, reading each site's slugs under its own host. The same
+ * text `bosun edge-function` prints in platform mode for the store of the `KeyValueStoreArn` output.
+ */
+export function platformEdgeFunctionCode(keyValueStoreId: string): string {
+  const standInArn = `arn:aws:cloudfront::000000000000:key-value-store/${KEY_VALUE_STORE_ID_STAND_IN}`;
+  return withStoreId(generatePlatformEdgeFunction({ keyValueStoreArn: standInArn }), keyValueStoreId);
+}
+
+function withStoreId(code: string, keyValueStoreId: string): string {
   const literal = JSON.stringify(KEY_VALUE_STORE_ID_STAND_IN);
   if (code.split(literal).length !== 2) throw new Error('the edge function must name its key value store exactly once');
   return code.replace(literal, () => `"${keyValueStoreId}"`);

@@ -5,7 +5,8 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { generateEdgeFunction } from '../../src/publish/edge-function';
+import { ORIGIN_VERIFY_HEADER } from '../../src/main/lambda-origin';
+import { generateEdgeFunction, generatePlatformEdgeFunction } from '../../src/publish/edge-function';
 import { GUEST_SITE_HEADERS, guestPageKey, NOT_FOUND_KEY, SITE_CACHE_CONTROL, siteBucket } from '../../src/publish/site-layout';
 import { APP_PATHS } from '../bosun-stack';
 import { referencedIds, resolveText, resourceOf, resourcesOf, synthesize } from './support';
@@ -124,13 +125,19 @@ describe.each(modes)('the %s-mode stack', (mode) => {
     // whose key value store setting is that store's ARN.
     const storeId = '7c0e1d2f-3a4b-4c5d-8e6f-0123456789ab';
     const deployed = resolveText(fn.Properties.FunctionCode, { [`${kvsId}.Id`]: storeId });
-    const site =
+    // In platform mode that is the one function of every tenant (`bosun edge-function` there).
+    const storeArn = `arn:aws:cloudfront::123456789012:key-value-store/${storeId}`;
+    const generated =
       mode === 'single'
-        ? { domain: config.single!.domain, tenantSlug: config.single!.tenant }
-        : { domain: `every guest site of ${config.platform.domain}`, tenantSlug: 'platform' };
-    const generated = generateEdgeFunction({ ...site, keyValueStoreId: `arn:aws:cloudfront::123456789012:key-value-store/${storeId}` });
+        ? generateEdgeFunction({ domain: config.single!.domain, tenantSlug: config.single!.tenant, keyValueStoreId: storeArn })
+        : generatePlatformEdgeFunction({ keyValueStoreArn: storeArn });
     expect(deployed).toBe(generated);
     expect(deployed).toContain(`cf.kvs("${storeId}")`);
+    expect(deployed).not.toBe(
+      mode === 'single'
+        ? generatePlatformEdgeFunction({ keyValueStoreArn: storeArn })
+        : generateEdgeFunction({ domain: 'x.example', tenantSlug: 'x', keyValueStoreId: storeArn }),
+    );
   });
 
   it("caches guest pages as their Cache-Control says, sends the guest sites' headers and answers a missing page with the 404 page", () => {
@@ -188,7 +195,15 @@ describe.each(modes)('the %s-mode stack', (mode) => {
       const origin = originOf(distribution, behavior);
       expect(resolveText(origin.DomainName, { [apiId]: 'abc123' })).toBe(`abc123.execute-api.${config.region}.<AWS::URLSuffix>`);
       expect(origin.CustomOriginConfig).toEqual({ OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] });
+      // Every API origin proves CloudFront sent the request: the origin secret, as a dynamic
+      // reference CloudFormation resolves at deploy time (the value is in no template).
+      expect(origin.OriginCustomHeaders).toEqual([{ HeaderName: ORIGIN_VERIFY_HEADER, HeaderValue: expect.anything() }]);
+      const value = resolveText(origin.OriginCustomHeaders[0].HeaderValue, { [originSecretId]: 'ORIGIN-SECRET-ARN' });
+      expect(value).toBe('{{resolve:secretsmanager:ORIGIN-SECRET-ARN:SecretString:::}}');
     };
+    const [originSecretId, originSecret] = resourceOf(json, 'AWS::SecretsManager::Secret', 'OriginSecret');
+    expect(originSecret.Properties.GenerateSecretString).toMatchObject({ PasswordLength: 48, ExcludePunctuation: true });
+    expect(originSecret.Properties.SecretString).toBeUndefined();
     expect(guest.CacheBehaviors.map((b: any) => b.PathPattern)).toEqual([...APP_PATHS]);
     expect(APP_PATHS).toEqual(['/api/*', '/app/*', '/crew/*', '/healthz']);
     for (const behavior of guest.CacheBehaviors) expectApi(guest, behavior);
@@ -327,7 +342,14 @@ describe.each(modes)('the %s-mode stack', (mode) => {
     const [workerId, worker] = resourceOf(json, 'AWS::Lambda::Function', 'Worker');
     const [, api] = resourceOf(json, 'AWS::Lambda::Function', 'Api');
     expect(worker.Properties.Environment.Variables).toEqual({ ...base, ...platform });
-    expect(api.Properties.Environment.Variables).toEqual({ ...base, ...platform, BOSUN_WORKER_FUNCTION: { Ref: workerId } });
+    // Only the API checks the origin secret: the worker is invoked, never reached over HTTP.
+    const [originSecretId] = resourceOf(json, 'AWS::SecretsManager::Secret', 'OriginSecret');
+    expect(api.Properties.Environment.Variables).toEqual({
+      ...base,
+      ...platform,
+      BOSUN_WORKER_FUNCTION: { Ref: workerId },
+      BOSUN_ORIGIN_SECRET_ARN: { Ref: originSecretId },
+    });
     // Mail leaves through the mail-from domain's SES identity.
     const [, identity] = resourceOf(json, 'AWS::SES::EmailIdentity', 'MailIdentity');
     expect(identity.Properties.EmailIdentity).toBe(config.mail.fromDomain);
@@ -338,6 +360,7 @@ describe.each(modes)('the %s-mode stack', (mode) => {
     const id = (type: string, prefix: string) => resourceOf(json, type, prefix)[0];
     const bucket = id('AWS::S3::Bucket', 'GuestSites');
     const secrets = [id('AWS::SecretsManager::Secret', 'SigningSecret'), id('AWS::SecretsManager::Secret', 'DatabaseSecret')];
+    const originSecret = id('AWS::SecretsManager::Secret', 'OriginSecret');
     const kvs = id('AWS::CloudFront::KeyValueStore', 'FriendlySlugs');
     const guest = id('AWS::CloudFront::Distribution', 'GuestDistribution');
     const worker = id('AWS::Lambda::Function', 'Worker');
@@ -349,11 +372,12 @@ describe.each(modes)('the %s-mode stack', (mode) => {
       },
       secretsmanager: (s) => {
         expect(list(s.Action)).toEqual(['secretsmanager:GetSecretValue']);
-        expect(
-          list(s.Resource)
-            .map((r: any) => r.Ref)
-            .sort(),
-        ).toEqual([...secrets].sort());
+        const read = list(s.Resource)
+          .map((r: any) => r.Ref)
+          .sort();
+        // The origin secret in a statement of its own, the API's only.
+        if (s.Sid === 'ReadOriginSecret') expect(read).toEqual([originSecret]);
+        else expect(read).toEqual([...secrets].sort());
       },
       'cloudfront-keyvaluestore': (s) => expect(list(s.Resource)).toEqual([{ 'Fn::GetAtt': [kvs, 'Arn'] }]),
       cloudfront: (s) => {
@@ -385,6 +409,10 @@ describe.each(modes)('the %s-mode stack', (mode) => {
       }
     }
     expect([...services.Api].sort()).toEqual(['lambda', 'secretsmanager']);
+    const readsOrigin = (fn: 'Api' | 'Worker') =>
+      statementsOf(json, fn).some((s) => list(s.Resource).some((r: any) => r?.Ref === originSecret));
+    expect(readsOrigin('Api')).toBe(true);
+    expect(readsOrigin('Worker')).toBe(false);
     expect([...services.Worker].sort()).toEqual(['cloudfront', 'cloudfront-keyvaluestore', 's3', 'secretsmanager', 'ses']);
     const cloudfrontActions = statementsOf(json, 'Worker')
       .filter((s) => list(s.Action)[0].startsWith('cloudfront:'))
@@ -393,11 +421,9 @@ describe.each(modes)('the %s-mode stack', (mode) => {
       (mode === 'platform'
         ? [
             'cloudfront:CreateDistributionTenant',
-            'cloudfront:CreateInvalidation',
             'cloudfront:CreateInvalidationForDistributionTenant',
             'cloudfront:GetDistributionTenant',
             'cloudfront:GetDistributionTenantByDomain',
-            'cloudfront:GetInvalidation',
             'cloudfront:GetInvalidationForDistributionTenant',
             'cloudfront:UpdateDistributionTenant',
           ]

@@ -166,6 +166,8 @@ const schema = z.object({
   BOSUN_MAIL_FROM: z.email('must be an e-mail address like bosun@example.com').optional(),
   BOSUN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   BOSUN_SECRET_ARN: secretArn.optional(),
+  BOSUN_ORIGIN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  BOSUN_ORIGIN_SECRET_ARN: secretArn.optional(),
   BOSUN_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',
@@ -216,6 +218,13 @@ export type Config = {
   secret: string | undefined;
   /** The Secrets Manager secret that holds the signing secret (`BOSUN_SECRET_ARN`); `resolveSecrets` reads it into `secret`. */
   secretArn: string | undefined;
+  /**
+   * The value CloudFront sends in `X-Bosun-Origin-Verify` to the API (`BOSUN_ORIGIN_SECRET`, or read from
+   * `BOSUN_ORIGIN_SECRET_ARN` by `resolveSecrets`): when set, the Lambda API refuses any request without it.
+   */
+  originSecret?: string | undefined;
+  /** The Secrets Manager secret that holds `originSecret` (`BOSUN_ORIGIN_SECRET_ARN`). */
+  originSecretArn?: string | undefined;
   /** DKIM signing of every message Bosun sends (`BOSUN_DKIM_*`); none when the variables are absent. */
   dkim: DkimSigning | undefined;
   /** The worker Lambda the API wakes after a request that enqueued jobs (`BOSUN_WORKER_FUNCTION`, ADR 0026). */
@@ -257,6 +266,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (e[a] !== undefined && e[b] !== undefined) throw new ConfigError(`${a}: must not be set together with ${b} (${why})`);
   };
   exclusive('BOSUN_SECRET_ARN', 'BOSUN_SECRET', 'the signing secret comes from one of them; unset one');
+  exclusive('BOSUN_ORIGIN_SECRET_ARN', 'BOSUN_ORIGIN_SECRET', 'the origin secret comes from one of them; unset one');
   exclusive('DATABASE_SECRET_ARN', 'DATABASE_URL', 'the database comes from one of them; unset one');
   exclusive('BOSUN_MAIL', 'SMTP_URL', 'mail goes through one of them; unset one');
   return {
@@ -276,6 +286,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustedProxies: e.BOSUN_TRUSTED_PROXIES ?? [],
     secret: e.BOSUN_SECRET,
     secretArn: e.BOSUN_SECRET_ARN,
+    originSecret: e.BOSUN_ORIGIN_SECRET,
+    originSecretArn: e.BOSUN_ORIGIN_SECRET_ARN,
     dkim: loadDkim(e),
     workerFunction: e.BOSUN_WORKER_FUNCTION,
     cloudFrontPlatform: loadPlatform(e),

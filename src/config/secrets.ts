@@ -1,5 +1,6 @@
 /**
- * Configuration held in AWS Secrets Manager: the signing secret (`BOSUN_SECRET_ARN`) and the database's
+ * Configuration held in AWS Secrets Manager: the signing secret (`BOSUN_SECRET_ARN`), the origin secret
+ * CloudFront sends to the API (`BOSUN_ORIGIN_SECRET_ARN`, plain text like the signing secret) and the database's
  * credentials (`DATABASE_SECRET_ARN`, the secret RDS or the CDK's `DatabaseSecret` writes). Each secret is
  * read once per process, in the region its ARN names, and cached; a secret that cannot be read, or holds
  * no usable value, stops start-up with one line naming the variable, the ARN and the reason (ADR 0025).
@@ -13,7 +14,7 @@ export type SecretsOptions = {
   clientConfig?: SecretsManagerClientConfig;
 };
 
-export type SecretVariable = 'BOSUN_SECRET_ARN' | 'DATABASE_SECRET_ARN';
+export type SecretVariable = 'BOSUN_SECRET_ARN' | 'BOSUN_ORIGIN_SECRET_ARN' | 'DATABASE_SECRET_ARN';
 
 /** What `checkSecrets` found for one configured secret: `problem` is one line (no value), absent when `ok`. */
 export type SecretCheck = { variable: SecretVariable; arn: string; ok: boolean; problem: string | undefined };
@@ -141,6 +142,7 @@ type Resolved = { variable: SecretVariable; arn: string; read: Read };
 async function resolveEach(config: Config, options: SecretsOptions): Promise<Resolved[]> {
   const wanted: { variable: SecretVariable; arn: string | undefined; parse: (text: string) => Read }[] = [
     { variable: 'BOSUN_SECRET_ARN', arn: config.secretArn, parse: signingSecret },
+    { variable: 'BOSUN_ORIGIN_SECRET_ARN', arn: config.originSecretArn, parse: signingSecret },
     { variable: 'DATABASE_SECRET_ARN', arn: config.databaseSecretArn, parse: databaseUrlFromSecret },
   ];
   return Promise.all(
@@ -179,6 +181,7 @@ export async function resolveSecrets(config: Config, options: { clientConfig?: S
   for (const r of resolved) {
     if (!r.read.ok) throw new ConfigError(`${r.variable}: ${line(r as Resolved & { read: { ok: false } })}`);
     if (r.variable === 'BOSUN_SECRET_ARN') next = { ...next, secret: r.read.value };
+    else if (r.variable === 'BOSUN_ORIGIN_SECRET_ARN') next = { ...next, originSecret: r.read.value };
     else next = { ...next, databaseUrl: r.read.value };
   }
   return next;

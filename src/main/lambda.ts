@@ -6,6 +6,11 @@
  * The composition is made once per cold start, lazily: the first invocation awaits it, the later
  * ones reuse it. A composition that fails (a missing variable, a database not reachable or not
  * migrated yet) logs one line and answers 503; the next invocation tries again.
+ *
+ * With an origin secret configured, a request that did not come through CloudFront (no or a wrong
+ * `X-Bosun-Origin-Verify`) is answered 403 before the app sees it; the header never reaches the app.
+ * So every request the app sees came through CloudFront, and its forwarded client address is
+ * CloudFront's (lambda-client-address.ts).
  */
 import type { LambdaClientConfig } from '@aws-sdk/client-lambda';
 import { handle } from 'hono/aws-lambda';
@@ -14,6 +19,7 @@ import { type Config, loadConfig } from '../config/env';
 import { resolveSecrets } from '../config/secrets';
 import { compose, lambdaSigningSecret } from './compose';
 import { GatewayEventError, normaliseGatewayEvent } from './lambda-event';
+import { ORIGIN_VERIFY_HEADER, originVerified, takeOriginHeader } from './lambda-origin';
 import { logOptions } from './logging';
 import { createLogger } from './runtime';
 
@@ -40,7 +46,7 @@ export function createLambdaHandler(
   load: () => Config | Promise<Config> = () => loadConfig(),
   options: { workerClient?: LambdaClientConfig } = {},
 ): LambdaHandler {
-  type Ready = { serve: ReturnType<typeof handle>; close(): Promise<void> };
+  type Ready = { serve: ReturnType<typeof handle>; close(): Promise<void>; originSecret: string | undefined; log: Logger };
   let ready: Promise<Ready> | null = null;
   let fallbackLog: Logger | null = null;
 
@@ -61,7 +67,12 @@ export function createLambdaHandler(
     // BOSUN_WORKER_FUNCTION the worker is woken before it leaves when the request enqueued jobs.
     const answer: typeof app.fetch = async (request, env, ctx) => settled(await app.fetch(request, env, ctx));
     const fetch = composition.wakeup ? composition.wakeup.wrap(answer) : answer;
-    return { serve: handle({ fetch } as typeof app), close: () => composition.close() };
+    return {
+      serve: handle({ fetch } as typeof app),
+      close: () => composition.close(),
+      originSecret: config.originSecret,
+      log,
+    };
   };
 
   const invoke = async (event: unknown, context?: unknown): Promise<GatewayResult> => {
@@ -82,11 +93,24 @@ export function createLambdaHandler(
         fallbackLog.error({ err }, 'Bosun could not start on Lambda');
       });
     }
-    let serve: Ready['serve'];
+    let current: Ready;
     try {
-      serve = (await ready).serve;
+      current = await ready;
     } catch {
       return plainAnswer(503, 'Bosun is not available; try again shortly.', normalised.version);
+    }
+    const { serve, originSecret } = current;
+    // The header leaves the event whether or not a secret is configured: the app never sees it.
+    const gatewayEvent = normalised.event as { headers?: Record<string, string>; multiValueHeaders?: Record<string, string[]> };
+    if (gatewayEvent.headers) gatewayEvent.headers = { ...gatewayEvent.headers };
+    if (gatewayEvent.multiValueHeaders) gatewayEvent.multiValueHeaders = { ...gatewayEvent.multiValueHeaders };
+    const presented = takeOriginHeader(gatewayEvent);
+    if (originSecret !== undefined && !originVerified(originSecret, presented)) {
+      current.log.warn(
+        { origin: presented === undefined ? 'absent' : 'wrong' },
+        `refused a request without CloudFront's ${ORIGIN_VERIFY_HEADER} (the API answers through CloudFront only)`,
+      );
+      return forbidden(normalised.version);
     }
     // `handle` reads an APIGatewayProxyEvent or APIGatewayProxyEventV2; the event was checked to be one.
     return (await serve(normalised.event as never, context as never)) as GatewayResult;
@@ -111,6 +135,22 @@ export function createLambdaHandler(
 function settled(res: Response): Response {
   const headers = new Headers(res.headers);
   return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+}
+
+function forbidden(version: '1.0' | '2.0'): GatewayResult {
+  const headers = { 'content-type': 'application/problem+json', 'cache-control': 'no-store' };
+  const body = {
+    type: 'about:blank',
+    title: 'Forbidden',
+    status: 403,
+    detail: 'Bosun answers through its CloudFront distribution only.',
+  };
+  return {
+    statusCode: 403,
+    body: JSON.stringify(body),
+    isBase64Encoded: false,
+    ...(version === '1.0' ? { multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])) } : { headers }),
+  };
 }
 
 function plainAnswer(status: number, text: string, version: '1.0' | '2.0' = '2.0'): GatewayResult {
