@@ -12,6 +12,7 @@ import { FileMailer } from '../adapters/file-mailer';
 import { FsObjectStore } from '../adapters/fs-object-store';
 import { InMemoryEventHub } from '../adapters/in-memory-event-hub';
 import { LocalEdge } from '../adapters/local-edge';
+import { nodeWebClient } from '../adapters/node-web-client';
 import { PgBossJobQueue } from '../adapters/pg-boss-job-queue';
 import { parseS3Url, S3ObjectStore } from '../adapters/s3-object-store';
 import { SmtpMailer } from '../adapters/smtp-mailer';
@@ -23,6 +24,7 @@ import { reservedHostProblem } from '../domain/hosts';
 import { FailureLimiter } from '../http/middleware/failure-limiter';
 import { systemClock } from '../ports/clock';
 import type { MailArchive } from '../ports/mailer';
+import type { WebClient } from '../ports/web-client';
 import { GUEST_SITE_HEADERS, SITE_CACHE_CONTROL, siteOrigin } from '../publish/site-layout';
 import { CHANGE_CHANNEL, startChangeFeed } from '../services/change-feed';
 import type { ServiceDeps } from '../services/context';
@@ -46,6 +48,8 @@ export type Runtime = {
   edge: LocalEdge | null;
   /** The client's address of a request (`BOSUN_TRUSTED_PROXIES` applied), for rate limits. */
   clientAddress: ClientAddress;
+  /** Requests to public addresses, for `doctor --live`. */
+  web: WebClient;
   log: Logger;
   close(): Promise<void>;
 };
@@ -120,6 +124,7 @@ export async function openRuntime(config: Config, options: { log: Logger; superv
       sites,
       edge,
       clientAddress,
+      web: nodeWebClient(),
       log: options.log,
       close: async () => {
         await feed?.stop();

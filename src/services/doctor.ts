@@ -9,9 +9,10 @@ import { listOverlapsKeptFromBefore } from '../db/queries/bookings';
 import { listFailingGuestPages, listPendingGuestPages } from '../db/queries/publishing';
 import { listAllSites, listSites, listTenants } from '../db/queries/tenants';
 import { normalizeHost, reservedHostProblem } from '../domain/hosts';
+import type { CdnSite } from '../ports/cdn';
 import type { RunningJob } from '../ports/job-queue';
 import { NOT_FOUND_KEY, siteBucket } from '../publish/site-layout';
-import type { PublishingDeps } from './publishing';
+import { getEdgeFunction, type PublishingDeps, siteCdnSettingsSchema } from './publishing';
 
 /**
  * A changed page is published within seconds, and a job its process abandoned is retried within a
@@ -57,7 +58,152 @@ export function checkDataFolder(report: DataFolderReport): Check {
   };
 }
 
-export type Check = { check: string; ok: boolean; detail: string };
+/** One finding: `ok` false is a problem (one line that says what to fix); `skipped` a check not run, and how to run it. */
+export type Check = { check: string; ok: boolean; detail: string; skipped?: true };
+
+/**
+ * What doctor reads of the configuration to tell whether the set-up is complete. The variables that
+ * name a secret in Secrets Manager (`*_ARN`) count as set: whether they can be read is checked apart.
+ */
+export type SetUp = {
+  cdn: 'cloudfront' | undefined;
+  objectStore: string | undefined;
+  publicUrl: string;
+  secret: string | undefined;
+  secretArn?: string | undefined;
+  databaseUrl: string | undefined;
+  databaseSecretArn?: string | undefined;
+  smtpUrl: string | undefined;
+};
+
+/**
+ * The configuration is complete for the set-up it chooses. Behind CloudFront (several instances, no
+ * shared disk) guest pages live in S3, the installation answers on https, every instance signs with
+ * one secret and shares one database server, and mail leaves through a server: each missing piece is
+ * one problem naming its variable. A local set-up (one process, its data folder) needs none of them.
+ */
+export function checkConfiguration(setUp: SetUp): Check[] {
+  if (setUp.cdn !== 'cloudfront') {
+    return [
+      {
+        check: 'configuration',
+        ok: true,
+        detail: `one server: ${setUp.objectStore ? 'guest sites in S3' : 'guest sites in the data folder'}, served by its local edge`,
+      },
+    ];
+  }
+  const problems: Check[] = [];
+  const need = (variable: string, detail: string) => problems.push({ check: `configuration ${variable}`, ok: false, detail });
+  if (!setUp.objectStore?.startsWith('s3://')) {
+    need(
+      'BOSUN_OBJECT_STORE',
+      'not set; with BOSUN_CDN=cloudfront guest pages are stored in the S3 bucket behind the distribution: set BOSUN_OBJECT_STORE=s3://BUCKET/PREFIX?region=REGION',
+    );
+  }
+  if (!setUp.publicUrl.startsWith('https://')) {
+    need(
+      'BOSUN_PUBLIC_URL',
+      `is ${setUp.publicUrl}; behind CloudFront it must be the installation's https:// address (sign-in links and form origins are built from it)`,
+    );
+  }
+  if (!setUp.secret && !setUp.secretArn) {
+    need(
+      'BOSUN_SECRET_ARN',
+      'neither BOSUN_SECRET_ARN nor BOSUN_SECRET is set; every instance must sign sessions with the same secret (a generated one lives in one data folder only)',
+    );
+  }
+  if (!setUp.databaseUrl && !setUp.databaseSecretArn) {
+    need(
+      'DATABASE_SECRET_ARN',
+      'neither DATABASE_SECRET_ARN nor DATABASE_URL is set; every instance must share one PostgreSQL server (the embedded database lives in one data folder only)',
+    );
+  }
+  if (!setUp.smtpUrl) {
+    need('SMTP_URL', 'not set; mail would only be written to the data folder of one instance: set SMTP_URL to your mail server');
+  }
+  if (problems.length > 0) return problems;
+  return [
+    {
+      check: 'configuration',
+      ok: true,
+      detail: 'CloudFront: guest sites in S3, an https address, one signing secret, a PostgreSQL server and a mail server',
+    },
+  ];
+}
+
+/** A guest site's place at the CDN, from its stored CDN settings (a malformed setting counts as none). */
+export function cdnSiteOf(site: { domain: string; cdn: unknown }): CdnSite {
+  const settings = siteCdnSettingsSchema.catch({}).parse(site.cdn ?? {});
+  return { domain: site.domain, distributionId: settings.distributionId };
+}
+
+/** Where two texts first differ, counted in lines from 1. */
+function firstDifferentLine(a: string, b: string): number {
+  const left = a.split('\n');
+  const right = b.split('\n');
+  let i = 0;
+  while (i < left.length && i < right.length && left[i] === right[i]) i++;
+  return i + 1;
+}
+
+/** Why CloudFront's API could not tell, in one line that says what to do. */
+function cloudFrontRefusal(err: unknown, site: CdnSite, tenantSlug: string): string {
+  const e = err as { name?: string; message?: string };
+  switch (e.name) {
+    case 'NoSuchDistribution':
+      return `distribution ${site.distributionId} does not exist in this account (NoSuchDistribution); set the right one with bosun site cdn ${tenantSlug} --distribution-id ID`;
+    case 'AccessDenied':
+    case 'AccessDeniedException':
+      return `CloudFront refused to show distribution ${site.distributionId} (${e.name}); doctor's credentials need cloudfront:GetDistributionConfig and cloudfront:GetFunction`;
+    default:
+      return `CloudFront could not be asked about distribution ${site.distributionId}: ${e.name ?? 'Error'}: ${e.message ?? String(err)}`;
+  }
+}
+
+/**
+ * The function deployed in front of a guest site is the one Bosun generates for it, byte for byte
+ * (the system Bosun replaces broke when its CDN function and its upload layout disagreed). An edge
+ * that runs the generated function itself (the local edge) passes as it is.
+ */
+export async function checkSiteFunction(
+  deps: PublishingDeps,
+  site: CdnSite,
+  tenantSlug: string,
+  name = `site ${site.domain} function`,
+): Promise<Check> {
+  const cdn = deps.sites.cdn;
+  if (!cdn.deployedFunction) return { check: name, ok: true, detail: 'the local edge runs the generated function' };
+  const expected = (await getEdgeFunction(deps, tenantSlug)).code;
+  let deployed: Awaited<ReturnType<NonNullable<typeof cdn.deployedFunction>>>;
+  try {
+    deployed = await cdn.deployedFunction(site);
+  } catch (err) {
+    return { check: name, ok: false, detail: cloudFrontRefusal(err, site, tenantSlug) };
+  }
+  if (!deployed.found) {
+    return {
+      check: name,
+      ok: false,
+      detail: `${deployed.problem}; create a function (runtime cloudfront-js-2.0) from bosun edge-function ${tenantSlug}, publish it and associate it with viewer requests`,
+    };
+  }
+  const where = `CloudFront function ${deployed.name} (LIVE, on distribution ${deployed.distributionId})`;
+  if (Buffer.from(deployed.code).equals(Buffer.from(expected, 'utf8'))) {
+    return { check: name, ok: true, detail: `${where} is the generated one` };
+  }
+  const line = firstDifferentLine(Buffer.from(deployed.code).toString('utf8'), expected);
+  const fn = deployed.name;
+  return {
+    check: name,
+    ok: false,
+    detail:
+      `${where} differs from the generated one from line ${line}; deploy it: bosun edge-function ${tenantSlug} > edge.js && ` +
+      `aws cloudfront update-function --name ${fn} --function-code fileb://edge.js ` +
+      `--function-config "$(aws cloudfront describe-function --name ${fn} --query FunctionSummary.FunctionConfig)" ` +
+      `--if-match "$(aws cloudfront describe-function --name ${fn} --query ETag --output text)" && ` +
+      `aws cloudfront publish-function --name ${fn} --if-match "$(aws cloudfront describe-function --name ${fn} --query ETag --output text)"`,
+  };
+}
 
 /** What doctor is told of the data folder: where it is, and its entries that others may read or write. */
 export type DataFolderReport = { dir: string; open: readonly OpenEntry[] };
@@ -147,12 +293,15 @@ export async function checkInstallation(
         add(name, false, `object store fails: ${(err as Error).message}`);
       }
       if (options.cdn === 'cloudfront') {
-        const cdn = site.cdn as { distributionId?: string };
+        const cdn = cdnSiteOf(site);
         add(
           `${name} cdn`,
           Boolean(cdn.distributionId),
-          cdn.distributionId ? `CloudFront ${cdn.distributionId}` : 'no distribution id; set it with bosun site cdn',
+          cdn.distributionId
+            ? `CloudFront ${cdn.distributionId}`
+            : `no distribution id; set it with bosun site cdn ${tenant.slug} --distribution-id ID`,
         );
+        if (cdn.distributionId) checks.push(await checkSiteFunction(deps, cdn, tenant.slug));
       }
     }
     const failing = await listFailingGuestPages(deps.db, tenant.id);
