@@ -55,7 +55,9 @@ describe('doctor: a complete configuration', () => {
   });
 
   it('says what to set, in one line each', () => {
-    const checks = checkConfiguration(loadConfig({ ...complete, BOSUN_OBJECT_STORE: undefined, BOSUN_PUBLIC_URL: 'http://ops.example.com' }));
+    const checks = checkConfiguration(
+      loadConfig({ ...complete, BOSUN_OBJECT_STORE: undefined, BOSUN_PUBLIC_URL: 'http://ops.example.com' }),
+    );
     expect(checks.map((c) => c.detail)).toEqual([
       expect.stringMatching(/set BOSUN_OBJECT_STORE=s3:\/\/BUCKET\/PREFIX\?region=REGION$/),
       expect.stringMatching(/^is http:\/\/ops\.example\.com; behind CloudFront it must be the installation's https:\/\/ address/),
