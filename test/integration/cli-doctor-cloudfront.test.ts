@@ -2,10 +2,16 @@
  * `bosun doctor` on a CloudFront set-up, run as a user runs it (the real CLI in a child process) with
  * the local CloudFront API server and an S3 server standing in for AWS: the function each guest site's
  * distribution runs is read back (GetDistributionConfig, then GetFunction at its LIVE stage) and must be
- * the generated one byte for byte. A different function, none, one never published, a distribution that
- * does not exist and a site without a distribution are each named, with what to run, and exit non-zero.
+ * the generated one byte for byte. A different function, none, and a distribution that does not exist
+ * are each named, with what to run, and exit non-zero (a site without a distribution: cli-doctor.test.ts).
  */
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseS3Url, S3ObjectStore } from '../../src/adapters/s3-object-store';
+import { commands } from '../../src/cli/commands';
+import { openRuntime, type Runtime } from '../../src/main/runtime';
+import { NOT_FOUND_KEY, PAGE_CONTENT_TYPE, SITE_CACHE_CONTROL } from '../../src/publish/site-layout';
+import { getEdgeFunction } from '../../src/services/publishing';
 import { type DataTarget, openDataTarget } from '../support/data-target';
 import { FakeCloudFront } from '../support/fake-cloudfront';
 import { killAll, oneJsonObject, runBosun } from '../support/processes';
@@ -43,21 +49,45 @@ async function doctor(extra: Record<string, string> = {}) {
   return { code: run.code, checks, problems: checks.filter((c) => !c.ok), check: (name: string) => checks.find((c) => c.check === name) };
 }
 
+/** Runs operator commands in this process, on the same data the child processes use (none runs meanwhile). */
+async function operator(run: (rt: Runtime) => Promise<unknown>) {
+  const rt = await openRuntime(target.config(), { log: pino({ level: 'silent' }) });
+  try {
+    await run(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+const command = (name: string) => {
+  const found = commands[name];
+  if (!found) throw new Error(`no command ${name}`);
+  return found;
+};
+
 beforeAll(async () => {
   target = await openDataTarget();
   s3 = await startS3Server(['bosun-sites']);
   cloudfront = await new FakeCloudFront().start();
   cloudfront.setViewerRequestFunction(DISTRIBUTION, null);
-  for (const args of [
-    ['tenant', 'create', 'harbor', '--name', 'Harbor Charters', '--guest-domain', DOMAIN],
-    ['site', 'cdn', 'harbor', '--distribution-id', DISTRIBUTION],
-    ['publish', 'harbor', '--all'],
-  ]) {
-    const done = await runBosun(args, env(), 150_000);
-    if (done.code !== 0) throw new Error(`bosun ${args.join(' ')}: ${done.stderr}`);
-  }
-  generated = oneJsonObject((await runBosun(['--json', 'edge-function', 'harbor'], env(), 150_000)).stdout).code;
-}, 900_000);
+  await operator(async (rt) => {
+    await command('tenant create')(rt, { slug: 'harbor', name: 'Harbor Charters', guestDomain: DOMAIN, timezone: 'UTC' });
+    await command('site cdn')(rt, { tenant: 'harbor', distributionId: DISTRIBUTION });
+    generated = (await getEdgeFunction(rt.deps, 'harbor')).code;
+  });
+  // The site's not-found page, where the S3 object store keeps it.
+  const store = new S3ObjectStore(parseS3Url(`s3://bosun-sites/prod?region=us-east-1&endpoint=${encodeURIComponent(s3.endpoint)}`), {
+    credentials: S3_TEST_CREDENTIALS,
+  });
+  await store.put({
+    bucket: DOMAIN,
+    key: NOT_FOUND_KEY,
+    body: '<!doctype html><title>Not found</title>',
+    contentType: PAGE_CONTENT_TYPE,
+    cacheControl: SITE_CACHE_CONTROL,
+  });
+  store.destroy();
+}, 600_000);
 afterAll(async () => {
   await killAll();
   await cloudfront?.stop();
@@ -95,13 +125,9 @@ describe('bosun doctor with BOSUN_CDN=cloudfront', () => {
     );
     expect(detail).toContain('aws cloudfront publish-function --name bosun-harbor');
     expect(detail).not.toContain('\n');
-
-    // One byte is a difference too (a trailing newline lost on the way).
-    cloudfront.putFunction('bosun-harbor', generated.trimEnd());
-    expect((await doctor()).check(`site ${DOMAIN} function`)?.ok).toBe(false);
   }, 600_000);
 
-  it('names a distribution without a viewer-request function, a function never published, and an unknown distribution', async () => {
+  it('names a distribution without a viewer-request function, and an unknown distribution', async () => {
     cloudfront.setViewerRequestFunction(DISTRIBUTION, null);
     const none = await doctor();
     expect(none.code).toBe(1);
@@ -109,16 +135,7 @@ describe('bosun doctor with BOSUN_CDN=cloudfront', () => {
       `distribution ${DISTRIBUTION} runs no function on viewer requests; create a function (runtime cloudfront-js-2.0) from bosun edge-function harbor, publish it and associate it with viewer requests`,
     );
 
-    cloudfront.setViewerRequestFunction(DISTRIBUTION, 'arn:aws:cloudfront::123456789012:function/bosun-harbor-draft');
-    const unpublished = await doctor();
-    expect(unpublished.code).toBe(1);
-    expect(unpublished.check(`site ${DOMAIN} function`)?.detail).toMatch(
-      new RegExp(
-        `^distribution ${DISTRIBUTION} names function bosun-harbor-draft, which has no LIVE stage \\(NoSuchFunctionExists\\); create a function`,
-      ),
-    );
-
-    expect((await runBosun(['site', 'cdn', 'harbor', '--distribution-id', 'E1NOSUCHONE1'], env(), 150_000)).code).toBe(0);
+    await operator((rt) => command('site cdn')(rt, { tenant: 'harbor', distributionId: 'E1NOSUCHONE1' }));
     const unknown = await doctor();
     expect(unknown.code).toBe(1);
     expect(unknown.check(`site ${DOMAIN} function`)?.detail).toBe(
@@ -132,7 +149,7 @@ describe('bosun doctor with BOSUN_CDN=cloudfront', () => {
     expect(run.stdout).toMatch(/^PROBLEM {2}configuration BOSUN_PUBLIC_URL: is http:\/\/ops\.example\.com; behind CloudFront it must be/m);
     expect(run.stdout).toMatch(/^PROBLEM {2}configuration BOSUN_SECRET_ARN: neither BOSUN_SECRET_ARN nor BOSUN_SECRET is set/m);
     expect(run.stdout).toMatch(/^PROBLEM {2}configuration SMTP_URL: not set/m);
-    expect(run.stdout).toMatch(/^ok {5}database: answers; schema is current$/m);
+    expect(run.stdout).toMatch(/^ok +database: answers; schema is current$/m);
     expect(run.stdout).toMatch(new RegExp(`^\\w+ +site ${DOMAIN.replace(/\./g, '\\.')} function: `, 'm'));
   }, 600_000);
 });

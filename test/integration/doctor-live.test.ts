@@ -173,6 +173,30 @@ describe('bosun doctor --live', () => {
     }
   });
 
+  it('names a function that differs by one byte, and one never published to LIVE, offline and live alike', async () => {
+    // A trailing newline lost on the way is a difference too.
+    cloudfront.putFunction('bosun-alpha', generated.trimEnd());
+    try {
+      const run = await doctor();
+      expect(run.exitCode).toBe(1);
+      expect(run.checks.filter((c) => !c.ok).map((c) => c.check)).toEqual(['site alpha.localhost function', 'live function']);
+    } finally {
+      cloudfront.putFunction('bosun-alpha', generated);
+    }
+    cloudfront.setViewerRequestFunction(DISTRIBUTION, 'arn:aws:cloudfront::123456789012:function/bosun-alpha-draft');
+    try {
+      const run = await doctor();
+      expect(run.exitCode).toBe(1);
+      expect(run.live('live function')?.detail).toBe(
+        `distribution ${DISTRIBUTION} names function bosun-alpha-draft, which has no LIVE stage (NoSuchFunctionExists); ` +
+          'create a function (runtime cloudfront-js-2.0) from bosun edge-function alpha, publish it and associate it with viewer requests',
+      );
+      expect(cloudfront.functionGets().at(-1)?.path).toBe('/2020-05-31/function/bosun-alpha-draft?Stage=LIVE');
+    } finally {
+      cloudfront.setViewerRequestFunction(DISTRIBUTION, cloudfront.putFunction('bosun-alpha', generated));
+    }
+  });
+
   it('names an upload layout the edge does not serve: a probe stored where the distribution does not look', async () => {
     const run = await doctor({ serviceKey: a.serviceKey, prefix: 'staging' });
     expect(run.exitCode).toBe(1);
