@@ -98,6 +98,20 @@ module.exports = {
       from: { path: '^src/(?!main)' },
       to: { path: '^src/main' },
     },
+    {
+      name: 'app-does-not-import-infra',
+      comment: 'the deployment (infra/) is not part of the app: nothing under src/ imports it, and aws-cdk-lib is a devDependency',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^infra/|node_modules/(aws-cdk-lib|constructs)/' },
+    },
+    {
+      name: 'infra-takes-only-the-site-layout',
+      comment: 'infra/ takes from the app only what CloudFront must agree with: the generated edge function and the site layout',
+      severity: 'error',
+      from: { path: '^infra/' },
+      to: { path: '^src/', pathNot: '^src/publish/(edge-function|site-layout)\\.ts$' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -4,6 +4,10 @@ import { defineConfig } from 'vitest/config';
 // Every suite that touches a database runs twice: on embedded PostgreSQL (PGlite) and on a
 // PostgreSQL server. Unit tests and the renderers' tests (test/unit, test/publish) touch none and
 // run once, in the pglite project.
+// Suites that need a PostgreSQL server itself (two connections, or two processes, to one database) run
+// only in the postgres project: PGlite has one owner.
+const SERVER_ONLY = ['test/integration/failure-limits-instances.test.ts'];
+
 const shared = {
   include: ['test/**/*.test.ts', 'test/**/*.test.tsx', 'src/**/*.test.ts'],
   exclude: ['test/e2e/**'],
@@ -19,7 +23,10 @@ export default defineConfig({
     // at a time keep both cores of a small machine busy (vitest's own default would run one).
     maxWorkers: Number(process.env.BOSUN_TEST_WORKERS) || Math.max(2, availableParallelism() - 1),
     projects: [
-      { extends: true, test: { ...shared, name: 'pglite', env: { BOSUN_TEST_DB: 'pglite' } } },
+      {
+        extends: true,
+        test: { ...shared, name: 'pglite', exclude: [...shared.exclude, ...SERVER_ONLY], env: { BOSUN_TEST_DB: 'pglite' } },
+      },
       {
         extends: true,
         test: {
@@ -28,6 +35,11 @@ export default defineConfig({
           exclude: [...shared.exclude, 'test/unit/**', 'test/publish/**'],
           env: { BOSUN_TEST_DB: 'postgres' },
         },
+      },
+      // The deployment's templates: no database, no network; synthesized once per file.
+      {
+        extends: true,
+        test: { name: 'infra', include: ['infra/test/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 },
       },
       // Browser tests run once, against the real server on its embedded defaults.
       {

@@ -9,6 +9,7 @@ import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { CompiledQuery } from 'kysely';
 import pino from 'pino';
+import { InMemoryFailureLimits } from '../src/adapters/in-memory-failure-limits';
 import { PgBossJobQueue } from '../src/adapters/pg-boss-job-queue';
 import { type DbHandle, openPglite, openPostgres } from '../src/db/client';
 import { migrateToLatest } from '../src/db/migrate';
@@ -75,6 +76,7 @@ async function serveApp(cleanup: Cleanup, f: Fixture): Promise<number> {
     ...f.deps,
     log: pino({ level: 'silent' }),
     ping: () => pingDatabase(f.handle),
+    failureLimits: new InMemoryFailureLimits(),
     clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

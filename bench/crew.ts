@@ -10,6 +10,7 @@ import { type ServerType, serve } from '@hono/node-server';
 import pino from 'pino';
 import { SMTPServer } from 'smtp-server';
 import { InMemoryEventHub } from '../src/adapters/in-memory-event-hub';
+import { InMemoryFailureLimits } from '../src/adapters/in-memory-failure-limits';
 import { PgBossJobQueue } from '../src/adapters/pg-boss-job-queue';
 import { SmtpMailer } from '../src/adapters/smtp-mailer';
 import { type DbHandle, openPglite } from '../src/db/client';
@@ -193,7 +194,13 @@ async function measureFanOut(cleanup: Cleanup) {
   await upsertEvent(deps, ctx, { booking_id: bookingId, crew: [{ crewId: crew[0]?.id ?? '', role: 'captain' }] });
   await answerAssignment(deps, crewContext(tenant.id, crew[0]?.id ?? ''), bookingId, { answer: 'accept' });
   const token = (await createKey(deps, OPERATOR, tenant.id, { kind: 'dashboard' })).key;
-  const app = createApp({ ...deps, log: pino({ level: 'silent' }), ping: async () => {}, publicUrl: 'http://localhost' });
+  const app = createApp({
+    failureLimits: new InMemoryFailureLimits(),
+    ...deps,
+    log: pino({ level: 'silent' }),
+    ping: async () => {},
+    publicUrl: 'http://localhost',
+  });
   const port = await findFreePort();
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s));

@@ -8,6 +8,7 @@
 import { gzipSync } from 'node:zlib';
 import { sql } from 'kysely';
 import pino from 'pino';
+import { InMemoryFailureLimits } from '../src/adapters/in-memory-failure-limits';
 import { PgBossJobQueue } from '../src/adapters/pg-boss-job-queue';
 import { type DbHandle, openPglite, openPostgres } from '../src/db/client';
 import { migrateToLatest } from '../src/db/migrate';
@@ -301,7 +302,13 @@ export async function measureDashboard(
     publicHost: 'localhost',
   };
   const s = await seedSeason(deps, clock, handle, plan.bookings);
-  const app = createApp({ ...deps, log: pino({ level: 'silent' }), ping: () => pingDatabase(handle), publicUrl: 'http://localhost' });
+  const app = createApp({
+    failureLimits: new InMemoryFailureLimits(),
+    ...deps,
+    log: pino({ level: 'silent' }),
+    ping: () => pingDatabase(handle),
+    publicUrl: 'http://localhost',
+  });
   const ctx = { tenantId: s.tenantId, actor: { kind: 'staff' as const, id: 'bench' } };
 
   const search = 'smith';

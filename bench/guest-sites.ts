@@ -13,13 +13,13 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import pino from 'pino';
 import { FileMailer } from '../src/adapters/file-mailer';
 import { FsObjectStore } from '../src/adapters/fs-object-store';
-import { LocalEdge } from '../src/adapters/local-edge';
+import { InMemoryFailureLimits } from '../src/adapters/in-memory-failure-limits';
+import { GUEST_NOT_FOUND_LIMIT, LocalEdge } from '../src/adapters/local-edge';
 import { PgBossJobQueue } from '../src/adapters/pg-boss-job-queue';
 import { type DbHandle, openPglite, openPostgres } from '../src/db/client';
 import { migrateToLatest } from '../src/db/migrate';
 import { getGuestPage } from '../src/db/queries/publishing';
 import { createApp } from '../src/http/app';
-import { FailureLimiter } from '../src/http/middleware/failure-limiter';
 import { registerJobHandlers } from '../src/jobs/register';
 import { listenHttp } from '../src/main/http-server';
 import { pingDatabase } from '../src/main/runtime';
@@ -72,7 +72,7 @@ export async function openSite(cleanup: Cleanup, where: Where, options: { worker
     findSite: (host) => findEdgeSite(deps as PublishingDeps, host),
     lookupKey: (domain, key) => lookupFriendlySlug(deps as PublishingDeps, domain, key),
     responseHeaders: GUEST_SITE_HEADERS,
-    notFoundLimiter: new FailureLimiter(30, 60_000),
+    notFound: { limits: new InMemoryFailureLimits(), limit: GUEST_NOT_FOUND_LIMIT },
   });
   const base: ServiceDeps = {
     db: handle.db,
@@ -100,6 +100,7 @@ export async function openSite(cleanup: Cleanup, where: Where, options: { worker
     log: pino({ level: 'silent' }),
     ping: () => pingDatabase(handle),
     clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
+    failureLimits: new InMemoryFailureLimits(),
   });
   // Served as `bosun start` serves it: guest hosts reach the edge before the app.
   const server = await listenHttp({ fetch: app.fetch, edge, hostname: '127.0.0.1', port: 0 });

@@ -15,6 +15,7 @@ import { type ServerType, serve } from '@hono/node-server';
 import nodemailer from 'nodemailer';
 import pino from 'pino';
 import { SMTPServer } from 'smtp-server';
+import { InMemoryFailureLimits } from '../src/adapters/in-memory-failure-limits';
 import { PgBossJobQueue } from '../src/adapters/pg-boss-job-queue';
 import { DEFAULT_MAX_CONNECTIONS, SmtpMailer } from '../src/adapters/smtp-mailer';
 import { type DbHandle, openPglite, openPostgres } from '../src/db/client';
@@ -244,7 +245,13 @@ async function measureConfirmation(cleanup: Cleanup, where: Where): Promise<Conf
   await addVessel(f.deps, f.ctx, { slug: 'jada', name: 'Jada', capacity: 12, meetingPoint: 'Dock C', timezone: 'UTC' });
   const key = (await createKey(f.deps, OPERATOR, f.ctx.tenantId, { kind: 'service' })).key;
   await workJobs(cleanup, f, sink.url);
-  const app = createApp({ ...f.deps, log: pino({ level: 'silent' }), ping: async () => {}, publicUrl: 'http://localhost:8080' });
+  const app = createApp({
+    failureLimits: new InMemoryFailureLimits(),
+    ...f.deps,
+    log: pino({ level: 'silent' }),
+    ping: async () => {},
+    publicUrl: 'http://localhost:8080',
+  });
   const port = await findFreePort();
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s));

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs every suite, on embedded PostgreSQL (PGlite) and on a PostgreSQL server. A suite whose
+// Runs every suite, on embedded PostgreSQL (PGlite) and on a PostgreSQL server, and the deployment's
+// template tests (infra). A suite whose
 // prerequisite is missing is skipped with a line that says how to get it; with CI=true a skipped
 // suite is a failure. Ends with one summary line: "Tests: N passed, N failed, N skipped".
 import { spawnSync } from 'node:child_process';
@@ -10,7 +11,7 @@ import pg from 'pg';
 
 const ci = process.env.CI === 'true' || process.env.CI === '1';
 const pgUrl = process.env.BOSUN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const projects = ['pglite'];
+const projects = ['pglite', 'infra'];
 const skipped = [];
 
 async function postgresAnswers() {

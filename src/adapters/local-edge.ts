@@ -9,6 +9,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import type { Cdn, CdnAnswer, CdnSite } from '../ports/cdn';
+import type { FailureLimit, FailureLimits } from '../ports/failure-limits';
 import type { ObjectStore } from '../ports/object-store';
 import {
   classifyOutcome,
@@ -18,6 +19,9 @@ import {
   type ViewerRequestOutcome,
   viewerRequestEvent,
 } from './cloudfront-function-vm';
+
+/** A run of 30 unknown pages within a minute from one address is a guess at ids (ADR 0015). */
+export const GUEST_NOT_FOUND_LIMIT: FailureLimit = { name: 'guest-not-found', limit: 30, windowMs: 60_000 };
 
 /** A guest site as the edge serves it. */
 export type EdgeSite = {
@@ -52,12 +56,12 @@ export type LocalEdgeOptions = {
   /** The client's address of a request on Node's server (trusted proxies applied); asked only for a 404. */
   clientAddress?: (req: IncomingMessage) => string;
   /**
-   * Counts 404s per client address; `fail` records one and returns the seconds to wait once the
-   * address was over its limit. From then until its window ends the address gets 429 for every path,
-   * pages that exist included: a guesser must not learn hits from misses at full speed. While no
-   * address is over (`anyOver`), no address is looked up for a page that exists.
+   * Counts 404s per client address under `limit`: once the address was over it, the 404 and every
+   * other path until its window ends get 429, pages that exist included: a guesser must not learn hits
+   * from misses at full speed. While no address is known to be over (`anyOver`), no address is looked
+   * up for a page that exists.
    */
-  notFoundLimiter?: { fail(address: string): number; retryAfter(address: string): number; anyOver(): boolean };
+  notFound?: { limits: FailureLimits; limit: FailureLimit };
 };
 
 type ObjectEntry = {
@@ -126,7 +130,8 @@ export class LocalEdge implements Cdn {
     const url = new URL(request.url);
     const method = request.method.toUpperCase();
     const reply = await this.reply(site, method, url.pathname + url.search, Object.fromEntries(request.headers));
-    return toResponse(this.limitGuesses(reply, method, url.pathname, () => clientAddress));
+    if (!this.mayLimit(reply)) return toResponse(reply);
+    return toResponse(await this.limitGuesses(reply, site, method, url.pathname + url.search, () => clientAddress));
   }
 
   /**
@@ -233,13 +238,18 @@ export class LocalEdge implements Cdn {
   }
 
   private send(res: ServerResponse, reply: EdgeReply, site: EdgeSite, method: string, target: string): void {
-    if (reply.status === 404 || this.options.notFoundLimiter?.anyOver()) {
-      const clientAddress = this.options.clientAddress;
-      const req = res.req;
-      reply = this.limitGuesses(reply, method, target, () =>
-        clientAddress ? clientAddress(req) : (req.socket.remoteAddress ?? 'unknown'),
-      );
+    if (!this.mayLimit(reply)) {
+      this.write(res, reply, site, method, target);
+      return;
     }
+    const clientAddress = this.options.clientAddress;
+    const req = res.req;
+    const address = () => (clientAddress ? clientAddress(req) : (req.socket.remoteAddress ?? 'unknown'));
+    // Never rejects: a failure to count is told and the answer stands.
+    void this.limitGuesses(reply, site, method, target, address).then((limited) => this.write(res, limited, site, method, target));
+  }
+
+  private write(res: ServerResponse, reply: EdgeReply, site: EdgeSite, method: string, target: string): void {
     try {
       res.writeHead(reply.status, reply.headers);
       res.end(reply.body ?? undefined);
@@ -264,18 +274,32 @@ export class LocalEdge implements Cdn {
     };
   }
 
+  /** Whether the answer may be limited: a 404, or any answer while some address is over the limit. */
+  private mayLimit(reply: EdgeReply): boolean {
+    const notFound = this.options.notFound;
+    return notFound !== undefined && (reply.status === 404 || notFound.limits.anyOver(notFound.limit));
+  }
+
   /**
    * The answer as given to this client: 429 with `Retry-After` for a 404 once its address has had a run
    * of them (ids are about 34 bits: guessing is a run of 404s), and for every other path of the site
    * until that address's window ends; browsers' own asks for a favicon or robots.txt as they are. A
    * page that exists costs the address lookup only while some address is over its limit.
    */
-  private limitGuesses(reply: EdgeReply, method: string, target: string, address: () => string): EdgeReply {
-    const limiter = this.options.notFoundLimiter;
-    if (!limiter || (reply.status !== 404 && !limiter.anyOver())) return reply;
+  private async limitGuesses(reply: EdgeReply, site: EdgeSite, method: string, target: string, address: () => string): Promise<EdgeReply> {
+    const notFound = this.options.notFound;
+    if (!notFound) return reply;
     const path = target.split('?')[0] ?? target;
     if (NOT_GUESSES.has(path.toLowerCase())) return reply;
-    const wait = reply.status === 404 ? limiter.fail(address()) : limiter.retryAfter(address());
+    const { limits, limit } = notFound;
+    let wait: number;
+    try {
+      wait = reply.status === 404 ? await limits.fail(limit, address()) : await limits.retryAfter(limit, address());
+    } catch (err) {
+      // The count could not be read or written (its database is away): the answer stands, and is told.
+      this.options.onError?.(err, { domain: site.domain, method, target });
+      return reply;
+    }
     if (wait === 0) return reply;
     return {
       status: 429,

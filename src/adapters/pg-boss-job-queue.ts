@@ -5,6 +5,7 @@
  * A running job holds a lease that its process renews; a job whose lease lapsed was abandoned by a
  * process that died and is retried at once by a supervising process (ADR 0016).
  */
+import cronParser from 'cron-parser';
 import PgBoss from 'pg-boss';
 import { type DbHandle, executorFor, type Tx } from '../db/client';
 import { describeError } from '../db/safe-errors';
@@ -57,7 +58,25 @@ export type JobQueueOptions = {
    * 1 to measure one job at a time). Default: as asked.
    */
   maxConcurrency?: number;
+  /**
+   * Start pg-boss workers that poll for the jobs of each queue given to `work` (default true). False
+   * where nothing polls between invocations (the worker Lambda): `work` only registers the handler,
+   * and `drain` runs the jobs that are ready.
+   */
+  poll?: boolean;
 };
+
+/** What one `drain` did: jobs completed and attempts failed, per queue, and why it stopped. */
+export type DrainResult = {
+  completed: number;
+  failed: number;
+  byName: Partial<Record<JobName, { completed: number; failed: number }>>;
+  /** `empty`: no job was ready; `deadline`: its time ran out; `signal`: it was told to stop. */
+  stoppedBy: 'empty' | 'deadline' | 'signal';
+};
+
+/** A handler registered through `work`, and how many of its jobs may run at once. */
+type Registration = { handler: JobHandler<never>; concurrency: number };
 
 /** One of the pg-boss workers that work a queue in this process; `busy` while it runs a job. */
 type WorkerSlot = { id: string; busy: boolean };
@@ -81,6 +100,7 @@ const COMMIT_CHECKS_MS = [0, 2, 5, 10, 20, 50, 100, 200, 400];
 
 export class PgBossJobQueue implements JobQueue, JobWorker {
   private readonly workers = new Map<JobName, WorkerSlot[]>();
+  private readonly registered = new Map<JobName, Registration>();
 
   private constructor(
     private readonly boss: PgBoss,
@@ -258,6 +278,8 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
   async work<N extends JobName>(name: N, handler: JobHandler<JobPayloads[N]>, options: { concurrency?: number } = {}): Promise<string> {
     const wanted = Math.max(1, Math.floor(options.concurrency ?? 1));
     const count = Math.min(wanted, Math.max(1, Math.floor(this.options.maxConcurrency ?? wanted)));
+    this.registered.set(name, { handler: handler as JobHandler<never>, concurrency: count });
+    if (this.options.poll === false) return `drain:${name}`;
     const interval = this.options.pollingIntervalSeconds ?? 0.5;
     const ids: string[] = [];
     for (let i = 0; i < count; i++)
@@ -297,6 +319,130 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
     });
     this.workers.set(name, [...(this.workers.get(name) ?? []), slot]);
     return slot.id;
+  }
+
+  /**
+   * Runs the jobs that are ready, of every queue given to `work`, until none is ready, `deadline`
+   * (ms since the epoch) has passed, or `signal` is aborted; then waits for the jobs under way and
+   * returns what was done. Each queue runs up to its concurrency at once; each job keeps its lease,
+   * outcome and retries as under a polling worker, so a failed attempt is retried per the queue's
+   * policy (by this drain when the retry is due at once, else by a later one). When the deadline
+   * passes or `signal` aborts, no further job is taken and the running ones see their `job.signal`
+   * aborted (a batch stops taking items and goes back to the queue). A job still running when its
+   * process is frozen or killed is found by its lease (ADR 0016).
+   */
+  async drain(options: { deadline: number; signal?: AbortSignal }): Promise<DrainResult> {
+    const result: DrainResult = { completed: 0, failed: 0, byName: {}, stoppedBy: 'empty' };
+    const stop = new AbortController();
+    const halt = (why: DrainResult['stoppedBy']) => {
+      if (stop.signal.aborted) return;
+      result.stoppedBy = why;
+      stop.abort();
+    };
+    const onSignal = () => halt('signal');
+    if (options.signal?.aborted) halt('signal');
+    options.signal?.addEventListener('abort', onSignal, { once: true });
+    const untilDeadline = options.deadline - Date.now();
+    if (untilDeadline <= 0) halt('deadline');
+    const timer = untilDeadline > 0 ? setTimeout(() => halt('deadline'), untilDeadline) : undefined;
+    const jobSignal = AbortSignal.any([stop.signal, this.stopSignal.signal]);
+    const tally = (name: JobName, outcome: 'completed' | 'failed') => {
+      const counts = result.byName[name] ?? { completed: 0, failed: 0 };
+      counts[outcome]++;
+      result.byName[name] = counts;
+      result[outcome]++;
+    };
+    try {
+      // Rounds until one finds nothing: a job may enqueue another (of its own or another queue).
+      for (;;) {
+        let ran = 0;
+        const lanes: Promise<void>[] = [];
+        for (const [name, { handler, concurrency }] of this.registered) {
+          for (let lane = 0; lane < concurrency; lane++) {
+            lanes.push(
+              (async () => {
+                while (!stop.signal.aborted && !this.stopping) {
+                  const outcome = await this.runOne(name, handler, jobSignal);
+                  if (!outcome) return;
+                  ran++;
+                  tally(name, outcome);
+                }
+              })(),
+            );
+          }
+        }
+        await Promise.all(lanes);
+        if (this.stopping && !stop.signal.aborted) halt('signal');
+        if (ran === 0 || stop.signal.aborted) break;
+      }
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onSignal);
+    }
+    return result;
+  }
+
+  /** Fetches one ready `name` job and runs it; null when none was ready. */
+  private async runOne(name: JobName, handler: JobHandler<never>, signal: AbortSignal): Promise<'completed' | 'failed' | null> {
+    const [job] = await this.boss.fetch<never>(name, { batchSize: 1, includeMetadata: true });
+    if (!job) return null;
+    this.inFlight++;
+    const lease = this.hold(name, job.id);
+    try {
+      await handler(job.data, { id: job.id, retryCount: job.retryCount, signal });
+    } catch (err) {
+      const final = job.retryCount >= (job.retryLimit ?? this.options.retryLimit ?? 8);
+      this.options.onJobFailed?.(err, { name, id: job.id, retryCount: job.retryCount, final });
+      await this.boss.fail(name, job.id, new JobFailure(describeError(err)));
+      return 'failed';
+    } finally {
+      lease.release();
+      this.inFlight--;
+    }
+    await this.boss.complete(name, job.id);
+    return 'completed';
+  }
+
+  /**
+   * Enqueues each scheduled job whose cron time has come since it was last enqueued here — the
+   * latest such time only, so a schedule missed while nothing ran is caught up once, not once per
+   * missed time. For processes that do not stay up (the worker Lambda): `bosun start` has pg-boss's
+   * own clock monitor. Each time is claimed in `pgboss.schedule_run` in the transaction that enqueues
+   * its job, so of several processes checking at once exactly one enqueues it. Returns the names enqueued.
+   */
+  async runSchedules(now: Date = new Date()): Promise<JobName[]> {
+    const schedules = await this.boss.getSchedules();
+    const fired: JobName[] = [];
+    for (const s of schedules) {
+      // The latest cron time at or before `now` (cron-parser's `prev` is strictly before its date).
+      const justAfter = new Date(Math.floor(now.getTime() / 1000) * 1000 + 1000);
+      const due = cronParser
+        .parseExpression(s.cron, { tz: (s as { timezone?: string }).timezone ?? 'UTC', currentDate: justAfter })
+        .prev()
+        .toDate();
+      const enqueued = await this.handle.db.transaction().execute(async (tx) => {
+        const db = executorFor(tx);
+        const { rows } = await db.executeSql(
+          `insert into ${JOB_SCHEMA}.${SCHEDULE_RUN_TABLE} (name, due_on) values ($1, $2)
+           on conflict (name) do update set due_on = excluded.due_on where ${SCHEDULE_RUN_TABLE}.due_on < excluded.due_on
+           returning 1`,
+          [s.name, due.toISOString()],
+        );
+        if (rows.length === 0) return false;
+        await this.boss.send(s.name, (s.data ?? {}) as object, { db } as PgBoss.SendOptions);
+        return true;
+      });
+      if (enqueued) fired.push(s.name as JobName);
+    }
+    return fired;
+  }
+
+  /**
+   * pg-boss's maintenance, once: expires jobs past their `expireInSeconds`, archives and drops old
+   * ones. A supervising process runs it on its own timer; the worker Lambda at each invocation.
+   */
+  async maintain(): Promise<void> {
+    await this.boss.maintain();
   }
 
   /** Stops this process's workers of `name` (jobs stay queued for another worker). */
@@ -385,6 +531,8 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
 }
 
 const LEASE_TABLE = 'job_lease';
+/** The last cron time each schedule was enqueued for by `runSchedules`. */
+const SCHEDULE_RUN_TABLE = 'schedule_run';
 
 /**
  * When the lease of a running job ends (SQL over `job j` left-joined to its lease `l`, the lease's
@@ -394,7 +542,10 @@ const LEASE_TABLE = 'job_lease';
  */
 const LEASE_END = `greatest(coalesce(l.lease_until, '-infinity'), j.started_on + make_interval(secs => $2))`;
 
-/** The leases of running jobs, beside pg-boss's tables (created once, under a lock: processes may start together). */
+/**
+ * The leases of running jobs and the schedules' last runs, beside pg-boss's tables (created once,
+ * under a lock: processes may start together).
+ */
 async function createLeaseTable(handle: DbHandle): Promise<void> {
   await handle.executeSql(`
     begin;
@@ -403,6 +554,10 @@ async function createLeaseTable(handle: DbHandle): Promise<void> {
       job_id uuid primary key,
       job_name text not null,
       lease_until timestamptz not null
+    );
+    create table if not exists ${JOB_SCHEMA}.${SCHEDULE_RUN_TABLE} (
+      name text primary key,
+      due_on timestamptz not null
     );
     commit;
   `);

@@ -65,6 +65,21 @@ const dnsName = (example: string) =>
       `must be a DNS name like ${example}`,
     );
 
+/**
+ * A Secrets Manager secret's ARN, `arn:aws[-partition]:secretsmanager:<region>:<account>:secret:<name>`
+ * (the name as Secrets Manager writes it, with its six-character suffix or without; RDS names its own
+ * secrets `rds!db-…`). Bosun reads the secret in the ARN's region.
+ */
+export const SECRET_ARN =
+  /^arn:aws(?:-[a-z]+)*:secretsmanager:([a-z]{2}(?:-[a-z]+)+-\d{1,2}):(\d{12}):secret:([A-Za-z0-9/_+=.@!-]{1,512})$/;
+
+const secretArn = z
+  .string()
+  .regex(SECRET_ARN, 'must be a Secrets Manager secret ARN like arn:aws:secretsmanager:eu-west-1:123456789012:secret:bosun-signing');
+
+/** How the connection to a PostgreSQL server is secured (`BOSUN_DATABASE_TLS`). */
+export type DatabaseTls = 'rds' | 'off';
+
 /** The three variables of DKIM signing: all three, or none. */
 const DKIM_VARIABLES = ['BOSUN_DKIM_DOMAIN', 'BOSUN_DKIM_SELECTOR', 'BOSUN_DKIM_PRIVATE_KEY_FILE'] as const;
 
@@ -72,6 +87,10 @@ const schema = z.object({
   PORT: port.default(8080),
   BOSUN_DATA_DIR: z.string().min(1, 'must not be empty').default('./.bosun'),
   DATABASE_URL: postgresUrl.optional(),
+  DATABASE_SECRET_ARN: secretArn.optional(),
+  BOSUN_DATABASE_TLS: z
+    .enum(['rds', 'off'], { error: 'must be "rds" (verify the server against the Amazon RDS certificates) or "off"' })
+    .optional(),
   BOSUN_OBJECT_STORE: z
     .string()
     .refine((v) => v.startsWith('s3://') && v.length > 5, 'must be an s3://bucket-or-prefix URL')
@@ -84,6 +103,7 @@ const schema = z.object({
   BOSUN_PUBLIC_URL: httpUrl.optional(),
   BOSUN_MAIL_FROM: z.email('must be an e-mail address like bosun@example.com').optional(),
   BOSUN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  BOSUN_SECRET_ARN: secretArn.optional(),
   BOSUN_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',
@@ -103,6 +123,14 @@ export type Config = {
   port: number;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** The RDS secret that holds the database's credentials (`DATABASE_SECRET_ARN`); `resolveSecrets` turns it into `databaseUrl`. */
+  databaseSecretArn: string | undefined;
+  /**
+   * TLS to the PostgreSQL server (`BOSUN_DATABASE_TLS`): `rds` verifies the server's certificate against the
+   * Amazon RDS certificate authorities; `off` connects as `DATABASE_URL` says (its own `sslmode`). `rds` unless
+   * said otherwise when the credentials come from `DATABASE_SECRET_ARN`.
+   */
+  databaseTls: DatabaseTls | undefined;
   objectStore: string | undefined;
   cdn: 'cloudfront' | undefined;
   smtpUrl: string | undefined;
@@ -115,6 +143,8 @@ export type Config = {
   trustedProxies: string[];
   /** Explicit secret, when configured; otherwise `loadSigningSecret` makes one in the data folder. */
   secret: string | undefined;
+  /** The Secrets Manager secret that holds the signing secret (`BOSUN_SECRET_ARN`); `resolveSecrets` reads it into `secret`. */
+  secretArn: string | undefined;
   /** DKIM signing of every message Bosun sends (`BOSUN_DKIM_*`); none when the variables are absent. */
   dkim: DkimSigning | undefined;
 };
@@ -137,10 +167,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`${name}: ${issue?.message ?? 'is invalid'} (got ${JSON.stringify(env[name] ?? '')})`);
   }
   const e = parsed.data;
+  const exclusive = (a: keyof typeof e, b: keyof typeof e, why: string) => {
+    if (e[a] !== undefined && e[b] !== undefined) throw new ConfigError(`${a}: must not be set together with ${b} (${why})`);
+  };
+  exclusive('BOSUN_SECRET_ARN', 'BOSUN_SECRET', 'the signing secret comes from one of them; unset one');
+  exclusive('DATABASE_SECRET_ARN', 'DATABASE_URL', 'the database comes from one of them; unset one');
   return {
     port: e.PORT,
     dataDir: resolve(e.BOSUN_DATA_DIR),
     databaseUrl: e.DATABASE_URL,
+    databaseSecretArn: e.DATABASE_SECRET_ARN,
+    databaseTls: e.BOSUN_DATABASE_TLS ?? (e.DATABASE_SECRET_ARN ? 'rds' : undefined),
     objectStore: e.BOSUN_OBJECT_STORE,
     cdn: e.BOSUN_CDN,
     smtpUrl: e.SMTP_URL,
@@ -150,6 +187,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demo: e.BOSUN_DEMO,
     trustedProxies: e.BOSUN_TRUSTED_PROXIES ?? [],
     secret: e.BOSUN_SECRET,
+    secretArn: e.BOSUN_SECRET_ARN,
     dkim: loadDkim(e),
   };
 }

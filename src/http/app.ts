@@ -9,6 +9,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
+import type { FailureLimits } from '../ports/failure-limits';
 import type { MailArchive } from '../ports/mailer';
 import type { ServiceDeps } from '../services/context';
 import { ServiceError } from '../services/errors';
@@ -16,7 +17,6 @@ import { API_DESCRIPTION, createDocsRouter, DOCS_PATH } from './api/docs';
 import { createApiRouter } from './api/routes';
 import { createCrewRouter } from './crew/routes';
 import { DEFAULT_HEARTBEAT_MS } from './live-stream';
-import { FailureLimiter } from './middleware/failure-limiter';
 import { headAsGet } from './middleware/head-as-get';
 import { htmlErrorPages } from './middleware/html-errors';
 import type { OpsAssetUrls } from './ops/chrome';
@@ -32,7 +32,11 @@ export type AppDeps = ServiceDeps & {
   ping(): Promise<void>;
   /** The client's address, for rate limits; the runtime adapter knows it. */
   clientAddress?: (c: Context) => string;
-  limiter?: FailureLimiter;
+  /**
+   * Counts failed keys and sign-ins and requests for a link, per client address (ADR 0015): shared by
+   * every process that serves the installation (ADR 0024), so the runtime chooses it; no default.
+   */
+  failureLimits: FailureLimits;
   /** `BOSUN_PUBLIC_URL`, without a trailing slash (default `http://localhost`). */
   publicUrl?: string;
   /** Signs the crew forms' tokens (`loadSigningSecret`); without it, a secret that lives as long as the process. */
@@ -53,7 +57,6 @@ export type AppDeps = ServiceDeps & {
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono();
   const clientAddress = deps.clientAddress ?? (() => 'unknown');
-  const limiter = deps.limiter ?? new FailureLimiter();
 
   app.onError((err, c) => {
     if (err instanceof ServiceError) {
@@ -145,7 +148,7 @@ export function createApp(deps: AppDeps) {
   // covers everything under /api/v1 registered after it). It is built per request, from every route.
   app.doc31('/api/v1/openapi.json', documentConfig);
   const liveHeartbeatMs = deps.liveHeartbeatMs ?? DEFAULT_HEARTBEAT_MS;
-  const api = createApiRouter(deps, limiter, clientAddress, { log: deps.log, heartbeatMs: liveHeartbeatMs });
+  const api = createApiRouter(deps, deps.failureLimits, clientAddress, { log: deps.log, heartbeatMs: liveHeartbeatMs });
   app.route('/api/v1', api);
 
   app.route(

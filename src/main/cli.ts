@@ -11,6 +11,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { type CommandResult, commands } from '../cli/commands';
 import { restrictNewFiles } from '../config/data-folder';
 import { type Config, ConfigError, doctorServiceKey, loadConfig } from '../config/env';
+import { resolveSecrets } from '../config/secrets';
 import { LOGO_TYPES, MAX_LOGO_CHARS } from '../domain/branding';
 import { ServiceError, ValidationError } from '../services/errors';
 import { sendCommand } from './control';
@@ -141,7 +142,7 @@ function program(): Command {
       const out = { json: Boolean(root.opts().json) };
       const bar = options.progressLabel && !out.json && process.stderr.isTTY ? progressBar(options.progressLabel) : null;
       try {
-        const config = loadConfig();
+        const config = await resolveSecrets(loadConfig());
         const result = await execute(config, name, toArgs(...(a as never[])), { progress: bar?.update });
         bar?.stop();
         print(out, result);
@@ -158,7 +159,7 @@ function program(): Command {
     .action(async () => {
       const out = { json: Boolean(root.opts().json) };
       try {
-        const server = await startServer(loadConfig());
+        const server = await startServer(await resolveSecrets(loadConfig()));
         const shutdown = async () => {
           await server.stop();
           process.exit(0);

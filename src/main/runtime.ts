@@ -11,9 +11,11 @@ import { CloudFrontKeyValueStore } from '../adapters/cloudfront-key-value-store'
 import { FileMailer } from '../adapters/file-mailer';
 import { FsObjectStore } from '../adapters/fs-object-store';
 import { InMemoryEventHub } from '../adapters/in-memory-event-hub';
-import { LocalEdge } from '../adapters/local-edge';
+import { InMemoryFailureLimits } from '../adapters/in-memory-failure-limits';
+import { GUEST_NOT_FOUND_LIMIT, LocalEdge } from '../adapters/local-edge';
 import { nodeWebClient } from '../adapters/node-web-client';
 import { PgBossJobQueue } from '../adapters/pg-boss-job-queue';
+import { PgFailureLimits } from '../adapters/pg-failure-limits';
 import { parseS3Url, S3ObjectStore } from '../adapters/s3-object-store';
 import { SmtpMailer } from '../adapters/smtp-mailer';
 import { closeDataFolder } from '../config/data-folder';
@@ -21,8 +23,8 @@ import { type Config, ConfigError } from '../config/env';
 import { type DbHandle, openPglite, openPostgres } from '../db/client';
 import { migrateToLatest } from '../db/migrate';
 import { reservedHostProblem } from '../domain/hosts';
-import { FailureLimiter } from '../http/middleware/failure-limiter';
 import { systemClock } from '../ports/clock';
+import type { FailureLimits } from '../ports/failure-limits';
 import type { MailArchive } from '../ports/mailer';
 import type { WebClient } from '../ports/web-client';
 import { GUEST_SITE_HEADERS, SITE_CACHE_CONTROL, siteOrigin } from '../publish/site-layout';
@@ -48,6 +50,12 @@ export type Runtime = {
   edge: LocalEdge | null;
   /** The client's address of a request (`BOSUN_TRUSTED_PROXIES` applied), for rate limits. */
   clientAddress: ClientAddress;
+  /**
+   * Failed keys, sign-ins and guest-site 404s per client address (ADR 0015): in the database when it is
+   * a server, which several processes may serve; in memory on the embedded one, which one process owns
+   * (ADR 0005, 0024).
+   */
+  failureLimits: FailureLimits;
   /** Requests to public addresses, for `doctor --live`. */
   web: WebClient;
   log: Logger;
@@ -63,7 +71,7 @@ export function createLogger(config: Config, destination: 'stdout' | 'stderr' = 
 export const publicHostOf = (config: Pick<Config, 'publicUrl'>) => new URL(config.publicUrl).hostname;
 
 export async function openDatabase(config: Config): Promise<DbHandle> {
-  if (config.databaseUrl) return openPostgres(config.databaseUrl);
+  if (config.databaseUrl) return openPostgres(config.databaseUrl, { tls: config.databaseTls });
   const dir = join(config.dataDir, 'db');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const handle = await openPglite(dir);
@@ -82,7 +90,14 @@ export async function openRuntime(config: Config, options: { log: Logger; superv
     return current;
   };
   const clientAddress = clientAddressResolver(config.trustedProxies);
-  const { sites, edge } = openSitePorts(config, depsNow, options.log, clientAddress);
+  let limits: FailureLimits | undefined;
+  const { sites, edge } = openSitePorts(
+    config,
+    depsNow,
+    options.log,
+    clientAddress,
+    openedLater(() => limits),
+  );
   const handle = await openDatabase(config);
   try {
     await migrateToLatest(handle.db);
@@ -114,6 +129,7 @@ export async function openRuntime(config: Config, options: { log: Logger; superv
       fromAddress: config.mailFrom,
     };
     current = deps;
+    limits = handle.engine === 'postgres' ? new PgFailureLimits(handle.db) : new InMemoryFailureLimits();
     return {
       config,
       handle,
@@ -124,6 +140,7 @@ export async function openRuntime(config: Config, options: { log: Logger; superv
       sites,
       edge,
       clientAddress,
+      failureLimits: limits,
       web: nodeWebClient(),
       log: options.log,
       close: async () => {
@@ -148,6 +165,7 @@ export function openSitePorts(
   deps: () => ServiceDeps,
   log?: Logger,
   clientAddress: ClientAddress = clientAddressResolver(config.trustedProxies),
+  failureLimits: FailureLimits = new InMemoryFailureLimits(),
 ): { sites: SitePorts; edge: LocalEdge | null } {
   let store: SitePorts['store'];
   if (config.objectStore) {
@@ -174,10 +192,23 @@ export function openSitePorts(
     // What a CloudFront response headers policy adds in production (GUEST_SITE_HEADERS).
     responseHeaders: GUEST_SITE_HEADERS,
     clientAddress: clientAddress.ofNode,
-    // A run of 30 unknown pages within a minute from one address is a guess at ids (ADR 0015).
-    notFoundLimiter: new FailureLimiter(30, 60_000),
+    notFound: { limits: failureLimits, limit: GUEST_NOT_FOUND_LIMIT },
   });
   return { sites: { store, cdn: edge }, edge };
+}
+
+/** Failure limits that are chosen once the database is open, for what is built before it. */
+function openedLater(opened: () => FailureLimits | undefined): FailureLimits {
+  const limits = () => {
+    const found = opened();
+    if (!found) throw new Error('failure limits were asked for before the runtime was open');
+    return found;
+  };
+  return {
+    fail: async (limit, address) => limits().fail(limit, address),
+    retryAfter: async (limit, address) => limits().retryAfter(limit, address),
+    anyOver: (limit) => opened()?.anyOver(limit) ?? false,
+  };
 }
 
 /** How often the change feed reads without a notification (one is lost while its connection is down). */

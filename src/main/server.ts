@@ -66,6 +66,7 @@ export async function startServer(config: Config, options: { print?: (line: stri
       publicUrl: config.publicUrl,
       signingSecret,
       clientAddress: runtime.clientAddress.ofContext,
+      failureLimits: runtime.failureLimits,
       mailArchive: runtime.mailArchive ?? undefined,
     });
     http = await listenHttp({ fetch: app.fetch, edge: runtime.edge, port: config.port });

@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InMemoryFailureLimits } from '../../src/adapters/in-memory-failure-limits';
 import { createApp } from '../../src/http/app';
 import { createKey, listKeys, revokeKey } from '../../src/services/keys';
 import { call, makeApp, type TestApp } from '../support/app';
@@ -254,6 +255,7 @@ describe('plaintext keys', () => {
       },
       log: pino({ level: 'debug' }, { write: (line: string) => logs.push(line) }),
       ping: async () => {},
+      failureLimits: new InMemoryFailureLimits(),
       clientAddress: () => '203.0.113.40',
     });
     const key = await createKey(t.deps, OPERATOR, a.tenant.id, { kind: 'service', label: 'error-log-check' });

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InMemoryFailureLimits } from '../../src/adapters/in-memory-failure-limits';
 import { loadConfig } from '../../src/config/env';
 import { createApp } from '../../src/http/app';
 import { clientAddressResolver } from '../../src/main/client-address';
@@ -43,6 +44,7 @@ async function startServer(trusted: string) {
     ...t.deps,
     log: pino({ level: 'silent' }),
     ping: () => pingDatabase(t.handle),
+    failureLimits: new InMemoryFailureLimits(),
     edge,
     clientAddress: clientAddress.ofContext,
   });

@@ -7,6 +7,7 @@
  */
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InMemoryFailureLimits } from '../../src/adapters/in-memory-failure-limits';
 import { createApp } from '../../src/http/app';
 import { type JobDeps, registerJobHandlers } from '../../src/jobs/register';
 import { pingDatabase } from '../../src/main/runtime';
@@ -103,6 +104,7 @@ beforeAll(async () => {
     ...t.deps,
     log: pino({ level: 'silent' }),
     ping: () => pingDatabase(t.handle),
+    failureLimits: new InMemoryFailureLimits(),
     publicUrl: 'http://localhost:8080',
     signingSecret: 'test-signing-secret-of-at-least-32-characters',
     edge: sites.edge,

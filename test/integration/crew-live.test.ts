@@ -6,6 +6,7 @@
  */
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InMemoryFailureLimits } from '../../src/adapters/in-memory-failure-limits';
 import { listAssignmentsOfBooking } from '../../src/db/queries/crew';
 import { updateTenantSettings } from '../../src/db/queries/tenants';
 import { createApp } from '../../src/http/app';
@@ -71,6 +72,7 @@ beforeAll(async () => {
     ...t.deps,
     log: pino({ level: 'silent' }),
     ping: () => pingDatabase(t.handle),
+    failureLimits: new InMemoryFailureLimits(),
     publicUrl: 'http://localhost:8080',
     signingSecret: 'test-signing-secret-of-at-least-32-characters',
     liveHeartbeatMs: 50,

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../src/adapters/fs-object-store';
+import { InMemoryFailureLimits } from '../../src/adapters/in-memory-failure-limits';
 import { type EdgeSite, LocalEdge } from '../../src/adapters/local-edge';
-import { FailureLimiter } from '../../src/http/middleware/failure-limiter';
 import { listenHttp } from '../../src/main/http-server';
 import type { ObjectStore } from '../../src/ports/object-store';
 import { generateEdgeFunction } from '../../src/publish/edge-function';
@@ -45,7 +45,7 @@ function guardedEdge(notFoundLimit: number) {
     lookupKey: async (domain, key) => SLUGS[domain]?.[key] ?? null,
     responseHeaders: GUEST_SITE_HEADERS,
     clientAddress: (req) => String(req.headers['x-test-client'] ?? 'unknown'),
-    notFoundLimiter: new FailureLimiter(notFoundLimit, 60_000),
+    notFound: { limits: new InMemoryFailureLimits(), limit: { name: 'guest-not-found', limit: notFoundLimit, windowMs: 60_000 } },
   });
 }
 

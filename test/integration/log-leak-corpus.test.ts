@@ -7,6 +7,7 @@
  */
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InMemoryFailureLimits } from '../../src/adapters/in-memory-failure-limits';
 import { createApp } from '../../src/http/app';
 import { logOptions } from '../../src/main/logging';
 import { issueMagicLink } from '../../src/services/crew-access';
@@ -64,6 +65,7 @@ beforeAll(async () => {
     },
     log: pino(logOptions('trace'), { write: (line: string) => logs.push(line) }),
     ping: async () => {},
+    failureLimits: new InMemoryFailureLimits(),
     publicUrl: 'http://localhost:8080',
     signingSecret: 'test-signing-secret-of-at-least-32-characters',
     edge: null,

@@ -9,6 +9,7 @@ import { type FC, jsx } from 'hono/jsx';
 import { type ConfigData, HtmlValidate, type Report, StaticConfigLoader } from 'html-validate';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import { InMemoryFailureLimits } from '../../src/adapters/in-memory-failure-limits';
 import { type BookingRecord, viewBookingForCrew, viewBookingForGuest, viewBookingForStaff } from '../../src/domain/visibility';
 import { createApp } from '../../src/http/app';
 import { CharterPage, ChartersPage, LinkNotValidPage, MessagePage, RequestLinkPage, SignInButtonPage } from '../../src/http/crew/views';
@@ -301,6 +302,7 @@ describe('pages the server answers without a database', () => {
     publicHost: 'localhost',
     log: pino({ level: 'silent' }),
     ping: async () => {},
+    failureLimits: new InMemoryFailureLimits(),
   });
 
   for (const path of ['/', '/api/docs', '/crew/login', '/crew/login/some-token']) {

@@ -1,8 +1,10 @@
 /** The application over a test database, called through `app.request()` with no server. */
 import pino from 'pino';
+import { InMemoryFailureLimits } from '../../src/adapters/in-memory-failure-limits';
 import { createApp } from '../../src/http/app';
 import { logOptions } from '../../src/main/logging';
 import { pingDatabase } from '../../src/main/runtime';
+import type { FailureLimits } from '../../src/ports/failure-limits';
 import type { MailArchive } from '../../src/ports/mailer';
 import type { TestDb } from './db';
 
@@ -13,6 +15,8 @@ export function makeApp(
     publicUrl?: string;
     edge?: { serve(request: Request): Promise<Response | null> };
     mailArchive?: MailArchive;
+    /** Shared with another app to count as one installation; by default the app's own, in memory. */
+    failureLimits?: FailureLimits;
   } = {},
 ) {
   const logs = options.logs;
@@ -28,6 +32,7 @@ export function makeApp(
     // Tests name the client address in a header, to exercise the per-address limits.
     clientAddress: (c) => c.req.header('x-test-client') ?? '192.0.2.1',
     mailArchive: options.mailArchive,
+    failureLimits: options.failureLimits ?? new InMemoryFailureLimits(),
   });
 }
 

@@ -5,6 +5,7 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { z } from 'zod';
+import type { FailureLimits } from '../../ports/failure-limits';
 import { createBookingSchema, listBookingsSchema, patchBookingSchema } from '../../services/booking-schemas';
 import {
   cancelBooking,
@@ -19,7 +20,6 @@ import { addCalendarEntry, calendarEntrySchema } from '../../services/calendar';
 import type { ServiceDeps, TenantContext } from '../../services/context';
 import { crewEventSchema, getEvent, unassignCrew, upsertEvent } from '../../services/events';
 import { type AuthVariables, requireKey, requireScope } from '../middleware/auth';
-import type { FailureLimiter } from '../middleware/failure-limiter';
 import { strictJson } from '../middleware/strict-json';
 import { fieldErrors, type Problem, problem } from '../problem';
 import { bookingSchema, calendarEntrySchemaOut, crewEventSchemaOut, problemSchema } from './schemas';
@@ -137,12 +137,7 @@ function contextOf(c: Context<Env>): TenantContext {
   return { tenantId: p.tenantId, actor: { kind: 'key', id: p.keyId } };
 }
 
-export function createApiRouter(
-  deps: ServiceDeps,
-  limiter: FailureLimiter,
-  clientAddress: (c: Context) => string,
-  live: LiveStreamSettings,
-) {
+export function createApiRouter(deps: ServiceDeps, limits: FailureLimits, clientAddress: (c: Context) => string, live: LiveStreamSettings) {
   const api = new OpenAPIHono<Env>({
     defaultHook: (result, c) => {
       if (!result.success) {
@@ -153,7 +148,7 @@ export function createApiRouter(
       }
     },
   });
-  api.use('*', requireKey(deps, limiter, clientAddress));
+  api.use('*', requireKey(deps, limits, clientAddress));
   api.use('*', strictJson());
 
   api.openapi(

@@ -13,6 +13,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { ChangeSignal } from '../../ports/event-hub';
+import type { FailureLimits } from '../../ports/failure-limits';
 import { CHANGE_PAGE, readChanges } from '../../services/change-feed';
 import type { ServiceDeps } from '../../services/context';
 import {
@@ -37,7 +38,7 @@ import { ServiceError } from '../../services/errors';
 import { describeIssues } from '../../services/field-errors';
 import { buildCrewLiveEvent, type CrewLiveEvent } from '../../services/live';
 import { DEFAULT_HEARTBEAT_MS, streamChanges } from '../live-stream';
-import { FailureLimiter } from '../middleware/failure-limiter';
+import { signInLimits } from '../middleware/failure-limits';
 import { formToken, formTokenFor } from '../middleware/form-token';
 import { pageHeaders } from '../middleware/page-headers';
 import { limitRequests } from '../middleware/request-limit';
@@ -52,12 +53,8 @@ export type CrewSurfaceDeps = ServiceDeps & {
   /** Signs the forms' CSRF tokens. */
   signingSecret: string;
   clientAddress: (c: Context) => string;
-  /** Failed sign-ins per client address: over the limit, links that fail get 429; a valid one still signs in. */
-  signInLimiter?: FailureLimiter;
-  /** "Send me a new link" requests per client address and e-mail address (one crew member's asks). */
-  linkRequestLimiter?: FailureLimiter;
-  /** "Send me a new link" requests per client address, whoever asks (a marina's Wi-Fi is many crew). */
-  linkRequestAddressLimiter?: FailureLimiter;
+  /** Counts failed sign-ins and requests for a link (`signInLimits('crew')`), shared by every serving process. */
+  failureLimits: FailureLimits;
   /** How often an idle live stream sends a heartbeat. */
   liveHeartbeatMs?: number;
 };
@@ -81,9 +78,7 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
   const crew = new Hono<CrewEnv>();
   const secure = new URL(deps.publicUrl).protocol === 'https:';
   const publicOrigin = new URL(deps.publicUrl).origin;
-  const signInLimiter = deps.signInLimiter ?? new FailureLimiter(10, 15 * 60_000);
-  const linkRequestLimiter = deps.linkRequestLimiter ?? new FailureLimiter(5, 15 * 60_000);
-  const linkRequestAddressLimiter = deps.linkRequestAddressLimiter ?? new FailureLimiter(30, 15 * 60_000);
+  const limits = signInLimits('crew');
   const cookie = sessionCookie('bosun_crew', secure);
   const feedSettings = { publicUrl: deps.publicUrl, secret: deps.signingSecret };
 
@@ -163,15 +158,16 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
   crew.post(
     '/login',
     limitRequests({
+      counts: deps.failureLimits,
       limits: [
         {
-          limiter: linkRequestLimiter,
+          limit: limits.linkRequest,
           key: (c) => {
             const email = askedFor(c);
             return email ? `${deps.clientAddress(c)} ${email.toLowerCase()}` : null;
           },
         },
-        { limiter: linkRequestAddressLimiter, key: (c) => (askedFor(c) ? deps.clientAddress(c) : null) },
+        { limit: limits.linkRequestOfAddress, key: (c) => (askedFor(c) ? deps.clientAddress(c) : null) },
       ],
       limited: (c, wait) => tooMany(c, wait),
     }),
@@ -200,7 +196,7 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
     // A valid link signs in whatever its address did before; only failing links are refused (ADR 0015).
     const result = await signInWithMagicLink(deps, c.req.param('token'));
     if (!result.ok) {
-      const wait = signInLimiter.fail(deps.clientAddress(c));
+      const wait = await deps.failureLimits.fail(limits.signIn, deps.clientAddress(c));
       if (wait > 0) return tooMany(c, wait);
       return c.html(<LinkNotValidPage reason={result.reason} />, result.reason === 'invalid' ? 400 : 410);
     }

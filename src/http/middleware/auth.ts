@@ -6,10 +6,11 @@
  * for each key that fails, while a valid key is always checked and accepted (ADR 0015).
  */
 import type { Context, MiddlewareHandler } from 'hono';
+import type { FailureLimits } from '../../ports/failure-limits';
 import type { ServiceDeps } from '../../services/context';
 import { authenticateKey, keyKindOf, type Principal, recordKeyUse, type Scope } from '../../services/keys';
 import { problem } from '../problem';
-import type { FailureLimiter } from './failure-limiter';
+import { API_KEY_FAILURES } from './failure-limits';
 
 export type AuthVariables = { principal: Principal };
 
@@ -50,11 +51,11 @@ export function presentedKey(c: Context): string | undefined {
 
 export function requireKey(
   deps: Pick<ServiceDeps, 'db' | 'clock'>,
-  limiter: FailureLimiter,
+  limits: FailureLimits,
   clientAddress: (c: Context) => string,
 ): MiddlewareHandler<{ Variables: AuthVariables }> {
-  const refuse = (c: Context, detail: string) => {
-    const wait = limiter.fail(clientAddress(c));
+  const refuse = async (c: Context, detail: string) => {
+    const wait = await limits.fail(API_KEY_FAILURES, clientAddress(c));
     if (wait > 0) {
       return problem(
         c,

@@ -1,10 +1,10 @@
 /** What the dashboard's routers are given, and the one access rule pages add to a signed-in session. */
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
+import type { FailureLimits } from '../../ports/failure-limits';
 import type { MailArchive } from '../../ports/mailer';
 import type { ServiceDeps } from '../../services/context';
 import { ServiceError } from '../../services/errors';
-import type { FailureLimiter } from '../middleware/failure-limiter';
 import type { OpsAssetUrls } from './chrome';
 import type { OpsEnv } from './env';
 
@@ -17,9 +17,8 @@ export type OpsSurfaceDeps = ServiceDeps & {
   clientAddress: (c: Context) => string;
   /** The stylesheet's and scripts' URLs, once built. */
   assets: () => Promise<OpsAssetUrls>;
-  signInLimiter?: FailureLimiter;
-  linkRequestLimiter?: FailureLimiter;
-  linkRequestAddressLimiter?: FailureLimiter;
+  /** Counts failed sign-ins and requests for a link (`signInLimits('staff')`), shared by every serving process. */
+  failureLimits: FailureLimits;
   liveHeartbeatMs?: number;
   /** The mail folder, to show a sent message as it went out; absent with SMTP. */
   mailArchive?: MailArchive | undefined;

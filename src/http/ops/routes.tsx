@@ -22,7 +22,7 @@ import {
   signOutStaff,
 } from '../../services/staff-access';
 import { DEFAULT_HEARTBEAT_MS, streamChanges } from '../live-stream';
-import { FailureLimiter } from '../middleware/failure-limiter';
+import { signInLimits } from '../middleware/failure-limits';
 import { formToken, formTokenFor } from '../middleware/form-token';
 import { pageHeaders } from '../middleware/page-headers';
 import { limitRequests } from '../middleware/request-limit';
@@ -67,9 +67,7 @@ export function createOpsRouter(surfaceDeps: Omit<OpsSurfaceDeps, 'assets'> & Pa
   const secure = new URL(deps.publicUrl).protocol === 'https:';
   const publicOrigin = new URL(deps.publicUrl).origin;
   const cookie = sessionCookie('bosun_staff', secure);
-  const signInLimiter = deps.signInLimiter ?? new FailureLimiter(10, 15 * 60_000);
-  const linkRequestLimiter = deps.linkRequestLimiter ?? new FailureLimiter(5, 15 * 60_000);
-  const linkRequestAddressLimiter = deps.linkRequestAddressLimiter ?? new FailureLimiter(30, 15 * 60_000);
+  const limits = signInLimits('staff');
   const css = async () => (await deps.assets()).css;
 
   ops.onError(async (err, c) => {
@@ -161,15 +159,16 @@ export function createOpsRouter(surfaceDeps: Omit<OpsSurfaceDeps, 'assets'> & Pa
   ops.post(
     '/login',
     limitRequests({
+      counts: deps.failureLimits,
       limits: [
         {
-          limiter: linkRequestLimiter,
+          limit: limits.linkRequest,
           key: (c) => {
             const email = askedFor(c);
             return email ? `${deps.clientAddress(c)} ${email.toLowerCase()}` : null;
           },
         },
-        { limiter: linkRequestAddressLimiter, key: (c) => (askedFor(c) ? deps.clientAddress(c) : null) },
+        { limit: limits.linkRequestOfAddress, key: (c) => (askedFor(c) ? deps.clientAddress(c) : null) },
       ],
       limited: async (c, wait) =>
         c.html(<MessagePage css={await css()} title="Too many attempts" message={`Try again in ${Math.ceil(wait / 60)} minutes.`} />, 429),
@@ -194,7 +193,7 @@ export function createOpsRouter(surfaceDeps: Omit<OpsSurfaceDeps, 'assets'> & Pa
     // A valid link signs in whatever its address did before; only failing links are refused (ADR 0015).
     const result = await signInStaff(deps, c.req.param('token'));
     if (!result.ok) {
-      const wait = signInLimiter.fail(deps.clientAddress(c));
+      const wait = await deps.failureLimits.fail(limits.signIn, deps.clientAddress(c));
       if (wait > 0) {
         c.header('retry-after', String(wait));
         return c.html(

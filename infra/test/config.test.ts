@@ -1,0 +1,77 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DeploymentConfigError, mailFrom, parseDeploymentConfig, readDeploymentConfig } from '../config';
+import { EXAMPLE_FILE, exampleInput, SINGLE } from './support';
+
+describe('the deployment configuration', () => {
+  it('reads the documented example, with the defaults of what it leaves out', () => {
+    const config = readDeploymentConfig(EXAMPLE_FILE);
+    expect(config).toMatchObject({ stackName: 'Bosun', account: '123456789012', region: 'eu-west-1', mode: 'platform' });
+    const minimal = parseDeploymentConfig({ ...exampleInput(), database: undefined, functions: undefined, stackName: undefined });
+    expect(minimal.database).toEqual({ instanceType: 't4g.micro', storageGiB: 20, maxStorageGiB: 100, multiAz: false, backupDays: 7 });
+    expect(minimal.functions).toEqual({ apiMemoryMiB: 1024, workerMemoryMiB: 1024, workerTimeoutSeconds: 300 });
+    expect(minimal.stackName).toBe('Bosun');
+  });
+
+  it('sends mail from mail.from, else from bosun@ the mail-from domain', () => {
+    expect(mailFrom(parseDeploymentConfig(exampleInput()))).toBe('bosun@example.com');
+    const input = exampleInput();
+    expect(mailFrom(parseDeploymentConfig({ ...input, mail: { fromDomain: 'mail.example.net' } }))).toBe('bosun@mail.example.net');
+  });
+
+  it('takes single mode with its guest domain, certificate and tenant', () => {
+    const config = parseDeploymentConfig({ ...exampleInput(), mode: 'single', single: SINGLE });
+    expect(config.single).toEqual(SINGLE);
+  });
+
+  const wrong: [string, (c: Record<string, any>) => void, string][] = [
+    ['a short account id', (c) => (c.account = '12345'), 'account: must be a 12-digit AWS account id'],
+    ['a region name in words', (c) => (c.region = 'Europe'), 'region: must be an AWS region like eu-west-1'],
+    ['an unknown mode', (c) => (c.mode = 'multi'), 'mode: must be "platform" (many operators) or "single" (one operator)'],
+    [
+      'a certificate outside us-east-1',
+      (c) => (c.platform.certificateArn = 'arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-4000-8000-000000000001'),
+      'platform.certificateArn: must be an ACM certificate ARN in us-east-1',
+    ],
+    ['a host name in capitals', (c) => (c.platform.domain = 'Ops.Example.com'), 'platform.domain: must be a lower-case host name'],
+    ['a URL for a domain', (c) => (c.platform.domain = 'https://ops.example.com'), 'platform.domain: must be a lower-case host name'],
+    ['single mode without its site', (c) => (c.mode = 'single'), 'single: is required in single mode'],
+    ['a site in platform mode', (c) => (c.single = SINGLE), 'single: is for single mode only'],
+    ['a misspelt field', (c) => (c.regoin = 'eu-west-1'), 'unknown field regoin'],
+    ['a misspelt nested field', (c) => (c.database.storageGb = 20), 'unknown field database.storageGb'],
+    ['too little storage', (c) => (c.database.storageGiB = 10), 'database.storageGiB: must be at least 20'],
+    ['a ceiling under the storage', (c) => (c.database.maxStorageGiB = 10), 'database.maxStorageGiB: must be at least database.storageGiB'],
+    ['a sender at another domain', (c) => (c.mail.from = 'bosun@other.example'), 'mail.from: must be an address at mail.fromDomain'],
+    ['no mail section', (c) => delete c.mail, 'mail: is required'],
+    ['no account', (c) => delete c.account, 'account: is required'],
+    [
+      'zones of another region',
+      (c) => (c.availabilityZones = ['us-east-1a', 'us-east-1b']),
+      'availabilityZones: must be zones of the region eu-west-1',
+    ],
+    ['one zone', (c) => (c.availabilityZones = ['eu-west-1a']), 'availabilityZones: must name exactly two availability zones'],
+  ];
+  it.each(wrong)('refuses %s with one line naming the field', (_, change, message) => {
+    const input = exampleInput();
+    change(input);
+    let error: unknown;
+    try {
+      parseDeploymentConfig(input, 'infra/bosun.config.json');
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(DeploymentConfigError);
+    const text = (error as Error).message;
+    expect(text.startsWith(`infra/bosun.config.json: ${message}`)).toBe(true);
+    expect(text).not.toContain('\n');
+  });
+
+  it('names a file that is missing or not JSON', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bosun-infra-config-'));
+    expect(() => readDeploymentConfig(join(dir, 'absent.json'))).toThrow(/absent\.json: cannot be read \(ENOENT\)$/);
+    writeFileSync(join(dir, 'broken.json'), '{ "account": "123456789012", }');
+    expect(() => readDeploymentConfig(join(dir, 'broken.json'))).toThrow(/broken\.json: is not JSON \(/);
+  });
+});
