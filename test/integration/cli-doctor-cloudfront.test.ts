@@ -14,6 +14,7 @@ import { NOT_FOUND_KEY, PAGE_CONTENT_TYPE, SITE_CACHE_CONTROL } from '../../src/
 import { getEdgeFunction } from '../../src/services/publishing';
 import { type DataTarget, openDataTarget } from '../support/data-target';
 import { FakeCloudFront } from '../support/fake-cloudfront';
+import { FakeSecretsManager } from '../support/fake-secrets-manager';
 import { killAll, oneJsonObject, runBosun } from '../support/processes';
 import { S3_TEST_CREDENTIALS, startS3Server } from '../support/s3';
 
@@ -22,6 +23,7 @@ const DOMAIN = 'harbor.example.com';
 let target: DataTarget;
 let s3: Awaited<ReturnType<typeof startS3Server>>;
 let cloudfront: FakeCloudFront;
+let sm: FakeSecretsManager;
 let generated: string;
 
 /** A complete CloudFront set-up; on the pglite project the database stays embedded (one problem, named). */
@@ -33,6 +35,8 @@ const env = (extra: Record<string, string> = {}) =>
     BOSUN_SECRET: 's'.repeat(40),
     SMTP_URL: 'smtp://127.0.0.1:2525',
     AWS_ENDPOINT_URL_CLOUDFRONT: cloudfront.endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     AWS_ACCESS_KEY_ID: S3_TEST_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: S3_TEST_CREDENTIALS.secretAccessKey,
     AWS_REGION: 'us-east-1',
@@ -70,6 +74,7 @@ beforeAll(async () => {
   s3 = await startS3Server(['bosun-sites']);
   cloudfront = await new FakeCloudFront().start();
   cloudfront.setViewerRequestFunction(DISTRIBUTION, null);
+  sm = await new FakeSecretsManager().start();
   await operator(async (rt) => {
     await command('tenant create')(rt, { slug: 'harbor', name: 'Harbor Charters', guestDomain: DOMAIN, timezone: 'UTC' });
     await command('site cdn')(rt, { tenant: 'harbor', distributionId: DISTRIBUTION });
@@ -91,6 +96,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await killAll();
   await cloudfront?.stop();
+  await sm?.stop();
   await s3?.stop();
   await target?.close();
 });
@@ -151,5 +157,48 @@ describe('bosun doctor with BOSUN_CDN=cloudfront', () => {
     expect(run.stdout).toMatch(/^PROBLEM {2}configuration SMTP_URL: not set/m);
     expect(run.stdout).toMatch(/^ok +database: answers; schema is current$/m);
     expect(run.stdout).toMatch(new RegExp(`^\\w+ +site ${DOMAIN.replace(/\./g, '\\.')} function: `, 'm'));
+  }, 600_000);
+
+  it('names a signing secret it cannot read, and goes on with every other check', async () => {
+    const missing = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bosun-signing-Gone01';
+    const run = await runBosun(['doctor'], env({ BOSUN_SECRET: '', BOSUN_SECRET_ARN: missing }), 150_000);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      `PROBLEM  secret BOSUN_SECRET_ARN: secret ${missing} is not readable: not found (ResourceNotFoundException: no such secret in this account and region, or it was deleted)\n`,
+    );
+    // The variable is set: what is wrong is the secret, named once.
+    expect(run.stdout).not.toContain('configuration BOSUN_SECRET_ARN');
+    expect(run.stdout).toMatch(/^ok +database: answers; schema is current$/m);
+    expect(run.stdout).toMatch(new RegExp(`^\\w+ +site ${DOMAIN.replace(/\./g, '\\.')} function: `, 'm'));
+  }, 600_000);
+
+  it("names the database's secret it cannot read, and says the database was not checked", async () => {
+    const signing = 'Signing-Secret-From-Secrets-Manager-7f3a9c';
+    const signingArn = sm.put('bosun-signing', { string: signing });
+    const database = sm.put('bosun-db', { string: '{"username":"bosun","password":"pw","host":"db.internal"}' }, { denied: true });
+    const run = await runBosun(
+      ['--json', 'doctor'],
+      env({ BOSUN_SECRET: '', BOSUN_SECRET_ARN: signingArn, DATABASE_URL: '', DATABASE_SECRET_ARN: database }),
+      150_000,
+    );
+    expect(run.code).toBe(1);
+    const report = oneJsonObject(run.stdout);
+    expect(report.checks).toEqual(
+      expect.arrayContaining([
+        { check: 'secret BOSUN_SECRET_ARN', ok: true, detail: `${signingArn} is readable and holds a valid value` },
+        {
+          check: 'secret DATABASE_SECRET_ARN',
+          ok: false,
+          detail: `secret ${database} is not readable: access denied (AccessDeniedException: the function's role needs secretsmanager:GetSecretValue on it)`,
+        },
+        {
+          check: 'database',
+          ok: false,
+          detail: `not checked: its credentials are in DATABASE_SECRET_ARN (${database}), which cannot be read; nor are the sites and their pages`,
+        },
+      ]),
+    );
+    expect(report.checks.some((c: { check: string }) => c.check.startsWith('site '))).toBe(false);
+    expect(run.stdout + run.stderr).not.toContain(signing);
   }, 600_000);
 });
