@@ -55,7 +55,7 @@ async function doctor(extra: Record<string, string> = {}) {
 
 /** Runs operator commands in this process, on the same data the child processes use (none runs meanwhile). */
 async function operator(run: (rt: Runtime) => Promise<unknown>) {
-  const rt = await openRuntime(target.config(), { log: pino({ level: 'silent' }) });
+  const rt = await openRuntime(target.config(), { log: pino({ level: 'silent' }), migrate: true, supervise: false, liveFeed: 'off' });
   try {
     await run(rt);
   } finally {
