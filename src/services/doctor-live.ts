@@ -118,15 +118,35 @@ async function checkProbePage(
   const key = guestPageKey(id);
   const path = guestPagePath(id);
   const body = `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="robots" content="noindex"><title>Bosun doctor probe</title><p>Probe ${id}, ${new Date().toISOString()}; removed once checked.</p></html>\n`;
-  await deps.sites.store.put({ bucket, key, body, contentType: PAGE_CONTENT_TYPE, cacheControl: SITE_CACHE_CONTROL });
+  const stored = `${bucket}/${key} in the object store`;
+  try {
+    await deps.sites.store.put({ bucket, key, body, contentType: PAGE_CONTENT_TYPE, cacheControl: SITE_CACHE_CONTROL });
+  } catch (err) {
+    return [{ check: 'live page', ok: false, detail: `the object store refused the probe page ${stored}: ${(err as Error).message}` }];
+  }
   let answer: WebAnswer | Error;
+  const leftovers: string[] = [];
   try {
     answer = await c.get(path);
   } finally {
-    await deps.sites.store.delete(bucket, key);
-    await deps.sites.cdn.invalidate(c.site, guestPageInvalidationPaths(id), `doctor-${id}`);
+    await deps.sites.store.delete(bucket, key).catch((err: Error) => {
+      leftovers.push(`the probe page ${stored} could not be removed (${err.message}); remove it by hand`);
+    });
+    await deps.sites.cdn.invalidate(c.site, guestPageInvalidationPaths(id), `doctor-${id}`).catch((err: Error) => {
+      leftovers.push(`its paths could not be invalidated (${err.message}); invalidate ${path} by hand`);
+    });
   }
-  const stored = `${bucket}/${key} in the object store`;
+  const cleanup: Check[] = leftovers.length > 0 ? [{ check: 'live probe removed', ok: false, detail: leftovers.join('; ') }] : [];
+  const checks = await judgeProbe(c, { path, stored, body, answer });
+  return [...checks, ...cleanup];
+}
+
+/** What the probe's answer says of the site: its bytes, then its headers. */
+async function judgeProbe(
+  c: { origin: string; unreachable: (err: Error) => string },
+  probe: { path: string; stored: string; body: string; answer: WebAnswer | Error },
+): Promise<Check[]> {
+  const { path, stored, body, answer } = probe;
   if (answer instanceof Error) return [{ check: 'live page', ok: false, detail: c.unreachable(answer) }];
   const url = `${c.origin}${path}`;
   if (answer.status !== 200) {

@@ -173,6 +173,13 @@ export async function checkSiteFunction(
 ): Promise<Check> {
   const cdn = deps.sites.cdn;
   if (!cdn.deployedFunction) return { check: name, ok: true, detail: 'the local edge runs the generated function' };
+  if (!site.distributionId) {
+    return {
+      check: name,
+      ok: false,
+      detail: `not checked: ${site.domain} has no distribution id; set it with bosun site cdn ${tenantSlug} --distribution-id ID`,
+    };
+  }
   const expected = (await getEdgeFunction(deps, tenantSlug)).code;
   let deployed: Awaited<ReturnType<NonNullable<typeof cdn.deployedFunction>>>;
   try {
