@@ -74,6 +74,8 @@ export type SetUp = {
   databaseUrl: string | undefined;
   databaseSecretArn?: string | undefined;
   smtpUrl: string | undefined;
+  /** Mail through Amazon SES (`BOSUN_MAIL=ses://REGION`), when configured. */
+  sesMail?: unknown;
 };
 
 /**
@@ -118,8 +120,11 @@ export function checkConfiguration(setUp: SetUp): Check[] {
       'neither DATABASE_SECRET_ARN nor DATABASE_URL is set; every instance must share one PostgreSQL server (the embedded database lives in one data folder only)',
     );
   }
-  if (!setUp.smtpUrl) {
-    need('SMTP_URL', 'not set; mail would only be written to the data folder of one instance: set SMTP_URL to your mail server');
+  if (!setUp.smtpUrl && !setUp.sesMail) {
+    need(
+      'SMTP_URL',
+      'neither SMTP_URL nor BOSUN_MAIL is set; mail would only be written to the data folder of one instance: set BOSUN_MAIL=ses://REGION or SMTP_URL',
+    );
   }
   if (problems.length > 0) return problems;
   return [

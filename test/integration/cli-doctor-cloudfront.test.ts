@@ -154,7 +154,7 @@ describe('bosun doctor with BOSUN_CDN=cloudfront', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^PROBLEM {2}configuration BOSUN_PUBLIC_URL: is http:\/\/ops\.example\.com; behind CloudFront it must be/m);
     expect(run.stdout).toMatch(/^PROBLEM {2}configuration BOSUN_SECRET_ARN: neither BOSUN_SECRET_ARN nor BOSUN_SECRET is set/m);
-    expect(run.stdout).toMatch(/^PROBLEM {2}configuration SMTP_URL: not set/m);
+    expect(run.stdout).toMatch(/^PROBLEM {2}configuration SMTP_URL: neither SMTP_URL nor BOSUN_MAIL is set/m);
     expect(run.stdout).toMatch(/^ok +database: answers; schema is current$/m);
     expect(run.stdout).toMatch(new RegExp(`^\\w+ +site ${DOMAIN.replace(/\./g, '\\.')} function: `, 'm'));
   }, 600_000);
