@@ -7,10 +7,11 @@
  * p50 ≤ 50 ms on PGlite; board and a month of calendar data ≤ 100 kB gzipped), and the dashboard's
  * client assets of `client-assets.ts` (gzipped size against ≤ 150 kB), and the mail figures of `mail.ts`
  * (a message to 1,000 guests against a bare nodemailer pool, ≥ 100/s; confirmation → mail p50 ≤ 1 s;
- * crew notices one job at a time against now).
+ * crew notices one job at a time against now), and the Lambda functions of `lambda.ts` (zipped size ≤ 5 MB, cold start
+ * of the API to its first answer ≤ 500 ms against a bare `node` process).
  * A missed goal is printed, never an error; everything started is stopped and removed.
  *
- * `BOSUN_BENCH=dashboard` (a comma-separated list of creates, dashboard, guest-sites, crew, mail, assets)
+ * `BOSUN_BENCH=dashboard` (a comma-separated list of creates, dashboard, guest-sites, crew, mail, assets, lambda)
  * runs only those sections; without it, all of them.
  */
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
@@ -21,6 +22,7 @@ import { benchCrew } from './crew';
 import { type DashboardPlan, type DashboardResult, describeSeason, measureDashboard, type PageFigures } from './dashboard';
 import { benchGuestSites } from './guest-sites';
 import { measureIdleRss } from './idle-rss';
+import { benchLambda } from './lambda';
 import { benchMail } from './mail';
 import { createBenchDatabase, probePostgres } from './postgres';
 import { cleanUpOnSignals, makeTempDir, percentile, withCleanup } from './support';
@@ -164,7 +166,7 @@ async function benchDashboard() {
   addDashboard('postgres', pg, { sizes: false });
 }
 
-const SECTIONS = ['creates', 'dashboard', 'guest-sites', 'crew', 'mail', 'assets'] as const;
+const SECTIONS = ['creates', 'dashboard', 'guest-sites', 'crew', 'mail', 'assets', 'lambda'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** The sections `BOSUN_BENCH` names, or all; an unknown name is an error that lists the known ones. */
@@ -260,6 +262,7 @@ async function main() {
     });
   }
   if (sections.has('assets')) await benchClientAssets(say);
+  if (sections.has('lambda')) await benchLambda(say, { withCleanup });
   say(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 

@@ -6,21 +6,46 @@
  * per distribution (CloudFront's limit): beyond that the adapter waits for earlier ones. An
  * `invalidate` resolves once CloudFront reports its invalidation completed, so what is fetched next
  * through the distribution is the new content (ADR 0009).
+ *
+ * Platform mode (`platform`): every site is a distribution tenant of one multi-tenant distribution.
+ * `provisionSite` creates a site's tenant (domain, `sitePrefix` parameter, a certificate CloudFront
+ * requests and validates itself) or moves it to the site's domain, finding a tenant an earlier attempt
+ * made before it creates one; invalidations go to the site's tenant by the same rules, the 3,000 paths
+ * counted for the whole distribution (ADR 0027).
  */
 
 import { createHash } from 'node:crypto';
 import {
   CloudFrontClient,
   type CloudFrontClientConfig,
+  CreateDistributionTenantCommand,
   CreateInvalidationCommand,
+  CreateInvalidationForDistributionTenantCommand,
+  type DistributionTenant,
   GetDistributionConfigCommand,
+  GetDistributionTenantByDomainCommand,
+  GetDistributionTenantCommand,
   GetFunctionCommand,
   GetInvalidationCommand,
+  GetInvalidationForDistributionTenantCommand,
+  UpdateDistributionTenantCommand,
 } from '@aws-sdk/client-cloudfront';
-import type { Cdn, CdnAnswer, CdnSite, DeployedFunction } from '../ports/cdn';
+import type { Cdn, CdnAnswer, CdnProvisioned, CdnSite, CdnSiteToProvision, DeployedFunction } from '../ports/cdn';
+import { SITE_PREFIX_PARAMETER, sitePrefix } from '../publish/site-layout';
+
+/** One multi-tenant distribution whose tenants are the guest sites (platform mode, ADR 0027). */
+export type CloudFrontPlatformOptions = {
+  distributionId: string;
+  /** The connection group tenants join; absent, CloudFront's default one. */
+  connectionGroupId?: string | undefined;
+  /** The object store's prefix before each site's bucket (`BOSUN_OBJECT_STORE=s3://BUCKET/PREFIX`). */
+  storePrefix?: string | undefined;
+};
 
 export type CloudFrontCdnOptions = {
   clientConfig?: CloudFrontClientConfig;
+  /** Platform mode: sites are tenants of this distribution. Absent: each site names its own distribution. */
+  platform?: CloudFrontPlatformOptions | undefined;
   /** How long to gather invalidations for one distribution before sending them. */
   batchWindowMs?: number;
   /** CloudFront allows 3,000 paths in progress per distribution. */
@@ -37,7 +62,22 @@ export type CloudFrontCdnOptions = {
 };
 
 type Waiter = { resolve: () => void; reject: (err: Error) => void };
-type Batch = { paths: Set<string>; refs: Set<string>; waiters: Waiter[]; timer: NodeJS.Timeout | null };
+type Batch = { target: Target; paths: Set<string>; refs: Set<string>; waiters: Waiter[]; timer: NodeJS.Timeout | null };
+
+/**
+ * Where invalidations of a site go: its own distribution, or its tenant of the multi-tenant one. `key`
+ * names its batches, `room` the distribution whose 3,000 paths in progress it shares, `seed` its
+ * CallerReferences.
+ */
+type Target = {
+  key: string;
+  room: string;
+  seed: string;
+  label: string;
+  create(reference: string, paths: string[]): Promise<{ id: string | undefined; status: string | undefined }>;
+  status(id: string): Promise<string | undefined>;
+};
+type InFlight = { id: string; count: number; target: Target };
 
 export class CdnConfigurationError extends Error {
   override name = 'CdnConfigurationError';
@@ -46,7 +86,7 @@ export class CdnConfigurationError extends Error {
 export class CloudFrontCdn implements Cdn {
   private readonly client: CloudFrontClient;
   private readonly batches = new Map<string, Batch>();
-  private readonly inFlight = new Map<string, { id: string; count: number }[]>();
+  private readonly inFlight = new Map<string, InFlight[]>();
   private readonly queue = new Map<string, Promise<void>>();
   private readonly windowMs: number;
   private readonly maxPaths: number;
@@ -63,28 +103,82 @@ export class CloudFrontCdn implements Cdn {
   }
 
   invalidate(site: CdnSite, paths: readonly string[], changeRef: string): Promise<void> {
-    const distribution = site.distributionId;
-    if (!distribution) {
-      return Promise.reject(
-        new CdnConfigurationError(`the site ${site.domain} has no CloudFront distribution id; set "distributionId" in its CDN settings`),
-      );
+    let target: Target;
+    try {
+      target = this.targetOf(site);
+    } catch (err) {
+      return Promise.reject(err);
     }
     for (const path of paths) {
       if (!path.startsWith('/') || path.includes('*')) return Promise.reject(new Error(`not an exact path: ${JSON.stringify(path)}`));
     }
     if (paths.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      let batch = this.batches.get(distribution);
+      let batch = this.batches.get(target.key);
       if (!batch) {
-        batch = { paths: new Set(), refs: new Set(), waiters: [], timer: null };
-        this.batches.set(distribution, batch);
-        batch.timer = setTimeout(() => this.flush(distribution), this.windowMs);
+        batch = { target, paths: new Set(), refs: new Set(), waiters: [], timer: null };
+        this.batches.set(target.key, batch);
+        batch.timer = setTimeout(() => this.flush(target.key), this.windowMs);
       }
       for (const path of paths) batch.paths.add(path);
       batch.refs.add(changeRef);
       batch.waiters.push({ resolve, reject });
-      if (batch.paths.size >= this.maxPaths) this.flush(distribution);
+      if (batch.paths.size >= this.maxPaths) this.flush(target.key);
     });
+  }
+
+  /** The site's tenant in platform mode, else its own distribution; a CdnConfigurationError when it has neither. */
+  private targetOf(site: CdnSite): Target {
+    const platform = this.options.platform;
+    if (platform) {
+      const tenant = site.distributionTenantId;
+      if (!tenant) {
+        throw new CdnConfigurationError(
+          `the site ${site.domain} has no distribution tenant yet; the site.provision job creates it (bosun site cdn <tenant> shows its state, --provision tries again)`,
+        );
+      }
+      return {
+        key: `tenant:${tenant}`,
+        room: platform.distributionId,
+        seed: tenant,
+        label: `distribution tenant ${tenant}`,
+        create: async (reference, items) => {
+          const out = await this.client.send(
+            new CreateInvalidationForDistributionTenantCommand({
+              Id: tenant,
+              InvalidationBatch: { CallerReference: reference, Paths: { Quantity: items.length, Items: items } },
+            }),
+          );
+          return { id: out.Invalidation?.Id, status: out.Invalidation?.Status };
+        },
+        status: async (id) =>
+          (await this.client.send(new GetInvalidationForDistributionTenantCommand({ DistributionTenantId: tenant, Id: id }))).Invalidation
+            ?.Status,
+      };
+    }
+    const distribution = site.distributionId;
+    if (!distribution) {
+      throw new CdnConfigurationError(
+        `the site ${site.domain} has no CloudFront distribution id; set "distributionId" in its CDN settings`,
+      );
+    }
+    return {
+      key: distribution,
+      room: distribution,
+      seed: distribution,
+      label: distribution,
+      create: async (reference, items) => {
+        const out = await this.client.send(
+          new CreateInvalidationCommand({
+            DistributionId: distribution,
+            InvalidationBatch: { CallerReference: reference, Paths: { Quantity: items.length, Items: items } },
+          }),
+        );
+        return { id: out.Invalidation?.Id, status: out.Invalidation?.Status };
+      },
+      status: async (id) =>
+        (await this.client.send(new GetInvalidationCommand({ DistributionId: distribution, Id: id }))).Invalidation?.Status,
+    };
   }
 
   async fetch(site: CdnSite, path: string): Promise<CdnAnswer> {
@@ -96,10 +190,11 @@ export class CloudFrontCdn implements Cdn {
   /**
    * The function on the viewer requests of the site's distribution (its default cache behavior, which
    * serves the guest pages), read back from its LIVE stage: GetDistributionConfig names it, GetFunction
-   * returns its code.
+   * returns its code. In platform mode that is the multi-tenant distribution's one function, whichever
+   * site is asked about.
    */
   async deployedFunction(site: CdnSite): Promise<DeployedFunction> {
-    const distributionId = site.distributionId;
+    const distributionId = this.options.platform?.distributionId ?? site.distributionId;
     if (!distributionId) return { found: false, distributionId: '', problem: `the site ${site.domain} has no CloudFront distribution id` };
     const config = await this.client.send(new GetDistributionConfigCommand({ Id: distributionId }));
     const associations = config.DistributionConfig?.DefaultCacheBehavior?.FunctionAssociations?.Items ?? [];
@@ -125,14 +220,14 @@ export class CloudFrontCdn implements Cdn {
     this.client.destroy();
   }
 
-  /** Sends the distribution's gathered batch, after any batch already being sent for it. */
-  private flush(distribution: string): void {
-    const batch = this.batches.get(distribution);
+  /** Sends the target's gathered batch, after any batch already being sent for it. */
+  private flush(key: string): void {
+    const batch = this.batches.get(key);
     if (!batch) return;
-    this.batches.delete(distribution);
+    this.batches.delete(key);
     if (batch.timer) clearTimeout(batch.timer);
-    const previous = this.queue.get(distribution) ?? Promise.resolve();
-    const sending = previous.then(() => this.send(distribution, batch));
+    const previous = this.queue.get(key) ?? Promise.resolve();
+    const sending = previous.then(() => this.send(batch));
     const settled = sending.then(
       () => {
         for (const w of batch.waiters) w.resolve();
@@ -141,93 +236,192 @@ export class CloudFrontCdn implements Cdn {
         for (const w of batch.waiters) w.reject(err);
       },
     );
-    this.queue.set(distribution, settled);
+    this.queue.set(key, settled);
     void settled.then(() => {
-      if (this.queue.get(distribution) === settled) this.queue.delete(distribution);
+      if (this.queue.get(key) === settled) this.queue.delete(key);
     });
   }
 
-  private async send(distribution: string, batch: Batch): Promise<void> {
+  private async send(batch: Batch): Promise<void> {
+    const { target } = batch;
     const paths = [...batch.paths].sort();
     const refs = [...batch.refs].sort();
     for (let start = 0; start < paths.length; start += this.maxPaths) {
       const chunk = paths.slice(start, start + this.maxPaths);
-      const reference = callerReference(distribution, chunk, refs);
-      await this.waitForRoom(distribution, chunk.length);
+      const reference = callerReference(target.seed, chunk, refs);
+      await this.waitForRoom(target.room, chunk.length);
       const deadline = Date.now() + this.maxWaitMs;
       for (;;) {
         try {
-          const out = await this.client.send(
-            new CreateInvalidationCommand({
-              DistributionId: distribution,
-              InvalidationBatch: { CallerReference: reference, Paths: { Quantity: chunk.length, Items: chunk } },
-            }),
-          );
-          const id = out.Invalidation?.Id;
-          if (id && out.Invalidation?.Status !== 'Completed') {
-            this.inFlightOf(distribution).push({ id, count: chunk.length });
-            if (this.options.waitForCompletion ?? true) await this.waitUntilCompleted(distribution, id);
+          const out = await target.create(reference, chunk);
+          if (out.id && out.status !== 'Completed') {
+            this.inFlightOf(target.room).push({ id: out.id, count: chunk.length, target });
+            if (this.options.waitForCompletion ?? true) await this.waitUntilCompleted(target, out.id);
           }
           break;
         } catch (err) {
           // Others (another process, the console) may hold the room: wait for it, then try again.
           if ((err as { name?: string }).name !== 'TooManyInvalidationsInProgress' || Date.now() > deadline) throw err;
           await sleep(this.pollMs);
-          await this.refreshInFlight(distribution);
+          await this.refreshInFlight(target.room);
         }
       }
     }
   }
 
-  private inFlightOf(distribution: string) {
-    let list = this.inFlight.get(distribution);
+  private inFlightOf(room: string) {
+    let list = this.inFlight.get(room);
     if (!list) {
       list = [];
-      this.inFlight.set(distribution, list);
+      this.inFlight.set(room, list);
     }
     return list;
   }
 
-  private async waitForRoom(distribution: string, count: number): Promise<void> {
+  private async waitForRoom(room: string, count: number): Promise<void> {
     const deadline = Date.now() + this.maxWaitMs;
-    const used = () => this.inFlightOf(distribution).reduce((n, i) => n + i.count, 0);
+    const used = () => this.inFlightOf(room).reduce((n, i) => n + i.count, 0);
     if (used() + count <= this.maxPaths) return;
-    await this.refreshInFlight(distribution);
+    await this.refreshInFlight(room);
     while (used() + count > this.maxPaths) {
-      if (Date.now() > deadline)
-        throw new Error(`CloudFront invalidations of ${distribution} did not complete within ${this.maxWaitMs} ms`);
+      if (Date.now() > deadline) throw new Error(`CloudFront invalidations of ${room} did not complete within ${this.maxWaitMs} ms`);
       await sleep(this.pollMs);
-      await this.refreshInFlight(distribution);
+      await this.refreshInFlight(room);
     }
   }
 
-  private async waitUntilCompleted(distribution: string, id: string): Promise<void> {
+  private async waitUntilCompleted(target: Target, id: string): Promise<void> {
     const deadline = Date.now() + this.maxWaitMs;
     for (;;) {
-      const out = await this.client.send(new GetInvalidationCommand({ DistributionId: distribution, Id: id }));
-      if (out.Invalidation?.Status === 'Completed') {
+      if ((await target.status(id)) === 'Completed') {
         this.inFlight.set(
-          distribution,
-          this.inFlightOf(distribution).filter((i) => i.id !== id),
+          target.room,
+          this.inFlightOf(target.room).filter((i) => i.id !== id || i.target.key !== target.key),
         );
         return;
       }
       if (Date.now() > deadline)
-        throw new Error(`CloudFront invalidation ${id} of ${distribution} did not complete within ${this.maxWaitMs} ms`);
+        throw new Error(`CloudFront invalidation ${id} of ${target.label} did not complete within ${this.maxWaitMs} ms`);
       await sleep(this.pollMs);
     }
   }
 
   /** Forgets the invalidations CloudFront reports as completed. */
-  private async refreshInFlight(distribution: string): Promise<void> {
-    const list = this.inFlightOf(distribution);
-    const still: { id: string; count: number }[] = [];
+  private async refreshInFlight(room: string): Promise<void> {
+    const list = this.inFlightOf(room);
+    const still: InFlight[] = [];
     for (const item of list) {
-      const out = await this.client.send(new GetInvalidationCommand({ DistributionId: distribution, Id: item.id }));
-      if (out.Invalidation?.Status !== 'Completed') still.push(item);
+      if ((await item.target.status(item.id)) !== 'Completed') still.push(item);
     }
-    this.inFlight.set(distribution, still);
+    this.inFlight.set(room, still);
   }
+
+  // ---- Distribution tenants (platform mode) ----
+
+  /**
+   * Creates the site's distribution tenant, or brings the one it has to the site's domain. A tenant is
+   * looked for before one is made — by the id recorded, else by the domain — and a create refused
+   * because the name or domain is taken (an earlier attempt's answer was lost) is followed by the same
+   * look-up, so a retry never makes a second tenant. Null outside platform mode.
+   */
+  async provisionSite(site: CdnSiteToProvision): Promise<CdnProvisioned | null> {
+    const platform = this.options.platform;
+    if (!platform) return null;
+    const parameter = { Name: SITE_PREFIX_PARAMETER, Value: sitePrefix(site.domain, platform.storePrefix) };
+    const wanted = {
+      DistributionId: platform.distributionId,
+      Domains: [{ Domain: site.domain }],
+      Parameters: [parameter],
+      ...(platform.connectionGroupId ? { ConnectionGroupId: platform.connectionGroupId } : {}),
+      // CloudFront requests the certificate and answers its HTTP validation itself once the domain points at it.
+      ManagedCertificateRequest: { ValidationTokenHost: 'cloudfront' as const, PrimaryDomainName: site.domain },
+      Enabled: true,
+    };
+    const name = tenantName(site.siteId);
+    for (let attempt = 0; ; attempt++) {
+      const found =
+        (site.distributionTenantId
+          ? await this.findTenant(() => new GetDistributionTenantCommand({ Identifier: site.distributionTenantId }))
+          : null) ?? (await this.ownTenantByDomain(site.domain, name, platform.distributionId));
+      try {
+        if (!found) {
+          const out = await this.client.send(new CreateDistributionTenantCommand({ ...wanted, Name: name }));
+          return provisioned(out.DistributionTenant);
+        }
+        if (servesAsWanted(found.tenant, site.domain, parameter)) return provisioned(found.tenant);
+        const out = await this.client.send(new UpdateDistributionTenantCommand({ ...wanted, Id: found.tenant.Id, IfMatch: found.etag }));
+        return provisioned(out.DistributionTenant);
+      } catch (err) {
+        const code = (err as { name?: string }).name;
+        // Made meanwhile (a lost answer, another worker) or changed since it was read: look again.
+        const again = code === 'EntityAlreadyExists' || code === 'PreconditionFailed' || code === 'CNAMEAlreadyExists';
+        if (!again || attempt >= 2) throw this.explain(err, site.domain, name);
+        if (code === 'EntityAlreadyExists' && !site.distributionTenantId) {
+          const byName = await this.findTenant(() => new GetDistributionTenantCommand({ Identifier: name }));
+          if (byName) site = { ...site, distributionTenantId: byName.tenant.Id };
+        }
+      }
+    }
+  }
+
+  /** The site's tenant by its domain, when it is this distribution's and named for this site. */
+  private async ownTenantByDomain(domain: string, name: string, distributionId: string) {
+    const found = await this.findTenant(() => new GetDistributionTenantByDomainCommand({ Domain: domain }));
+    if (!found) return null;
+    if (found.tenant.DistributionId === distributionId && found.tenant.Name === name) return found;
+    throw new Error(
+      `the domain ${domain} is served by another distribution tenant (${found.tenant.Name ?? found.tenant.Id} of distribution ${found.tenant.DistributionId}); remove it there, or give this site another domain`,
+    );
+  }
+
+  /** A tenant and its ETag, or null when CloudFront has none such. */
+  private async findTenant(
+    command: () => GetDistributionTenantCommand | GetDistributionTenantByDomainCommand,
+  ): Promise<{ tenant: DistributionTenant; etag: string | undefined } | null> {
+    try {
+      const out = await this.client.send(command() as GetDistributionTenantCommand);
+      return out.DistributionTenant ? { tenant: out.DistributionTenant, etag: out.ETag } : null;
+    } catch (err) {
+      if ((err as { name?: string }).name === 'EntityNotFound') return null;
+      throw err;
+    }
+  }
+
+  /** CloudFront's refusal as one line that says what to do. */
+  private explain(err: unknown, domain: string, name: string): Error {
+    const code = (err as { name?: string }).name;
+    if (code === 'CNAMEAlreadyExists') {
+      return new Error(
+        `the domain ${domain} is already served by another CloudFront distribution or tenant; remove it there, or give this site another domain`,
+        { cause: err },
+      );
+    }
+    if (code === 'EntityAlreadyExists')
+      return new Error(`a distribution tenant named ${name} exists but could not be read back`, { cause: err });
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+/** A tenant's name: the site's id, so a retry (or the console) finds the site's own. */
+export function tenantName(siteId: string): string {
+  return `bosun-site-${siteId.toLowerCase()}`;
+}
+
+function servesAsWanted(tenant: DistributionTenant, domain: string, parameter: { Name: string; Value: string }): boolean {
+  const domains = (tenant.Domains ?? []).map((d) => d.Domain);
+  const value = tenant.Parameters?.find((p) => p.Name === parameter.Name)?.Value;
+  return domains.length === 1 && domains[0] === domain && value === parameter.Value && tenant.Enabled !== false;
+}
+
+function provisioned(tenant: DistributionTenant | undefined): CdnProvisioned {
+  if (!tenant?.Id || !tenant.Arn) throw new Error('CloudFront answered without the distribution tenant');
+  return {
+    distributionTenantId: tenant.Id,
+    distributionTenantArn: tenant.Arn,
+    status: tenant.Status ?? 'unknown',
+    domainStatus: tenant.Domains?.[0]?.Status ?? null,
+    connectionGroupId: tenant.ConnectionGroupId ?? null,
+  };
 }
 
 /** Same distribution, paths and changes → same reference: CloudFront then returns the first one. */

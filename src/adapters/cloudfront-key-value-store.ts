@@ -8,6 +8,9 @@
  * The site names its store by ARN, name or id. The KeyValueStore API takes only the ARN, so a name is
  * looked up once with CloudFront's DescribeKeyValueStore, and an id (which that call does not take)
  * in ListKeyValueStores; the ARN found is kept for the life of the adapter.
+ *
+ * With `shared` (platform mode, ADR 0027) every site's keys go to the one store of the multi-tenant
+ * distribution, each under its site's domain (`sharedSlugKey`), and a site's own setting is not read.
  */
 // The KeyValueStore API is signed with SigV4A; the SDK finds this signer once it is loaded.
 import '@aws-sdk/signature-v4a';
@@ -25,6 +28,7 @@ import {
 } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import type { EdgeKeyValueEntry, EdgeKeyValueStore, EdgeKeyValueStoreSite } from '../ports/edge-key-value-store';
 import { KEY_VALUE_STORE_ARN, KEY_VALUE_STORE_ID, KEY_VALUE_STORE_NAME } from '../publish/edge-function';
+import { sharedSlugKey } from '../publish/site-layout';
 
 /** CloudFront's rule for a KeyValueStore's name. */
 const STORE_NAME = KEY_VALUE_STORE_NAME;
@@ -41,6 +45,8 @@ export type CloudFrontKeyValueStoreOptions = {
   batchSize?: number;
   /** How often an update is repeated after the store changed under it. */
   maxConflictRetries?: number;
+  /** Platform mode: the one store (by ARN) every site's keys are written to, under the site's domain. */
+  shared?: { keyValueStoreArn: string } | undefined;
 };
 
 export class KeyValueStoreConfigurationError extends Error {
@@ -52,6 +58,7 @@ export class CloudFrontKeyValueStore implements EdgeKeyValueStore {
   private readonly cloudFront: CloudFrontClient;
   private readonly batchSize: number;
   private readonly maxConflictRetries: number;
+  private readonly shared: { keyValueStoreArn: string } | undefined;
   private readonly etags = new Map<string, string>();
   private readonly queue = new Map<string, Promise<void>>();
   /** The ARN of each store setting given by name or id, once found. */
@@ -64,10 +71,20 @@ export class CloudFrontKeyValueStore implements EdgeKeyValueStore {
     this.cloudFront = new CloudFrontClient({ region: 'us-east-1', ...options.cloudFrontClientConfig });
     this.batchSize = options.batchSize ?? 50;
     this.maxConflictRetries = options.maxConflictRetries ?? 5;
+    this.shared = options.shared;
   }
 
   putKeys(site: EdgeKeyValueStoreSite, entries: readonly EdgeKeyValueEntry[]): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
+    const shared = this.shared;
+    if (shared) {
+      const keyed = [...new Map(entries.map((e) => [sharedSlugKey(site.domain, e.key), e.value])).entries()];
+      return this.enqueue(
+        shared.keyValueStoreArn,
+        shared.keyValueStoreArn,
+        keyed.map(([Key, Value]) => ({ Key, Value })),
+      );
+    }
     const setting = site.keyValueStoreId;
     if (!setting || !(KEY_VALUE_STORE_ARN.test(setting) || STORE_NAME.test(setting))) {
       const got = setting ? ` (it has ${JSON.stringify(setting)}, which is neither)` : '';

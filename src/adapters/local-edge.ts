@@ -8,7 +8,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import type { Cdn, CdnAnswer, CdnSite } from '../ports/cdn';
+import type { Cdn, CdnAnswer, CdnProvisioned, CdnSite } from '../ports/cdn';
 import type { FailureLimit, FailureLimits } from '../ports/failure-limits';
 import type { ObjectStore } from '../ports/object-store';
 import {
@@ -163,6 +163,11 @@ export class LocalEdge implements Cdn {
   }
 
   /** Drops exactly these paths of the site (as the edge caches them: after its rewrite). */
+  /** Nothing to make: the edge serves every guest site in the database by its Host header. */
+  provisionSite(): Promise<CdnProvisioned | null> {
+    return Promise.resolve(null);
+  }
+
   async invalidate(site: CdnSite, paths: readonly string[], _changeRef: string): Promise<void> {
     for (const path of paths) {
       const key = cacheKey(site.domain.toLowerCase(), path);

@@ -30,6 +30,7 @@ export const JOB_NAMES: readonly JobName[] = [
   'crew.remind',
   'mail.send',
   'guest.remind',
+  'site.provision',
 ];
 
 export type JobQueueOptions = {
@@ -70,6 +71,11 @@ export type JobQueueOptions = {
    * and `drain` runs the jobs that are ready.
    */
   poll?: boolean;
+  /**
+   * Told after each job is enqueued (inside the caller's transaction, which may yet roll back): the
+   * API role wakes the worker once the request is answered (ADR 0026).
+   */
+  onEnqueued?: (name: JobName) => void;
 };
 
 /** What one `drain` did: jobs completed and attempts failed, per queue, and why it stopped. */
@@ -237,6 +243,7 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
       ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
     } as PgBoss.SendOptions);
     if (id && this.workers.has(name) && (this.options.wakeWorkers ?? true)) this.wakeAfterCommit(name, id);
+    if (id) this.options.onEnqueued?.(name);
     return id;
   }
 

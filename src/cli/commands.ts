@@ -20,6 +20,7 @@ import { type CrewRef, unassignCrew, upsertEvent, usualRoleOf } from '../service
 import { describeIssues } from '../services/field-errors';
 import { createKey, createKeySchema, findTenantOfKey, listKeys, revokeKey } from '../services/keys';
 import { getEdgeFunction, republishGuestPages, type SitePorts, setGuestSiteCdn, siteCdnSettingsSchema } from '../services/publishing';
+import { type CdnMode, describeGuestSiteCdn, provisionGuestSite, type SiteCdnView } from '../services/site-provisioning';
 import {
   addCrewMember,
   addCrewSchema,
@@ -133,7 +134,7 @@ export type CommandRuntime = {
   deps: ServiceDeps;
   sites: SitePorts;
   /** The configuration a command may need: where guest sites are served, and the data folder doctor checks. */
-  config?: Pick<Config, 'cdn'> & Partial<Pick<Config, 'dataDir'>>;
+  config?: Pick<Config, 'cdn'> & Partial<Pick<Config, 'dataDir' | 'cloudFrontPlatform'>>;
   progress?: ((done: number, total: number) => void) | undefined;
   /** Requests to public addresses (`doctor --live`). */
   web?: WebClient | undefined;
@@ -220,6 +221,29 @@ function charterTimes(startsAt: string, endsAt: string): string {
   const day = startsAt.slice(0, 10);
   const end = endsAt.slice(0, 10) === day ? endsAt.slice(11, 16) : `${endsAt.slice(0, 10)} ${endsAt.slice(11, 16)}`;
   return `${day} ${startsAt.slice(11, 16)}–${end} ${startsAt.slice(19)}`;
+}
+
+/** Where guest sites are served, from the configuration (the local edge when none is given). */
+const cdnModeOf = (rt: CommandRuntime): CdnMode => ({
+  cdn: rt.config?.cdn ?? 'local',
+  platform: rt.config?.cloudFrontPlatform !== undefined,
+});
+
+/** A site's CDN state as `bosun site cdn` prints it: its settings line, then what serves it. */
+function siteCdnText(view: SiteCdnView, mode: CdnMode): string {
+  const settings = Object.entries(view.settings)
+    .map(([k, v]) => `${k} ${String(v)}`)
+    .join(', ');
+  const lines = [`CDN settings of ${view.domain}: ${settings || 'none'}`];
+  if (mode.platform) {
+    const t = view.distributionTenant;
+    if (t)
+      lines.push(
+        `Distribution tenant: ${t.id} (${t.arn}), ${t.status}, domain ${t.domain} ${t.domainStatus ?? 'unknown'}, recorded ${t.at}`,
+      );
+    lines.push(`${view.status.ok ? 'ok' : 'PROBLEM'}: ${view.status.detail}`);
+  }
+  return lines.join('\n');
 }
 
 async function tenantContext(rt: CommandRuntime, slug: unknown) {
@@ -409,11 +433,31 @@ export const commands: Record<string, Command> = {
       ...(a.distributionId !== undefined ? { distributionId: a.distributionId } : {}),
       ...(a.keyValueStoreId !== undefined ? { keyValueStoreId: a.keyValueStoreId } : {}),
     });
-    const out = await setGuestSiteCdn(rt.deps, ctx, input);
-    const shown = Object.entries(out.cdn)
-      .map(([k, v]) => `${k} ${String(v)}`)
-      .join(', ');
-    return { json: { tenant: ctx.tenant.slug, ...out }, text: `CDN settings of ${out.domain}: ${shown || 'none'}` };
+    const mode = cdnModeOf(rt);
+    const slug = ctx.tenant.slug;
+    if (Object.keys(input).length > 0) {
+      const out = await setGuestSiteCdn(rt.deps, ctx, input);
+      const shown = Object.entries(out.cdn)
+        .map(([k, v]) => `${k} ${String(v)}`)
+        .join(', ');
+      if (!a.provision) return { json: { tenant: slug, ...out }, text: `CDN settings of ${out.domain}: ${shown || 'none'}` };
+    }
+    let failure: string | null = null;
+    if (a.provision) {
+      // Asks the CDN now, as the job would: makes or finds the distribution tenant, records its state.
+      try {
+        await provisionGuestSite({ ...rt.deps, sites: rt.sites }, ctx.tenantId, { actor: OPERATOR });
+      } catch (err) {
+        failure = (err as Error).message;
+      }
+    }
+    const view = await describeGuestSiteCdn(rt.deps, ctx, mode, slug);
+    const problem = failure !== null || (mode.platform && !view.status.ok);
+    return {
+      json: { tenant: slug, mode: mode.platform ? 'platform' : mode.cdn, ...view },
+      text: siteCdnText(view, mode),
+      ...(problem ? { exitCode: 1 } : {}),
+    };
   },
 
   'site domain': async (rt, a) => {
@@ -432,22 +476,30 @@ export const commands: Record<string, Command> = {
 
   'edge-function': async (rt, a) => {
     const tenantSlug = String(a.tenant ?? '');
-    const { domain, code } = await getEdgeFunction(rt.deps, tenantSlug);
-    return { json: { tenant: tenantSlug, domain, runtime: 'cloudfront-js-2.0', eventType: 'viewer-request', code }, text: code.trimEnd() };
+    const platform = rt.config?.cloudFrontPlatform;
+    const { domain, code } = await getEdgeFunction(rt.deps, tenantSlug, platform && { keyValueStoreArn: platform.keyValueStoreArn });
+    const json = { tenant: tenantSlug, domain, runtime: 'cloudfront-js-2.0', eventType: 'viewer-request', code };
+    // In platform mode one function serves every site of the distribution: the same code for any tenant.
+    return { json: platform ? { ...json, mode: 'platform', distributionId: platform.distributionId } : json, text: code.trimEnd() };
   },
 
   doctor: async (rt, a) => {
     const args = parseDoctorArgs(a);
     const dataDir = rt.config?.dataDir;
     const deps = { ...rt.deps, sites: rt.sites };
+    const platform = rt.config?.cloudFrontPlatform;
     const checks = await checkInstallation(deps, {
       cdn: rt.config?.cdn ?? 'local',
+      platform,
       dataFolder: dataDir ? { dir: dataDir, open: findOpenEntries(dataDir, 50) } : undefined,
     });
     if (args.live) {
       if (!rt.web) throw new Error('doctor --live needs a web client');
       checks.push(
-        ...(await checkLiveSite({ ...deps, web: rt.web }, { url: args.live, serviceKey: args.serviceKey, connectTo: args.connectTo })),
+        ...(await checkLiveSite(
+          { ...deps, web: rt.web },
+          { url: args.live, serviceKey: args.serviceKey, connectTo: args.connectTo, platform },
+        )),
       );
     }
     return doctorReport(checks);

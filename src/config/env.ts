@@ -65,6 +65,21 @@ const dnsName = (example: string) =>
       `must be a DNS name like ${example}`,
     );
 
+/** `arn:aws:cloudfront::{account}:key-value-store/{id}`, as `publish/edge-function.ts` reads it. */
+const keyValueStoreArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:cloudfront::\d{12}:key-value-store\/[A-Za-z0-9-]+$/,
+    'must be a KeyValueStore ARN like arn:aws:cloudfront::123456789012:key-value-store/a1b2c3d4-5678-90ab-cdef-0123456789ab',
+  );
+
+/** The variables of platform mode: guest sites as distribution tenants of one multi-tenant distribution (ADR 0027). */
+const PLATFORM_VARIABLES = [
+  'BOSUN_CLOUDFRONT_DISTRIBUTION_ID',
+  'BOSUN_CLOUDFRONT_KEY_VALUE_STORE_ARN',
+  'BOSUN_CLOUDFRONT_CONNECTION_GROUP_ID',
+] as const;
+
 /**
  * A Secrets Manager secret's ARN, `arn:aws[-partition]:secretsmanager:<region>:<account>:secret:<name>`
  * (the name as Secrets Manager writes it, with its six-character suffix or without; RDS names its own
@@ -79,6 +94,43 @@ const secretArn = z
 
 /** How the connection to a PostgreSQL server is secured (`BOSUN_DATABASE_TLS`). */
 export type DatabaseTls = 'rds' | 'off';
+
+/** Where mail goes through Amazon SES (`BOSUN_MAIL=ses://REGION[?endpoint=URL&configurationSet=NAME]`). */
+export type SesMail = { region: string; endpoint: string | undefined; configurationSet: string | undefined };
+
+const SES_PARAMETERS = ['endpoint', 'configurationSet'];
+
+/** `BOSUN_MAIL`: `ses://REGION`, with an optional `endpoint` (a local or compatible server) and configuration set. */
+const sesMail = z.string().transform((v, ctx): SesMail => {
+  const refuse = (message: string) => {
+    ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  };
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    return refuse('must be ses://REGION, e.g. ses://eu-west-1');
+  }
+  if (url.protocol !== 'ses:') return refuse('must be ses://REGION, e.g. ses://eu-west-1');
+  if (
+    !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(url.hostname) ||
+    url.username ||
+    url.password ||
+    url.port ||
+    (url.pathname && url.pathname !== '/')
+  )
+    return refuse('must be ses://REGION with a region like eu-west-1');
+  for (const name of url.searchParams.keys())
+    if (!SES_PARAMETERS.includes(name)) return refuse(`has an unknown parameter "${name}" (known: ${SES_PARAMETERS.join(', ')})`);
+  const endpoint = url.searchParams.get('endpoint') ?? undefined;
+  if (endpoint !== undefined && !/^https?:\/\/[^/?#\s]+\/?$/.test(endpoint))
+    return refuse('has an endpoint that is not an http:// or https:// origin');
+  const configurationSet = url.searchParams.get('configurationSet') ?? undefined;
+  if (configurationSet !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(configurationSet))
+    return refuse('has a configurationSet that is not 1–64 letters, digits, dashes or underscores');
+  return { region: url.hostname, endpoint, configurationSet };
+});
 
 /** The three variables of DKIM signing: all three, or none. */
 const DKIM_VARIABLES = ['BOSUN_DKIM_DOMAIN', 'BOSUN_DKIM_SELECTOR', 'BOSUN_DKIM_PRIVATE_KEY_FILE'] as const;
@@ -96,10 +148,20 @@ const schema = z.object({
     .refine((v) => v.startsWith('s3://') && v.length > 5, 'must be an s3://bucket-or-prefix URL')
     .optional(),
   BOSUN_CDN: z.enum(['cloudfront'], { error: 'must be "cloudfront" (or unset for the local edge)' }).optional(),
+  BOSUN_CLOUDFRONT_DISTRIBUTION_ID: z
+    .string()
+    .regex(/^E[A-Z0-9]{5,31}$/, 'must be a CloudFront distribution id like E2QWRUHAPOMQZL')
+    .optional(),
+  BOSUN_CLOUDFRONT_KEY_VALUE_STORE_ARN: keyValueStoreArn.optional(),
+  BOSUN_CLOUDFRONT_CONNECTION_GROUP_ID: z
+    .string()
+    .regex(/^cg_[A-Za-z0-9]{1,64}$/, 'must be a CloudFront connection group id like cg_2wjDWTBKTlRB87cAaUQFaakABCD')
+    .optional(),
   SMTP_URL: z
     .string()
     .refine((v) => /^smtps?:\/\/.+/.test(v), 'must be an smtp:// or smtps:// URL')
     .optional(),
+  BOSUN_MAIL: sesMail.optional(),
   BOSUN_PUBLIC_URL: httpUrl.optional(),
   BOSUN_MAIL_FROM: z.email('must be an e-mail address like bosun@example.com').optional(),
   BOSUN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -113,6 +175,13 @@ const schema = z.object({
   BOSUN_DKIM_DOMAIN: dnsName('example.com').optional(),
   BOSUN_DKIM_SELECTOR: dnsName('bosun or 2026a').optional(),
   BOSUN_DKIM_PRIVATE_KEY_FILE: z.string().optional(),
+  BOSUN_WORKER_FUNCTION: z
+    .string()
+    .regex(
+      /^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$/,
+      'must be a Lambda function name or ARN, like bosun-worker',
+    )
+    .optional(),
   BOSUN_DEMO: z
     .enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' })
     .default('1')
@@ -134,6 +203,8 @@ export type Config = {
   objectStore: string | undefined;
   cdn: 'cloudfront' | undefined;
   smtpUrl: string | undefined;
+  /** Mail through Amazon SES (`BOSUN_MAIL=ses://REGION`); never together with `smtpUrl`. */
+  sesMail: SesMail | undefined;
   publicUrl: string;
   /** The sender address of Bosun's mail (`BOSUN_MAIL_FROM`, else `bosun@` the public URL's host). */
   mailFrom: string;
@@ -147,7 +218,22 @@ export type Config = {
   secretArn: string | undefined;
   /** DKIM signing of every message Bosun sends (`BOSUN_DKIM_*`); none when the variables are absent. */
   dkim: DkimSigning | undefined;
+  /** The worker Lambda the API wakes after a request that enqueued jobs (`BOSUN_WORKER_FUNCTION`, ADR 0026). */
+  workerFunction?: string | undefined;
+  /**
+   * Platform mode (`BOSUN_CLOUDFRONT_DISTRIBUTION_ID`): every guest site is a distribution tenant of
+   * this one multi-tenant distribution. Absent: single-operator mode, a standard distribution per site
+   * named in its CDN settings (ADR 0027).
+   */
+  cloudFrontPlatform: CloudFrontPlatform | undefined;
 };
+
+/**
+ * One multi-tenant CloudFront distribution for every guest site: its id, the KeyValueStore its one
+ * viewer-request function reads friendly slugs from, and the connection group tenants join (absent:
+ * CloudFront's default one).
+ */
+export type CloudFrontPlatform = { distributionId: string; keyValueStoreArn: string; connectionGroupId: string | undefined };
 
 /**
  * What signs outgoing mail with DKIM: the signing domain (`d=`), the selector (`s=`; the public key is
@@ -172,6 +258,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
   exclusive('BOSUN_SECRET_ARN', 'BOSUN_SECRET', 'the signing secret comes from one of them; unset one');
   exclusive('DATABASE_SECRET_ARN', 'DATABASE_URL', 'the database comes from one of them; unset one');
+  exclusive('BOSUN_MAIL', 'SMTP_URL', 'mail goes through one of them; unset one');
   return {
     port: e.PORT,
     dataDir: resolve(e.BOSUN_DATA_DIR),
@@ -181,6 +268,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     objectStore: e.BOSUN_OBJECT_STORE,
     cdn: e.BOSUN_CDN,
     smtpUrl: e.SMTP_URL,
+    sesMail: e.BOSUN_MAIL,
     publicUrl: (e.BOSUN_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     mailFrom: e.BOSUN_MAIL_FROM ?? `bosun@${new URL(e.BOSUN_PUBLIC_URL ?? 'http://localhost').hostname}`,
     logLevel: e.BOSUN_LOG_LEVEL,
@@ -189,6 +277,40 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secret: e.BOSUN_SECRET,
     secretArn: e.BOSUN_SECRET_ARN,
     dkim: loadDkim(e),
+    workerFunction: e.BOSUN_WORKER_FUNCTION,
+    cloudFrontPlatform: loadPlatform(e),
+  };
+}
+
+/**
+ * Platform mode from `BOSUN_CLOUDFRONT_*`: none when the distribution id is absent (a KeyValueStore ARN
+ * or connection group alone is a mistake, named); it needs `BOSUN_CDN=cloudfront` and the store's ARN.
+ */
+function loadPlatform(e: z.infer<typeof schema>): CloudFrontPlatform | undefined {
+  const distributionId = e.BOSUN_CLOUDFRONT_DISTRIBUTION_ID;
+  if (!distributionId) {
+    const stray = PLATFORM_VARIABLES.find((name) => e[name] !== undefined);
+    if (stray) {
+      throw new ConfigError(
+        `${stray}: is used only with BOSUN_CLOUDFRONT_DISTRIBUTION_ID (platform mode); set it too, or leave ${stray} unset for a distribution per site`,
+      );
+    }
+    return undefined;
+  }
+  if (e.BOSUN_CDN !== 'cloudfront') {
+    throw new ConfigError(
+      'BOSUN_CLOUDFRONT_DISTRIBUTION_ID: needs BOSUN_CDN=cloudfront (guest sites are served by CloudFront in platform mode)',
+    );
+  }
+  if (!e.BOSUN_CLOUDFRONT_KEY_VALUE_STORE_ARN) {
+    throw new ConfigError(
+      "BOSUN_CLOUDFRONT_KEY_VALUE_STORE_ARN: must be set with BOSUN_CLOUDFRONT_DISTRIBUTION_ID: the ARN of the KeyValueStore the distribution's function reads friendly slugs from",
+    );
+  }
+  return {
+    distributionId,
+    keyValueStoreArn: e.BOSUN_CLOUDFRONT_KEY_VALUE_STORE_ARN,
+    connectionGroupId: e.BOSUN_CLOUDFRONT_CONNECTION_GROUP_ID,
   };
 }
 

@@ -60,6 +60,12 @@ export type AppDeps = ServiceDeps & {
   edge?: { serve(request: Request, clientAddress?: string): Promise<Response | null> } | null;
   /** How often an idle live stream sends a heartbeat (default 15 s). */
   liveHeartbeatMs?: number;
+  /**
+   * When set, a live stream ends after this long, or as soon as it sent something, and the browser
+   * reconnects with `Last-Event-ID` (on Lambda, where an answer reaches the browser only when it
+   * ends; ADR 0023). Unset, a stream lives as long as the connection.
+   */
+  liveStreamMaxMs?: number | undefined;
   /** The ops dashboard's stylesheet and scripts, built once. */
   opsAssets?: () => Promise<OpsAssetUrls>;
   /** The mail folder, for the dashboard to show sent messages (absent with SMTP). */
@@ -171,7 +177,11 @@ export function createApp(deps: AppDeps) {
   // covers everything under /api/v1 registered after it). It is built per request, from every route.
   app.doc31('/api/v1/openapi.json', documentConfig);
   const liveHeartbeatMs = deps.liveHeartbeatMs ?? DEFAULT_HEARTBEAT_MS;
-  const api = createApiRouter(deps, deps.failureLimits, clientAddress, { log: deps.log, heartbeatMs: liveHeartbeatMs });
+  const api = createApiRouter(deps, deps.failureLimits, clientAddress, {
+    log: deps.log,
+    heartbeatMs: liveHeartbeatMs,
+    maxMs: deps.liveStreamMaxMs,
+  });
   app.route('/api/v1', api);
 
   app.route(

@@ -6,11 +6,17 @@
  * view with `build` (null: not for this subscriber), written in order with its cursor as event id. A
  * heartbeat comment is sent while idle; at each, the credential is checked again, and a revoked key
  * or ended session ends the stream. A first `ready` event tells the client it is listening.
+ *
+ * A bounded stream (`bounded`, on Lambda, whose buffered answer reaches the browser only when it
+ * ends) lives a short time instead: it answers what happened since the cursor at once and ends as
+ * soon as it sent something, or after `maxMs`; a signal only wakes it to read the log again. Its
+ * `ready` event carries the cursor it started from, and it ends by naming the last one it read, so
+ * the browser's reconnect (after `retry`) resumes there with `Last-Event-ID`: no gap, no duplicate.
  */
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { Logger } from 'pino';
-import { type ChangeCursor, compareChangeCursors, parseChangeCursor } from '../domain/change-cursor';
+import { type ChangeCursor, compareChangeCursors, formatChangeCursor, parseChangeCursor } from '../domain/change-cursor';
 import type { ChangeSignal, EventHub } from '../ports/event-hub';
 
 export const DEFAULT_HEARTBEAT_MS = 15_000;
@@ -31,13 +37,26 @@ export type LiveStreamOptions<T> = {
    * a change between the page and its stream is not missed. `Last-Event-ID` wins when both are sent.
    */
   resumeFrom?: string | undefined;
+  /** A stream that ends early, and where it starts when the client names no cursor (ADR 0023). */
+  bounded?: BoundedStream | undefined;
 };
+
+export type BoundedStream = {
+  /** How long the stream waits for a change before it ends with nothing. */
+  maxMs: number;
+  /** The cursor of now, for a client that sent none. */
+  now: () => Promise<string>;
+};
+
+/** How soon a browser reconnects to a bounded stream that ended. */
+export const BOUNDED_RETRY_MS = 1000;
 
 export function streamChanges<T>(c: Context, options: LiveStreamOptions<T>): Response {
   // Proxies (nginx) must pass events on as they come.
   c.header('x-accel-buffering', 'no');
   // A malformed cursor starts from now: it is never read into a query.
   const resumeFrom = parseChangeCursor(c.req.header('last-event-id') ?? options.resumeFrom);
+  if (options.bounded) return streamBounded(c, options, options.bounded, resumeFrom);
   return streamSSE(c, async (stream) => {
     let last: ChangeCursor | null = resumeFrom;
     const deliver = async (signal: ChangeSignal) => {
@@ -94,6 +113,80 @@ export function streamChanges<T>(c: Context, options: LiveStreamOptions<T>): Res
       await closed;
     } finally {
       clearInterval(heartbeat);
+      unsubscribe();
+    }
+  });
+}
+
+function streamBounded<T>(c: Context, options: LiveStreamOptions<T>, bounded: BoundedStream, resumeFrom: ChangeCursor | null): Response {
+  return streamSSE(c, async (stream) => {
+    const start = resumeFrom ?? parseChangeCursor(await bounded.now());
+    if (!start) throw new Error('the cursor of now could not be read');
+    let last: ChangeCursor = start;
+    let sent = 0;
+    let wake = () => {};
+    let woken = false;
+    const unsubscribe = options.hub.subscribe(options.tenantId, () => {
+      woken = true;
+      wake();
+    });
+    // Reads the log after `last`, in order: a signal only says that there is something to read, so
+    // a change the signals missed is read all the same.
+    const readLog = async () => {
+      for (;;) {
+        if (stream.aborted) return;
+        const page = await options.replay(last);
+        for (const signal of page) {
+          const cursor = parseChangeCursor(signal.cursor);
+          if (!cursor || compareChangeCursors(cursor, last) <= 0) continue;
+          last = cursor;
+          let data: T | null;
+          try {
+            data = await options.build(signal);
+          } catch (err) {
+            options.log.error({ err, action: signal.action, cursor: signal.cursor }, 'live event could not be built');
+            continue;
+          }
+          if (data === null || stream.aborted) continue;
+          await stream.writeSSE({ event: 'change', id: signal.cursor, data: JSON.stringify(data) });
+          sent += 1;
+        }
+        if (page.length < options.pageSize) return;
+      }
+    };
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await stream.writeSSE({
+        event: 'ready',
+        id: formatChangeCursor(start),
+        data: JSON.stringify({ heartbeatMs: options.heartbeatMs, endsWithinMs: bounded.maxMs }),
+        retry: BOUNDED_RETRY_MS,
+      });
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, bounded.maxMs);
+        stream.onAbort(resolve);
+      });
+      let expired = false;
+      void deadline.then(() => {
+        expired = true;
+        wake();
+      });
+      for (;;) {
+        woken = false;
+        await readLog();
+        if (sent > 0 || expired || stream.aborted) break;
+        if (!(await options.stillAllowed())) break;
+        if (!woken)
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+      }
+      // The browser resumes from what was read, though nothing of it was for this subscriber.
+      if (!stream.aborted) await stream.write(`id: ${formatChangeCursor(last)}\n\n`);
+    } catch (err) {
+      options.log.error({ err }, 'live stream replay failed');
+    } finally {
+      clearTimeout(timer);
       unsubscribe();
     }
   });

@@ -8,6 +8,7 @@ import type { MailSettings } from '../services/mail';
 import type { SitePorts } from '../services/publishing';
 import { handleOfficeDecline } from './alert-office-of-decline';
 import { handleNotifyCrew } from './notify-crew';
+import { handleProvisionSite } from './provision-site';
 import { handlePublishGuestPage } from './publish-guest-page';
 import { GUEST_REMINDER_CRON, handleGuestReminders } from './queue-guest-reminders';
 import { handleCrewLoginLink } from './send-crew-login-link';
@@ -32,7 +33,10 @@ export const MAIL_JOB_CONCURRENCY = 4;
 export async function registerJobHandlers(worker: JobWorker, deps: JobDeps): Promise<void> {
   const sites = deps.sites;
   const mail = { concurrency: MAIL_JOB_CONCURRENCY };
-  if (sites) await worker.work('guest-page.publish', (payload) => handlePublishGuestPage({ ...deps, sites }, payload));
+  if (sites) {
+    await worker.work('guest-page.publish', (payload) => handlePublishGuestPage({ ...deps, sites }, payload));
+    await worker.work('site.provision', (payload) => handleProvisionSite({ ...deps, sites }, payload));
+  }
   await worker.work('crew.notify', (payload) => handleNotifyCrew(deps, payload), mail);
   await worker.work('crew.login-link', (payload, job) => handleCrewLoginLink(deps, payload, job), mail);
   await worker.work('staff.login-link', (payload, job) => handleStaffLoginLink(deps, payload, job), mail);

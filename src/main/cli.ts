@@ -336,9 +336,10 @@ function program(): Command {
     .action(act('site domain', (tenantSlug: string, newHost: string) => ({ tenant: tenantSlug, newHost })));
   site
     .command('cdn <tenant>')
-    .description('set where the guest site is served from with BOSUN_CDN=cloudfront')
+    .description('show or set where the guest site is served from with BOSUN_CDN=cloudfront (its distribution, or its distribution tenant)')
     .option('--distribution-id <id>', 'the CloudFront distribution of the guest domain')
     .option('--key-value-store-id <store>', "the KeyValueStore the site's edge function reads friendly slugs from: its name, id or ARN")
+    .option('--provision', "make (or find) the site's distribution tenant now and read its state (platform mode)")
     .action(act('site cdn', (tenantSlug: string, o: Record<string, unknown>) => ({ tenant: tenantSlug, ...o })));
 
   root

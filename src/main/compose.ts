@@ -42,7 +42,8 @@ const ROLES: Record<Role, RoleSetup> = {
   // On AWS the worker function is the one place that migrates: API functions start against a
   // current schema or not at all.
   'lambda-api': { migrate: false, supervise: false, liveFeed: 'while-streaming', serves: true, worksJobs: false },
-  'lambda-worker': { migrate: true, supervise: false, liveFeed: 'off', serves: false, worksJobs: false },
+  // Its queue only drains (ADR 0026): no pg-boss worker polls in a frozen instance.
+  'lambda-worker': { migrate: true, supervise: false, liveFeed: 'off', serves: false, worksJobs: false, jobs: { poll: false } },
   command: { migrate: true, supervise: false, liveFeed: 'off', serves: false, worksJobs: false },
 };
 
@@ -60,6 +61,7 @@ export async function compose(config: Config, options: ComposeOptions): Promise<
     migrate: setup.migrate,
     supervise: setup.supervise,
     liveFeed: setup.liveFeed,
+    ...(setup.jobs ? { jobs: setup.jobs } : {}),
   });
   const close = () => runtime.close();
   try {
@@ -95,6 +97,7 @@ export async function compose(config: Config, options: ComposeOptions): Promise<
       edge: null,
       clientAddress: (c) => lambdaClientAddress(lambdaEventOf(c)),
       acceptRequestOrigin: false,
+      liveStreamMaxMs: LAMBDA_LIVE_STREAM_MS,
     });
     return { runtime, app, close };
   } catch (err) {
@@ -109,14 +112,18 @@ export async function compose(config: Config, options: ComposeOptions): Promise<
  */
 export function requireLambdaConfig(config: Config): void {
   if (!config.databaseUrl) {
-    throw new ConfigError('DATABASE_URL: must be set on Lambda to a PostgreSQL server (the embedded database runs only in bosun start)');
+    throw new ConfigError(
+      'DATABASE_URL: must be set on Lambda to a PostgreSQL server, or DATABASE_SECRET_ARN to its RDS secret (the embedded database runs only in bosun start)',
+    );
   }
 }
 
 /** The signing secret on Lambda: configured, never generated into a data folder. */
 export function lambdaSigningSecret(config: Config): string {
   if (!config.secret) {
-    throw new ConfigError('BOSUN_SECRET: must be set on Lambda (every instance signs sessions and forms with it)');
+    throw new ConfigError(
+      'BOSUN_SECRET: must be set on Lambda, or BOSUN_SECRET_ARN to its secret in Secrets Manager (every instance signs sessions and forms with it)',
+    );
   }
   return config.secret;
 }

@@ -6,18 +6,18 @@
  * Nothing polls between invocations: the queue only drains.
  */
 import type { Logger } from 'pino';
-import { type DrainResult, PgBossJobQueue } from '../adapters/pg-boss-job-queue';
-import { type Config, ConfigError, loadConfig } from '../config/env';
+import type { DrainResult } from '../adapters/pg-boss-job-queue';
+import { type Config, loadConfig } from '../config/env';
 import { resolveSecrets } from '../config/secrets';
 import { registerJobHandlers } from '../jobs/register';
 import type { JobName } from '../ports/job-queue';
-import { jobQueueLogging } from './logging';
-import { createLogger, openRuntime, type Runtime } from './runtime';
+import { compose } from './compose';
+import { createLogger } from './runtime';
 
 /**
  * When an invocation has less than this left, it takes no further job and tells the running ones to
- * finish (a mail batch hands back what it has not begun). The function's timeout is 15 minutes, so a
- * publish that waits for its invalidation has room; a job cut off by the timeout is found by its lease.
+ * finish (a mail batch hands back what it has not begun). The function's timeout must be well above it;
+ * a job cut off by the timeout is found by its lease and retried by a later invocation.
  */
 export const SAFETY_MARGIN_MS = 60_000;
 
@@ -39,17 +39,15 @@ export type Worker = {
 };
 
 /**
- * Opens the database (migrating it to this version's schema), and a queue that drains with every
- * job handler registered. Lambda always uses a PostgreSQL server: without `DATABASE_URL` it refuses.
+ * Opens the database (migrating it to this version's schema) through the composition root's
+ * `lambda-worker` role, whose queue only drains, and registers every job handler. Lambda always uses
+ * a PostgreSQL server: without `DATABASE_URL` it refuses.
  */
 export async function openWorker(config: Config, log: Logger): Promise<Worker> {
-  if (!config.databaseUrl) throw new ConfigError('DATABASE_URL: must be set for the worker (a PostgreSQL server)');
-  const runtime: Runtime = await openRuntime(config, { log, supervise: false, migrate: true, liveFeed: 'off' });
-  let queue: PgBossJobQueue | undefined;
+  const { runtime, close } = await compose(config, { role: 'lambda-worker', log });
   try {
-    queue = await PgBossJobQueue.start(runtime.handle, { poll: false, ...jobQueueLogging(log) });
-    const jobs = queue;
-    await registerJobHandlers(jobs, { ...runtime.deps, jobs, mail: runtime.mail, sites: runtime.sites });
+    const jobs = runtime.jobs;
+    await registerJobHandlers(jobs, { ...runtime.deps, mail: runtime.mail, sites: runtime.sites });
     return {
       invoke: async (deadline) => {
         const abandoned = await jobs.retryAbandoned({ all: false });
@@ -60,14 +58,10 @@ export async function openWorker(config: Config, log: Logger): Promise<Worker> {
         log.info(report, 'worker invocation');
         return report;
       },
-      close: async () => {
-        await jobs.stop();
-        await runtime.close();
-      },
+      close,
     };
   } catch (err) {
-    await queue?.stop().catch(() => {});
-    await runtime.close();
+    await close();
     throw err;
   }
 }

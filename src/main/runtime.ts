@@ -14,9 +14,10 @@ import { InMemoryEventHub } from '../adapters/in-memory-event-hub';
 import { InMemoryFailureLimits } from '../adapters/in-memory-failure-limits';
 import { GUEST_NOT_FOUND_LIMIT, LocalEdge } from '../adapters/local-edge';
 import { nodeWebClient } from '../adapters/node-web-client';
-import { PgBossJobQueue } from '../adapters/pg-boss-job-queue';
+import { type JobQueueOptions, PgBossJobQueue } from '../adapters/pg-boss-job-queue';
 import { PgFailureLimits } from '../adapters/pg-failure-limits';
 import { parseS3Url, S3ObjectStore } from '../adapters/s3-object-store';
+import { SesMailer } from '../adapters/ses-mailer';
 import { SmtpMailer } from '../adapters/smtp-mailer';
 import { closeDataFolder } from '../config/data-folder';
 import { type Config, ConfigError } from '../config/env';
@@ -41,9 +42,9 @@ export type Runtime = {
   handle: DbHandle;
   jobs: PgBossJobQueue;
   deps: ServiceDeps;
-  /** The mailer (SMTP when `SMTP_URL` is set, else the mail folder) and what mail needs to know. */
+  /** The mailer (SMTP when `SMTP_URL` is set, SES when `BOSUN_MAIL` is, else the mail folder) and what mail needs to know. */
   mail: MailSettings;
-  /** The mail folder, to read sent messages back (null with SMTP: they left the installation). */
+  /** The mail folder, to read sent messages back (null with SMTP or SES: they left the installation). */
   mailArchive: MailArchive | null;
   /** Where guest sites are published: the object store and the CDN in front of it. */
   sites: SitePorts;
@@ -96,6 +97,8 @@ export type RuntimeOptions = {
   migrate: boolean;
   supervise: boolean;
   liveFeed: 'always' | 'while-streaming' | 'off';
+  /** What the job queue does besides its role's defaults: `poll: false` in the worker Lambda (ADR 0026). */
+  jobs?: Pick<JobQueueOptions, 'poll' | 'onEnqueued'>;
 };
 
 /** Opens the database, migrates it when asked, starts the job queue (working jobs only when `supervise`). */
@@ -127,6 +130,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       // was left by a process that died, and is retried at once (ADR 0016).
       abandonedAtStart: supervise && handle.engine === 'pglite',
       ...jobQueueLogging(options.log),
+      ...options.jobs,
     });
     const hub = new InMemoryEventHub((err) => options.log.error({ err }, 'live update listener failed'));
     const feed = liveFeedOf(options.liveFeed, handle, hub, options.log);
@@ -138,13 +142,15 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       publicHost: publicHostOf(config),
       // This process's streams subscribe here; the change feed fills it from the audit log (ADR 0019).
       live: feed.hub,
+      // One multi-tenant distribution: each guest site's distribution tenant is made by a job (ADR 0027).
+      provisionSites: config.cloudFrontPlatform !== undefined,
     };
     // Both mailers sign with DKIM when it is configured (the key was read once, with the configuration).
     const signing = { dkim: config.dkim };
-    const mailFolder = config.smtpUrl ? null : FileMailer.inDataDir(config.dataDir, signing);
+    const mailFolder = config.smtpUrl || config.sesMail ? null : FileMailer.inDataDir(config.dataDir, signing);
     await feed.start();
     const mail: MailSettings = {
-      mailer: mailFolder ?? new SmtpMailer(config.smtpUrl ?? '', signing),
+      mailer: mailFolder ?? (config.sesMail ? new SesMailer(config.sesMail, signing) : new SmtpMailer(config.smtpUrl ?? '', signing)),
       publicUrl: config.publicUrl,
       fromAddress: config.mailFrom,
     };
@@ -198,8 +204,18 @@ export function openSitePorts(
     store = new FsObjectStore(join(config.dataDir, 'objects'), { defaultCacheControl: SITE_CACHE_CONTROL });
   }
   if (config.cdn === 'cloudfront') {
-    // The edge function reads friendly slugs from the site's KeyValueStore, so publishing writes them there.
-    return { sites: { store, cdn: new CloudFrontCdn(), keyValueStore: new CloudFrontKeyValueStore() }, edge: null };
+    // The edge function reads friendly slugs from the site's KeyValueStore, so publishing writes them there;
+    // in platform mode every site is a tenant of one distribution, its slugs in its one store (ADR 0027).
+    const platform = config.cloudFrontPlatform;
+    const cdn = new CloudFrontCdn({
+      platform: platform && {
+        distributionId: platform.distributionId,
+        connectionGroupId: platform.connectionGroupId,
+        storePrefix: config.objectStore ? parseS3Url(config.objectStore).prefix : undefined,
+      },
+    });
+    const keyValueStore = new CloudFrontKeyValueStore({ shared: platform && { keyValueStoreArn: platform.keyValueStoreArn } });
+    return { sites: { store, cdn, keyValueStore }, edge: null };
   }
   const publicHost = publicHostOf(config);
   const edge = new LocalEdge({

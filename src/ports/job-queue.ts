@@ -12,7 +12,8 @@ export type JobName =
   | 'office.crew-declined'
   | 'crew.remind'
   | 'mail.send'
-  | 'guest.remind';
+  | 'guest.remind'
+  | 'site.provision';
 
 /** Payloads carry ids and the tenant id, never objects. */
 export type JobPayload = { tenantId: string; bookingId: string; reason: string };
@@ -29,6 +30,9 @@ export type AssignmentJobPayload = { tenantId: string; bookingId: string; crewMe
 /** Mail that a request queued (`outgoing_mail`): one message, or every unsent message of a batch. */
 export type MailJobPayload = { tenantId: string; mailId?: string; batchId?: string; reason: string };
 
+/** The payload of a job about a tenant's guest site (its provisioning at the CDN). */
+export type SiteJobPayload = { tenantId: string; siteId: string; reason: string };
+
 /** A scheduled sweep over every tenant (reminders): it names no tenant, only why it runs. */
 export type SweepJobPayload = { reason: string };
 
@@ -42,6 +46,7 @@ export type JobPayloads = {
   'crew.remind': SweepJobPayload;
   'mail.send': MailJobPayload;
   'guest.remind': SweepJobPayload;
+  'site.provision': SiteJobPayload;
 };
 
 export type FailedJob = {

@@ -44,6 +44,28 @@ export function siteBucket(domain: string): string {
   return domain.toLowerCase();
 }
 
+/**
+ * The distribution tenant parameter that carries a site's prefix in the bucket: the multi-tenant
+ * distribution's origin path is `/{{sitePrefix}}`, so each tenant reads only its own site's objects
+ * (ADR 0027). Its value is the site's bucket under the object store's prefix, without a leading slash.
+ */
+export const SITE_PREFIX_PARAMETER = 'sitePrefix';
+
+/** The value of a site's `sitePrefix` parameter: `{prefix}/{bucket}` (or the bucket alone without a prefix). */
+export function sitePrefix(domain: string, storePrefix = ''): string {
+  const prefix = storePrefix.replace(/^\/+|\/+$/g, '');
+  return prefix ? `${prefix}/${siteBucket(domain)}` : siteBucket(domain);
+}
+
+/**
+ * The key of a friendly slug in the one KeyValueStore that every site of a multi-tenant distribution
+ * shares: `{domain}/{slug}`, so one site's slug never answers on another's host. A site with a store of
+ * its own (a distribution per site) keys it by the slug alone (ADR 0008, 0027).
+ */
+export function sharedSlugKey(domain: string, slug: string): string {
+  return `${siteBucket(domain)}/${slug}`;
+}
+
 /** The object key of a booking's guest page in the site's bucket. */
 export function guestPageKey(bookingId: string): string {
   return `${PAGE_DIR}/${bookingId.toLowerCase()}${PAGE_EXT}`;

@@ -15,6 +15,12 @@ export type ServiceDeps = {
   publicHost: string;
   /** Live streams: told of each change after it commits (ADR 0014). Without it, nothing is told. */
   live?: EventHub | undefined;
+  /**
+   * Whether a guest site must be made at the CDN when it is created or moves (one multi-tenant
+   * distribution: a distribution tenant per site, ADR 0027): a `site.provision` job is then enqueued
+   * with the change. Absent: the edge serves every site as it is (the local edge, a distribution per site).
+   */
+  provisionSites?: boolean | undefined;
 };
 
 /** The tenant is never optional: every service call names it and the actor. */

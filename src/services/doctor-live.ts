@@ -23,7 +23,7 @@ import {
   SITE_CACHE_CONTROL,
   siteBucket,
 } from '../publish/site-layout';
-import { type Check, cdnSiteOf, checkSiteFunction } from './doctor';
+import { type Check, cdnSiteOf, checkSiteFunction, type PlatformDistribution } from './doctor';
 import { authenticateKey, keyKindOf } from './keys';
 import type { PublishingDeps } from './publishing';
 
@@ -34,6 +34,8 @@ export type LiveOptions = {
   serviceKey?: string | undefined;
   /** Where to connect instead of the guest domain's own address (the URL still names it). */
   connectTo?: { host: string; port: number } | undefined;
+  /** Platform mode: the one multi-tenant distribution whose function serves every site (ADR 0027). */
+  platform?: PlatformDistribution | undefined;
 };
 
 export type LiveDeps = PublishingDeps & { web: WebClient };
@@ -80,7 +82,7 @@ export async function checkLiveSite(deps: LiveDeps, options: LiveOptions): Promi
   const unreachable = (err: Error) =>
     `${origin} cannot be reached: ${err.message}; check the domain's DNS record and certificate${options.connectTo ? ` (connecting to ${options.connectTo.host}:${options.connectTo.port})` : ''}`;
 
-  const checks: Check[] = [await checkSiteFunction(deps, cdnSite, tenant.slug, 'live function')];
+  const checks: Check[] = [await checkSiteFunction(deps, cdnSite, tenant.slug, { name: 'live function', platform: options.platform })];
   checks.push(...(await checkProbePage(deps, { origin, site: cdnSite, tenantId: tenant.id, get, unreachable })));
   checks.push(await checkNotFoundPage(deps, { origin, site: cdnSite, tenantSlug: tenant.slug, get, unreachable }));
   checks.push(await checkApiForwarding(deps, { origin, tenantSlug: tenant.slug, serviceKey: options.serviceKey, get, unreachable }));

@@ -2,6 +2,7 @@
  * `bosun doctor`: checks the installation and every site, naming each problem. The configuration
  * itself was validated before this runs (a wrong variable never gets this far).
  */
+
 import { sql } from 'kysely';
 import { modeText, type OpenEntry } from '../config/data-folder';
 import { listPendingMigrations } from '../db/migrate';
@@ -12,7 +13,8 @@ import { normalizeHost, reservedHostProblem } from '../domain/hosts';
 import type { CdnSite } from '../ports/cdn';
 import type { RunningJob } from '../ports/job-queue';
 import { NOT_FOUND_KEY, siteBucket } from '../publish/site-layout';
-import { getEdgeFunction, type PublishingDeps, siteCdnSettingsSchema } from './publishing';
+import { getEdgeFunction, type PublishingDeps, readSiteCdn } from './publishing';
+import { siteCdnStatus } from './site-provisioning';
 
 /**
  * A changed page is published within seconds, and a job its process abandoned is retried within a
@@ -136,11 +138,17 @@ export function checkConfiguration(setUp: SetUp): Check[] {
   ];
 }
 
-/** A guest site's place at the CDN, from its stored CDN settings (a malformed setting counts as none). */
+/** A guest site's place at the CDN, from its stored CDN record (a malformed field counts as none). */
 export function cdnSiteOf(site: { domain: string; cdn: unknown }): CdnSite {
-  const settings = siteCdnSettingsSchema.catch({}).parse(site.cdn ?? {});
-  return { domain: site.domain, distributionId: settings.distributionId };
+  const record = readSiteCdn(site.cdn);
+  return { domain: site.domain, distributionId: record.distributionId, distributionTenantId: record.distributionTenant?.id };
 }
+
+/**
+ * Platform mode's one multi-tenant distribution, as doctor needs it: its id, and the KeyValueStore its
+ * one viewer-request function reads (which the generated function names).
+ */
+export type PlatformDistribution = { distributionId: string; keyValueStoreArn: string };
 
 /** Where two texts first differ, counted in lines from 1. */
 function firstDifferentLine(a: string, b: string): number {
@@ -152,45 +160,52 @@ function firstDifferentLine(a: string, b: string): number {
 }
 
 /** Why CloudFront's API could not tell, in one line that says what to do. */
-function cloudFrontRefusal(err: unknown, site: CdnSite, tenantSlug: string): string {
+function cloudFrontRefusal(err: unknown, distributionId: string, tenantSlug: string, platform: boolean): string {
   const e = err as { name?: string; message?: string };
   switch (e.name) {
     case 'NoSuchDistribution':
-      return `distribution ${site.distributionId} does not exist in this account (NoSuchDistribution); set the right one with bosun site cdn ${tenantSlug} --distribution-id ID`;
+      return platform
+        ? `distribution ${distributionId} does not exist in this account (NoSuchDistribution); set BOSUN_CLOUDFRONT_DISTRIBUTION_ID to the multi-tenant distribution's id`
+        : `distribution ${distributionId} does not exist in this account (NoSuchDistribution); set the right one with bosun site cdn ${tenantSlug} --distribution-id ID`;
     case 'AccessDenied':
     case 'AccessDeniedException':
-      return `CloudFront refused to show distribution ${site.distributionId} (${e.name}); doctor's credentials need cloudfront:GetDistributionConfig and cloudfront:GetFunction`;
+      return `CloudFront refused to show distribution ${distributionId} (${e.name}); doctor's credentials need cloudfront:GetDistributionConfig and cloudfront:GetFunction`;
     default:
-      return `CloudFront could not be asked about distribution ${site.distributionId}: ${e.name ?? 'Error'}: ${e.message ?? String(err)}`;
+      return `CloudFront could not be asked about distribution ${distributionId}: ${e.name ?? 'Error'}: ${e.message ?? String(err)}`;
   }
 }
 
 /**
  * The function deployed in front of a guest site is the one Bosun generates for it, byte for byte
- * (the system Bosun replaces broke when its CDN function and its upload layout disagreed). An edge
- * that runs the generated function itself (the local edge) passes as it is.
+ * (the system Bosun replaces broke when its CDN function and its upload layout disagreed): the code
+ * `bosun edge-function` prints. In platform mode that is the multi-tenant distribution's one function,
+ * the same for every site. An edge that runs the generated function itself (the local edge) passes as
+ * it is.
  */
 export async function checkSiteFunction(
   deps: PublishingDeps,
   site: CdnSite,
   tenantSlug: string,
-  name = `site ${site.domain} function`,
+  options: { name?: string | undefined; platform?: PlatformDistribution | undefined } = {},
 ): Promise<Check> {
+  const platform = options.platform;
+  const name = options.name ?? (platform ? `distribution ${platform.distributionId} function` : `site ${site.domain} function`);
   const cdn = deps.sites.cdn;
   if (!cdn.deployedFunction) return { check: name, ok: true, detail: 'the local edge runs the generated function' };
-  if (!site.distributionId) {
+  const distributionId = platform?.distributionId ?? site.distributionId;
+  if (!distributionId) {
     return {
       check: name,
       ok: false,
       detail: `not checked: ${site.domain} has no distribution id; set it with bosun site cdn ${tenantSlug} --distribution-id ID`,
     };
   }
-  const expected = (await getEdgeFunction(deps, tenantSlug)).code;
+  const expected = (await getEdgeFunction(deps, tenantSlug, platform && { keyValueStoreArn: platform.keyValueStoreArn })).code;
   let deployed: Awaited<ReturnType<NonNullable<typeof cdn.deployedFunction>>>;
   try {
-    deployed = await cdn.deployedFunction(site);
+    deployed = await cdn.deployedFunction({ ...site, distributionId });
   } catch (err) {
-    return { check: name, ok: false, detail: cloudFrontRefusal(err, site, tenantSlug) };
+    return { check: name, ok: false, detail: cloudFrontRefusal(err, distributionId, tenantSlug, platform !== undefined) };
   }
   if (!deployed.found) {
     return {
@@ -260,9 +275,15 @@ function checkGuestHosts(sites: readonly SiteRow[], publicHost: string): Check[]
 
 export async function checkInstallation(
   deps: PublishingDeps,
-  options: { cdn: 'local' | 'cloudfront'; dataFolder?: DataFolderReport | undefined },
+  options: {
+    cdn: 'local' | 'cloudfront';
+    /** Platform mode: every guest site a distribution tenant of this one distribution (ADR 0027). */
+    platform?: PlatformDistribution | undefined;
+    dataFolder?: DataFolderReport | undefined;
+  },
 ): Promise<Check[]> {
   const checks: Check[] = [];
+  let platformChecked = false;
   const add = (check: string, ok: boolean, detail: string) => checks.push({ check, ok, detail });
 
   if (options.dataFolder) checks.push(checkDataFolder(options.dataFolder));
@@ -305,15 +326,15 @@ export async function checkInstallation(
         add(name, false, `object store fails: ${(err as Error).message}`);
       }
       if (options.cdn === 'cloudfront') {
-        const cdn = cdnSiteOf(site);
-        add(
-          `${name} cdn`,
-          Boolean(cdn.distributionId),
-          cdn.distributionId
-            ? `CloudFront ${cdn.distributionId}`
-            : `no distribution id; set it with bosun site cdn ${tenant.slug} --distribution-id ID`,
-        );
-        if (cdn.distributionId) checks.push(await checkSiteFunction(deps, cdn, tenant.slug));
+        const status = siteCdnStatus(site, { cdn: 'cloudfront', platform: options.platform !== undefined }, tenant.slug);
+        add(`${name} cdn`, status.ok, status.detail);
+        if (options.platform) {
+          // One function serves every site of the multi-tenant distribution: it is checked once.
+          if (!platformChecked) checks.push(await checkSiteFunction(deps, cdnSiteOf(site), tenant.slug, { platform: options.platform }));
+          platformChecked = true;
+        } else if (status.ok) {
+          checks.push(await checkSiteFunction(deps, cdnSiteOf(site), tenant.slug));
+        }
       }
     }
     const failing = await listFailingGuestPages(deps.db, tenant.id);

@@ -15,7 +15,13 @@ import { normalizeBookingId } from '../domain/ids';
 import type { Cdn, CdnSite } from '../ports/cdn';
 import type { EdgeKeyValueStore } from '../ports/edge-key-value-store';
 import type { ObjectStore } from '../ports/object-store';
-import { generateEdgeFunction, KEY_VALUE_STORE_ARN, KEY_VALUE_STORE_NAME } from '../publish/edge-function';
+import {
+  generateEdgeFunction,
+  generatePlatformEdgeFunction,
+  KEY_VALUE_STORE_ARN,
+  KEY_VALUE_STORE_NAME,
+  type PlatformEdgeFunction,
+} from '../publish/edge-function';
 import { renderGuestCalendar } from '../publish/guest-calendar';
 import { renderGuestPage, renderNotFoundPage } from '../publish/guest-page';
 import * as layout from '../publish/site-layout';
@@ -44,7 +50,48 @@ export const siteCdnSettingsSchema = z.strictObject({
     )
     .optional(),
 });
-const siteCdnSchema = siteCdnSettingsSchema.catch({});
+
+/** What the `site.provision` job records of a site's distribution tenant (platform mode, ADR 0027). */
+export const distributionTenantRecordSchema = z.object({
+  id: z.string(),
+  arn: z.string(),
+  /** CloudFront's state of the tenant: `InProgress` while a change deploys, then `Deployed`. */
+  status: z.string(),
+  /** `active` once CloudFront serves the domain (its certificate issued), else `inactive`. */
+  domainStatus: z.string().nullable(),
+  connectionGroupId: z.string().nullable(),
+  /** The domain the tenant was made or moved for: a site that moved since waits for its next provisioning. */
+  domain: z.string(),
+  /** When it was recorded (ISO 8601). */
+  at: z.string(),
+});
+
+/** The last failed provisioning of a site, kept until one succeeds. */
+export const provisionFailureSchema = z.object({ error: z.string(), domain: z.string(), at: z.string() });
+
+/**
+ * A site's CDN record as stored (`sites.cdn`): the operator's settings and what provisioning recorded.
+ * A field that does not read is left out, not fatal: the site then shows as unconfigured.
+ */
+const siteCdnRecordSchema = z
+  .object({
+    distributionId: siteCdnSettingsSchema.shape.distributionId.catch(undefined),
+    keyValueStoreId: siteCdnSettingsSchema.shape.keyValueStoreId.catch(undefined),
+    distributionTenant: distributionTenantRecordSchema.optional().catch(undefined),
+    provisionFailure: provisionFailureSchema.optional().catch(undefined),
+  })
+  .catch({});
+
+export type SiteCdnRecord = z.infer<typeof siteCdnRecordSchema>;
+
+/** Reads a site's stored CDN record (`sites.cdn`). */
+export function readSiteCdn(stored: unknown): SiteCdnRecord {
+  return siteCdnRecordSchema.parse(stored ?? {});
+}
+
+/** The stored record as an object, every key kept (what a writer merges its change into). */
+export const storedSiteCdn = (stored: unknown): Record<string, unknown> =>
+  stored && typeof stored === 'object' && !Array.isArray(stored) ? { ...(stored as Record<string, unknown>) } : {};
 
 type GuestSite = {
   id: string;
@@ -90,7 +137,7 @@ const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).
 async function loadGuestSite(deps: Pick<ServiceDeps, 'db'>, tenantId: string): Promise<GuestSite> {
   const [tenant, site] = await Promise.all([getTenantById(deps.db, tenantId), getGuestSite(deps.db, tenantId)]);
   if (!tenant || !site) throw new NotFoundError('The guest site of this tenant');
-  const cdn = siteCdnSchema.parse(site.cdn ?? {});
+  const cdn = readSiteCdn(site.cdn);
   return {
     id: site.id,
     tenantId,
@@ -99,7 +146,7 @@ async function loadGuestSite(deps: Pick<ServiceDeps, 'db'>, tenantId: string): P
     settings: tenant.settings,
     domain: site.domain,
     bucket: layout.siteBucket(site.domain),
-    cdn: { domain: site.domain, distributionId: cdn.distributionId },
+    cdn: { domain: site.domain, distributionId: cdn.distributionId, distributionTenantId: cdn.distributionTenant?.id },
     keyValueStoreId: cdn.keyValueStoreId,
   };
 }
@@ -626,34 +673,51 @@ export async function getGuestPageStatus(deps: ServiceDeps, ctx: TenantContext, 
   };
 }
 
-/** Sets the CDN settings of the tenant's guest site (used with `BOSUN_CDN=cloudfront`), with an audit entry. */
+/**
+ * Sets the CDN settings of the tenant's guest site (a distribution per site with `BOSUN_CDN=cloudfront`),
+ * with an audit entry; what provisioning recorded stays. Nothing is written when nothing changes.
+ */
 export async function setGuestSiteCdn(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContext, settings: z.infer<typeof siteCdnSettingsSchema>) {
-  const site = await loadGuestSite(deps, ctx.tenantId);
-  const before = { distributionId: site.cdn.distributionId, keyValueStoreId: site.keyValueStoreId };
-  const after = { ...before, ...settings };
-  const stored = Object.fromEntries(Object.entries(after).filter(([, v]) => v !== undefined));
-  await deps.db.transaction().execute(async (tx) => {
-    await pq.updateSiteCdn(tx, ctx.tenantId, site.id, stored);
-    await insertAuditEntry(tx, ctx.tenantId, {
-      actor: ctx.actor,
-      action: 'site.cdn_set',
-      entityType: 'site',
-      entityId: site.id,
-      before,
-      after: stored,
-    });
+  return deps.db.transaction().execute(async (tx) => {
+    const site = await getGuestSite(tx, ctx.tenantId);
+    if (!site) throw new NotFoundError('The guest site of this tenant');
+    const record = readSiteCdn(site.cdn);
+    const before = { distributionId: record.distributionId, keyValueStoreId: record.keyValueStoreId };
+    const after = { ...before, ...settings };
+    const given = Object.fromEntries(Object.entries(after).filter(([, v]) => v !== undefined));
+    if (JSON.stringify(before) !== JSON.stringify(after)) {
+      const stored = { ...storedSiteCdn(site.cdn), ...given };
+      await pq.updateSiteCdn(tx, ctx.tenantId, site.id, stored);
+      await insertAuditEntry(tx, ctx.tenantId, {
+        actor: ctx.actor,
+        action: 'site.cdn_set',
+        entityType: 'site',
+        entityId: site.id,
+        before,
+        after: given,
+      });
+    }
+    return { domain: site.domain, cdn: given };
   });
-  return { domain: site.domain, cdn: stored };
 }
 
-/** The edge function of a tenant's guest site, exactly as the local edge runs it. */
-export async function getEdgeFunction(deps: Pick<ServiceDeps, 'db'>, tenantSlug: string): Promise<{ domain: string; code: string }> {
+/**
+ * The edge function of a tenant's guest site, exactly as the local edge runs it; with `platform` (one
+ * multi-tenant distribution, ADR 0027) the one function that serves every site of the distribution.
+ */
+export async function getEdgeFunction(
+  deps: Pick<ServiceDeps, 'db'>,
+  tenantSlug: string,
+  platform?: PlatformEdgeFunction,
+): Promise<{ domain: string; code: string }> {
   const tenant = await getTenantBySlug(deps.db, tenantSlug);
   if (!tenant) throw new NotFoundError(`Tenant "${tenantSlug}"`);
   const site = await loadGuestSite(deps, tenant.id);
   return {
     domain: site.domain,
-    code: generateEdgeFunction({ domain: site.domain, tenantSlug: tenant.slug, keyValueStoreId: site.keyValueStoreId }),
+    code: platform
+      ? generatePlatformEdgeFunction(platform)
+      : generateEdgeFunction({ domain: site.domain, tenantSlug: tenant.slug, keyValueStoreId: site.keyValueStoreId }),
   };
 }
 
@@ -666,7 +730,7 @@ export async function findEdgeSite(deps: Pick<ServiceDeps, 'db'>, host: string):
   if (site?.role !== 'guest') return null;
   const tenant = await getTenantById(deps.db, site.tenant_id);
   if (!tenant) return null;
-  const cdn = siteCdnSchema.parse(site.cdn ?? {});
+  const cdn = readSiteCdn(site.cdn);
   return {
     domain: site.domain,
     bucket: layout.siteBucket(site.domain),

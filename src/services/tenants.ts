@@ -87,7 +87,11 @@ const domainTaken = (domain: string) =>
  * Creates a tenant with its guest site. Errors: ValidationError (a reserved guest domain: the
  * installation's own host, localhost, an IP address), ConflictError (slug or domain taken).
  */
-export async function createTenant(deps: Pick<ServiceDeps, 'db' | 'publicHost'>, actor: Actor, input: z.infer<typeof createTenantSchema>) {
+export async function createTenant(
+  deps: Pick<ServiceDeps, 'db' | 'publicHost'> & Partial<Pick<ServiceDeps, 'jobs' | 'provisionSites'>>,
+  actor: Actor,
+  input: z.infer<typeof createTenantSchema>,
+) {
   assertGuestDomainAllowed(deps, input.guestDomain);
   try {
     return await deps.db.transaction().execute(async (tx) => {
@@ -100,6 +104,7 @@ export async function createTenant(deps: Pick<ServiceDeps, 'db' | 'publicHost'>,
         entityId: tenant.id,
         after: { slug: tenant.slug, name: tenant.name, timezone: tenant.timezone, guestDomain: site.domain },
       });
+      await enqueueSiteProvision(deps, tx, tenant.id, site.id, 'tenant.created');
       return { id: tenant.id, slug: tenant.slug, name: tenant.name, timezone: tenant.timezone, guestDomain: site.domain };
     });
   } catch (err) {
@@ -124,7 +129,7 @@ export type GuestDomainChange = { domain: string; previous: string; changed: boo
  * NotFoundError (no guest site).
  */
 export async function changeGuestDomain(
-  deps: Pick<ServiceDeps, 'db' | 'jobs' | 'publicHost'>,
+  deps: Pick<ServiceDeps, 'db' | 'jobs' | 'publicHost' | 'provisionSites'>,
   ctx: TenantContext,
   input: z.infer<typeof guestDomainSchema>,
 ): Promise<GuestDomainChange> {
@@ -144,6 +149,7 @@ export async function changeGuestDomain(
         before: { domain: site.domain },
         after: { domain },
       });
+      await enqueueSiteProvision(deps, tx, ctx.tenantId, site.id, 'site.domain_changed');
       const pages = await listPublishableBookingIds(tx, ctx.tenantId);
       for (const bookingId of pages) {
         await deps.jobs.enqueue(tx, 'guest-page.publish', { tenantId: ctx.tenantId, bookingId, reason: 'site.domain_changed' });
@@ -154,6 +160,23 @@ export async function changeGuestDomain(
     if (isUnique(err)) throw domainTaken(domain);
     throw err;
   }
+}
+
+/**
+ * Enqueues, in the change's transaction, the job that makes the site at the CDN (a distribution tenant
+ * in platform mode, ADR 0027): no CDN call happens inside the transaction. Nothing where the edge
+ * needs nothing made (`provisionSites` unset).
+ */
+async function enqueueSiteProvision(
+  deps: Partial<Pick<ServiceDeps, 'jobs' | 'provisionSites'>>,
+  tx: Parameters<ServiceDeps['jobs']['enqueue']>[0],
+  tenantId: string,
+  siteId: string,
+  reason: string,
+) {
+  if (!deps.provisionSites) return;
+  if (!deps.jobs) throw new Error('guest sites are provisioned by a job, but no job queue was given');
+  await deps.jobs.enqueue(tx, 'site.provision', { tenantId, siteId, reason });
 }
 
 /** Resolves a tenant slug to its id, or NotFoundError. */

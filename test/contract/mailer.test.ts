@@ -1,6 +1,7 @@
 /**
  * The Mailer contract: every adapter delivers the same RFC 5322 message, read back as a mail client
- * would (mailparser) — from the mail folder for FileMailer, from a real SMTP server for SmtpMailer.
+ * would (mailparser) — from the mail folder for FileMailer, from a real SMTP server for SmtpMailer, from
+ * a local SES API v2 server (the real wire protocol, through the AWS SDK) for SesMailer.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,8 +9,10 @@ import { join } from 'node:path';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { emlFileName, FileMailer } from '../../src/adapters/file-mailer';
+import { SesMailer } from '../../src/adapters/ses-mailer';
 import { SmtpMailer } from '../../src/adapters/smtp-mailer';
 import type { Mailer, MailMessage } from '../../src/ports/mailer';
+import { FakeSesV2 } from '../support/fake-sesv2';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 
 type Harness = {
@@ -20,6 +23,8 @@ type Harness = {
   breakDelivery(): void;
   close(): Promise<void>;
 };
+
+const sesCredentials = { accessKeyId: 'AKIDBOSUNTEST', secretAccessKey: 'bosun-test-secret-access-key' };
 
 let counter = 0;
 function message(overrides: Partial<MailMessage> = {}): MailMessage {
@@ -83,6 +88,24 @@ const adapters: { name: string; make(): Promise<Harness> }[] = [
         close: async () => {
           await mailer.close();
           await server.close();
+        },
+      };
+    },
+  },
+  {
+    name: 'SesMailer',
+    make: async () => {
+      const ses = await new FakeSesV2().start();
+      const mailer = new SesMailer({ region: 'eu-west-1', endpoint: ses.endpoint }, { clientConfig: { credentials: sesCredentials } });
+      return {
+        mailer,
+        delivered: () => ses.delivered(),
+        breakDelivery: () => {
+          ses.failWith = { type: 'MessageRejected', status: 400, message: 'Email address is not verified.' };
+        },
+        close: async () => {
+          await mailer.close();
+          await ses.stop();
         },
       };
     },
@@ -204,5 +227,78 @@ describe('SmtpMailer specifics', () => {
     expect(server.connections.opened).toBe(2);
     await sendAtOnce(`${server.url}?pool=false`, 6);
     expect(server.connections.opened).toBe(2 + 6);
+  });
+});
+
+describe('SesMailer specifics', () => {
+  let ses: FakeSesV2;
+  beforeEach(async () => {
+    ses = await new FakeSesV2().start();
+  });
+  afterEach(() => ses.stop());
+
+  const mailerFor = (location: { configurationSet?: string } = {}) =>
+    new SesMailer(
+      { region: 'eu-west-1', endpoint: ses.endpoint, ...location },
+      // One attempt: the SDK's own retries of a passing failure are not what is tested here.
+      { clientConfig: { credentials: sesCredentials, maxAttempts: 1 } },
+    );
+
+  it("sends SendEmail signed for SES in the configured region, with the raw message, and records SES's MessageId", async () => {
+    const mailer = mailerFor({ configurationSet: 'bosun-guests' });
+    try {
+      const m = message();
+      const sent = await mailer.send(m);
+      const request = ses.sent[0];
+      expect(request?.authorization).toContain('/eu-west-1/ses/aws4_request');
+      expect(request?.body.FromEmailAddress).toBe('=?UTF-8?Q?=C3=85land_Sea_Charters?= <bosun@example.test>');
+      expect(request?.body.Destination).toEqual({ ToAddresses: ['casey@example.test'] });
+      expect(request?.body.ConfigurationSetName).toBe('bosun-guests');
+      expect(sent).toEqual({ messageId: m.messageId, accepted: ['casey@example.test'], response: `SES MessageId ${request?.messageId}` });
+      // CRLF line ends, as RFC 5322 wants.
+      expect(request?.raw.toString('latin1').replace(/\r\n/g, '')).not.toContain('\n');
+    } finally {
+      await mailer.close();
+    }
+  });
+
+  it.each([
+    { error: { type: 'MessageRejected', status: 400, message: 'Email address is not verified.' }, final: true },
+    { error: { type: 'BadRequestException', status: 400, message: 'Missing final @domain' }, final: true },
+    { error: { type: 'MailFromDomainNotVerifiedException', status: 400, message: 'MAIL FROM domain not verified' }, final: false },
+    { error: { type: 'AccountSuspendedException', status: 400, message: 'Account suspended' }, final: false },
+    { error: { type: 'SendingPausedException', status: 400, message: 'Sending paused' }, final: false },
+    { error: { type: 'TooManyRequestsException', status: 429, message: 'Maximum sending rate exceeded.' }, final: false },
+    { error: { type: 'LimitExceededException', status: 400, message: 'Daily message quota exceeded.' }, final: false },
+    { error: { type: 'InternalFailure', status: 500, message: 'Internal failure' }, final: false },
+    { error: { type: 'ServiceUnavailable', status: 503, message: 'Service unavailable' }, final: false },
+  ])('reports $error.type from SES as a final refusal: $final', async ({ error, final }) => {
+    ses.failWith = error;
+    const mailer = mailerFor();
+    try {
+      const err = (await mailer.send(message()).catch((e: unknown) => e)) as Error & { recipientRefused?: boolean };
+      expect(err).toBeInstanceOf(Error);
+      expect(err.recipientRefused).toBe(final);
+      expect(err.message).toBe(
+        `SES ${final ? 'refused the message' : 'did not send the message'}: ${error.type} (HTTP ${error.status}): ${error.message}`,
+      );
+      expect(err.message).not.toContain('\n');
+      expect(ses.sent).toHaveLength(0);
+    } finally {
+      await mailer.close();
+    }
+  });
+
+  it('reports an endpoint that does not answer as passing', async () => {
+    await ses.stop();
+    const mailer = mailerFor();
+    try {
+      const err = (await mailer.send(message()).catch((e: unknown) => e)) as Error & { recipientRefused?: boolean };
+      expect(err.message).toMatch(/^SES did not send the message: .*ECONNREFUSED/);
+      expect(err.recipientRefused).toBe(false);
+    } finally {
+      await mailer.close();
+      ses = await new FakeSesV2().start();
+    }
   });
 });

@@ -4,14 +4,20 @@
  * distribution runs is read back (GetDistributionConfig, then GetFunction at its LIVE stage) and must be
  * the generated one byte for byte. A different function, none, and a distribution that does not exist
  * are each named, with what to run, and exit non-zero (a site without a distribution: cli-doctor.test.ts).
+ * In platform mode (one multi-tenant distribution) the distribution's one function is checked once,
+ * against the function `bosun edge-function` prints there, and a site without its distribution tenant
+ * is named.
  */
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CloudFrontCdn } from '../../src/adapters/cloudfront-cdn';
 import { parseS3Url, S3ObjectStore } from '../../src/adapters/s3-object-store';
 import { commands } from '../../src/cli/commands';
 import { openRuntime, type Runtime } from '../../src/main/runtime';
+import { generatePlatformEdgeFunction } from '../../src/publish/edge-function';
 import { NOT_FOUND_KEY, PAGE_CONTENT_TYPE, SITE_CACHE_CONTROL } from '../../src/publish/site-layout';
 import { getEdgeFunction } from '../../src/services/publishing';
+import { provisionGuestSite } from '../../src/services/site-provisioning';
 import { type DataTarget, openDataTarget } from '../support/data-target';
 import { FakeCloudFront } from '../support/fake-cloudfront';
 import { FakeSecretsManager } from '../support/fake-secrets-manager';
@@ -201,4 +207,64 @@ describe('bosun doctor with BOSUN_CDN=cloudfront', () => {
     expect(report.checks.some((c: { check: string }) => c.check.startsWith('site '))).toBe(false);
     expect(run.stdout + run.stderr).not.toContain(signing);
   }, 600_000);
+  it('in platform mode checks the one distribution function once and names a site without its distribution tenant', async () => {
+    const platform = 'E1PLATFORM0001';
+    const keyValueStoreArn = 'arn:aws:cloudfront::123456789012:key-value-store/a1b2c3d4-5678-90ab-cdef-0123456789ab';
+    const platformFunction = generatePlatformEdgeFunction({ keyValueStoreArn });
+    cloudfront.distributions.add(platform);
+    // A second site, made a distribution tenant as the site.provision job makes it; harbor never was.
+    await operator(async (rt) => {
+      await command('tenant create')(rt, { slug: 'marina', name: 'Marina Sails', guestDomain: 'marina.example.com', timezone: 'UTC' });
+      const cdn = new CloudFrontCdn({
+        clientConfig: { endpoint: cloudfront.endpoint, credentials: S3_TEST_CREDENTIALS, region: 'us-east-1' },
+        platform: { distributionId: platform },
+      });
+      try {
+        const marina = (await rt.deps.db.selectFrom('tenants').select('id').where('slug', '=', 'marina').executeTakeFirstOrThrow()).id;
+        await provisionGuestSite({ ...rt.deps, sites: { ...rt.sites, cdn } }, marina);
+      } finally {
+        cdn.destroy();
+      }
+    });
+    // The seed's mistake again, now in the one function every site of the distribution runs.
+    const fn = cloudfront.putFunction(
+      'bosun-platform',
+      platformFunction.replace('const PAGE_SUFFIX = ".html";', 'const PAGE_SUFFIX = "/index.html";'),
+    );
+    cloudfront.setViewerRequestFunction(platform, fn);
+    const gets = cloudfront.functionGets().length;
+    const platformEnv = { BOSUN_CLOUDFRONT_DISTRIBUTION_ID: platform, BOSUN_CLOUDFRONT_KEY_VALUE_STORE_ARN: keyValueStoreArn };
+    const run = await doctor(platformEnv);
+    expect(run.code).toBe(1);
+    expect(run.check(`site ${DOMAIN} cdn`)).toEqual({
+      check: `site ${DOMAIN} cdn`,
+      ok: false,
+      detail:
+        'no distribution tenant yet; the site.provision job makes it (is the worker running?), or run bosun site cdn harbor --provision',
+    });
+    expect(run.check('site marina.example.com cdn')).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(/^distribution tenant dt_\w+, /),
+    });
+    const functionChecks = run.checks.filter((c) => c.check.endsWith(' function'));
+    expect(functionChecks.map((c) => c.check)).toEqual([`distribution ${platform} function`]);
+    expect(functionChecks[0]?.ok).toBe(false);
+    expect(functionChecks[0]?.detail).toMatch(
+      new RegExp(
+        `^CloudFront function bosun-platform \\(LIVE, on distribution ${platform}\\) differs from the generated one from line \\d+; deploy it: bosun edge-function harbor > edge\\.js && `,
+      ),
+    );
+    // Asked once for the distribution, not once per site.
+    expect(cloudfront.functionGets().length - gets).toBe(1);
+
+    // Deployed as generated, the function passes; the site without its tenant is still named.
+    cloudfront.putFunction('bosun-platform', platformFunction);
+    const fixed = await doctor(platformEnv);
+    expect(fixed.check(`distribution ${platform} function`)).toEqual({
+      check: `distribution ${platform} function`,
+      ok: true,
+      detail: `CloudFront function bosun-platform (LIVE, on distribution ${platform}) is the generated one`,
+    });
+    expect(fixed.problems.map((c) => c.check)).toContain(`site ${DOMAIN} cdn`);
+  }, 900_000);
 });

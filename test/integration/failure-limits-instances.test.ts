@@ -8,12 +8,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../src/adapters/fs-object-store';
 import { GUEST_NOT_FOUND_LIMIT, LocalEdge } from '../../src/adapters/local-edge';
 import { PgBossJobQueue } from '../../src/adapters/pg-boss-job-queue';
 import { PgFailureLimits } from '../../src/adapters/pg-failure-limits';
+import { loadConfig } from '../../src/config/env';
 import { type DbHandle, openPostgres } from '../../src/db/client';
+import { API_KEY_FAILURES } from '../../src/http/middleware/failure-limits';
+import { compose } from '../../src/main/compose';
 import { generateEdgeFunction } from '../../src/publish/edge-function';
 import { guestPageKey, NOT_FOUND_KEY, PAGE_CONTENT_TYPE, SITE_CACHE_CONTROL } from '../../src/publish/site-layout';
 import { issueMagicLink } from '../../src/services/crew-access';
@@ -169,5 +173,24 @@ describe('two instances over one PostgreSQL database', () => {
     expect(await get(other, '/g/NOPE009', client)).toBe(429);
     expect(await get(other, '/g/ABC1234', client)).toBe(429);
     expect(await get(other, '/g/ABC1234', '198.51.100.61')).toBe(200);
+  });
+
+  it('are what the runtime builds on a PostgreSQL server: two processes composed over DATABASE_URL count together', async () => {
+    const config = loadConfig({ DATABASE_URL: t.url, BOSUN_DATA_DIR: root, BOSUN_SECRET: 'x'.repeat(40) });
+    const first = await compose(config, { role: 'command', log: pino({ level: 'silent' }) });
+    const other = await compose(config, { role: 'command', log: pino({ level: 'silent' }) });
+    try {
+      const client = '198.51.100.70';
+      for (let i = 0; i < API_KEY_FAILURES.limit; i++) expect(await first.runtime.failureLimits.fail(API_KEY_FAILURES, client)).toBe(0);
+      expect(await other.runtime.failureLimits.fail(API_KEY_FAILURES, client)).toBeGreaterThan(0);
+      const { rows } = await t.handle.executeSql('select count from failure_windows where limiter = $1 and address = $2', [
+        API_KEY_FAILURES.name,
+        client,
+      ]);
+      expect(rows).toEqual([{ count: API_KEY_FAILURES.limit + 1 }]);
+    } finally {
+      await first.close();
+      await other.close();
+    }
   });
 });

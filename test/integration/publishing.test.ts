@@ -42,6 +42,7 @@ function recordingCdn(inner: Cdn, state: { failInvalidate?: boolean; skipInvalid
       if (!state.skipInvalidate) await inner.invalidate(site, paths, ref);
     },
     fetch: (site, path) => inner.fetch(site, path),
+    provisionSite: (site) => inner.provisionSite(site),
   };
   return { cdn, calls };
 }

@@ -15,6 +15,8 @@ export function makeApp(
     publicUrl?: string;
     edge?: { serve(request: Request): Promise<Response | null> };
     mailArchive?: MailArchive;
+    /** Live streams end after this long, or once they sent something (as on Lambda). */
+    liveStreamMaxMs?: number;
     /** Shared with another app to count as one installation; by default the app's own, in memory. */
     failureLimits?: FailureLimits;
   } = {},
@@ -34,6 +36,7 @@ export function makeApp(
     // As the Node server: a form may come from the origin the request names (tests send http://localhost).
     acceptRequestOrigin: true,
     mailArchive: options.mailArchive,
+    liveStreamMaxMs: options.liveStreamMaxMs,
     failureLimits: options.failureLimits ?? new InMemoryFailureLimits(),
   });
 }

@@ -7,7 +7,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Logger } from 'pino';
 import type { ChangeSignal } from '../../ports/event-hub';
-import { CHANGE_PAGE, readChanges } from '../../services/change-feed';
+import { CHANGE_PAGE, currentChangeCursor, readChanges } from '../../services/change-feed';
 import type { ServiceDeps } from '../../services/context';
 import { authenticateKey } from '../../services/keys';
 import { buildStaffLiveEvent, type StaffLiveEvent } from '../../services/live';
@@ -16,7 +16,12 @@ import type { AuthVariables } from '../middleware/auth';
 import { presentedKey, requireScope } from '../middleware/auth';
 import { problem } from '../problem';
 
-export type LiveStreamSettings = { log: Logger; heartbeatMs: number };
+export type LiveStreamSettings = {
+  log: Logger;
+  heartbeatMs: number;
+  /** A stream that ends after this long, or once it sent something (on Lambda). */
+  maxMs?: number | undefined;
+};
 
 export function registerStaffStream(
   api: OpenAPIHono<{ Variables: AuthVariables }>,
@@ -65,6 +70,7 @@ export function registerStaffStream(
         replay: (cursor) => readChanges(deps, p.tenantId, cursor, CHANGE_PAGE),
         pageSize: CHANGE_PAGE,
         stillAllowed: async () => (await authenticateKey(deps.db, key))?.keyId === p.keyId,
+        bounded: settings.maxMs ? { maxMs: settings.maxMs, now: () => currentChangeCursor(deps) } : undefined,
       }) as never;
     },
   );

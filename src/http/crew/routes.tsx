@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { ChangeSignal } from '../../ports/event-hub';
 import type { FailureLimits } from '../../ports/failure-limits';
-import { CHANGE_PAGE, readChanges } from '../../services/change-feed';
+import { CHANGE_PAGE, currentChangeCursor, readChanges } from '../../services/change-feed';
 import type { ServiceDeps } from '../../services/context';
 import {
   answerAssignment,
@@ -59,6 +59,8 @@ export type CrewSurfaceDeps = ServiceDeps & {
   acceptRequestOrigin?: boolean;
   /** How often an idle live stream sends a heartbeat. */
   liveHeartbeatMs?: number;
+  /** A live stream ends after this long, or once it sent something (on Lambda; ADR 0023). */
+  liveStreamMaxMs?: number | undefined;
 };
 
 type CrewEnv = { Variables: { crew: CrewPrincipal; signedIn: SignedIn } };
@@ -253,6 +255,7 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
       replay: (cursor) => readChanges(deps, p.tenantId, cursor, CHANGE_PAGE),
       pageSize: CHANGE_PAGE,
       stillAllowed: async () => (await authenticateCrewSession(deps, session))?.crewMemberId === p.crewMemberId,
+      bounded: deps.liveStreamMaxMs ? { maxMs: deps.liveStreamMaxMs, now: () => currentChangeCursor(deps) } : undefined,
     });
   });
 

@@ -22,6 +22,8 @@ export type OpsSurfaceDeps = ServiceDeps & {
   /** Counts failed sign-ins and requests for a link (`signInLimits('staff')`), shared by every serving process. */
   failureLimits: FailureLimits;
   liveHeartbeatMs?: number;
+  /** A live stream ends after this long, or once it sent something (on Lambda; ADR 0023). */
+  liveStreamMaxMs?: number | undefined;
   /** The mail folder, to show a sent message as it went out; absent with SMTP. */
   mailArchive?: MailArchive | undefined;
 };

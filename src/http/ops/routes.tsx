@@ -248,6 +248,7 @@ export function createOpsRouter(surfaceDeps: Omit<OpsSurfaceDeps, 'assets'> & Pa
       pageSize: CHANGE_PAGE,
       stillAllowed: async () => (await authenticateStaffSession(deps, session))?.staffUserId === s.staffUserId,
       resumeFrom: c.req.query('since'),
+      bounded: deps.liveStreamMaxMs ? { maxMs: deps.liveStreamMaxMs, now: () => currentChangeCursor(deps) } : undefined,
     });
   });
 
