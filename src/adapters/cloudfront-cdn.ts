@@ -22,13 +22,15 @@ import {
   CreateInvalidationCommand,
   CreateInvalidationForDistributionTenantCommand,
   type DistributionTenant,
+  GetDistributionConfigCommand,
   GetDistributionTenantByDomainCommand,
   GetDistributionTenantCommand,
+  GetFunctionCommand,
   GetInvalidationCommand,
   GetInvalidationForDistributionTenantCommand,
   UpdateDistributionTenantCommand,
 } from '@aws-sdk/client-cloudfront';
-import type { Cdn, CdnAnswer, CdnProvisioned, CdnSite, CdnSiteToProvision } from '../ports/cdn';
+import type { Cdn, CdnAnswer, CdnProvisioned, CdnSite, CdnSiteToProvision, DeployedFunction } from '../ports/cdn';
 import { SITE_PREFIX_PARAMETER, sitePrefix } from '../publish/site-layout';
 
 /** One multi-tenant distribution whose tenants are the guest sites (platform mode, ADR 0027). */
@@ -183,6 +185,34 @@ export class CloudFrontCdn implements Cdn {
     const origin = this.options.origin?.(site.domain) ?? `https://${site.domain}`;
     const res = await (this.options.fetch ?? fetch)(`${origin}${path}`, { headers: { 'accept-encoding': 'identity' }, redirect: 'manual' });
     return { status: res.status, body: new Uint8Array(await res.arrayBuffer()) };
+  }
+
+  /**
+   * The function on the viewer requests of the site's distribution (its default cache behavior, which
+   * serves the guest pages), read back from its LIVE stage: GetDistributionConfig names it, GetFunction
+   * returns its code. In platform mode that is the multi-tenant distribution's one function, whichever
+   * site is asked about.
+   */
+  async deployedFunction(site: CdnSite): Promise<DeployedFunction> {
+    const distributionId = this.options.platform?.distributionId ?? site.distributionId;
+    if (!distributionId) return { found: false, distributionId: '', problem: `the site ${site.domain} has no CloudFront distribution id` };
+    const config = await this.client.send(new GetDistributionConfigCommand({ Id: distributionId }));
+    const associations = config.DistributionConfig?.DefaultCacheBehavior?.FunctionAssociations?.Items ?? [];
+    const arn = associations.find((a) => a.EventType === 'viewer-request')?.FunctionARN;
+    if (!arn) return { found: false, distributionId, problem: `distribution ${distributionId} runs no function on viewer requests` };
+    // arn:aws:cloudfront::{account}:function/{name}
+    const name = arn.slice(arn.lastIndexOf('/') + 1);
+    try {
+      const fn = await this.client.send(new GetFunctionCommand({ Name: name, Stage: 'LIVE' }));
+      return { found: true, distributionId, name, arn, code: fn.FunctionCode ?? new Uint8Array(0) };
+    } catch (err) {
+      if ((err as { name?: string }).name !== 'NoSuchFunctionExists') throw err;
+      return {
+        found: false,
+        distributionId,
+        problem: `distribution ${distributionId} names function ${name}, which has no LIVE stage (NoSuchFunctionExists)`,
+      };
+    }
   }
 
   destroy(): void {

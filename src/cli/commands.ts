@@ -6,13 +6,15 @@
 import { z } from 'zod';
 import { findOpenEntries } from '../config/data-folder';
 import type { Config } from '../config/env';
+import type { WebClient } from '../ports/web-client';
 import { listAudit } from '../services/audit';
 import { createBookingSchema, listBookingsSchema } from '../services/booking-schemas';
 import { cancelBooking, createBooking, listBookings } from '../services/bookings';
 import { addCalendarEntry, calendarEntrySchema } from '../services/calendar';
 import type { Actor, ServiceDeps } from '../services/context';
 import { countDeactivatedCrew, deactivateCrewMember, listCrew } from '../services/crew-members';
-import { checkInstallation } from '../services/doctor';
+import { type Check, checkInstallation } from '../services/doctor';
+import { checkLiveSite } from '../services/doctor-live';
 import { ServiceError, ValidationError } from '../services/errors';
 import { type CrewRef, unassignCrew, upsertEvent, usualRoleOf } from '../services/events';
 import { describeIssues } from '../services/field-errors';
@@ -51,6 +53,67 @@ const publishArgsSchema = z
   })
   .refine((v) => Boolean(v.booking) !== Boolean(v.all), { message: 'or --all is required, not both', path: ['booking'] });
 
+/** A host name, an IPv4 address or a bracketed IPv6 address, then a port: curl's `--connect-to` target. */
+const CONNECT_TO = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?):(\d{1,5})$/;
+
+const doctorArgsSchema = z
+  .strictObject({
+    live: z
+      .string()
+      .refine((v) => {
+        try {
+          const u = new URL(v);
+          return (
+            (u.protocol === 'https:' || u.protocol === 'http:') &&
+            !u.username &&
+            !u.password &&
+            /^\/?$/.test(u.pathname) &&
+            !u.search &&
+            !u.hash
+          );
+        } catch {
+          return false;
+        }
+      }, "must be a guest site's address, like https://charters.example.com (no path)")
+      .optional(),
+    serviceKey: z
+      .string()
+      .regex(/^bsk_[A-Za-z0-9_-]{8,190}$/, 'must be a service key (bsk_…)')
+      .optional(),
+    connectTo: z
+      .string()
+      .regex(CONNECT_TO, 'must be HOST:PORT, like 127.0.0.1:8443')
+      .refine((v) => {
+        const port = Number(CONNECT_TO.exec(v)?.[3]);
+        return port >= 1 && port <= 65535;
+      }, 'must name a port between 1 and 65535')
+      .transform((v) => {
+        const m = CONNECT_TO.exec(v);
+        return { host: (m?.[1] ?? '').replace(/^\[|\]$/g, ''), port: Number(m?.[3]) };
+      })
+      .optional(),
+  })
+  .refine((v) => v.live !== undefined || v.connectTo === undefined, { message: 'is used with --live only', path: ['connectTo'] })
+  .refine((v) => v.live !== undefined || v.serviceKey === undefined, { message: 'is used with --live only', path: ['serviceKey'] });
+
+/** `bosun doctor`'s arguments, parsed before anything is opened: a wrong one is one line naming it. */
+export function parseDoctorArgs(args: Record<string, unknown>): z.infer<typeof doctorArgsSchema> {
+  return parse(doctorArgsSchema, args);
+}
+
+/** The report of `bosun doctor`: a line per check, exit status 1 while any check found a problem. */
+export function doctorReport(checks: readonly Check[]): CommandResult {
+  const problems = checks.filter((c) => !c.ok);
+  return {
+    json: { ok: problems.length === 0, checks },
+    text: [
+      ...checks.map((c) => `${c.skipped ? 'SKIPPED' : c.ok ? 'ok     ' : 'PROBLEM'}  ${c.check}: ${c.detail}`),
+      problems.length === 0 ? 'No problems found.' : `${problems.length} problem(s) found.`,
+    ].join('\n'),
+    exitCode: problems.length === 0 ? 0 : 1,
+  };
+}
+
 /** `exitCode`, when set, is the process's exit status after printing (a check that found problems). */
 const assignArgsSchema = z
   .strictObject({
@@ -73,6 +136,8 @@ export type CommandRuntime = {
   /** The configuration a command may need: where guest sites are served, and the data folder doctor checks. */
   config?: Pick<Config, 'cdn'> & Partial<Pick<Config, 'dataDir' | 'cloudFrontPlatform'>>;
   progress?: ((done: number, total: number) => void) | undefined;
+  /** Requests to public addresses (`doctor --live`). */
+  web?: WebClient | undefined;
 };
 export type Command = (rt: CommandRuntime, args: Record<string, unknown>) => Promise<CommandResult>;
 
@@ -418,25 +483,26 @@ export const commands: Record<string, Command> = {
     return { json: platform ? { ...json, mode: 'platform', distributionId: platform.distributionId } : json, text: code.trimEnd() };
   },
 
-  doctor: async (rt) => {
+  doctor: async (rt, a) => {
+    const args = parseDoctorArgs(a);
     const dataDir = rt.config?.dataDir;
-    const checks = await checkInstallation(
-      { ...rt.deps, sites: rt.sites },
-      {
-        cdn: rt.config?.cdn ?? 'local',
-        platform: rt.config?.cloudFrontPlatform !== undefined,
-        dataFolder: dataDir ? { dir: dataDir, open: findOpenEntries(dataDir, 50) } : undefined,
-      },
-    );
-    const problems = checks.filter((c) => !c.ok);
-    return {
-      json: { ok: problems.length === 0, checks },
-      text: [
-        ...checks.map((c) => `${c.ok ? 'ok     ' : 'PROBLEM'}  ${c.check}: ${c.detail}`),
-        problems.length === 0 ? 'No problems found.' : `${problems.length} problem(s) found.`,
-      ].join('\n'),
-      exitCode: problems.length === 0 ? 0 : 1,
-    };
+    const deps = { ...rt.deps, sites: rt.sites };
+    const platform = rt.config?.cloudFrontPlatform;
+    const checks = await checkInstallation(deps, {
+      cdn: rt.config?.cdn ?? 'local',
+      platform,
+      dataFolder: dataDir ? { dir: dataDir, open: findOpenEntries(dataDir, 50) } : undefined,
+    });
+    if (args.live) {
+      if (!rt.web) throw new Error('doctor --live needs a web client');
+      checks.push(
+        ...(await checkLiveSite(
+          { ...deps, web: rt.web },
+          { url: args.live, serviceKey: args.serviceKey, connectTo: args.connectTo, platform },
+        )),
+      );
+    }
+    return doctorReport(checks);
   },
 
   jobs: async (rt) => {

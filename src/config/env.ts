@@ -389,3 +389,11 @@ export function loadSigningSecret(config: Config): string {
     throw err;
   }
 }
+
+/**
+ * The service key `bosun doctor --live` proves the CDN forwards (`BOSUN_DOCTOR_SERVICE_KEY`), read apart
+ * from the configuration: only doctor uses it, and an environment variable keeps it out of `ps`.
+ */
+export function doctorServiceKey(env: Record<string, string | undefined> = process.env): string | undefined {
+  return env.BOSUN_DOCTOR_SERVICE_KEY || undefined;
+}

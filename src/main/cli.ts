@@ -10,13 +10,14 @@ import cliProgress from 'cli-progress';
 import { Command, CommanderError, Option } from 'commander';
 import { type CommandResult, commands } from '../cli/commands';
 import { restrictNewFiles } from '../config/data-folder';
-import { type Config, ConfigError, loadConfig } from '../config/env';
+import { type Config, ConfigError, doctorServiceKey, loadConfig } from '../config/env';
 import { resolveSecrets } from '../config/secrets';
 import { LOGO_TYPES, MAX_LOGO_CHARS } from '../domain/branding';
 import { ServiceError, ValidationError } from '../services/errors';
 import { compose } from './compose';
 import { sendCommand } from './control';
 import { acquireDataLock } from './data-lock';
+import { runDoctor } from './doctor';
 import { createLogger } from './runtime';
 import { StartupError, startServer } from './server';
 
@@ -349,7 +350,21 @@ function program(): Command {
   root
     .command('doctor')
     .description('check the configuration, the database and every site; non-zero exit on a problem')
-    .action(act('doctor', () => ({})));
+    .option('--live <url>', 'also check a deployed guest site over the network, e.g. https://charters.example.com')
+    .option('--service-key <key>', 'a service key (bookings:read) to prove the CDN forwards X-Service-Key (or BOSUN_DOCTOR_SERVICE_KEY)')
+    .option('--connect-to <host:port>', "with --live: connect here instead of the guest domain's address (as curl's --connect-to)")
+    .action(async (o: { live?: string; serviceKey?: string; connectTo?: string }) => {
+      const out = { json: Boolean(root.opts().json) };
+      try {
+        const serviceKey = o.serviceKey ?? (o.live ? doctorServiceKey() : undefined);
+        const args = { ...o, ...(serviceKey ? { serviceKey } : {}) };
+        const result = await runDoctor(loadConfig(), args, (config, name, a) => execute(config, name, a));
+        print(out, result);
+        if (result.exitCode) process.exit(result.exitCode);
+      } catch (err) {
+        fail(out, err);
+      }
+    });
 
   root
     .command('jobs')

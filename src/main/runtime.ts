@@ -13,6 +13,7 @@ import { FsObjectStore } from '../adapters/fs-object-store';
 import { InMemoryEventHub } from '../adapters/in-memory-event-hub';
 import { InMemoryFailureLimits } from '../adapters/in-memory-failure-limits';
 import { GUEST_NOT_FOUND_LIMIT, LocalEdge } from '../adapters/local-edge';
+import { nodeWebClient } from '../adapters/node-web-client';
 import { type JobQueueOptions, PgBossJobQueue } from '../adapters/pg-boss-job-queue';
 import { PgFailureLimits } from '../adapters/pg-failure-limits';
 import { parseS3Url, S3ObjectStore } from '../adapters/s3-object-store';
@@ -27,6 +28,7 @@ import { systemClock } from '../ports/clock';
 import type { EventHub } from '../ports/event-hub';
 import type { FailureLimits } from '../ports/failure-limits';
 import type { MailArchive } from '../ports/mailer';
+import type { WebClient } from '../ports/web-client';
 import { GUEST_SITE_HEADERS, SITE_CACHE_CONTROL, siteOrigin } from '../publish/site-layout';
 import { CHANGE_CHANNEL, type ChangeFeed, startChangeFeed } from '../services/change-feed';
 import type { ServiceDeps } from '../services/context';
@@ -56,6 +58,8 @@ export type Runtime = {
    * (ADR 0005, 0024).
    */
   failureLimits: FailureLimits;
+  /** Requests to public addresses, for `doctor --live`. */
+  web: WebClient;
   log: Logger;
   close(): Promise<void>;
 };
@@ -163,6 +167,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       edge,
       clientAddress,
       failureLimits: limits,
+      web: nodeWebClient(),
       log: options.log,
       close: async () => {
         await feed.stop();

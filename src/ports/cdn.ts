@@ -31,6 +31,14 @@ export type CdnProvisioned = {
 /** What the edge answered for a path: its status and its bytes (not decoded: identity). */
 export type CdnAnswer = { status: number; body: Uint8Array };
 
+/**
+ * The function an edge runs on a site's viewer requests, as deployed: where it is attached and its code
+ * (the LIVE stage, byte for byte); or why there is none to compare.
+ */
+export type DeployedFunction =
+  | { found: true; distributionId: string; name: string; arn: string; code: Uint8Array }
+  | { found: false; distributionId: string; problem: string };
+
 export interface Cdn {
   /**
    * Drops exactly `paths` (each starting with `/`) from the site's edge caches. `changeRef`
@@ -50,4 +58,10 @@ export interface Cdn {
    * the domain is served by another distribution.
    */
   provisionSite(site: CdnSiteToProvision): Promise<CdnProvisioned | null>;
+  /**
+   * The viewer-request function deployed in front of the site (CloudFront: the one associated with its
+   * distribution's default cache behavior). Absent on an edge that runs the generated function itself.
+   * Rejects when the CDN's API cannot be asked.
+   */
+  deployedFunction?(site: CdnSite): Promise<DeployedFunction>;
 }

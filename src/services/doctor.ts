@@ -10,9 +10,10 @@ import { listOverlapsKeptFromBefore } from '../db/queries/bookings';
 import { listFailingGuestPages, listPendingGuestPages } from '../db/queries/publishing';
 import { listAllSites, listSites, listTenants } from '../db/queries/tenants';
 import { normalizeHost, reservedHostProblem } from '../domain/hosts';
+import type { CdnSite } from '../ports/cdn';
 import type { RunningJob } from '../ports/job-queue';
 import { NOT_FOUND_KEY, siteBucket } from '../publish/site-layout';
-import type { PublishingDeps } from './publishing';
+import { getEdgeFunction, type PublishingDeps, readSiteCdn } from './publishing';
 import { siteCdnStatus } from './site-provisioning';
 
 /**
@@ -59,7 +60,177 @@ export function checkDataFolder(report: DataFolderReport): Check {
   };
 }
 
-export type Check = { check: string; ok: boolean; detail: string };
+/** One finding: `ok` false is a problem (one line that says what to fix); `skipped` a check not run, and how to run it. */
+export type Check = { check: string; ok: boolean; detail: string; skipped?: true };
+
+/**
+ * What doctor reads of the configuration to tell whether the set-up is complete. The variables that
+ * name a secret in Secrets Manager (`*_ARN`) count as set: whether they can be read is checked apart.
+ */
+export type SetUp = {
+  cdn: 'cloudfront' | undefined;
+  objectStore: string | undefined;
+  publicUrl: string;
+  secret: string | undefined;
+  secretArn?: string | undefined;
+  databaseUrl: string | undefined;
+  databaseSecretArn?: string | undefined;
+  smtpUrl: string | undefined;
+  /** Mail through Amazon SES (`BOSUN_MAIL=ses://REGION`), when configured. */
+  sesMail?: unknown;
+};
+
+/**
+ * The configuration is complete for the set-up it chooses. Behind CloudFront (several instances, no
+ * shared disk) guest pages live in S3, the installation answers on https, every instance signs with
+ * one secret and shares one database server, and mail leaves through a server: each missing piece is
+ * one problem naming its variable. A local set-up (one process, its data folder) needs none of them.
+ */
+export function checkConfiguration(setUp: SetUp): Check[] {
+  if (setUp.cdn !== 'cloudfront') {
+    return [
+      {
+        check: 'configuration',
+        ok: true,
+        detail: `one server: ${setUp.objectStore ? 'guest sites in S3' : 'guest sites in the data folder'}, served by its local edge`,
+      },
+    ];
+  }
+  const problems: Check[] = [];
+  const need = (variable: string, detail: string) => problems.push({ check: `configuration ${variable}`, ok: false, detail });
+  if (!setUp.objectStore?.startsWith('s3://')) {
+    need(
+      'BOSUN_OBJECT_STORE',
+      'not set; with BOSUN_CDN=cloudfront guest pages are stored in the S3 bucket behind the distribution: set BOSUN_OBJECT_STORE=s3://BUCKET/PREFIX?region=REGION',
+    );
+  }
+  if (!setUp.publicUrl.startsWith('https://')) {
+    need(
+      'BOSUN_PUBLIC_URL',
+      `is ${setUp.publicUrl}; behind CloudFront it must be the installation's https:// address (sign-in links and form origins are built from it)`,
+    );
+  }
+  if (!setUp.secret && !setUp.secretArn) {
+    need(
+      'BOSUN_SECRET_ARN',
+      'neither BOSUN_SECRET_ARN nor BOSUN_SECRET is set; every instance must sign sessions with the same secret (a generated one lives in one data folder only)',
+    );
+  }
+  if (!setUp.databaseUrl && !setUp.databaseSecretArn) {
+    need(
+      'DATABASE_SECRET_ARN',
+      'neither DATABASE_SECRET_ARN nor DATABASE_URL is set; every instance must share one PostgreSQL server (the embedded database lives in one data folder only)',
+    );
+  }
+  if (!setUp.smtpUrl && !setUp.sesMail) {
+    need(
+      'SMTP_URL',
+      'neither SMTP_URL nor BOSUN_MAIL is set; mail would only be written to the data folder of one instance: set BOSUN_MAIL=ses://REGION or SMTP_URL',
+    );
+  }
+  if (problems.length > 0) return problems;
+  return [
+    {
+      check: 'configuration',
+      ok: true,
+      detail: 'CloudFront: guest sites in S3, an https address, one signing secret, a PostgreSQL server and a mail server',
+    },
+  ];
+}
+
+/** A guest site's place at the CDN, from its stored CDN record (a malformed field counts as none). */
+export function cdnSiteOf(site: { domain: string; cdn: unknown }): CdnSite {
+  const record = readSiteCdn(site.cdn);
+  return { domain: site.domain, distributionId: record.distributionId, distributionTenantId: record.distributionTenant?.id };
+}
+
+/**
+ * Platform mode's one multi-tenant distribution, as doctor needs it: its id, and the KeyValueStore its
+ * one viewer-request function reads (which the generated function names).
+ */
+export type PlatformDistribution = { distributionId: string; keyValueStoreArn: string };
+
+/** Where two texts first differ, counted in lines from 1. */
+function firstDifferentLine(a: string, b: string): number {
+  const left = a.split('\n');
+  const right = b.split('\n');
+  let i = 0;
+  while (i < left.length && i < right.length && left[i] === right[i]) i++;
+  return i + 1;
+}
+
+/** Why CloudFront's API could not tell, in one line that says what to do. */
+function cloudFrontRefusal(err: unknown, distributionId: string, tenantSlug: string, platform: boolean): string {
+  const e = err as { name?: string; message?: string };
+  switch (e.name) {
+    case 'NoSuchDistribution':
+      return platform
+        ? `distribution ${distributionId} does not exist in this account (NoSuchDistribution); set BOSUN_CLOUDFRONT_DISTRIBUTION_ID to the multi-tenant distribution's id`
+        : `distribution ${distributionId} does not exist in this account (NoSuchDistribution); set the right one with bosun site cdn ${tenantSlug} --distribution-id ID`;
+    case 'AccessDenied':
+    case 'AccessDeniedException':
+      return `CloudFront refused to show distribution ${distributionId} (${e.name}); doctor's credentials need cloudfront:GetDistributionConfig and cloudfront:GetFunction`;
+    default:
+      return `CloudFront could not be asked about distribution ${distributionId}: ${e.name ?? 'Error'}: ${e.message ?? String(err)}`;
+  }
+}
+
+/**
+ * The function deployed in front of a guest site is the one Bosun generates for it, byte for byte
+ * (the system Bosun replaces broke when its CDN function and its upload layout disagreed): the code
+ * `bosun edge-function` prints. In platform mode that is the multi-tenant distribution's one function,
+ * the same for every site. An edge that runs the generated function itself (the local edge) passes as
+ * it is.
+ */
+export async function checkSiteFunction(
+  deps: PublishingDeps,
+  site: CdnSite,
+  tenantSlug: string,
+  options: { name?: string | undefined; platform?: PlatformDistribution | undefined } = {},
+): Promise<Check> {
+  const platform = options.platform;
+  const name = options.name ?? (platform ? `distribution ${platform.distributionId} function` : `site ${site.domain} function`);
+  const cdn = deps.sites.cdn;
+  if (!cdn.deployedFunction) return { check: name, ok: true, detail: 'the local edge runs the generated function' };
+  const distributionId = platform?.distributionId ?? site.distributionId;
+  if (!distributionId) {
+    return {
+      check: name,
+      ok: false,
+      detail: `not checked: ${site.domain} has no distribution id; set it with bosun site cdn ${tenantSlug} --distribution-id ID`,
+    };
+  }
+  const expected = (await getEdgeFunction(deps, tenantSlug, platform && { keyValueStoreArn: platform.keyValueStoreArn })).code;
+  let deployed: Awaited<ReturnType<NonNullable<typeof cdn.deployedFunction>>>;
+  try {
+    deployed = await cdn.deployedFunction({ ...site, distributionId });
+  } catch (err) {
+    return { check: name, ok: false, detail: cloudFrontRefusal(err, distributionId, tenantSlug, platform !== undefined) };
+  }
+  if (!deployed.found) {
+    return {
+      check: name,
+      ok: false,
+      detail: `${deployed.problem}; create a function (runtime cloudfront-js-2.0) from bosun edge-function ${tenantSlug}, publish it and associate it with viewer requests`,
+    };
+  }
+  const where = `CloudFront function ${deployed.name} (LIVE, on distribution ${deployed.distributionId})`;
+  if (Buffer.from(deployed.code).equals(Buffer.from(expected, 'utf8'))) {
+    return { check: name, ok: true, detail: `${where} is the generated one` };
+  }
+  const line = firstDifferentLine(Buffer.from(deployed.code).toString('utf8'), expected);
+  const fn = deployed.name;
+  return {
+    check: name,
+    ok: false,
+    detail:
+      `${where} differs from the generated one from line ${line}; deploy it: bosun edge-function ${tenantSlug} > edge.js && ` +
+      `aws cloudfront update-function --name ${fn} --function-code fileb://edge.js ` +
+      `--function-config "$(aws cloudfront describe-function --name ${fn} --query FunctionSummary.FunctionConfig)" ` +
+      `--if-match "$(aws cloudfront describe-function --name ${fn} --query ETag --output text)" && ` +
+      `aws cloudfront publish-function --name ${fn} --if-match "$(aws cloudfront describe-function --name ${fn} --query ETag --output text)"`,
+  };
+}
 
 /** What doctor is told of the data folder: where it is, and its entries that others may read or write. */
 export type DataFolderReport = { dir: string; open: readonly OpenEntry[] };
@@ -104,9 +275,15 @@ function checkGuestHosts(sites: readonly SiteRow[], publicHost: string): Check[]
 
 export async function checkInstallation(
   deps: PublishingDeps,
-  options: { cdn: 'local' | 'cloudfront'; platform?: boolean | undefined; dataFolder?: DataFolderReport | undefined },
+  options: {
+    cdn: 'local' | 'cloudfront';
+    /** Platform mode: every guest site a distribution tenant of this one distribution (ADR 0027). */
+    platform?: PlatformDistribution | undefined;
+    dataFolder?: DataFolderReport | undefined;
+  },
 ): Promise<Check[]> {
   const checks: Check[] = [];
+  let platformChecked = false;
   const add = (check: string, ok: boolean, detail: string) => checks.push({ check, ok, detail });
 
   if (options.dataFolder) checks.push(checkDataFolder(options.dataFolder));
@@ -149,8 +326,15 @@ export async function checkInstallation(
         add(name, false, `object store fails: ${(err as Error).message}`);
       }
       if (options.cdn === 'cloudfront') {
-        const status = siteCdnStatus(site, { cdn: 'cloudfront', platform: options.platform ?? false }, tenant.slug);
+        const status = siteCdnStatus(site, { cdn: 'cloudfront', platform: options.platform !== undefined }, tenant.slug);
         add(`${name} cdn`, status.ok, status.detail);
+        if (options.platform) {
+          // One function serves every site of the multi-tenant distribution: it is checked once.
+          if (!platformChecked) checks.push(await checkSiteFunction(deps, cdnSiteOf(site), tenant.slug, { platform: options.platform }));
+          platformChecked = true;
+        } else if (status.ok) {
+          checks.push(await checkSiteFunction(deps, cdnSiteOf(site), tenant.slug));
+        }
       }
     }
     const failing = await listFailingGuestPages(deps.db, tenant.id);

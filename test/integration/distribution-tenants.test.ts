@@ -227,7 +227,7 @@ describe('platform mode: a distribution tenant per guest site', () => {
     );
     expect(cloudfront.distributionTenants).toHaveLength(before + 1);
 
-    const checks = await checkInstallation(publishing, { cdn: 'cloudfront', platform: true });
+    const checks = await checkInstallation(publishing, { cdn: 'cloudfront', platform: PLATFORM.cloudFrontPlatform });
     const zeta = checks.find((c) => c.check === 'site taken.example.com cdn');
     expect(zeta).toMatchObject({
       ok: false,

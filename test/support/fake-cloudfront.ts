@@ -2,9 +2,11 @@
  * A local HTTP server on 127.0.0.1 that speaks the part of CloudFront's REST API (2020-05-31, XML)
  * that Bosun uses: CreateInvalidation and GetInvalidation, with CloudFront's rules for
  * CallerReference reuse and its limit of 3,000 paths in progress; and DescribeKeyValueStore and
- * ListKeyValueStores, which find a KeyValueStore's ARN from its name or id; and the distribution-tenant
- * calls of a multi-tenant distribution (CloudFront SaaS Manager): Create, Get, GetByDomain, Update
- * (If-Match), List, and invalidations for a tenant. It records every request.
+ * ListKeyValueStores, which find a KeyValueStore's ARN from its name or id; GetDistributionConfig and
+ * GetFunction, which name and return the code of the function a distribution runs on viewer requests
+ * (what `bosun doctor` compares with the generated one); and the distribution-tenant calls of a
+ * multi-tenant distribution (CloudFront SaaS Manager): Create, Get, GetByDomain, Update (If-Match),
+ * List, and invalidations for a tenant. It records every request.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +24,8 @@ export type FakeInvalidation = {
   paths: string[];
   status: 'InProgress' | 'Completed';
 };
+/** A CloudFront Function as GetFunction serves it: the code of its LIVE stage. */
+export type FakeFunction = { name: string; arn: string; code: Buffer; version: number; etag: string };
 /** A distribution tenant of a multi-tenant distribution, as CloudFront keeps it. */
 export type FakeDistributionTenant = {
   id: string;
@@ -57,6 +61,10 @@ export class FakeCloudFront {
   readonly invalidations: FakeInvalidation[] = [];
   readonly distributions = new Set<string>();
   readonly keyValueStores: FakeKeyValueStoreInfo[] = [];
+  /** CloudFront Functions by name: the code of their LIVE stage. */
+  readonly functions = new Map<string, FakeFunction>();
+  /** Each distribution's viewer-request function on its default cache behavior (an ARN), or null for none. */
+  readonly viewerRequestFunctions = new Map<string, string | null>();
   /** Whether an invalidation completes when it is first asked about (as a quick one does). */
   completeOnFirstGet = true;
   /** Paths in progress held by others (another tool); they count against the limit. */
@@ -158,6 +166,8 @@ export class FakeCloudFront {
 
   private route(r: RecordedRequest, res: ServerResponse) {
     if (r.path.startsWith('/2020-05-31/key-value-store')) return this.routeKeyValueStore(r, res);
+    if (r.path.startsWith('/2020-05-31/function/')) return this.routeFunction(r, res);
+    if (/^\/2020-05-31\/distribution\/[^/]+\/config$/.test(r.path)) return this.routeDistributionConfig(r, res);
     if (r.path.startsWith('/2020-05-31/distribution-tenant')) return this.routeDistributionTenant(r, res);
     const create = /^\/2020-05-31\/distribution\/([^/]+)\/invalidation$/.exec(r.path);
     const get = /^\/2020-05-31\/distribution\/([^/]+)\/invalidation\/([^/?]+)$/.exec(r.path);
@@ -234,6 +244,73 @@ export class FakeCloudFront {
       );
     }
     return this.error(res, 400, 'InvalidAction', `Unsupported ${r.method} ${r.path}`);
+  }
+
+  // --- Functions: GetFunction and GetDistributionConfig --------------------------------------------
+
+  /** A function published to LIVE with `code`; returns its ARN. Publishing again replaces the code. */
+  putFunction(name: string, code: string | Uint8Array): string {
+    const arn = `arn:aws:cloudfront::123456789012:function/${name}`;
+    const version = (this.functions.get(name)?.version ?? 0) + 1;
+    this.functions.set(name, {
+      name,
+      arn,
+      code: Buffer.from(code),
+      version,
+      etag: `E${version}${name.replace(/[^A-Za-z0-9]/g, '').toUpperCase()}`,
+    });
+    return arn;
+  }
+
+  /** Makes `distribution` known, running `functionArn` on viewer requests of its default cache behavior (null: none). */
+  setViewerRequestFunction(distribution: string, functionArn: string | null): void {
+    this.distributions.add(distribution);
+    this.viewerRequestFunctions.set(distribution, functionArn);
+  }
+
+  /** The GetFunction requests received. */
+  functionGets(): RecordedRequest[] {
+    return this.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/2020-05-31/function/'));
+  }
+
+  /** GET /2020-05-31/function/{Name}?Stage=DEVELOPMENT|LIVE: the code as the body, as CloudFront sends it. */
+  private routeFunction(r: RecordedRequest, res: ServerResponse) {
+    const url = new URL(r.path, 'http://fake');
+    const name = decodeURIComponent(/^\/2020-05-31\/function\/([^/]+)$/.exec(url.pathname)?.[1] ?? '');
+    if (r.method !== 'GET' || !name) return this.error(res, 400, 'InvalidAction', `Unsupported ${r.method} ${r.path}`);
+    const stage = url.searchParams.get('Stage') ?? 'DEVELOPMENT';
+    if (stage !== 'LIVE' && stage !== 'DEVELOPMENT') return this.error(res, 400, 'InvalidArgument', 'Stage must be DEVELOPMENT or LIVE.');
+    const fn = this.functions.get(name);
+    if (!fn) return this.error(res, 404, 'NoSuchFunctionExists', `The function ${name} does not exist.`);
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-length': String(fn.code.byteLength),
+      etag: fn.etag,
+      'x-amz-request-id': 'fake',
+    });
+    res.end(fn.code);
+  }
+
+  /** GET /2020-05-31/distribution/{Id}/config: the DistributionConfig, with its ETag. */
+  private routeDistributionConfig(r: RecordedRequest, res: ServerResponse) {
+    const id = decodeURIComponent(/^\/2020-05-31\/distribution\/([^/]+)\/config$/.exec(r.path)?.[1] ?? '');
+    if (r.method !== 'GET') return this.error(res, 400, 'InvalidAction', `Unsupported ${r.method} ${r.path}`);
+    if (!this.distributions.has(id)) return this.error(res, 404, 'NoSuchDistribution', 'The specified distribution does not exist.');
+    const arn = this.viewerRequestFunctions.get(id) ?? null;
+    const associations = arn
+      ? `<FunctionAssociations><Quantity>1</Quantity><Items><FunctionAssociation><FunctionARN>${escapeXml(arn)}</FunctionARN><EventType>viewer-request</EventType></FunctionAssociation></Items></FunctionAssociations>`
+      : '<FunctionAssociations><Quantity>0</Quantity></FunctionAssociations>';
+    const xml =
+      `<DistributionConfig xmlns="${NS}"><CallerReference>bosun-${escapeXml(id)}</CallerReference>` +
+      '<Aliases><Quantity>0</Quantity></Aliases><DefaultRootObject></DefaultRootObject>' +
+      '<Origins><Quantity>1</Quantity><Items><Origin><Id>sites</Id><DomainName>bosun-sites.s3.us-east-1.amazonaws.com</DomainName>' +
+      '<OriginPath></OriginPath><S3OriginConfig><OriginAccessIdentity></OriginAccessIdentity></S3OriginConfig></Origin></Items></Origins>' +
+      `<DefaultCacheBehavior><TargetOriginId>sites</TargetOriginId><ViewerProtocolPolicy>redirect-to-https</ViewerProtocolPolicy>` +
+      `<AllowedMethods><Quantity>2</Quantity><Items><Method>GET</Method><Method>HEAD</Method></Items></AllowedMethods>` +
+      `<Compress>true</Compress>${associations}<CachePolicyId>658327ea-f89d-4fab-a63d-7e88639e58f6</CachePolicyId></DefaultCacheBehavior>` +
+      '<CacheBehaviors><Quantity>0</Quantity></CacheBehaviors><Comment>guest site</Comment><PriceClass>PriceClass_100</PriceClass>' +
+      '<Enabled>true</Enabled><HttpVersion>http2and3</HttpVersion><IsIPV6Enabled>true</IsIPV6Enabled></DistributionConfig>';
+    return this.send(res, 200, xml, { etag: `E${id}CONFIG` });
   }
 
   // ---- Distribution tenants (CloudFront SaaS Manager) ----
