@@ -6,7 +6,12 @@ import { defineConfig } from 'vitest/config';
 // run once, in the pglite project.
 // Suites that need a PostgreSQL server itself (two connections, or two processes, to one database) run
 // only in the postgres project: PGlite has one owner.
-const SERVER_ONLY = ['test/integration/failure-limits-instances.test.ts', 'test/integration/lambda-instances.test.ts'];
+const SERVER_ONLY = [
+  'test/integration/failure-limits-instances.test.ts',
+  'test/integration/lambda-instances.test.ts',
+  'test/integration/lambda-parity.test.ts',
+  'test/integration/lambda-worker-wakeup.test.ts',
+];
 
 const shared = {
   include: ['test/**/*.test.ts', 'test/**/*.test.tsx', 'src/**/*.test.ts'],

@@ -12,6 +12,7 @@
  *
  * (*) the worker function drains the queue itself, one invocation at a time.
  */
+import type { LambdaClientConfig } from '@aws-sdk/client-lambda';
 import type { Context } from 'hono';
 import type { Logger } from 'pino';
 import { type Config, ConfigError } from '../config/env';
@@ -20,6 +21,7 @@ import { loadOpsAssets } from '../http/ops/assets/assets';
 import { registerJobHandlers } from '../jobs/register';
 import { type GatewayEventAddressing, lambdaClientAddress } from './lambda-client-address';
 import { openRuntime, pingDatabase, type Runtime, type RuntimeOptions } from './runtime';
+import { type WorkerWakeup, workerWakeupFor } from './worker-wakeup';
 
 export type Role = 'server' | 'lambda-api' | 'lambda-worker' | 'command';
 
@@ -27,12 +29,17 @@ export type Composition = {
   runtime: Runtime;
   /** The app (one fetch function); null for roles that serve no HTTP. */
   app: App | null;
+  /**
+   * The worker's wake-up (`lambda-api` with `BOSUN_WORKER_FUNCTION`, ADR 0026), else null: the entry
+   * serves `wakeup.wrap(app.fetch)`, so that a request that enqueued jobs wakes the worker once answered.
+   */
+  wakeup: WorkerWakeup | null;
   close(): Promise<void>;
 };
 
 /** A role that serves the app needs the signing secret; the others may leave it out. */
 export type ComposeOptions =
-  | { role: 'server' | 'lambda-api'; log: Logger; signingSecret: string }
+  | { role: 'server' | 'lambda-api'; log: Logger; signingSecret: string; workerClient?: LambdaClientConfig }
   | { role: 'lambda-worker' | 'command'; log: Logger; signingSecret?: string | undefined };
 
 type RoleSetup = Omit<RuntimeOptions, 'log'> & { serves: boolean; worksJobs: boolean };
@@ -56,19 +63,24 @@ export const LAMBDA_LIVE_STREAM_MS = 20_000;
 export async function compose(config: Config, options: ComposeOptions): Promise<Composition> {
   const setup = ROLES[options.role];
   if (options.role === 'lambda-api' || options.role === 'lambda-worker') requireLambdaConfig(config);
+  const wakeup =
+    options.role === 'lambda-api'
+      ? workerWakeupFor(config, options.log, options.workerClient ? { clientConfig: options.workerClient } : {})
+      : null;
+  const jobs = wakeup ? { ...setup.jobs, onEnqueued: wakeup.noteEnqueued } : setup.jobs;
   const runtime = await openRuntime(config, {
     log: options.log,
     migrate: setup.migrate,
     supervise: setup.supervise,
     liveFeed: setup.liveFeed,
-    ...(setup.jobs ? { jobs: setup.jobs } : {}),
+    ...(jobs ? { jobs } : {}),
   });
   const close = () => runtime.close();
   try {
     if (setup.worksJobs) {
       await registerJobHandlers(runtime.jobs, { ...runtime.deps, mail: runtime.mail, sites: runtime.sites });
     }
-    if (!setup.serves || options.signingSecret === undefined) return { runtime, app: null, close };
+    if (!setup.serves || options.signingSecret === undefined) return { runtime, app: null, wakeup, close };
     const log = options.log;
     const handle = runtime.handle;
     const common = {
@@ -89,7 +101,7 @@ export async function compose(config: Config, options: ComposeOptions): Promise<
         clientAddress: runtime.clientAddress.ofContext,
         acceptRequestOrigin: true,
       });
-      return { runtime, app, close };
+      return { runtime, app, wakeup, close };
     }
     const app = createApp({
       ...common,
@@ -99,7 +111,7 @@ export async function compose(config: Config, options: ComposeOptions): Promise<
       acceptRequestOrigin: false,
       liveStreamMaxMs: LAMBDA_LIVE_STREAM_MS,
     });
-    return { runtime, app, close };
+    return { runtime, app, wakeup, close };
   } catch (err) {
     await close().catch(() => {});
     throw err;

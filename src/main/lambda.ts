@@ -12,6 +12,7 @@
  * So every request the app sees came through CloudFront, and its forwarded client address is
  * CloudFront's (lambda-client-address.ts).
  */
+import type { LambdaClientConfig } from '@aws-sdk/client-lambda';
 import { handle } from 'hono/aws-lambda';
 import pino, { type Logger } from 'pino';
 import { type Config, loadConfig } from '../config/env';
@@ -41,7 +42,10 @@ export type LambdaHandler = ((event: unknown, context?: unknown) => Promise<Gate
  * A handler over the configuration `load` gives (by default the environment). Used as is by the
  * exported `handler`; tests give their own configuration.
  */
-export function createLambdaHandler(load: () => Config | Promise<Config> = () => loadConfig()): LambdaHandler {
+export function createLambdaHandler(
+  load: () => Config | Promise<Config> = () => loadConfig(),
+  options: { workerClient?: LambdaClientConfig } = {},
+): LambdaHandler {
   type Ready = { serve: ReturnType<typeof handle>; close(): Promise<void>; originSecret: string | undefined; log: Logger };
   let ready: Promise<Ready> | null = null;
   let fallbackLog: Logger | null = null;
@@ -51,10 +55,24 @@ export function createLambdaHandler(load: () => Config | Promise<Config> = () =>
     const config = await resolveSecrets(await load());
     const signingSecret = lambdaSigningSecret(config);
     const log = createLogger(config);
-    const composition = await compose(config, { role: 'lambda-api', log, signingSecret });
+    const composition = await compose(config, {
+      role: 'lambda-api',
+      log,
+      signingSecret,
+      ...(options.workerClient ? { workerClient: options.workerClient } : {}),
+    });
     const app = composition.app;
     if (!app) throw new Error('the lambda-api role composed no app');
-    return { serve: handle(app), close: () => composition.close(), originSecret: config.originSecret, log };
+    // `handle` calls only the app's `fetch`; the answer is settled first (see `settled`), and with
+    // BOSUN_WORKER_FUNCTION the worker is woken before it leaves when the request enqueued jobs.
+    const answer: typeof app.fetch = async (request, env, ctx) => settled(await app.fetch(request, env, ctx));
+    const fetch = composition.wakeup ? composition.wakeup.wrap(answer) : answer;
+    return {
+      serve: handle({ fetch } as typeof app),
+      close: () => composition.close(),
+      originSecret: config.originSecret,
+      log,
+    };
   };
 
   const invoke = async (event: unknown, context?: unknown): Promise<GatewayResult> => {
@@ -105,6 +123,18 @@ export function createLambdaHandler(load: () => Config | Promise<Config> = () =>
       if (current) await (await current.catch(() => null))?.close();
     },
   });
+}
+
+/**
+ * The app's answer with its headers as the middleware left them. Headers the middleware set after the
+ * handler (the page and security headers) live on the answer's `headers` object; where @hono/node-server
+ * has replaced the global `Response` (a process that also runs the Node server), reading the body
+ * rebuilds the answer from the handler's own headers and those would be lost, because
+ * `handle` reads the body before the headers. Copying the headers first keeps them either way.
+ */
+function settled(res: Response): Response {
+  const headers = new Headers(res.headers);
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
 }
 
 function forbidden(version: '1.0' | '2.0'): GatewayResult {
