@@ -422,6 +422,10 @@ export class BosunStack extends Stack {
       });
     }
     new CfnOutput(this, 'ApiUrl', { description: 'API Gateway (CloudFront sends the app paths here)', value: api.apiEndpoint });
+    new CfnOutput(this, 'WorkerFunctionName', {
+      description: 'The worker function (migrations and jobs), for aws lambda invoke',
+      value: this.workerFunction.functionName,
+    });
     new CfnOutput(this, 'KeyValueStoreArn', {
       description: 'Friendly slugs: the key value store setting of guest sites',
       value: this.keyValueStore.keyValueStoreArn,

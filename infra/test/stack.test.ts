@@ -450,6 +450,7 @@ describe.each(modes)('the %s-mode stack', (mode) => {
     template.hasOutput('ApiUrl', { Value: { 'Fn::GetAtt': [resourceOf(json, 'AWS::ApiGatewayV2::Api', 'HttpApi')[0], 'ApiEndpoint'] } });
     template.hasOutput('KeyValueStoreArn', { Value: { 'Fn::GetAtt': [kvsId, 'Arn'] } });
     template.hasOutput('BucketName', { Value: { Ref: bucketId } });
+    template.hasOutput('WorkerFunctionName', { Value: { Ref: resourceOf(json, 'AWS::Lambda::Function', 'Worker')[0] } });
     template.hasOutput('GuestDistributionId', { Value: { Ref: guestId } });
     if (mode === 'platform') {
       const [groupId] = resourceOf(json, 'AWS::CloudFront::ConnectionGroup', 'Guest');
