@@ -42,6 +42,8 @@ describe('bosun doctor', () => {
 
     const cloudfront = await runBosun(['doctor'], target.env({ BOSUN_CDN: 'cloudfront' }));
     expect(cloudfront.code).toBe(1);
-    expect(cloudfront.stdout).toMatch(/^PROBLEM\s+site harbor\.localhost cdn: no distribution id/m);
+    expect(cloudfront.stdout).toMatch(
+      /^PROBLEM\s+site harbor\.localhost cdn: no CloudFront distribution; set it with bosun site cdn harbor --distribution-id <id>$/m,
+    );
   }, 240_000);
 });
