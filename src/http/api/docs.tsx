@@ -1,12 +1,14 @@
 /**
  * The API reference at `/api/docs`: Swagger UI (swagger-ui-dist, ADR 0017) rendering
- * `/api/v1/openapi.json`. Its assets are served by Bosun itself from node_modules — no CDN, no
- * request to another host — under a CSP that allows this origin's scripts, styles and fetches only.
+ * `/api/v1/openapi.json`. Its assets are served by Bosun itself from node_modules (or from beside
+ * the Lambda bundle) — no CDN, no request to another host — under a CSP that allows this origin's
+ * scripts, styles and fetches only.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { Hono } from 'hono';
 import type { FC } from 'hono/jsx';
@@ -116,10 +118,19 @@ function asset(body: Buffer, type: string): Asset {
 
 let assets: Map<string, Asset> | undefined;
 
+/**
+ * Where swagger-ui-dist's files are, relative to the module, when they were copied beside a bundle
+ * (the Lambda bundle defines it: ADR 0026); otherwise they are read from node_modules.
+ */
+declare const __BOSUN_SWAGGER_UI_DIR__: string | undefined;
+
 /** The assets by file name, read from node_modules and compressed once, on first use. */
 function loadAssets(): Map<string, Asset> {
   if (!assets) {
-    const dist = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+    const dist =
+      typeof __BOSUN_SWAGGER_UI_DIR__ === 'undefined'
+        ? dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'))
+        : fileURLToPath(new URL(__BOSUN_SWAGGER_UI_DIR__, import.meta.url));
     const file = (name: string) => readFileSync(join(dist, name));
     assets = new Map([
       ['swagger-ui-bundle.js', asset(file('swagger-ui-bundle.js'), JS)],

@@ -1,14 +1,21 @@
 /**
  * The dashboard's client assets (ADR 0020): the enhancement bundles, built from `../client/` by
- * esbuild in memory once per process, and Bosun's own stylesheet, each under a content-hashed name
- * that is cached for good. Nothing is fetched from elsewhere; no file is written.
+ * esbuild in memory once per process (or ahead, at bundle time, for Lambda: ADR 0026), and Bosun's
+ * own stylesheet, each under a content-hashed name that is cached for good. Nothing is fetched from
+ * elsewhere; no file is written.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build, type Plugin } from 'esbuild';
+import type { Plugin } from 'esbuild';
 import { Hono } from 'hono';
+
+/**
+ * The assets' contents by logical name, when they were built ahead (the Lambda bundle defines this
+ * with what `buildOpsAssetContents` made at bundle time; esbuild is not part of the bundle).
+ */
+declare const __BOSUN_OPS_ASSETS__: Record<LogicalAssetName, string> | undefined;
 
 /** Where the router is mounted; `assetUrl` answers under it. */
 export const ASSETS_PATH = '/app/assets';
@@ -80,7 +87,9 @@ function toAsset(logicalName: LogicalAssetName, contents: Uint8Array, contentTyp
   };
 }
 
-async function buildAssets(options: LoadOptions): Promise<OpsAssets> {
+/** Each asset's contents by logical name: the client bundled by esbuild, the stylesheet as it is. */
+export async function buildOpsAssetContents(options: LoadOptions = {}): Promise<Record<LogicalAssetName, string>> {
+  const { build } = await import('esbuild');
   const result = await build({
     entryPoints: Object.entries(BUNDLES).map(([logical, source]) => ({ in: sourcePath(source), out: logical.replace(/\.js$/, '') })),
     // Packages resolve from the node_modules above the sources, wherever the checkout is.
@@ -96,15 +105,23 @@ async function buildAssets(options: LoadOptions): Promise<OpsAssets> {
     logLevel: 'silent',
     plugins: [withoutFullCalendarIconFont],
   });
-  const assets: OpsAsset[] = [];
+  const contents: Partial<Record<LogicalAssetName, string>> = {};
   for (const [logical] of Object.entries(BUNDLES)) {
     const output = result.outputFiles.find((f) => f.path.endsWith(`/${logical}`));
     if (!output) throw new Error(`esbuild produced no ${logical}`);
-    assets.push(toAsset(logical as LogicalAssetName, output.contents, JS));
+    contents[logical as LogicalAssetName] = output.text;
   }
   for (const [logical, source] of Object.entries(STYLESHEETS)) {
-    assets.push(toAsset(logical as LogicalAssetName, await readFile(sourcePath(source)), CSS));
+    contents[logical as LogicalAssetName] = await readFile(sourcePath(source), 'utf8');
   }
+  return contents as Record<LogicalAssetName, string>;
+}
+
+async function buildAssets(options: LoadOptions): Promise<OpsAssets> {
+  const contents = typeof __BOSUN_OPS_ASSETS__ === 'undefined' ? await buildOpsAssetContents(options) : __BOSUN_OPS_ASSETS__;
+  const assets = LOGICAL_ASSET_NAMES.map((logical) =>
+    toAsset(logical, Buffer.from(contents[logical], 'utf8'), logical.endsWith('.css') ? CSS : JS),
+  );
   return {
     byLogicalName: new Map(assets.map((a) => [a.logicalName, a])),
     byFileName: new Map(assets.map((a) => [a.fileName, a])),
