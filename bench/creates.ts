@@ -77,7 +77,8 @@ async function serveApp(cleanup: Cleanup, f: Fixture): Promise<number> {
     log: pino({ level: 'silent' }),
     ping: () => pingDatabase(f.handle),
     failureLimits: new InMemoryFailureLimits(),
-    clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
+    clientAddress: (c) => getConnInfo(c).remote.address ?? '127.0.0.1',
+    signingSecret: 'bench-signing-secret-of-at-least-32-characters',
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));

@@ -200,6 +200,9 @@ async function measureFanOut(cleanup: Cleanup) {
     log: pino({ level: 'silent' }),
     ping: async () => {},
     publicUrl: 'http://localhost',
+    signingSecret: 'bench-signing-secret-of-at-least-32-characters',
+    clientAddress: () => '127.0.0.1',
+    acceptRequestOrigin: true,
   });
   const port = await findFreePort();
   const server = await new Promise<ServerType>((resolve) => {

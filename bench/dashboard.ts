@@ -308,6 +308,9 @@ export async function measureDashboard(
     log: pino({ level: 'silent' }),
     ping: () => pingDatabase(handle),
     publicUrl: 'http://localhost',
+    signingSecret: 'bench-signing-secret-of-at-least-32-characters',
+    clientAddress: () => '127.0.0.1',
+    acceptRequestOrigin: true,
   });
   const ctx = { tenantId: s.tenantId, actor: { kind: 'staff' as const, id: 'bench' } };
 

@@ -99,8 +99,9 @@ export async function openSite(cleanup: Cleanup, where: Where, options: { worker
     edge,
     log: pino({ level: 'silent' }),
     ping: () => pingDatabase(handle),
-    clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
     failureLimits: new InMemoryFailureLimits(),
+    clientAddress: (c) => getConnInfo(c).remote.address ?? '127.0.0.1',
+    signingSecret: 'bench-signing-secret-of-at-least-32-characters',
   });
   // Served as `bosun start` serves it: guest hosts reach the edge before the app.
   const server = await listenHttp({ fetch: app.fetch, edge, hostname: '127.0.0.1', port: 0 });

@@ -251,6 +251,9 @@ async function measureConfirmation(cleanup: Cleanup, where: Where): Promise<Conf
     log: pino({ level: 'silent' }),
     ping: async () => {},
     publicUrl: 'http://localhost:8080',
+    signingSecret: 'bench-signing-secret-of-at-least-32-characters',
+    clientAddress: () => '127.0.0.1',
+    acceptRequestOrigin: true,
   });
   const port = await findFreePort();
   const server = await new Promise<ServerType>((resolve) => {

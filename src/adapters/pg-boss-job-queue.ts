@@ -35,6 +35,12 @@ export const JOB_NAMES: readonly JobName[] = [
 export type JobQueueOptions = {
   /** Run maintenance and monitoring (the process that works the jobs); off for one-shot commands. */
   supervise?: boolean;
+  /**
+   * Create or update the queue's schema, its queues and their policy (default true). Without it, a
+   * schema that is missing or not current stops the start instead: a process that only enqueues
+   * (an API function on Lambda) leaves the schema to the one that migrates.
+   */
+  migrate?: boolean;
   retryLimit?: number;
   retryDelaySeconds?: number;
   pollingIntervalSeconds?: number;
@@ -110,32 +116,27 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
 
   /**
    * Starts pg-boss on `handle` (creating its schema if needed) and makes sure every queue exists
-   * with this retry policy (new jobs take the queue's policy when they are inserted).
+   * with this retry policy (new jobs take the queue's policy when they are inserted); with
+   * `migrate: false`, only checks that the schema is current.
    */
   static async start(handle: DbHandle, options: JobQueueOptions = {}): Promise<PgBossJobQueue> {
     const supervise = options.supervise ?? false;
+    const migrate = options.migrate ?? true;
     const boss = new PgBoss({
       db: handle,
       schema: JOB_SCHEMA,
       supervise,
       schedule: supervise,
-      migrate: true,
+      migrate,
     } as unknown as PgBoss.ConstructorOptions);
     boss.on('error', (err) => options.onError?.(err));
-    await boss.start();
-    for (const name of JOB_NAMES) {
-      const policy = {
-        name,
-        retryLimit: options.retryLimit ?? 8,
-        retryDelay: options.retryDelaySeconds ?? 2,
-        retryBackoff: true,
-        expireInSeconds: HANDLER_CEILING_SECONDS,
-      };
-      await boss.createQueue(name, policy);
-      // createQueue leaves an existing queue as it was; the policy asked for here must apply.
-      await boss.updateQueue(name, policy);
+    try {
+      await boss.start();
+    } catch (err) {
+      if (migrate) throw err;
+      throw new Error(`The job queue's schema is not current (${(err as Error).message}); start a process that migrates first`);
     }
-    await createLeaseTable(handle);
+    if (migrate) await createQueues(boss, handle, options);
     const queue = new PgBossJobQueue(boss, handle, options);
     if (supervise) {
       await queue.retryAbandoned({ all: options.abandonedAtStart ?? false });
@@ -541,6 +542,23 @@ const SCHEDULE_RUN_TABLE = 'schedule_run';
  * abandoned.
  */
 const LEASE_END = `greatest(coalesce(l.lease_until, '-infinity'), j.started_on + make_interval(secs => $2))`;
+
+/** Makes sure every queue exists with this retry policy, and the lease table. */
+async function createQueues(boss: PgBoss, handle: DbHandle, options: JobQueueOptions): Promise<void> {
+  for (const name of JOB_NAMES) {
+    const policy = {
+      name,
+      retryLimit: options.retryLimit ?? 8,
+      retryDelay: options.retryDelaySeconds ?? 2,
+      retryBackoff: true,
+      expireInSeconds: HANDLER_CEILING_SECONDS,
+    };
+    await boss.createQueue(name, policy);
+    // createQueue leaves an existing queue as it was; the policy asked for here must apply.
+    await boss.updateQueue(name, policy);
+  }
+  await createLeaseTable(handle);
+}
 
 /**
  * The leases of running jobs and the schedules' last runs, beside pg-boss's tables (created once,

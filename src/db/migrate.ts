@@ -43,6 +43,19 @@ export async function listPendingMigrations(db: Db): Promise<string[]> {
   return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
 }
 
+/**
+ * Refuses a database whose schema is not current, for a process that does not migrate: one line that
+ * names the first pending migration.
+ */
+export async function requireCurrentSchema(db: Db): Promise<void> {
+  const pending = await listPendingMigrations(db);
+  if (pending.length > 0) {
+    throw new Error(
+      `The database schema is not current: migration ${pending[0]} has not run (${pending.length} pending); start a process that migrates first`,
+    );
+  }
+}
+
 /** Runs the migrations up to and including `name` (for tests of a migration over older data). */
 export async function migrateUpTo(db: Db, name: string): Promise<void> {
   const { error } = await new Migrator({ db, provider }).migrateTo(name);

@@ -2,7 +2,7 @@
  * The Bosun application as one `fetch` function (ADR 0001). Entry points (Node server, Lambda,
  * tests) build the dependencies and call `createApp`; nothing here chooses an adapter.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -30,8 +30,11 @@ export type AppDeps = ServiceDeps & {
   log: Logger;
   /** Answers once the database does. */
   ping(): Promise<void>;
-  /** The client's address, for rate limits; the runtime adapter knows it. */
-  clientAddress?: (c: Context) => string;
+  /**
+   * The client's address, for rate limits: the entry point knows it (Node's peer behind trusted
+   * proxies, or the Lambda event). Required: there is no address every client would share.
+   */
+  clientAddress: (c: Context) => string;
   /**
    * Counts failed keys and sign-ins and requests for a link, per client address (ADR 0015): shared by
    * every process that serves the installation (ADR 0024), so the runtime chooses it; no default.
@@ -39,8 +42,17 @@ export type AppDeps = ServiceDeps & {
   failureLimits: FailureLimits;
   /** `BOSUN_PUBLIC_URL`, without a trailing slash (default `http://localhost`). */
   publicUrl?: string;
-  /** Signs the crew forms' tokens (`loadSigningSecret`); without it, a secret that lives as long as the process. */
-  signingSecret?: string;
+  /**
+   * Signs sessions' form tokens and feed URLs (`loadSigningSecret`, or the configured secret on
+   * Lambda). Required: every instance of the app must sign alike.
+   */
+  signingSecret: string;
+  /**
+   * Whether a browser form may also come from the origin the request itself names (its Host), besides
+   * the public URL's. The Node server allows it (a browser may open it as 127.0.0.1 or localhost);
+   * on Lambda the request names API Gateway's host, so only `BOSUN_PUBLIC_URL` counts (default false).
+   */
+  acceptRequestOrigin?: boolean;
   /**
    * The local edge: answers requests whose Host is a guest site (null for any other host), given the
    * client's address for its limit on 404s. ADR 0008.
@@ -54,9 +66,20 @@ export type AppDeps = ServiceDeps & {
   mailArchive?: MailArchive | undefined;
 };
 
+/** As `BOSUN_SECRET` asks: a shorter secret is guessable. */
+const MIN_SIGNING_SECRET_CHARS = 32;
+
 export function createApp(deps: AppDeps) {
+  // Checked here too, for callers without the types: the app never falls back to a secret or an
+  // address of its own.
+  if (typeof deps.signingSecret !== 'string' || deps.signingSecret.length < MIN_SIGNING_SECRET_CHARS) {
+    throw new TypeError(`createApp: signingSecret must be a string of at least ${MIN_SIGNING_SECRET_CHARS} characters`);
+  }
+  if (typeof deps.clientAddress !== 'function') {
+    throw new TypeError('createApp: clientAddress must be a function of the request that names the client');
+  }
   const app = new OpenAPIHono();
-  const clientAddress = deps.clientAddress ?? (() => 'unknown');
+  const clientAddress = deps.clientAddress;
 
   app.onError((err, c) => {
     if (err instanceof ServiceError) {
@@ -161,7 +184,8 @@ export function createApp(deps: AppDeps) {
     clientAddress,
     liveHeartbeatMs,
     publicUrl: deps.publicUrl ?? 'http://localhost',
-    signingSecret: deps.signingSecret ?? randomBytes(32).toString('base64url'),
+    signingSecret: deps.signingSecret,
+    acceptRequestOrigin: deps.acceptRequestOrigin ?? false,
   };
   app.route('/crew', createCrewRouter(browserSurface));
   app.route('/app', createOpsRouter({ ...browserSurface, ...(deps.opsAssets ? { assets: deps.opsAssets } : {}) }));

@@ -14,9 +14,10 @@ import { type Config, ConfigError, loadConfig } from '../config/env';
 import { resolveSecrets } from '../config/secrets';
 import { LOGO_TYPES, MAX_LOGO_CHARS } from '../domain/branding';
 import { ServiceError, ValidationError } from '../services/errors';
+import { compose } from './compose';
 import { sendCommand } from './control';
 import { acquireDataLock } from './data-lock';
-import { createLogger, openRuntime } from './runtime';
+import { createLogger } from './runtime';
 import { StartupError, startServer } from './server';
 
 // Before anything is written: the data folder is this user's alone (files 0600, folders 0700).
@@ -74,11 +75,11 @@ export async function execute(
     lock = taken;
   }
   try {
-    const rt = await openRuntime(config, { log: createLogger(config, 'stderr') });
+    const composition = await compose(config, { role: 'command', log: createLogger(config, 'stderr') });
     try {
-      return await run({ ...rt, progress: options.progress }, args);
+      return await run({ ...composition.runtime, progress: options.progress }, args);
     } finally {
-      await rt.close();
+      await composition.close();
     }
   } finally {
     lock?.release();

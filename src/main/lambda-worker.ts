@@ -44,7 +44,7 @@ export type Worker = {
  */
 export async function openWorker(config: Config, log: Logger): Promise<Worker> {
   if (!config.databaseUrl) throw new ConfigError('DATABASE_URL: must be set for the worker (a PostgreSQL server)');
-  const runtime: Runtime = await openRuntime(config, { log, supervise: false });
+  const runtime: Runtime = await openRuntime(config, { log, supervise: false, migrate: true, liveFeed: 'off' });
   let queue: PgBossJobQueue | undefined;
   try {
     queue = await PgBossJobQueue.start(runtime.handle, { poll: false, ...jobQueueLogging(log) });

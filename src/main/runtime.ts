@@ -20,13 +20,14 @@ import { SmtpMailer } from '../adapters/smtp-mailer';
 import { closeDataFolder } from '../config/data-folder';
 import { type Config, ConfigError } from '../config/env';
 import { type DbHandle, openPglite, openPostgres } from '../db/client';
-import { migrateToLatest } from '../db/migrate';
+import { migrateToLatest, requireCurrentSchema } from '../db/migrate';
 import { reservedHostProblem } from '../domain/hosts';
 import { systemClock } from '../ports/clock';
+import type { EventHub } from '../ports/event-hub';
 import type { FailureLimits } from '../ports/failure-limits';
 import type { MailArchive } from '../ports/mailer';
 import { GUEST_SITE_HEADERS, SITE_CACHE_CONTROL, siteOrigin } from '../publish/site-layout';
-import { CHANGE_CHANNEL, startChangeFeed } from '../services/change-feed';
+import { CHANGE_CHANNEL, type ChangeFeed, startChangeFeed } from '../services/change-feed';
 import type { ServiceDeps } from '../services/context';
 import type { MailSettings } from '../services/mail';
 import { findEdgeSite, lookupFriendlySlug, type SitePorts } from '../services/publishing';
@@ -77,8 +78,24 @@ export async function openDatabase(config: Config): Promise<DbHandle> {
   return handle;
 }
 
-/** Opens the database, migrates it, starts the job queue (working jobs only when `supervise`). */
-export async function openRuntime(config: Config, options: { log: Logger; supervise?: boolean }): Promise<Runtime> {
+/**
+ * What a process asks of the runtime; each role decides (main/compose.ts):
+ * - `migrate`: bring the schema (and the job queue's) up to date; without it, a schema that is not
+ *   current stops the opening instead.
+ * - `supervise`: work jobs and run the queue's maintenance in this process.
+ * - `liveFeed`: how committed changes reach this process's live streams: `always` (a serving
+ *   process: the feed runs from the start), `while-streaming` (it runs only while a stream listens),
+ *   `off` (no streams here).
+ */
+export type RuntimeOptions = {
+  log: Logger;
+  migrate: boolean;
+  supervise: boolean;
+  liveFeed: 'always' | 'while-streaming' | 'off';
+};
+
+/** Opens the database, migrates it when asked, starts the job queue (working jobs only when `supervise`). */
+export async function openRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
   // Chosen first, so a wrong BOSUN_OBJECT_STORE stops start-up before anything is opened.
   let current: ServiceDeps | undefined;
   const depsNow = () => {
@@ -96,15 +113,19 @@ export async function openRuntime(config: Config, options: { log: Logger; superv
   );
   const handle = await openDatabase(config);
   try {
-    await migrateToLatest(handle.db);
-    const supervise = options.supervise ?? false;
+    if (options.migrate) await migrateToLatest(handle.db);
+    else await requireCurrentSchema(handle.db);
+    const supervise = options.supervise;
     const jobs = await PgBossJobQueue.start(handle, {
       supervise,
+      migrate: options.migrate,
       // The embedded database has one owner (the data lock, ADR 0005): whatever is still running in it
       // was left by a process that died, and is retried at once (ADR 0016).
       abandonedAtStart: supervise && handle.engine === 'pglite',
       ...jobQueueLogging(options.log),
     });
+    const hub = new InMemoryEventHub((err) => options.log.error({ err }, 'live update listener failed'));
+    const feed = liveFeedOf(options.liveFeed, handle, hub, options.log);
     const deps: ServiceDeps = {
       db: handle.db,
       jobs,
@@ -112,13 +133,12 @@ export async function openRuntime(config: Config, options: { log: Logger; superv
       guestOrigin: (domain) => siteOrigin(domain, { https: config.cdn === 'cloudfront', port: config.port }),
       publicHost: publicHostOf(config),
       // This process's streams subscribe here; the change feed fills it from the audit log (ADR 0019).
-      live: new InMemoryEventHub((err) => options.log.error({ err }, 'live update listener failed')),
+      live: feed.hub,
     };
     // Both mailers sign with DKIM when it is configured (the key was read once, with the configuration).
     const signing = { dkim: config.dkim };
     const mailFolder = config.smtpUrl ? null : FileMailer.inDataDir(config.dataDir, signing);
-    // Only a serving process streams: CLI commands leave the feed off.
-    const feed = supervise ? await startLiveFeed(handle, deps, options.log) : null;
+    await feed.start();
     const mail: MailSettings = {
       mailer: mailFolder ?? new SmtpMailer(config.smtpUrl ?? '', signing),
       publicUrl: config.publicUrl,
@@ -139,7 +159,7 @@ export async function openRuntime(config: Config, options: { log: Logger; superv
       failureLimits: limits,
       log: options.log,
       close: async () => {
-        await feed?.stop();
+        await feed.stop();
         await jobs.stop();
         await mail.mailer.close();
         await handle.close();
@@ -209,15 +229,88 @@ function openedLater(opened: () => FailureLimits | undefined): FailureLimits {
 /** How often the change feed reads without a notification (one is lost while its connection is down). */
 const LIVE_FALLBACK_MS = 3000;
 
-function startLiveFeed(handle: DbHandle, deps: ServiceDeps, log: Logger) {
+function startLiveFeed(handle: DbHandle, hub: EventHub, log: Logger) {
   return startChangeFeed(
-    { db: handle.db, live: deps.live ?? new InMemoryEventHub() },
+    { db: handle.db, live: hub },
     {
       notifications: (wake) => handle.listen(CHANGE_CHANNEL, wake),
       fallbackMs: LIVE_FALLBACK_MS,
       onError: (err) => log.error({ err }, 'live change feed read failed'),
     },
   );
+}
+
+type LiveFeed = { hub: EventHub; start(): Promise<void>; stop(): Promise<void> };
+
+function liveFeedOf(mode: RuntimeOptions['liveFeed'], handle: DbHandle, hub: EventHub, log: Logger): LiveFeed {
+  if (mode === 'off') return { hub, start: async () => {}, stop: async () => {} };
+  if (mode === 'always') {
+    let feed: ChangeFeed | undefined;
+    return {
+      hub,
+      start: async () => {
+        feed = await startLiveFeed(handle, hub, log);
+      },
+      stop: async () => {
+        await feed?.stop();
+      },
+    };
+  }
+  return feedWhileStreaming(hub, () => startLiveFeed(handle, hub, log), log);
+}
+
+/**
+ * The hub of a process whose streams are few and short (an API function on Lambda): the first
+ * subscriber starts the change feed, the last one to leave stops it, so nothing reads or listens
+ * between requests. A stream that subscribes while the feed starts may miss a change that commits
+ * meanwhile; it replays from the log when it reconnects (ADR 0019, 0023).
+ */
+export function feedWhileStreaming(hub: EventHub, open: () => Promise<ChangeFeed>, log: Logger): LiveFeed {
+  let listeners = 0;
+  // Starts and stops in order, one after the other.
+  let chain: Promise<ChangeFeed | null> = Promise.resolve(null);
+  let closed = false;
+  const step = (next: (feed: ChangeFeed | null) => Promise<ChangeFeed | null>) => {
+    chain = chain.then(next).catch((err: unknown) => {
+      log.error({ err }, 'live change feed could not start');
+      return null;
+    });
+  };
+  const wrapped: EventHub = {
+    publish: (signal) => hub.publish(signal),
+    listenerCount: (tenantId) => hub.listenerCount(tenantId),
+    subscribe: (tenantId, listener) => {
+      const unsubscribe = hub.subscribe(tenantId, listener);
+      listeners += 1;
+      if (listeners === 1 && !closed) step(async (feed) => feed ?? (await open()));
+      let left = false;
+      return () => {
+        if (left) return;
+        left = true;
+        unsubscribe();
+        listeners -= 1;
+        if (listeners > 0) return;
+        step(async (feed) => {
+          // Someone subscribed again before this step ran: the feed keeps running for them.
+          if (listeners > 0) return feed;
+          await feed?.stop();
+          return null;
+        });
+      };
+    },
+  };
+  return {
+    hub: wrapped,
+    start: async () => {},
+    stop: async () => {
+      closed = true;
+      step(async (feed) => {
+        await feed?.stop();
+        return null;
+      });
+      await chain;
+    },
+  };
 }
 
 export async function pingDatabase(handle: DbHandle): Promise<void> {

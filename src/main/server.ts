@@ -6,14 +6,12 @@ import type { Server } from 'node:http';
 import { closeDataFolder, ensureDataFolder, modeText, restrictNewFiles } from '../config/data-folder';
 import type { Config } from '../config/env';
 import { loadSigningSecret } from '../config/env';
-import { createApp } from '../http/app';
-import { loadOpsAssets } from '../http/ops/assets/assets';
-import { registerJobHandlers } from '../jobs/register';
 import { type DemoCredentials, seedDemoIfEmpty } from '../services/demo';
+import { type Composition, compose } from './compose';
 import { controlSocketPath, startControlServer } from './control';
 import { acquireDataLock } from './data-lock';
 import { listenHttp } from './http-server';
-import { createLogger, openRuntime, pingDatabase, type Runtime } from './runtime';
+import { createLogger, type Runtime } from './runtime';
 
 export type RunningServer = { url: string; runtime: Runtime; demo: DemoCredentials | null; stop(): Promise<void> };
 
@@ -42,33 +40,21 @@ export async function startServer(config: Config, options: { print?: (line: stri
       'closed the data folder to other users: these entries granted group or others access',
     );
   }
-  let runtime: Runtime | undefined;
+  let composition: Composition | undefined;
   let http: Server | undefined;
   let control: Server | undefined;
   const stop = async () => {
     await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
     await new Promise<void>((resolve) => (control ? control.close(() => resolve()) : resolve()));
-    await runtime?.close();
+    await composition?.close();
     lock?.release();
   };
   try {
-    runtime = await openRuntime(config, { log, supervise: true });
-    // The dashboard's scripts and stylesheet, built while the rest starts (a failure shows on the first page).
-    loadOpsAssets().catch((err: unknown) => log.error({ err }, 'dashboard assets could not be built'));
-    await registerJobHandlers(runtime.jobs, { ...runtime.deps, mail: runtime.mail, sites: runtime.sites });
+    composition = await compose(config, { role: 'server', log, signingSecret });
+    const { runtime, app } = composition;
+    if (!app) throw new Error('the server role composed no app');
     const demo = config.demo ? await seedDemoIfEmpty(runtime.deps) : null;
     const handle = runtime.handle;
-    const app = createApp({
-      ...runtime.deps,
-      edge: runtime.edge,
-      log,
-      ping: () => pingDatabase(handle),
-      publicUrl: config.publicUrl,
-      signingSecret,
-      clientAddress: runtime.clientAddress.ofContext,
-      failureLimits: runtime.failureLimits,
-      mailArchive: runtime.mailArchive ?? undefined,
-    });
     http = await listenHttp({ fetch: app.fetch, edge: runtime.edge, port: config.port });
     if (embedded) control = await startControlServer(runtime, socket);
     const url = `http://localhost:${config.port}`;

@@ -257,6 +257,7 @@ describe('plaintext keys', () => {
       ping: async () => {},
       failureLimits: new InMemoryFailureLimits(),
       clientAddress: () => '203.0.113.40',
+      signingSecret: 'test-signing-secret-of-at-least-32-characters',
     });
     const key = await createKey(t.deps, OPERATOR, a.tenant.id, { kind: 'service', label: 'error-log-check' });
     const before = await countWrites(t);

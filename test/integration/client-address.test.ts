@@ -47,6 +47,7 @@ async function startServer(trusted: string) {
     failureLimits: new InMemoryFailureLimits(),
     edge,
     clientAddress: clientAddress.ofContext,
+    signingSecret: 'test-signing-secret-of-at-least-32-characters',
   });
   const server = await listenHttp({ fetch: app.fetch, edge, port: 0, hostname: '127.0.0.1' });
   servers.push(server);

@@ -75,6 +75,8 @@ beforeAll(async () => {
     failureLimits: new InMemoryFailureLimits(),
     publicUrl: 'http://localhost:8080',
     signingSecret: 'test-signing-secret-of-at-least-32-characters',
+    clientAddress: () => '192.0.2.1',
+    acceptRequestOrigin: true,
     liveHeartbeatMs: 50,
   });
   a = await makeTenant(t.deps, 'alpha');

@@ -12,7 +12,7 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateBookingId } from '../../src/domain/ids';
-import { openRuntime } from '../../src/main/runtime';
+import { compose } from '../../src/main/compose';
 import { messageDepartureGuests } from '../../src/services/guest-messages';
 import { BATCH_CONCURRENCY } from '../../src/services/mail';
 import { addVessel, createTenant } from '../../src/services/tenants';
@@ -51,7 +51,10 @@ const departureDay = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(
  * it. Returns the batch and its guests' addresses.
  */
 async function seedAndQueue(): Promise<{ batchId: string; tenantId: string; addresses: string[] }> {
-  const runtime = await openRuntime(target.config({ PORT: String(port), SMTP_URL: smtp.url }), { log: pino({ level: 'silent' }) });
+  const { runtime } = await compose(target.config({ PORT: String(port), SMTP_URL: smtp.url }), {
+    role: 'command',
+    log: pino({ level: 'silent' }),
+  });
   try {
     const deps = runtime.deps;
     const tenant = await createTenant(deps, OPERATOR, {
@@ -153,7 +156,10 @@ describe('a message to 500 guests cut short by SIGKILL', () => {
     for (const m of smtp.received) expect(m.parsed.subject).toMatch(/^Your charter on /);
 
     // What Bosun recorded: every message sent, with the Message-ID the guest got; the job done.
-    const runtime = await openRuntime(target.config({ PORT: String(port), SMTP_URL: smtp.url }), { log: pino({ level: 'silent' }) });
+    const { runtime } = await compose(target.config({ PORT: String(port), SMTP_URL: smtp.url }), {
+      role: 'command',
+      log: pino({ level: 'silent' }),
+    });
     try {
       const rows = await runtime.handle.db
         .selectFrom('outgoing_mail')

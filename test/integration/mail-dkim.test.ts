@@ -15,7 +15,7 @@ import { dkimVerify } from 'mailauth';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/env';
-import { openRuntime } from '../../src/main/runtime';
+import { compose } from '../../src/main/compose';
 import type { MailMessage } from '../../src/ports/mailer';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 
@@ -95,7 +95,7 @@ const signingEnv = () => ({ BOSUN_DKIM_DOMAIN: DOMAIN, BOSUN_DKIM_SELECTOR: SELE
 async function sendThroughRuntime(env: Record<string, string>, m: MailMessage): Promise<Buffer> {
   const dataDir = mkdtempSync(join(root, 'data-'));
   const before = smtp.received.length;
-  const runtime = await openRuntime(loadConfig({ BOSUN_DATA_DIR: dataDir, ...env }), { log });
+  const { runtime } = await compose(loadConfig({ BOSUN_DATA_DIR: dataDir, ...env }), { role: 'command', log });
   try {
     await runtime.mail.mailer.send(m);
   } finally {

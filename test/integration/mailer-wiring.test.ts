@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env';
-import { openRuntime } from '../../src/main/runtime';
+import { compose } from '../../src/main/compose';
 import type { MailMessage } from '../../src/ports/mailer';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 
@@ -40,7 +40,7 @@ function dataDir() {
 describe('mailer wiring', () => {
   it('without SMTP_URL, mail lands in $BOSUN_DATA_DIR/mail as .eml', async () => {
     const dir = dataDir();
-    const runtime = await openRuntime(loadConfig({ BOSUN_DATA_DIR: dir, PORT: '18080' }), { log });
+    const { runtime } = await compose(loadConfig({ BOSUN_DATA_DIR: dir, PORT: '18080' }), { role: 'command', log });
     try {
       expect(runtime.mail.publicUrl).toBe('http://localhost:18080');
       expect(runtime.mail.fromAddress).toBe('bosun@localhost');
@@ -60,7 +60,7 @@ describe('mailer wiring', () => {
       BOSUN_PUBLIC_URL: 'https://crew.example.com',
       BOSUN_MAIL_FROM: 'crew@example.com',
     });
-    const runtime = await openRuntime(config, { log });
+    const { runtime } = await compose(config, { role: 'command', log });
     try {
       expect(runtime.mail.publicUrl).toBe('https://crew.example.com');
       expect(runtime.mail.fromAddress).toBe('crew@example.com');

@@ -303,6 +303,8 @@ describe('pages the server answers without a database', () => {
     log: pino({ level: 'silent' }),
     ping: async () => {},
     failureLimits: new InMemoryFailureLimits(),
+    signingSecret: 'test-signing-secret-of-at-least-32-characters',
+    clientAddress: () => '192.0.2.1',
   });
 
   for (const path of ['/', '/api/docs', '/crew/login', '/crew/login/some-token']) {

@@ -31,6 +31,8 @@ export function makeApp(
     edge: options.edge ?? null,
     // Tests name the client address in a header, to exercise the per-address limits.
     clientAddress: (c) => c.req.header('x-test-client') ?? '192.0.2.1',
+    // As the Node server: a form may come from the origin the request names (tests send http://localhost).
+    acceptRequestOrigin: true,
     mailArchive: options.mailArchive,
     failureLimits: options.failureLimits ?? new InMemoryFailureLimits(),
   });

@@ -4,13 +4,14 @@
  * in the same transaction), prints "committed <id>" and then waits until it is killed.
  */
 import { loadConfig } from '../../src/config/env';
-import { createLogger, openRuntime } from '../../src/main/runtime';
+import { compose } from '../../src/main/compose';
+import { createLogger } from '../../src/main/runtime';
 import { createBooking } from '../../src/services/bookings';
 import { addVessel, createTenant } from '../../src/services/tenants';
 import { daysFromNow } from './factories';
 
 const config = loadConfig(process.env);
-const rt = await openRuntime(config, { log: createLogger(config, 'stderr') });
+const { runtime: rt } = await compose(config, { role: 'command', log: createLogger(config, 'stderr') });
 const actor = { kind: 'operator' as const, id: 'durability' };
 const tenant = await createTenant(rt.deps, actor, {
   slug: 'harbor',

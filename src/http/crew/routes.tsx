@@ -55,6 +55,8 @@ export type CrewSurfaceDeps = ServiceDeps & {
   clientAddress: (c: Context) => string;
   /** Counts failed sign-ins and requests for a link (`signInLimits('crew')`), shared by every serving process. */
   failureLimits: FailureLimits;
+  /** A form may also come from the origin the request names (the Node server); else only the public URL's. */
+  acceptRequestOrigin?: boolean;
   /** How often an idle live stream sends a heartbeat. */
   liveHeartbeatMs?: number;
 };
@@ -106,7 +108,10 @@ export function createCrewRouter(deps: CrewSurfaceDeps) {
     }),
   );
   // Forms may come from this origin as the request names it, or from the public URL (behind a proxy).
-  crew.use('*', csrf({ origin: (origin, c) => origin === publicOrigin || origin === new URL(c.req.url).origin }));
+  crew.use(
+    '*',
+    csrf({ origin: (origin, c) => origin === publicOrigin || (deps.acceptRequestOrigin === true && origin === new URL(c.req.url).origin) }),
+  );
   crew.use(
     '*',
     strictForm({

@@ -15,6 +15,8 @@ export type OpsSurfaceDeps = ServiceDeps & {
   /** Signs the forms' tokens. */
   signingSecret: string;
   clientAddress: (c: Context) => string;
+  /** A form may also come from the origin the request names (the Node server); else only the public URL's. */
+  acceptRequestOrigin?: boolean;
   /** The stylesheet's and scripts' URLs, once built. */
   assets: () => Promise<OpsAssetUrls>;
   /** Counts failed sign-ins and requests for a link (`signInLimits('staff')`), shared by every serving process. */

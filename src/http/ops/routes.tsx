@@ -104,7 +104,10 @@ export function createOpsRouter(surfaceDeps: Omit<OpsSurfaceDeps, 'assets'> & Pa
         c.html(<MessagePage css={await css()} title="Form too large" message="The form sent more than this page accepts." />, 413),
     }),
   );
-  ops.use('*', csrf({ origin: (origin, c) => origin === publicOrigin || origin === new URL(c.req.url).origin }));
+  ops.use(
+    '*',
+    csrf({ origin: (origin, c) => origin === publicOrigin || (deps.acceptRequestOrigin === true && origin === new URL(c.req.url).origin) }),
+  );
   ops.use(
     '*',
     strictForm({
