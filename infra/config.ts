@@ -60,7 +60,12 @@ const schema = z
       .strictObject({
         apiMemoryMiB: z.number().int().min(128).max(10240).default(1024),
         workerMemoryMiB: z.number().int().min(128).max(10240).default(1024),
-        workerTimeoutSeconds: z.number().int().min(30).max(900).default(300),
+        workerTimeoutSeconds: z
+          .number()
+          .int()
+          .min(120, 'must be at least 120 (the worker stops taking jobs a minute before its end)')
+          .max(900, "must be at most 900 (Lambda's limit)")
+          .default(900),
       })
       .prefault({}),
   })

@@ -11,7 +11,7 @@ describe('the deployment configuration', () => {
     expect(config).toMatchObject({ stackName: 'Bosun', account: '123456789012', region: 'eu-west-1', mode: 'platform' });
     const minimal = parseDeploymentConfig({ ...exampleInput(), database: undefined, functions: undefined, stackName: undefined });
     expect(minimal.database).toEqual({ instanceType: 't4g.micro', storageGiB: 20, maxStorageGiB: 100, multiAz: false, backupDays: 7 });
-    expect(minimal.functions).toEqual({ apiMemoryMiB: 1024, workerMemoryMiB: 1024, workerTimeoutSeconds: 300 });
+    expect(minimal.functions).toEqual({ apiMemoryMiB: 1024, workerMemoryMiB: 1024, workerTimeoutSeconds: 900 });
     expect(minimal.stackName).toBe('Bosun');
   });
 
@@ -44,6 +44,11 @@ describe('the deployment configuration', () => {
     ['too little storage', (c) => (c.database.storageGiB = 10), 'database.storageGiB: must be at least 20'],
     ['a ceiling under the storage', (c) => (c.database.maxStorageGiB = 10), 'database.maxStorageGiB: must be at least database.storageGiB'],
     ['a sender at another domain', (c) => (c.mail.from = 'bosun@other.example'), 'mail.from: must be an address at mail.fromDomain'],
+    [
+      'a worker timeout under two minutes',
+      (c) => (c.functions.workerTimeoutSeconds = 60),
+      'functions.workerTimeoutSeconds: must be at least 120 (the worker stops taking jobs a minute before its end)',
+    ],
     ['no mail section', (c) => delete c.mail, 'mail: is required'],
     ['no account', (c) => delete c.account, 'account: is required'],
     [

@@ -53,7 +53,9 @@ describe('npm run synth', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Bosun \(platform mode, eu-west-1\): \d+ resources → /m);
     expect(run.stdout).toMatch(/^ +2 {2}AWS::CloudFront::Distribution$/m);
-    expect(run.stdout).toMatch(/^Synthesized in \d+\.\d s\.$/m);
+    expect(run.stdout).toMatch(
+      /^Synthesized in \d+\.\d s \(loading the CDK \d+\.\d s, building the stack \d+\.\d s, writing and validating the template \d+\.\d s\)\.$/m,
+    );
     const template = JSON.parse(readFileSync(join(out, 'Bosun.template.json'), 'utf8'));
     const count = Number(/: (\d+) resources/.exec(run.stdout)?.[1]);
     expect(Object.keys(template.Resources)).toHaveLength(count);
