@@ -103,7 +103,7 @@ describe('the data folder', () => {
 
     const doctor = await runBosun(['doctor'], env());
     expect(doctor.code).toBe(1);
-    const line = doctor.stdout.split('\n').find((l) => l.includes('data folder'));
+    const line = doctor.stdout.split('\n').find((l) => /^\S+\s+data folder: /.test(l));
     expect(line).toMatch(/^PROBLEM\s+data folder: /);
     expect(line).toContain(`${dataDir} (0755)`);
     expect(line).toContain('secret (0644)');
