@@ -8,6 +8,7 @@ import { defineConfig } from 'vitest/config';
 // only in the postgres project: PGlite has one owner.
 const SERVER_ONLY = [
   'test/integration/failure-limits-instances.test.ts',
+  'test/integration/lambda-bundle.test.ts',
   'test/integration/lambda-instances.test.ts',
   'test/integration/lambda-parity.test.ts',
   'test/integration/lambda-worker-wakeup.test.ts',

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOpsAssets } from '../../src/http/ops/assets/assets';
 import { createBookingSchema } from '../../src/services/booking-schemas';
 import { createBooking } from '../../src/services/bookings';
-import { createTestDb, type TestDb, testEngine } from '../support/db';
+import { createTestDb, type TestDb } from '../support/db';
 import { bookingInput, makeTenant } from '../support/factories';
 import { ROOT } from '../support/processes';
 
@@ -77,13 +77,11 @@ function v2(path: string, headers: Record<string, string> = {}) {
   };
 }
 
-const postgres = testEngine() === 'postgres';
 let t: TestDb;
 let work: string;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  if (!postgres) return;
   const built = await run(['scripts/build-lambda.mjs'], {});
   if (built.code !== 0) throw new Error(`build:lambda failed: ${built.stderr}`);
   t = await createTestDb();
@@ -104,7 +102,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-describe.skipIf(!postgres)('the Lambda bundles', () => {
+describe('the Lambda bundles', () => {
   it('hold neither PGlite nor esbuild, and name the map beside them', () => {
     for (const name of ['api', 'worker']) {
       const bundle = readFileSync(join(ROOT, 'dist', 'lambda', name, 'index.mjs'), 'utf8');
