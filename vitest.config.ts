@@ -10,8 +10,10 @@ const SERVER_ONLY = [
   'test/integration/failure-limits-instances.test.ts',
   'test/integration/lambda-bundle.test.ts',
   'test/integration/lambda-instances.test.ts',
+  'test/integration/lambda-origin.test.ts',
   'test/integration/lambda-parity.test.ts',
   'test/integration/lambda-worker-wakeup.test.ts',
+  'test/integration/secrets-postgres.test.ts',
 ];
 
 const shared = {

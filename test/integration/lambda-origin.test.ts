@@ -1,7 +1,7 @@
 /**
  * The Lambda API answers through CloudFront only: with an origin secret configured, an API Gateway v2
  * event without CloudFront's `X-Bosun-Origin-Verify`, or with a wrong one, is refused 403 as
- * problem+json before the app runs; the right one is served. PostgreSQL only: Lambda always uses a server.
+ * problem+json before the app runs; the right one is served. Server only (the vitest list): Lambda always uses a server.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env';
 import { createLambdaHandler, type LambdaHandler } from '../../src/main/lambda';
-import { openTemplateCopy, testEngine } from '../support/db';
+import { openTemplateCopy } from '../support/db';
 
 const ORIGIN = 'Zq7wX2vB9nM4kL1pR8sT3yU6iO0aS5dF7gH2jK';
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/lambda/v2-dashboard-page.json', import.meta.url), 'utf8'));
@@ -23,7 +23,7 @@ function healthz(headers: Record<string, string> = {}) {
   return event;
 }
 
-describe.runIf(testEngine() === 'postgres')('the Lambda API behind CloudFront', () => {
+describe('the Lambda API behind CloudFront', () => {
   let db: Awaited<ReturnType<typeof openTemplateCopy>>;
   let guarded: LambdaHandler;
   let open: LambdaHandler;

@@ -4,15 +4,11 @@
  * stops with one line naming the variable, the ARN and the reason, and gives no value away.
  */
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { parse as parsePgUrl } from 'pg-connection-string';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/env';
 import { checkSecrets, resolveSecrets } from '../../src/config/secrets';
-import { openPostgres } from '../../src/db/client';
-import { testEngine } from '../support/db';
 import { FakeSecretsManager } from '../support/fake-secrets-manager';
-import { adminUrl } from '../support/pg-url';
 import { freePort } from '../support/processes';
 
 let sm: FakeSecretsManager;
@@ -265,35 +261,5 @@ describe('DATABASE_SECRET_ARN', () => {
     expect(parsed.hostname).toBe('127.0.0.1');
     const byPg = parsePgUrl(url);
     expect(byPg).toMatchObject({ user: username, password, host: '127.0.0.1', port: '5432', database: 'postgres' });
-  });
-
-  it.runIf(testEngine() === 'postgres')('connects to PostgreSQL as the role the secret names', async () => {
-    const username = `bosun app+${randomUUID().slice(0, 8)}@x`;
-    const password = `p@ss:/w?rd#%&=é ${"'"}"\\ü`;
-    const admin = new pg.Client({ connectionString: adminUrl() });
-    await admin.connect();
-    const role = admin.escapeIdentifier(username);
-    try {
-      await admin.query(`create role ${role} login password ${admin.escapeLiteral(password)}`);
-      const server = new URL(adminUrl());
-      const arn = sm.put('rds-live', {
-        string: rdsSecret({ username, password, host: server.hostname, port: Number(server.port || 5432), dbname: 'postgres' }),
-      });
-      // A local server without TLS: BOSUN_DATABASE_TLS=off.
-      const config = await resolveSecrets(loadConfig({ DATABASE_SECRET_ARN: arn, BOSUN_DATABASE_TLS: 'off' }), options());
-      const handle = await openPostgres(config.databaseUrl ?? '', { max: 1, tls: config.databaseTls });
-      try {
-        const { rows } = await handle.executeSql('select current_user as who');
-        expect(rows[0]?.who).toBe(username);
-      } finally {
-        await handle.close();
-      }
-      // With the default (rds), a server that offers no TLS is refused rather than used in clear text.
-      const rds = await resolveSecrets(loadConfig({ DATABASE_SECRET_ARN: arn }), options());
-      await expect(openPostgres(rds.databaseUrl ?? '', { max: 1, tls: rds.databaseTls })).rejects.toThrow(/does not support SSL/);
-    } finally {
-      await admin.query(`drop role if exists ${role}`);
-      await admin.end();
-    }
   });
 });
