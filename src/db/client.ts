@@ -59,6 +59,14 @@ const DATE_OID = 1082;
 const NUMERIC_OID = 1700;
 const INT8_OID = 20;
 
+/**
+ * PostgreSQL's settings in the embedded database, after PGlite's own start parameters. Its default
+ * `shared_buffers` (128 MB) sits inside the WebAssembly memory, which never shrinks: most of it is
+ * touched at start and stays resident. 16 MB holds a charter operator's working set many times over,
+ * and the files beneath are in the operating system's cache anyway (ADR 0030).
+ */
+export const EMBEDDED_SETTINGS = ['shared_buffers=16MB'];
+
 /** Opens (creating if needed) a PGlite database in `dataDir`, or in memory when `dataDir` is undefined. */
 export async function openPglite(dataDir: string | undefined, loadDataDir?: Blob): Promise<DbHandle> {
   // Loaded only when chosen: the Lambda bundle, which always uses a server, leaves PGlite out.
@@ -71,6 +79,7 @@ export async function openPglite(dataDir: string | undefined, loadDataDir?: Blob
     ...(loadDataDir ? { loadDataDir } : {}),
     // The no-overlap constraint of bookings needs GiST equality on uuid (migration 0004).
     extensions: { btree_gist },
+    startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS.flatMap((setting) => ['-c', setting])],
     parsers: {
       [DATE_OID]: (v: string) => v,
       [NUMERIC_OID]: (v: string) => v,

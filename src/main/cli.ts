@@ -18,6 +18,7 @@ import { compose } from './compose';
 import { sendCommand } from './control';
 import { acquireDataLock } from './data-lock';
 import { runDoctor } from './doctor';
+import { DatabaseCreationError } from './embedded-database';
 import { createLogger } from './runtime';
 import { StartupError, startServer } from './server';
 
@@ -38,7 +39,7 @@ function fail(out: Out, err: unknown): never {
     }
     process.exit(1);
   }
-  if (err instanceof ConfigError || err instanceof StartupError) {
+  if (err instanceof ConfigError || err instanceof StartupError || err instanceof DatabaseCreationError) {
     if (out.json) process.stdout.write(`${JSON.stringify({ error: { title: 'Configuration', detail: err.message } })}\n`);
     else process.stderr.write(`bosun: ${err.message}\n`);
     process.exit(1);

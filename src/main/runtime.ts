@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { sql } from 'kysely';
 import pino, { type Logger } from 'pino';
 import { CloudFrontCdn } from '../adapters/cloudfront-cdn';
@@ -35,6 +36,7 @@ import type { ServiceDeps } from '../services/context';
 import type { MailSettings } from '../services/mail';
 import { findEdgeSite, lookupFriendlySlug, type SitePorts } from '../services/publishing';
 import { type ClientAddress, clientAddressResolver } from './client-address';
+import { databaseFolder, ensureEmbeddedDatabase } from './embedded-database';
 import { jobQueueLogging, logOptions } from './logging';
 
 export type Runtime = {
@@ -72,10 +74,26 @@ export function createLogger(config: Config, destination: 'stdout' | 'stderr' = 
 /** The host of `BOSUN_PUBLIC_URL`: the installation's own, never a guest site's. */
 export const publicHostOf = (config: Pick<Config, 'publicUrl'>) => new URL(config.publicUrl).hostname;
 
+/**
+ * PGlite's WebAssembly (PostgreSQL itself, 9 MB) is compiled by V8's baseline compiler only: the
+ * optimizing tier recompiles the functions a start runs and keeps both, some 50 MiB resident for
+ * good, and the embedded database's queries measured no slower without it (ADR 0030). Set before
+ * the module is compiled; it applies to this process only, which opens the embedded database.
+ */
+function compileWebAssemblyOnce(): void {
+  setFlagsFromString('--liftoff-only');
+}
+
+/**
+ * Opens the configured database. An embedded one is created first if the data folder has none, in a
+ * short-lived process of its own (ADR 0030); the caller holds the data lock.
+ */
 export async function openDatabase(config: Config): Promise<DbHandle> {
   if (config.databaseUrl) return openPostgres(config.databaseUrl, { tls: config.databaseTls });
-  const dir = join(config.dataDir, 'db');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  await ensureEmbeddedDatabase(config.dataDir);
+  compileWebAssemblyOnce();
+  const dir = databaseFolder(config.dataDir);
   const handle = await openPglite(dir);
   // PGlite sets its files' modes itself (0666 for a new database, 0644 for the catalog caches it
   // rewrites at every start), whatever the umask: close them each time it opens.

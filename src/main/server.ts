@@ -10,6 +10,7 @@ import { type DemoCredentials, seedDemoIfEmpty } from '../services/demo';
 import { type Composition, compose } from './compose';
 import { controlSocketPath, startControlServer } from './control';
 import { acquireDataLock } from './data-lock';
+import { DatabaseCreationError, ensureEmbeddedDatabase } from './embedded-database';
 import { listenHttp } from './http-server';
 import { createLogger, type Runtime } from './runtime';
 
@@ -39,6 +40,17 @@ export async function startServer(config: Config, options: { print?: (line: stri
       { dataDir: config.dataDir, entries: opened.length, examples: opened.slice(0, 5).map((e) => `${e.path} (${modeText(e.mode)})`) },
       'closed the data folder to other users: these entries granted group or others access',
     );
+  }
+  if (embedded) {
+    // A first start creates the database in a process of its own, so that this one's WebAssembly
+    // memory never grows for the migrations (ADR 0030).
+    try {
+      await ensureEmbeddedDatabase(config.dataDir, { progress: print });
+    } catch (err) {
+      lock?.release();
+      if (err instanceof DatabaseCreationError) throw new StartupError(err.message);
+      throw err;
+    }
   }
   let composition: Composition | undefined;
   let http: Server | undefined;

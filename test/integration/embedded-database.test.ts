@@ -1,0 +1,138 @@
+/**
+ * The embedded database of a first start is created by a short-lived process of its own and moved
+ * into place only once it is complete (ADR 0030): `bosun start` on an empty data folder (or on one a
+ * killed first start left) migrates and answers; a restart opens the existing database and migrates
+ * nothing; a creation that fails, however it fails, leaves no database behind and says why in one line.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPglite } from '../../src/db/client';
+import { listPendingMigrations } from '../../src/db/migrate';
+import { creatingFolder, DatabaseCreationError, databaseFolder, ensureEmbeddedDatabase } from '../../src/main/embedded-database';
+import { childEnv, freePort, killAll, type Running, runBosun, startHealthyServer } from '../support/processes';
+
+let root: string;
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'bosun-embedded-db-'));
+});
+afterAll(async () => {
+  await killAll();
+  rmSync(root, { recursive: true, force: true });
+});
+
+const CREATING_LINE = /^Creating the embedded database in .*\/db \(first start, a few seconds\)…$/m;
+
+async function stop(server: Running) {
+  server.child.kill('SIGTERM');
+  const done = await server.exited;
+  expect(done.code).toBe(0);
+}
+
+/** What the database in `dataDir` has run: each migration with the time it ran, and the job queue's schema version. */
+async function readMigrations(dataDir: string) {
+  const handle = await openPglite(databaseFolder(dataDir));
+  try {
+    const { rows } = await handle.executeSql('select name, timestamp as at from kysely_migration order by name');
+    const boss = await handle.executeSql('select version from pgboss.version');
+    return { migrations: rows, pending: await listPendingMigrations(handle.db), jobSchema: boss.rows[0]?.version };
+  } finally {
+    await handle.close();
+  }
+}
+
+describe('bosun start on the embedded database', () => {
+  it('creates and migrates the database on a first start (clearing what a killed one left), then a restart migrates nothing', async () => {
+    const dataDir = join(root, 'first-start');
+    // What a first start killed mid-way leaves: a partial folder, never moved into place.
+    mkdirSync(join(creatingFolder(dataDir), 'base'), { recursive: true });
+    writeFileSync(join(creatingFolder(dataDir), 'base', 'junk'), 'half a database');
+    const port = await freePort();
+    const env = childEnv({ BOSUN_DATA_DIR: dataDir, PORT: String(port), BOSUN_DEMO: '0' });
+    const origin = `http://127.0.0.1:${port}`;
+
+    const first = await startHealthyServer(env, origin);
+    expect(first.stdout()).toMatch(CREATING_LINE);
+    expect(first.stdout()).toMatch(/^Created the embedded database in \d+\.\d s\.$/m);
+    const tenants = await runBosun(['tenant', 'list', '--json'], env);
+    expect(tenants.code).toBe(0);
+    await stop(first);
+    expect(readdirSync(dataDir)).not.toContain('db.creating');
+    const created = await readMigrations(dataDir);
+    expect(created.pending).toEqual([]);
+    expect(created.migrations.length).toBeGreaterThan(0);
+    expect(created.jobSchema).toBeGreaterThan(0);
+
+    const restart = await startHealthyServer(env, origin);
+    expect(restart.stdout()).not.toMatch(CREATING_LINE);
+    expect(restart.stdout()).toContain(`database: embedded in ${dataDir}/db`);
+    await stop(restart);
+    // Not one migration ran again: each keeps the time of the first start.
+    expect(await readMigrations(dataDir)).toEqual(created);
+  });
+
+  it('refuses to start in one line when the database path is not a folder, and leaves it as it was', async () => {
+    const dataDir = join(root, 'not-a-folder');
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(databaseFolder(dataDir), 'not a database');
+    const port = await freePort();
+    const done = await runBosun(['start'], childEnv({ BOSUN_DATA_DIR: dataDir, PORT: String(port), BOSUN_DEMO: '0' }));
+    expect(done.code).toBe(1);
+    expect(done.stderr.trim().split('\n')).toEqual([`bosun: BOSUN_DATA_DIR: ${dataDir}/db is not a folder; move it away and start again`]);
+    expect(readFileSync(databaseFolder(dataDir), 'utf8')).toBe('not a database');
+    expect(existsSync(creatingFolder(dataDir))).toBe(false);
+    // The lock went with the process: nothing claims the folder.
+    expect(existsSync(join(dataDir, 'lock'))).toBe(false);
+  });
+});
+
+/** Children that fail the way a creation can fail: each writes part of a database first. */
+const FAILING_CHILDREN: { name: string; script: string; says: RegExp }[] = [
+  {
+    name: 'exits with an error',
+    script: `mkdirSync(join(dir, 'base'), { recursive: true }); writeFileSync(join(dir, 'PG_VERSION'), '17');
+      process.stderr.write('some detail\\nDatabase migration 0004-booking-rules failed: disk full\\n'); process.exit(1);`,
+    says: /: Database migration 0004-booking-rules failed: disk full \(it exited with 1\)$/,
+  },
+  {
+    name: 'is killed',
+    script: `mkdirSync(join(dir, 'base'), { recursive: true }); writeFileSync(join(dir, 'PG_VERSION'), '17');
+      process.kill(process.pid, 'SIGKILL');`,
+    says: /: it was ended by SIGKILL$/,
+  },
+  {
+    name: 'exits 0 without a database',
+    script: `mkdirSync(join(dir, 'base'), { recursive: true });`,
+    says: /: the new database has no PG_VERSION$/,
+  },
+  {
+    name: 'exits with nothing said',
+    script: `writeFileSync(join(dir, 'PG_VERSION'), '17'); process.exit(3);`,
+    says: /: it exited with 3$/,
+  },
+];
+
+describe('a creation that fails', () => {
+  for (const failing of FAILING_CHILDREN) {
+    it(`leaves no database and one line when the child ${failing.name}`, async () => {
+      const dataDir = join(root, `fails-${failing.name.replaceAll(' ', '-')}`);
+      mkdirSync(dataDir, { recursive: true });
+      const entry = join(root, `${failing.name.replaceAll(' ', '-')}.mjs`);
+      writeFileSync(
+        entry,
+        `import { mkdirSync, writeFileSync } from 'node:fs'; import { join } from 'node:path';
+         const dir = process.argv[2]; mkdirSync(dir, { recursive: true }); ${failing.script}`,
+      );
+      const progress: string[] = [];
+      const error = await ensureEmbeddedDatabase(dataDir, { entry, progress: (line) => progress.push(line) }).catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(DatabaseCreationError);
+      const message = (error as Error).message;
+      expect(message.split('\n')).toHaveLength(1);
+      expect(message).toMatch(new RegExp(`^could not create the embedded database in ${dataDir}/db`));
+      expect(message).toMatch(failing.says);
+      expect(readdirSync(dataDir)).toEqual([]);
+      expect(progress).toHaveLength(1);
+    });
+  }
+});
