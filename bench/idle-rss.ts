@@ -42,9 +42,12 @@ function vmRssBytes(pid: number): number {
   return Number(kib) * 1024;
 }
 
+/** One start: its resident memory once settled (bytes) and the time from spawning it to /healthz's 200. */
+export type StartFigures = { rss: number; healthzMs: number };
+
 /**
  * Starts `bosun start` on an empty data folder, waits for /healthz and `settleMs`, reads its RSS and
- * stops it; then does the same again on the now-filled folder (a restart). Returns both, in bytes.
+ * stops it; then does the same again on the now-filled folder (a restart). Returns both.
  */
 export async function measureIdleRss(cleanup: Cleanup, options: { databaseUrl?: string; settleMs: number }) {
   const dataDir = makeTempDir(cleanup, 'bosun-bench-rss-');
@@ -53,11 +56,12 @@ export async function measureIdleRss(cleanup: Cleanup, options: { databaseUrl?: 
   return { firstStart, restart };
 }
 
-async function measureOnce(cleanup: Cleanup, dataDir: string, options: { databaseUrl?: string; settleMs: number }): Promise<number> {
+async function measureOnce(cleanup: Cleanup, dataDir: string, options: { databaseUrl?: string; settleMs: number }): Promise<StartFigures> {
   const port = await findFreePort();
   const env: NodeJS.ProcessEnv = { ...process.env, BOSUN_DATA_DIR: dataDir, PORT: String(port), BOSUN_LOG_LEVEL: 'silent' };
   delete env.DATABASE_URL;
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
+  const spawned = performance.now();
   const child = spawn(process.execPath, [join(ROOT, 'bin/bosun.js'), 'start'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
   cleanup.defer('stop the server', () => stopChild(child));
   let stderr = '';
@@ -73,13 +77,14 @@ async function measureOnce(cleanup: Cleanup, dataDir: string, options: { databas
       throw new Error(`bosun start exited (${child.exitCode ?? child.signalCode}) before answering: ${stderr.trim()}`);
     }
     if (Date.now() > deadline) throw new Error(`bosun start did not answer /healthz within 60 s: ${stderr.trim()}`);
-    await sleep(100);
+    await sleep(50);
   }
+  const healthzMs = performance.now() - spawned;
   await sleep(options.settleMs);
   const rss = vmRssBytes(pid);
   await stopChild(child);
   if (child.exitCode !== 0) {
     process.stderr.write(`bench: bosun start ended with ${child.exitCode ?? child.signalCode} on SIGTERM (expected 0): ${stderr.trim()}\n`);
   }
-  return rss;
+  return { rss, healthzMs };
 }
