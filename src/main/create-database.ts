@@ -5,22 +5,8 @@
  * Its parent holds the data lock and moves the folder into place only once this process succeeded.
  * Exits 0 when done; otherwise writes one line naming the cause to stderr and exits 1.
  */
-
-import { PgBossJobQueue } from '../adapters/pg-boss-job-queue';
 import { restrictNewFiles } from '../config/data-folder';
-import { openPglite } from '../db/client';
-import { migrateToLatest } from '../db/migrate';
-
-async function createDatabase(dir: string): Promise<void> {
-  const handle = await openPglite(dir);
-  try {
-    await migrateToLatest(handle.db);
-    const jobs = await PgBossJobQueue.start(handle, { supervise: false, migrate: true });
-    await jobs.stop();
-  } finally {
-    await handle.close();
-  }
-}
+import { buildDatabase } from './embedded-database';
 
 restrictNewFiles();
 const dir = process.argv[2];
@@ -28,7 +14,7 @@ if (!dir) {
   process.stderr.write('usage: create-database <folder>\n');
   process.exit(1);
 }
-createDatabase(dir).then(
+buildDatabase(dir).then(
   () => process.exit(0),
   (err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);

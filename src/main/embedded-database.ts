@@ -1,7 +1,7 @@
 /**
- * Creates the embedded database of a data folder when it has none (ADR 0030): a short-lived child
- * process (`create-database.ts`) builds and migrates it in `db.creating`, and only once it succeeded
- * is that folder renamed to `db`. A first start that fails or is killed leaves no `db`; the next one
+ * Creates the embedded database of a data folder when it has none (ADR 0030): it is built and migrated
+ * in `db.creating` — for a server by a short-lived child process (`create-database.ts`) — and only once
+ * that succeeded is the folder renamed to `db`. A first start that fails or is killed leaves no `db`; the next one
  * removes what it left and starts over. The caller holds the data lock (ADR 0005): the child works
  * in a folder no other process opens, on its behalf.
  */
@@ -10,6 +10,9 @@ import { existsSync, readdirSync, renameSync, rmdirSync, rmSync, statSync } from
 import { createRequire } from 'node:module';
 import { extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { PgBossJobQueue } from '../adapters/pg-boss-job-queue';
+import { openPglite } from '../db/client';
+import { migrateToLatest } from '../db/migrate';
 
 /** The database's folder within the data folder. */
 export const databaseFolder = (dataDir: string) => join(dataDir, 'db');
@@ -20,17 +23,34 @@ export const creatingFolder = (dataDir: string) => join(dataDir, 'db.creating');
 export class DatabaseCreationError extends Error {}
 
 export type CreateOptions = {
+  /**
+   * Where the database is built: `apart`, in a short-lived child process (a long-lived server, whose
+   * WebAssembly memory would never shrink again), or `here` (a command, which exits soon anyway).
+   */
+  where: 'apart' | 'here';
   /** Told when a database is created, before (it takes a few seconds) and after. */
   progress?: (line: string) => void;
   /** The child's entry: `create-database` beside this file (tests give another). */
   entry?: string;
 };
 
+/** Builds a new, migrated database with the job queue's schema in `dir`, and closes it. */
+export async function buildDatabase(dir: string): Promise<void> {
+  const handle = await openPglite(dir);
+  try {
+    await migrateToLatest(handle.db);
+    const jobs = await PgBossJobQueue.start(handle, { supervise: false, migrate: true });
+    await jobs.stop();
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
  * Returns `'existing'` when the data folder has a database, else creates one and returns `'created'`.
  * Throws a `DatabaseCreationError` of one line when the child fails; nothing is left at `db` then.
  */
-export async function ensureEmbeddedDatabase(dataDir: string, options: CreateOptions = {}): Promise<'existing' | 'created'> {
+export async function ensureEmbeddedDatabase(dataDir: string, options: CreateOptions): Promise<'existing' | 'created'> {
   const target = databaseFolder(dataDir);
   if (existsSync(target)) {
     if (!statSync(target).isDirectory()) {
@@ -46,7 +66,8 @@ export async function ensureEmbeddedDatabase(dataDir: string, options: CreateOpt
   const started = performance.now();
   options.progress?.(`Creating the embedded database in ${target} (first start, a few seconds)…`);
   try {
-    await runChild(options.entry ?? defaultEntry(), creating);
+    if (options.where === 'apart') await runChild(options.entry ?? defaultEntry(), creating);
+    else await buildDatabase(creating);
     if (!existsSync(join(creating, 'PG_VERSION'))) throw new Error('the new database has no PG_VERSION');
     renameSync(creating, target);
   } catch (err) {

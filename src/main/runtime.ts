@@ -4,7 +4,6 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import { sql } from 'kysely';
 import pino, { type Logger } from 'pino';
 import { CloudFrontCdn } from '../adapters/cloudfront-cdn';
@@ -75,24 +74,14 @@ export function createLogger(config: Config, destination: 'stdout' | 'stderr' = 
 export const publicHostOf = (config: Pick<Config, 'publicUrl'>) => new URL(config.publicUrl).hostname;
 
 /**
- * PGlite's WebAssembly (PostgreSQL itself, 9 MB) is compiled by V8's baseline compiler only: the
- * optimizing tier recompiles the functions a start runs and keeps both, some 50 MiB resident for
- * good, and the embedded database's queries measured no slower without it (ADR 0030). Set before
- * the module is compiled; it applies to this process only, which opens the embedded database.
- */
-function compileWebAssemblyOnce(): void {
-  setFlagsFromString('--liftoff-only');
-}
-
-/**
- * Opens the configured database. An embedded one is created first if the data folder has none, in a
- * short-lived process of its own (ADR 0030); the caller holds the data lock.
+ * Opens the configured database. An embedded one is created first if the data folder has none, built
+ * aside and moved into place when complete (ADR 0030; `bosun start` has it built by a process of its
+ * own before it gets here); the caller holds the data lock.
  */
 export async function openDatabase(config: Config): Promise<DbHandle> {
   if (config.databaseUrl) return openPostgres(config.databaseUrl, { tls: config.databaseTls });
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  await ensureEmbeddedDatabase(config.dataDir);
-  compileWebAssemblyOnce();
+  await ensureEmbeddedDatabase(config.dataDir, { where: 'here' });
   const dir = databaseFolder(config.dataDir);
   const handle = await openPglite(dir);
   // PGlite sets its files' modes itself (0666 for a new database, 0644 for the catalog caches it

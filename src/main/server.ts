@@ -45,7 +45,7 @@ export async function startServer(config: Config, options: { print?: (line: stri
     // A first start creates the database in a process of its own, so that this one's WebAssembly
     // memory never grows for the migrations (ADR 0030).
     try {
-      await ensureEmbeddedDatabase(config.dataDir, { progress: print });
+      await ensureEmbeddedDatabase(config.dataDir, { where: 'apart', progress: print });
     } catch (err) {
       lock?.release();
       if (err instanceof DatabaseCreationError) throw new StartupError(err.message);

@@ -70,7 +70,7 @@ describe('bosun start on the embedded database', () => {
     await stop(restart);
     // Not one migration ran again: each keeps the time of the first start.
     expect(await readMigrations(dataDir)).toEqual(created);
-  });
+  }, 240_000);
 
   it('refuses to start in one line when the database path is not a folder, and leaves it as it was', async () => {
     const dataDir = join(root, 'not-a-folder');
@@ -84,7 +84,7 @@ describe('bosun start on the embedded database', () => {
     expect(existsSync(creatingFolder(dataDir))).toBe(false);
     // The lock went with the process: nothing claims the folder.
     expect(existsSync(join(dataDir, 'lock'))).toBe(false);
-  });
+  }, 90_000);
 });
 
 /** Children that fail the way a creation can fail: each writes part of a database first. */
@@ -125,7 +125,9 @@ describe('a creation that fails', () => {
          const dir = process.argv[2]; mkdirSync(dir, { recursive: true }); ${failing.script}`,
       );
       const progress: string[] = [];
-      const error = await ensureEmbeddedDatabase(dataDir, { entry, progress: (line) => progress.push(line) }).catch((err: unknown) => err);
+      const error = await ensureEmbeddedDatabase(dataDir, { where: 'apart', entry, progress: (line) => progress.push(line) }).catch(
+        (err: unknown) => err,
+      );
       expect(error).toBeInstanceOf(DatabaseCreationError);
       const message = (error as Error).message;
       expect(message.split('\n')).toHaveLength(1);
