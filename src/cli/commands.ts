@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { findOpenEntries } from '../config/data-folder';
 import type { Config } from '../config/env';
+import { isLoopbackHost } from '../domain/hosts';
 import type { WebClient } from '../ports/web-client';
 import { listAudit } from '../services/audit';
 import { createBookingSchema, listBookingsSchema } from '../services/booking-schemas';
@@ -94,7 +95,23 @@ const doctorArgsSchema = z
       .optional(),
   })
   .refine((v) => v.live !== undefined || v.connectTo === undefined, { message: 'is used with --live only', path: ['connectTo'] })
-  .refine((v) => v.live !== undefined || v.serviceKey === undefined, { message: 'is used with --live only', path: ['serviceKey'] });
+  .refine((v) => v.live !== undefined || v.serviceKey === undefined, { message: 'is used with --live only', path: ['serviceKey'] })
+  // The key goes in a header: only over TLS to a server that proves to be the site, or to this machine.
+  .refine((v) => v.serviceKey === undefined || v.live === undefined || keyMayGoTo(v.live, v.connectTo), {
+    message: 'is sent only to an https:// address, or over http:// to this machine (the URL or --connect-to a loopback address)',
+    path: ['serviceKey'],
+  });
+
+/**
+ * Whether doctor may send a service key to `live` (connecting to `connectTo` when given): over https,
+ * where curl checks the certificate against the URL's host whichever address it connects to; or to a
+ * loopback address (127.0.0.0/8, ::1, localhost and names under it), which never leaves the machine.
+ */
+function keyMayGoTo(live: string, connectTo: { host: string } | undefined): boolean {
+  const url = new URL(live);
+  if (url.protocol === 'https:') return true;
+  return isLoopbackHost(connectTo ? connectTo.host : url.hostname);
+}
 
 /** `bosun doctor`'s arguments, parsed before anything is opened: a wrong one is one line naming it. */
 export function parseDoctorArgs(args: Record<string, unknown>): z.infer<typeof doctorArgsSchema> {
