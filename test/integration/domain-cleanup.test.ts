@@ -28,13 +28,20 @@ let t: TestDb;
 let sites: TestSites;
 /** Deletes fail while this is above 0, one failure per call (a store that is briefly unavailable). */
 let failDeletes = 0;
+/** Runs once, before the next put is stored (a change that commits while a publish is under way). */
+let beforePut: (() => Promise<void>) | null = null;
 const workers: PgBossJobQueue[] = [];
 
 beforeAll(async () => {
   t = await createTestDb();
   sites = openTestSites(t, {
     wrapStore: (store): ObjectStore => ({
-      put: (i) => store.put(i),
+      put: async (i) => {
+        const run = beforePut;
+        beforePut = null;
+        await run?.();
+        return store.put(i);
+      },
       get: (b, k) => store.get(b, k),
       head: (b, k) => store.head(b, k),
       list: (b) => store.list(b),
@@ -190,5 +197,25 @@ describe('a guest domain a site leaves', () => {
     expect(await cleanUpFormerDomain({ ...t.deps, sites: sites.deps.sites }, e.tenant.id, row.id)).toMatchObject({ done: true });
     expect(await sites.store.list(siteBucket('eddy.localhost'))).toEqual([]);
     expect((await siteCdn('eddy')).exitCode).toBeUndefined();
+  });
+
+  it('a publish that read the site before it moved takes back what it wrote under the old domain', async () => {
+    const f = await makeTenant(t.deps, 'fathom');
+    const first = (await createBooking(t.deps, f.ctx, bookingInput() as never)).booking.id;
+    expect(await publishGuestPage(sites.deps, f.tenant.id, first)).toMatchObject({ result: 'published' });
+    for (const w of workers) await w.stopWorking('site.cleanup');
+    const id = (await createBooking(t.deps, f.ctx, bookingInput({ friendlySlug: 'fathom-late' }) as never)).booking.id;
+    // The move commits, and its cleanup runs to the end, after this publish read the site and before it stores the page.
+    beforePut = async () => {
+      await changeGuestDomain(t.deps, f.ctx, { guestDomain: 'fathom-new.localhost' });
+      const [row] = await pendingCleanups('fathom.localhost');
+      if (!row) throw new Error('no cleanup recorded');
+      expect(await cleanUpFormerDomain({ ...t.deps, sites: sites.deps.sites }, f.tenant.id, row.id)).toMatchObject({ done: true });
+    };
+    const outcome = await publishGuestPage(sites.deps, f.tenant.id, id).catch((err: Error) => ({ result: 'failed', error: err.message }));
+    expect(outcome).toMatchObject({ result: 'failed' });
+    expect(JSON.stringify(outcome)).toContain('the site moved from fathom.localhost to fathom-new.localhost while publishing');
+    expect(await sites.store.list(siteBucket('fathom.localhost'))).toEqual([]);
+    expect((await visit('fathom.localhost', `/g/${id}`)).status).not.toBe(200);
   });
 });
