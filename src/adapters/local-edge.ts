@@ -168,6 +168,11 @@ export class LocalEdge implements Cdn {
     return Promise.resolve(null);
   }
 
+  /** Nothing to release: a host that is no longer a site's is forgotten within `siteTtlMs`. */
+  releaseDomain(): Promise<void> {
+    return Promise.resolve();
+  }
+
   /** Drops exactly these paths of the site (as the edge caches them: after its rewrite). */
   async invalidate(site: CdnSite, paths: readonly string[], _changeRef: string): Promise<void> {
     for (const path of paths) {

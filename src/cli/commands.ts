@@ -260,6 +260,10 @@ function siteCdnText(view: SiteCdnView, mode: CdnMode): string {
       );
     lines.push(`${view.status.ok ? 'ok' : 'PROBLEM'}: ${view.status.detail}`);
   }
+  for (const c of view.formerDomains) {
+    const state = c.error ? `PROBLEM: ${c.failures} failed attempt(s), the last: ${c.error}` : 'pending';
+    lines.push(`Former domain ${c.domain}: its pages and slugs are being removed (since ${c.since}); ${state}`);
+  }
   return lines.join('\n');
 }
 
@@ -469,7 +473,7 @@ export const commands: Record<string, Command> = {
       }
     }
     const view = await describeGuestSiteCdn(rt.deps, ctx, mode, slug);
-    const problem = failure !== null || (mode.platform && !view.status.ok);
+    const problem = failure !== null || (mode.platform && !view.status.ok) || view.formerDomains.some((c) => c.error !== null);
     return {
       json: { tenant: slug, mode: mode.platform ? 'platform' : mode.cdn, ...view },
       text: siteCdnText(view, mode),
@@ -486,7 +490,8 @@ export const commands: Record<string, Command> = {
     const slug = ctx.tenant.slug;
     const text = out.changed
       ? `Moved the guest site of ${slug} from ${out.previous} to ${out.domain}; ${out.republishing} page(s) queued for publishing there ` +
-        `(bosun start publishes them; bosun publish ${slug} --all does it now). The objects under ${out.previous} stay in the object store.`
+        `(bosun start publishes them; bosun publish ${slug} --all does it now). The pages and slugs under ${out.previous} are being removed ` +
+        `(bosun site cdn ${slug} shows the cleanup); no site can take ${out.previous} until that is done.`
       : `The guest site of ${slug} is at ${out.domain} already.`;
     return { json: { tenant: slug, ...out }, text };
   },
