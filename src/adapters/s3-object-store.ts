@@ -11,6 +11,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
+  paginateListObjectsV2,
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
@@ -141,6 +142,15 @@ export class S3ObjectStore implements ObjectStore {
 
   async delete(bucket: string, key: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.keyOf(bucket, key) }));
+  }
+
+  async list(bucket: string): Promise<string[]> {
+    const folder = this.keyOf(bucket, 'x').slice(0, -1);
+    const keys: string[] = [];
+    for await (const page of paginateListObjectsV2({ client: this.client }, { Bucket: this.location.bucket, Prefix: folder })) {
+      for (const item of page.Contents ?? []) if (item.Key?.startsWith(folder)) keys.push(item.Key.slice(folder.length));
+    }
+    return keys.sort();
   }
 
   destroy(): void {
