@@ -15,8 +15,7 @@ import { adminUrl } from '../support/pg-url';
 let sm: FakeSecretsManager;
 const credentials = { accessKeyId: 'AKIDBOSUNTEST', secretAccessKey: 'bosun-test-secret-access-key' };
 const options = () => ({ clientConfig: { endpoint: sm.endpoint, credentials } });
-const rdsSecret = (fields: Record<string, unknown>) =>
-  JSON.stringify({ engine: 'postgres', dbInstanceIdentifier: 'bosun-db', ...fields });
+const rdsSecret = (fields: Record<string, unknown>) => JSON.stringify({ engine: 'postgres', dbInstanceIdentifier: 'bosun-db', ...fields });
 
 beforeAll(async () => {
   sm = await new FakeSecretsManager().start();
