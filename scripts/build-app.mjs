@@ -8,7 +8,7 @@
 // renamed into place, the fingerprint last, so a process started meanwhile never loads half a bundle, and a
 // failed build leaves the previous bundle as it was.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -67,7 +67,8 @@ export class AppBuildError extends Error {}
  */
 export async function currentAppBundle() {
   const fingerprint = sourceFingerprint();
-  if (storedFingerprint() !== fingerprint) await buildApp(fingerprint);
+  // A bundle removed by hand after it was built counts as stale too.
+  if (storedFingerprint() !== fingerprint || !existsSync(join(APP, ENTRY))) await buildApp(fingerprint);
   return join(APP, ENTRY);
 }
 

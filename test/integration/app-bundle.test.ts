@@ -68,6 +68,13 @@ describe('the bosun bundle', () => {
       expect(edited.stdout).toContain('Bosun, edited: the first change.');
       expect(edited.stdout).not.toContain(DESCRIPTION);
       expect(bundle().fingerprint).not.toBe(built.fingerprint);
+
+      // A bundle removed by hand is built again, though the sources did not change.
+      rmSync(join(project, 'dist', 'app', 'cli.mjs'));
+      const rebuilt = await bosun('--help');
+      expect(rebuilt.stderr).toBe('');
+      expect(rebuilt.code).toBe(0);
+      expect(rebuilt.stdout).toContain('Bosun, edited: the first change.');
     },
     SLOW,
   );
