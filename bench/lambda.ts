@@ -4,7 +4,9 @@
  * the checkout's node_modules) to its handler's first answer: for the API a v2 `GET /healthz` against
  * the PostgreSQL server (goal ≤ 500 ms), for the worker its first invocation (a drain that finds no
  * job). The reference, measured in the same run and alternated with them, is `node -e 'process.exit()'`
- * from spawn to exit. Medians of the runs. Printed, never enforced.
+ * from spawn to exit. Besides, the API's cold start for a request that skipped CloudFront (an origin
+ * secret configured, the header absent): answered 403 before the database is opened (ADR 0023), its
+ * handler time against the served request's. Medians of the runs. Printed, never enforced.
  */
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, statSync } from 'node:fs';
@@ -123,6 +125,9 @@ export async function benchLambda(
     const first = await invoke(join(work, 'worker'), SCHEDULED, env);
     say(`worker's first invocation (migrates an empty database): ${ms(first.ms)}`);
     const times: Record<FunctionName | 'reference', number[]> = { api: [], worker: [], reference: [] };
+    // The API with an origin secret, asked without it: the refusal's own cold start.
+    const refused = { spawned: [] as number[], handled: [] as number[] };
+    const guarded = { ...env, BOSUN_ORIGIN_SECRET: 'bench-origin-secret-of-at-least-32-characters' };
     // Within the child, by its own clock from its start: the bundle imported (and its top level run), then the first answer.
     const loaded: Record<FunctionName, number[]> = { api: [], worker: [] };
     const handled: Record<FunctionName, number[]> = { api: [], worker: [] };
@@ -140,6 +145,17 @@ export async function benchLambda(
         loaded[name].push(child.imported);
         handled[name].push(child.answered - child.imported);
       }
+      if (hasApi) {
+        const answer = await invoke(join(work, 'api'), HEALTHZ_V2, guarded);
+        const child = JSON.parse(answer.line.slice('ANSWER '.length)) as {
+          imported: number;
+          answered: number;
+          answer: { statusCode?: number };
+        };
+        if (child.answer.statusCode !== 403) throw new Error(`a request without the origin secret did not answer 403: ${answer.line}`);
+        refused.spawned.push(answer.ms);
+        refused.handled.push(child.answered - child.imported);
+      }
     }
     const reference = percentile(times.reference, 50);
     say(`cold start, spawn → first answer, median of ${RUNS} (reference: node -e 'process.exit()' spawn → exit, ${ms(reference)})`);
@@ -152,6 +168,13 @@ export async function benchLambda(
       );
       say(
         `        of which, in the process: import ${ms(percentile(loaded[name], 50))}, then the handler's first answer ${ms(percentile(handled[name], 50))} (medians)`,
+      );
+    }
+    if (hasApi) {
+      const served = percentile(handled.api, 50);
+      const handler = percentile(refused.handled, 50);
+      say(
+        `api refusing a request that skipped CloudFront (403, nothing opened): ${ms(percentile(refused.spawned, 50)).padStart(7)} spawn → answer, ${(percentile(refused.spawned, 50) / reference).toFixed(1)}× reference; the handler's first answer ${handler.toFixed(1)} ms, ${(handler / served).toFixed(3)}× the served request's`,
       );
     }
   });

@@ -213,6 +213,8 @@ export class BosunStack extends Stack {
       memorySize: config.functions.apiMemoryMiB,
       // API Gateway's HTTP API answers 503 after 30 seconds; the function stops before.
       timeout: Duration.seconds(29),
+      // A burst cannot take every Lambda instance of the account, nor every connection of the database.
+      reservedConcurrentExecutions: config.functions.apiReservedConcurrency,
       logGroup: new logs.LogGroup(this, 'ApiLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
       environment: {
         ...environment,
@@ -229,6 +231,14 @@ export class BosunStack extends Stack {
     const api = new apigateway.HttpApi(this, 'HttpApi', {
       description: 'Bosun: every request to the API function',
       defaultIntegration: new HttpLambdaIntegration('ApiIntegration', this.apiFunction),
+      createDefaultStage: false,
+    });
+    // Its one stage, throttled: API Gateway answers 429 past the rate and burst, before Lambda is invoked.
+    new apigateway.HttpStage(this, 'HttpApiStage', {
+      httpApi: api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: config.api.rateLimit, burstLimit: config.api.burstLimit },
     });
     const apiOrigin = new origins.HttpOrigin(`${api.apiId}.execute-api.${this.region}.${this.urlSuffix}`, {
       protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,

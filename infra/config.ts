@@ -66,6 +66,20 @@ const schema = z
           .min(120, 'must be at least 120 (the worker stops taking jobs a minute before its end)')
           .max(900, "must be at most 900 (Lambda's limit)")
           .default(900),
+        // Each API instance holds one or two database connections: 20 stay well inside a t4g.micro's ~80.
+        apiReservedConcurrency: z
+          .number()
+          .int()
+          .min(1, 'must be at least 1 (0 would stop the API)')
+          .max(1000, 'must be at most 1000')
+          .default(20),
+      })
+      .prefault({}),
+    api: z
+      .strictObject({
+        // Requests per second API Gateway passes on, steadily, and at once; more are answered 429.
+        rateLimit: z.number().int().min(1, 'must be at least 1').max(10000, 'must be at most 10000').default(50),
+        burstLimit: z.number().int().min(1, 'must be at least 1').max(5000, 'must be at most 5000').default(100),
       })
       .prefault({}),
   })

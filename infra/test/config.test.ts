@@ -9,9 +9,16 @@ describe('the deployment configuration', () => {
   it('reads the documented example, with the defaults of what it leaves out', () => {
     const config = readDeploymentConfig(EXAMPLE_FILE);
     expect(config).toMatchObject({ stackName: 'Bosun', account: '123456789012', region: 'eu-west-1', mode: 'platform' });
-    const minimal = parseDeploymentConfig({ ...exampleInput(), database: undefined, functions: undefined, stackName: undefined });
+    const minimal = parseDeploymentConfig({
+      ...exampleInput(),
+      database: undefined,
+      functions: undefined,
+      api: undefined,
+      stackName: undefined,
+    });
     expect(minimal.database).toEqual({ instanceType: 't4g.micro', storageGiB: 20, maxStorageGiB: 100, multiAz: false, backupDays: 7 });
-    expect(minimal.functions).toEqual({ apiMemoryMiB: 1024, workerMemoryMiB: 1024, workerTimeoutSeconds: 900 });
+    expect(minimal.functions).toEqual({ apiMemoryMiB: 1024, workerMemoryMiB: 1024, workerTimeoutSeconds: 900, apiReservedConcurrency: 20 });
+    expect(minimal.api).toEqual({ rateLimit: 50, burstLimit: 100 });
     expect(minimal.stackName).toBe('Bosun');
   });
 
@@ -49,6 +56,15 @@ describe('the deployment configuration', () => {
       (c) => (c.functions.workerTimeoutSeconds = 60),
       'functions.workerTimeoutSeconds: must be at least 120 (the worker stops taking jobs a minute before its end)',
     ],
+    [
+      'no reserved concurrency for the API',
+      (c) => (c.functions.apiReservedConcurrency = 0),
+      'functions.apiReservedConcurrency: must be at least 1',
+    ],
+    ['a fractional reserved concurrency', (c) => (c.functions.apiReservedConcurrency = 2.5), 'functions.apiReservedConcurrency: '],
+    ['a zero rate limit', (c) => (c.api.rateLimit = 0), 'api.rateLimit: must be at least 1'],
+    ['a burst over what API Gateway takes', (c) => (c.api.burstLimit = 10001), 'api.burstLimit: must be at most 5000'],
+    ['a misspelt throttle field', (c) => (c.api.rate = 10), 'unknown field api.rate'],
     ['no mail section', (c) => delete c.mail, 'mail: is required'],
     ['no account', (c) => delete c.account, 'account: is required'],
     [

@@ -3,13 +3,18 @@
  * distributions, the generated function, caching and headers of guest pages, the app's paths, the
  * functions, the database and its network, secrets and mail, each function's permissions, the outputs.
  */
-import { Match } from 'aws-cdk-lib/assertions';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ORIGIN_VERIFY_HEADER } from '../../src/main/lambda-origin';
 import { generateEdgeFunction, generatePlatformEdgeFunction } from '../../src/publish/edge-function';
 import { GUEST_SITE_HEADERS, guestPageKey, NOT_FOUND_KEY, SITE_CACHE_CONTROL, siteBucket } from '../../src/publish/site-layout';
+import { buildApp } from '../app';
 import { APP_PATHS } from '../bosun-stack';
-import { referencedIds, resolveText, resourceOf, resourcesOf, synthesize } from './support';
+import { parseDeploymentConfig } from '../config';
+import { exampleInput, referencedIds, resolveText, resourceOf, resourcesOf, standInFunctions, synthesize } from './support';
 
 // CloudFront's managed policies, by their fixed ids (AWS documents these values).
 const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
@@ -256,6 +261,27 @@ describe.each(modes)('the %s-mode stack', (mode) => {
     expect(apiId).not.toBe(workerId);
   });
 
+  it('bounds a burst at the API: its function has reserved concurrency, its one stage a rate and burst limit', () => {
+    const { json, config } = synthesize(mode);
+    const [, api] = resourceOf(json, 'AWS::Lambda::Function', 'Api');
+    const [, worker] = resourceOf(json, 'AWS::Lambda::Function', 'Worker');
+    expect(api.Properties.ReservedConcurrentExecutions).toBe(config.functions.apiReservedConcurrency);
+    expect(config.functions.apiReservedConcurrency).toBe(20);
+    // The worker runs one invocation at a time from its schedule; it is not a public surface.
+    expect(worker.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    const [httpApiId] = resourceOf(json, 'AWS::ApiGatewayV2::Api', 'HttpApi');
+    const stages = resourcesOf(json, 'AWS::ApiGatewayV2::Stage');
+    expect(stages).toHaveLength(1);
+    const [, stage] = stages[0]!;
+    expect(stage.Properties).toMatchObject({
+      ApiId: { Ref: httpApiId },
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: config.api.rateLimit, ThrottlingBurstLimit: config.api.burstLimit },
+    });
+    expect(config.api).toEqual({ rateLimit: 50, burstLimit: 100 });
+  });
+
   it('keeps PostgreSQL on RDS in the isolated subnets with generated credentials, open to the functions only, and reaches Secrets Manager privately', () => {
     const { template, json } = synthesize(mode);
     template.resourceCountIs('AWS::RDS::DBInstance', 1);
@@ -458,5 +484,21 @@ describe.each(modes)('the %s-mode stack', (mode) => {
     } else {
       template.hasOutput('GuestSiteDomain', { Value: { 'Fn::GetAtt': [guestId, 'DomainName'] } });
     }
+  });
+});
+
+describe('the API limits of another configuration', () => {
+  it('takes the reserved concurrency and the throttle from the deployment configuration', () => {
+    const input = exampleInput();
+    input.functions.apiReservedConcurrency = 7;
+    input.api = { rateLimit: 12, burstLimit: 30 };
+    const outdir = mkdtempSync(join(tmpdir(), 'bosun-infra-out-'));
+    const { stack } = buildApp(parseDeploymentConfig(input), { outdir, functionCode: standInFunctions(), validate: false });
+    const json = Template.fromStack(stack).toJSON();
+    expect(resourceOf(json, 'AWS::Lambda::Function', 'Api')[1].Properties.ReservedConcurrentExecutions).toBe(7);
+    expect(resourceOf(json, 'AWS::ApiGatewayV2::Stage', 'HttpApi')[1].Properties.DefaultRouteSettings).toEqual({
+      ThrottlingRateLimit: 12,
+      ThrottlingBurstLimit: 30,
+    });
   });
 });

@@ -353,10 +353,13 @@ export class CloudFrontCdn implements Cdn {
     const name = tenantName(site.siteId);
     const { sdk, client } = await this.api();
     for (let attempt = 0; ; attempt++) {
-      const found =
-        (site.distributionTenantId
-          ? await this.findTenant((sdk) => new sdk.GetDistributionTenantCommand({ Identifier: site.distributionTenantId }))
-          : null) ?? (await this.ownTenantByDomain(site.domain, name, platform.distributionId));
+      const recorded = site.distributionTenantId
+        ? await this.findTenant((sdk) => new sdk.GetDistributionTenantCommand({ Identifier: site.distributionTenantId }))
+        : null;
+      // The worker may update any tenant of the account: one found by the id recorded is touched only
+      // when it is this distribution's and bears this site's name, as one found by its domain.
+      if (recorded) assertOwnTenant(recorded.tenant, name, platform.distributionId);
+      const found = recorded ?? (await this.ownTenantByDomain(site.domain, name, platform.distributionId));
       try {
         if (!found) {
           const out = await client.send(new sdk.CreateDistributionTenantCommand({ ...wanted, Name: name }));
@@ -376,6 +379,25 @@ export class CloudFrontCdn implements Cdn {
         }
       }
     }
+  }
+
+  /**
+   * Checks that the site's tenant no longer serves `site.domain`, a domain the site left: CloudFront is
+   * asked which tenant has the domain (GetDistributionTenantByDomain). None, or one that is not this
+   * site's (another distribution's, or another site's name): the site no longer serves it, and nothing
+   * is touched. The site's own tenant still on the domain: rejected, until the `site.provision` job has
+   * moved it (UpdateDistributionTenant). Nothing to release outside platform mode.
+   */
+  async releaseDomain(site: CdnSiteToProvision): Promise<void> {
+    const platform = this.options.platform;
+    if (!platform) return;
+    const found = await this.findTenant((sdk) => new sdk.GetDistributionTenantByDomainCommand({ Domain: site.domain }));
+    if (!found) return;
+    const { tenant } = found;
+    if (tenant.DistributionId !== platform.distributionId || tenant.Name !== tenantName(site.siteId)) return;
+    throw new Error(
+      `distribution tenant ${tenant.Id ?? tenant.Name} still serves ${site.domain}; the site.provision job moves it to the site's new domain first`,
+    );
   }
 
   /** The site's tenant by its domain, when it is this distribution's and named for this site. */
@@ -414,6 +436,24 @@ export class CloudFrontCdn implements Cdn {
     if (code === 'EntityAlreadyExists')
       return new Error(`a distribution tenant named ${name} exists but could not be read back`, { cause: err });
     return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+/**
+ * Refuses a tenant that is not the site's own: another distribution's, or one named for another site
+ * (the name carries the site's id). Nothing is then updated; the one line names the tenant and why.
+ */
+function assertOwnTenant(tenant: DistributionTenant, name: string, distributionId: string): void {
+  const id = tenant.Id ?? '(no id)';
+  if (tenant.DistributionId !== distributionId) {
+    throw new Error(
+      `distribution tenant ${id} recorded for this site belongs to distribution ${tenant.DistributionId ?? '(none)'}, not ${distributionId}; it is not updated`,
+    );
+  }
+  if (tenant.Name !== name) {
+    throw new Error(
+      `distribution tenant ${id} recorded for this site is named ${tenant.Name ?? '(no name)'}, not ${name}; it is not updated`,
+    );
   }
 }
 

@@ -3,7 +3,8 @@
  * `cf.kvs()`. Writes go through UpdateKeys, at most 50 keys per call, each conditional on the
  * store's ETag (from DescribeKeyValueStore, then from the previous answer); when someone else changed
  * the store in between (409), the ETag is read again and the update repeated. Calls for one store are
- * sent one after another, so Bosun never races itself. Keys are never deleted (ADR 0008).
+ * sent one after another, so Bosun never races itself. A site's keys are deleted only from the shared
+ * store, under a domain the site left (ADR 0008; ADR 0007 addendum).
  *
  * The site names its store by ARN, name or id. The KeyValueStore API takes only the ARN, so a name is
  * looked up once with CloudFront's DescribeKeyValueStore, and an id (which that call does not take)
@@ -36,6 +37,9 @@ export type CloudFrontKeyValueStoreOptions = {
   /** Platform mode: the one store (by ARN) every site's keys are written to, under the site's domain. */
   shared?: { keyValueStoreArn: string } | undefined;
 };
+
+/** One change of a store: keys put, or keys deleted. */
+type Change = { puts: { Key: string; Value: string }[]; deletes?: undefined } | { puts?: undefined; deletes: { Key: string }[] };
 
 export class KeyValueStoreConfigurationError extends Error {
   override name = 'KeyValueStoreConfigurationError';
@@ -71,11 +75,7 @@ export class CloudFrontKeyValueStore implements EdgeKeyValueStore {
     const shared = this.shared;
     if (shared) {
       const keyed = [...new Map(entries.map((e) => [sharedSlugKey(site.domain, e.key), e.value])).entries()];
-      return this.enqueue(
-        shared.keyValueStoreArn,
-        shared.keyValueStoreArn,
-        keyed.map(([Key, Value]) => ({ Key, Value })),
-      );
+      return this.enqueue(shared.keyValueStoreArn, shared.keyValueStoreArn, { puts: keyed.map(([Key, Value]) => ({ Key, Value })) });
     }
     const setting = site.keyValueStoreId;
     if (!setting || !(KEY_VALUE_STORE_ARN.test(setting) || STORE_NAME.test(setting))) {
@@ -88,7 +88,14 @@ export class CloudFrontKeyValueStore implements EdgeKeyValueStore {
     }
     // The last value given for a key wins.
     const puts = [...new Map(entries.map((e) => [e.key, e.value])).entries()].map(([Key, Value]) => ({ Key, Value }));
-    return this.arnOf(site.domain, setting).then((arn) => this.enqueue(setting, arn, puts));
+    return this.arnOf(site.domain, setting).then((arn) => this.enqueue(setting, arn, { puts }));
+  }
+
+  deleteDomainKeys(domain: string, slugs: readonly string[]): Promise<void> {
+    const shared = this.shared;
+    if (!shared || slugs.length === 0) return Promise.resolve();
+    const deletes = [...new Set(slugs.map((slug) => sharedSlugKey(domain, slug)))].map((Key) => ({ Key }));
+    return this.enqueue(shared.keyValueStoreArn, shared.keyValueStoreArn, { deletes });
   }
 
   destroy(): void {
@@ -126,9 +133,9 @@ export class CloudFrontKeyValueStore implements EdgeKeyValueStore {
     return this.#cloudFront;
   }
 
-  private enqueue(setting: string, arn: string, puts: { Key: string; Value: string }[]): Promise<void> {
+  private enqueue(setting: string, arn: string, change: Change): Promise<void> {
     const previous = this.queue.get(arn) ?? Promise.resolve();
-    const run = previous.catch(() => {}).then(() => this.send(arn, puts));
+    const run = previous.catch(() => {}).then(() => this.send(arn, change));
     this.queue.set(arn, run);
     void run.then(
       () => this.forget(arn, run),
@@ -182,14 +189,18 @@ export class CloudFrontKeyValueStore implements EdgeKeyValueStore {
     );
   }
 
-  private async send(arn: string, puts: { Key: string; Value: string }[]): Promise<void> {
+  private async send(arn: string, change: Change): Promise<void> {
     const { sdk, client } = await this.keyValueStoreApi();
-    for (let start = 0; start < puts.length; start += this.batchSize) {
-      const batch = puts.slice(start, start + this.batchSize);
+    const items = change.puts ?? change.deletes ?? [];
+    for (let start = 0; start < items.length; start += this.batchSize) {
+      const slice = { start, end: start + this.batchSize };
+      const batch = change.puts
+        ? { Puts: change.puts.slice(slice.start, slice.end) }
+        : { Deletes: (change.deletes ?? []).slice(slice.start, slice.end) };
       for (let attempt = 0; ; attempt++) {
         const etag = this.etags.get(arn) ?? (await this.describe(arn));
         try {
-          const out = await client.send(new sdk.UpdateKeysCommand({ KvsARN: arn, IfMatch: etag, Puts: batch }));
+          const out = await client.send(new sdk.UpdateKeysCommand({ KvsARN: arn, IfMatch: etag, ...batch }));
           if (out.ETag) this.etags.set(arn, out.ETag);
           break;
         } catch (err) {

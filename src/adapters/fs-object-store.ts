@@ -10,8 +10,9 @@
  * times the write itself. Larger ones go through the thread pool, so the event loop never waits long.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import type { Dirent } from 'node:fs';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, type Stats, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { assertObjectName, type ObjectInfo, type ObjectStore, type PutObjectInput, type StoredObject } from '../ports/object-store';
@@ -131,6 +132,28 @@ export class FsObjectStore implements ObjectStore {
     const { file, meta } = this.paths(bucket, key);
     await rm(file, { force: true });
     await rm(meta, { force: true });
+  }
+
+  async list(bucket: string): Promise<string[]> {
+    assertObjectName(bucket, 'x');
+    const keys: string[] = [];
+    const walk = async (folder: string, prefix: string): Promise<void> => {
+      let entries: Dirent[];
+      try {
+        entries = await readdir(folder, { withFileTypes: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw err;
+      }
+      for (const entry of entries) {
+        // Metadata files and temporary names start with a dot, which no key does (assertObjectName).
+        if (entry.name.startsWith('.')) continue;
+        if (entry.isDirectory()) await walk(join(folder, entry.name), `${prefix}${entry.name}/`);
+        else if (entry.isFile()) keys.push(`${prefix}${entry.name}`);
+      }
+    };
+    await walk(join(this.root, bucket), '');
+    return keys.sort();
   }
 }
 

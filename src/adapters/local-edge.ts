@@ -8,6 +8,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { limitKeyOf } from '../domain/limit-key';
 import type { Cdn, CdnAnswer, CdnProvisioned, CdnSite } from '../ports/cdn';
 import type { FailureLimit, FailureLimits } from '../ports/failure-limits';
 import type { ObjectStore } from '../ports/object-store';
@@ -167,6 +168,11 @@ export class LocalEdge implements Cdn {
     return Promise.resolve(null);
   }
 
+  /** Nothing to release: a host that is no longer a site's is forgotten within `siteTtlMs`. */
+  releaseDomain(): Promise<void> {
+    return Promise.resolve();
+  }
+
   /** Drops exactly these paths of the site (as the edge caches them: after its rewrite). */
   async invalidate(site: CdnSite, paths: readonly string[], _changeRef: string): Promise<void> {
     for (const path of paths) {
@@ -299,7 +305,9 @@ export class LocalEdge implements Cdn {
     const { limits, limit } = notFound;
     let wait: number;
     try {
-      wait = reply.status === 404 ? await limits.fail(limit, address()) : await limits.retryAfter(limit, address());
+      // An IPv6 client by its /64 (domain/limit-key.ts).
+      const key = limitKeyOf(address());
+      wait = reply.status === 404 ? await limits.fail(limit, key) : await limits.retryAfter(limit, key);
     } catch (err) {
       // The count could not be read or written (its database is away): the answer stands, and is told.
       this.options.onError?.(err, { domain: site.domain, method, target });

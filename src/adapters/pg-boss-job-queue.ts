@@ -31,6 +31,7 @@ export const JOB_NAMES: readonly JobName[] = [
   'mail.send',
   'guest.remind',
   'site.provision',
+  'site.cleanup',
 ];
 
 export type JobQueueOptions = {

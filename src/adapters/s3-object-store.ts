@@ -157,6 +157,16 @@ export class S3ObjectStore implements ObjectStore {
     await client.send(new sdk.DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.keyOf(bucket, key) }));
   }
 
+  async list(bucket: string): Promise<string[]> {
+    const folder = this.keyOf(bucket, 'x').slice(0, -1);
+    const { sdk, client } = await this.connect();
+    const keys: string[] = [];
+    for await (const page of sdk.paginateListObjectsV2({ client }, { Bucket: this.location.bucket, Prefix: folder })) {
+      for (const item of page.Contents ?? []) if (item.Key?.startsWith(folder)) keys.push(item.Key.slice(folder.length));
+    }
+    return keys.sort();
+  }
+
   destroy(): void {
     this.#destroyed = true;
     this.#client?.destroy();

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { findOpenEntries } from '../config/data-folder';
 import type { Config } from '../config/env';
+import { isLoopbackHost } from '../domain/hosts';
 import type { WebClient } from '../ports/web-client';
 import { listAudit } from '../services/audit';
 import { createBookingSchema, listBookingsSchema } from '../services/booking-schemas';
@@ -94,7 +95,23 @@ const doctorArgsSchema = z
       .optional(),
   })
   .refine((v) => v.live !== undefined || v.connectTo === undefined, { message: 'is used with --live only', path: ['connectTo'] })
-  .refine((v) => v.live !== undefined || v.serviceKey === undefined, { message: 'is used with --live only', path: ['serviceKey'] });
+  .refine((v) => v.live !== undefined || v.serviceKey === undefined, { message: 'is used with --live only', path: ['serviceKey'] })
+  // The key goes in a header: only over TLS to a server that proves to be the site, or to this machine.
+  .refine((v) => v.serviceKey === undefined || v.live === undefined || keyMayGoTo(v.live, v.connectTo), {
+    message: 'is sent only to an https:// address, or over http:// to this machine (the URL or --connect-to a loopback address)',
+    path: ['serviceKey'],
+  });
+
+/**
+ * Whether doctor may send a service key to `live` (connecting to `connectTo` when given): over https,
+ * where curl checks the certificate against the URL's host whichever address it connects to; or to a
+ * loopback address (127.0.0.0/8, ::1, localhost and names under it), which never leaves the machine.
+ */
+function keyMayGoTo(live: string, connectTo: { host: string } | undefined): boolean {
+  const url = new URL(live);
+  if (url.protocol === 'https:') return true;
+  return isLoopbackHost(connectTo ? connectTo.host : url.hostname);
+}
 
 /** `bosun doctor`'s arguments, parsed before anything is opened: a wrong one is one line naming it. */
 export function parseDoctorArgs(args: Record<string, unknown>): z.infer<typeof doctorArgsSchema> {
@@ -242,6 +259,10 @@ function siteCdnText(view: SiteCdnView, mode: CdnMode): string {
         `Distribution tenant: ${t.id} (${t.arn}), ${t.status}, domain ${t.domain} ${t.domainStatus ?? 'unknown'}, recorded ${t.at}`,
       );
     lines.push(`${view.status.ok ? 'ok' : 'PROBLEM'}: ${view.status.detail}`);
+  }
+  for (const c of view.formerDomains) {
+    const state = c.error ? `PROBLEM: ${c.failures} failed attempt(s), the last: ${c.error}` : 'pending';
+    lines.push(`Former domain ${c.domain}: its pages and slugs are being removed (since ${c.since}); ${state}`);
   }
   return lines.join('\n');
 }
@@ -452,7 +473,7 @@ export const commands: Record<string, Command> = {
       }
     }
     const view = await describeGuestSiteCdn(rt.deps, ctx, mode, slug);
-    const problem = failure !== null || (mode.platform && !view.status.ok);
+    const problem = failure !== null || (mode.platform && !view.status.ok) || view.formerDomains.some((c) => c.error !== null);
     return {
       json: { tenant: slug, mode: mode.platform ? 'platform' : mode.cdn, ...view },
       text: siteCdnText(view, mode),
@@ -469,7 +490,8 @@ export const commands: Record<string, Command> = {
     const slug = ctx.tenant.slug;
     const text = out.changed
       ? `Moved the guest site of ${slug} from ${out.previous} to ${out.domain}; ${out.republishing} page(s) queued for publishing there ` +
-        `(bosun start publishes them; bosun publish ${slug} --all does it now). The objects under ${out.previous} stay in the object store.`
+        `(bosun start publishes them; bosun publish ${slug} --all does it now). The pages and slugs under ${out.previous} are being removed ` +
+        `(bosun site cdn ${slug} shows the cleanup); no site can take ${out.previous} until that is done.`
       : `The guest site of ${slug} is at ${out.domain} already.`;
     return { json: { tenant: slug, ...out }, text };
   },

@@ -2,8 +2,9 @@
  * Configuration held in AWS Secrets Manager: the signing secret (`BOSUN_SECRET_ARN`), the origin secret
  * CloudFront sends to the API (`BOSUN_ORIGIN_SECRET_ARN`, plain text like the signing secret) and the database's
  * credentials (`DATABASE_SECRET_ARN`, the secret RDS or the CDK's `DatabaseSecret` writes). Each secret is
- * read once per process, in the region its ARN names, and cached; a secret that cannot be read, or holds
- * no usable value, stops start-up with one line naming the variable, the ARN and the reason (ADR 0025).
+ * read in the region its ARN names; a usable value is cached for the process, a secret that cannot be read
+ * or holds no usable value is not (the next start-up reads it again, so a fixed secret is picked up), and
+ * stops start-up with one line naming the variable, the ARN and the reason (ADR 0025).
  * No secret value is ever part of an error or a log line.
  */
 import type { SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
@@ -31,7 +32,10 @@ type Read = { ok: true; value: string } | { ok: false; unusable?: true; problem:
 
 const unusable = (problem: string): Read => ({ ok: false, unusable: true, problem });
 
-/** Secrets read by this process, by endpoint and ARN: each is read once (failures are not kept). */
+/**
+ * Secrets read by this process, by endpoint, ARN and how the value is judged: a usable value is read
+ * once; a failure, or a value that was judged unusable, is not kept.
+ */
 const cache = new Map<string, Promise<Read>>();
 
 const regionOf = (arn: string) => SECRET_ARN.exec(arn)?.[1] ?? '';
@@ -81,15 +85,20 @@ async function fetchSecret(arn: string, options: SecretsOptions): Promise<Read> 
   }
 }
 
-/** Reads `arn` once per process (per endpoint): later calls share the first answer unless it failed. */
-function readSecret(arn: string, options: SecretsOptions): Promise<Read> {
+/**
+ * Reads `arn` and judges its value with `parse`, once per process (per endpoint and kind of value): later
+ * calls share the first answer unless it failed. A value judged unusable is a failure like any other and
+ * is forgotten too, so a secret fixed after a failed start is read again by the next one.
+ */
+function readSecret(arn: string, kind: SecretKind, options: SecretsOptions): Promise<Read> {
   const endpoint = options.clientConfig?.endpoint;
-  const key = `${typeof endpoint === 'string' ? endpoint : ''} ${arn}`;
+  const key = `${typeof endpoint === 'string' ? endpoint : ''} ${kind} ${arn}`;
   let read = cache.get(key);
   if (!read) {
     read = fetchSecret(arn, options).then((r) => {
-      if (!r.ok) cache.delete(key);
-      return r;
+      const judged = r.ok ? PARSERS[kind](r.value) : r;
+      if (!judged.ok) cache.delete(key);
+      return judged;
     });
     cache.set(key, read);
   }
@@ -139,20 +148,26 @@ function databaseUrlFromSecret(text: string): Read {
   return { ok: true, value: `postgresql://${user}:${password}@${hostPart}:${port}/${encodeURIComponent(dbname)}` };
 }
 
+/** How a secret's text is judged: a plain-text secret of 32 characters or more, or an RDS secret's JSON. */
+type SecretKind = 'plain' | 'rds';
+
+const PARSERS: Record<SecretKind, (text: string) => Read> = { plain: signingSecret, rds: databaseUrlFromSecret };
+
 type Resolved = { variable: SecretVariable; arn: string; read: Read };
 
-async function resolveEach(config: Config, options: SecretsOptions): Promise<Resolved[]> {
-  const wanted: { variable: SecretVariable; arn: string | undefined; parse: (text: string) => Read }[] = [
-    { variable: 'BOSUN_SECRET_ARN', arn: config.secretArn, parse: signingSecret },
-    { variable: 'BOSUN_ORIGIN_SECRET_ARN', arn: config.originSecretArn, parse: signingSecret },
-    { variable: 'DATABASE_SECRET_ARN', arn: config.databaseSecretArn, parse: databaseUrlFromSecret },
-  ];
+const WANTED: { variable: SecretVariable; arnOf: (config: Config) => string | undefined; kind: SecretKind }[] = [
+  { variable: 'BOSUN_SECRET_ARN', arnOf: (c) => c.secretArn, kind: 'plain' },
+  { variable: 'BOSUN_ORIGIN_SECRET_ARN', arnOf: (c) => c.originSecretArn, kind: 'plain' },
+  { variable: 'DATABASE_SECRET_ARN', arnOf: (c) => c.databaseSecretArn, kind: 'rds' },
+];
+
+async function resolveEach(config: Config, options: SecretsOptions, only?: SecretVariable): Promise<Resolved[]> {
   return Promise.all(
-    wanted.flatMap(({ variable, arn, parse }) =>
-      arn === undefined
-        ? []
-        : [readSecret(arn, options).then((read): Resolved => ({ variable, arn, read: read.ok ? parse(read.value) : read }))],
-    ),
+    WANTED.flatMap(({ variable, arnOf, kind }) => {
+      const arn = arnOf(config);
+      if (arn === undefined || (only !== undefined && variable !== only)) return [];
+      return [readSecret(arn, kind, options).then((read): Resolved => ({ variable, arn, read }))];
+    }),
   );
 }
 
@@ -173,12 +188,25 @@ export async function checkSecrets(config: Config, options: SecretsOptions = {})
 }
 
 /**
- * The configuration with the secrets it names read in: `secret` from `BOSUN_SECRET_ARN`, `databaseUrl`
- * from `DATABASE_SECRET_ARN`. A configuration without ARNs comes back as it is. Throws a `ConfigError`
- * of one line (`VARIABLE: secret <arn> is not readable: <reason>`) for the first secret that fails.
+ * The configuration with the secrets it names read in: `secret` from `BOSUN_SECRET_ARN`, `originSecret` from
+ * `BOSUN_ORIGIN_SECRET_ARN`, `databaseUrl` from `DATABASE_SECRET_ARN`. A configuration without ARNs comes
+ * back as it is. Throws a `ConfigError` of one line (`VARIABLE: secret <arn> is not readable: <reason>`)
+ * for the first secret that fails.
  */
-export async function resolveSecrets(config: Config, options: { clientConfig?: SecretsManagerClientConfig } = {}): Promise<Config> {
-  const resolved = await resolveEach(config, options);
+export async function resolveSecrets(config: Config, options: SecretsOptions = {}): Promise<Config> {
+  return applyResolved(config, await resolveEach(config, options));
+}
+
+/**
+ * The configuration with only the origin secret read in (`BOSUN_ORIGIN_SECRET_ARN`), the others left as
+ * ARNs: what the Lambda API needs to refuse a request that skipped CloudFront before it reads anything
+ * else or opens the database (ADR 0023). Throws like `resolveSecrets`.
+ */
+export async function resolveOriginSecret(config: Config, options: SecretsOptions = {}): Promise<Config> {
+  return applyResolved(config, await resolveEach(config, options, 'BOSUN_ORIGIN_SECRET_ARN'));
+}
+
+function applyResolved(config: Config, resolved: Resolved[]): Config {
   let next = config;
   for (const r of resolved) {
     if (!r.read.ok) throw new ConfigError(`${r.variable}: ${line(r as Resolved & { read: { ok: false } })}`);

@@ -11,6 +11,7 @@ import * as m0007 from './migrations/0007-live-changes';
 import * as m0008 from './migrations/0008-tenant-feed';
 import * as m0009 from './migrations/0009-guest-mail';
 import * as m0010 from './migrations/0010-failure-limits';
+import * as m0011 from './migrations/0011-domain-cleanups';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '0008-tenant-feed': m0008,
   '0009-guest-mail': m0009,
   '0010-failure-limits': m0010,
+  '0011-domain-cleanups': m0011,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

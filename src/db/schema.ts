@@ -318,6 +318,20 @@ export interface FriendlySlugsTable {
   updated_at: Timestamp;
 }
 
+/** A guest domain a site left, until its objects and slugs are removed (pending while `finished_at` is null). */
+export interface DomainCleanupsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  site_id: string;
+  domain: string;
+  created_at: CreatedAt;
+  finished_at: Timestamp | null;
+  objects_removed: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+  last_error_at: Timestamp | null;
+  failures: ColumnType<number, number | undefined, number>;
+}
+
 /** One limit's window of one client address (ADR 0024); not a tenant's data. */
 export interface FailureWindowsTable {
   limiter: string;
@@ -342,6 +356,7 @@ export interface Database {
   audit_log: AuditLogTable;
   guest_pages: GuestPagesTable;
   friendly_slugs: FriendlySlugsTable;
+  domain_cleanups: DomainCleanupsTable;
   crew_magic_links: CrewMagicLinksTable;
   crew_sessions: CrewSessionsTable;
   staff_magic_links: StaffMagicLinksTable;

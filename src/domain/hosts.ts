@@ -11,6 +11,8 @@
  * Another tenant's domain is refused by the database (sites' domains are unique).
  */
 
+import { ipv6Groups, limitKeyOf } from './limit-key';
+
 /** `host` as sites store it: lower case, without a trailing dot or port brackets. */
 export function normalizeHost(host: string): string {
   return host.trim().toLowerCase().replace(/\.$/, '');
@@ -34,4 +36,18 @@ export function reservedHostProblem(host: string, publicHost: string): string | 
   if (h === 'localhost') return 'is reserved: localhost is this machine (a name under it, like guests.localhost, may be used)';
   if (isIpAddress(h)) return 'is an IP address; a guest site needs a host name like guests.example.com';
   return null;
+}
+
+/**
+ * True for a host that is this machine: `localhost` and names under it (RFC 6761; curl resolves them
+ * to the loopback address itself), 127.0.0.0/8, `::1` and `::ffff:127.…` (bracketed or not).
+ */
+export function isLoopbackHost(host: string): boolean {
+  const h = normalizeHost(host);
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  // 127.0.0.0/8, also mapped into IPv6.
+  if (/^127(\.\d{1,3}){3}$/.test(limitKeyOf(h))) return true;
+  const groups = ipv6Groups(h);
+  if (!groups) return false;
+  return groups.slice(0, 7).every((g) => g === 0) && groups[7] === 1;
 }

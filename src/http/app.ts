@@ -9,6 +9,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
+import { limitKeyOf } from '../domain/limit-key';
 import type { FailureLimits } from '../ports/failure-limits';
 import type { MailArchive } from '../ports/mailer';
 import type { ServiceDeps } from '../services/context';
@@ -32,7 +33,8 @@ export type AppDeps = ServiceDeps & {
   ping(): Promise<void>;
   /**
    * The client's address, for rate limits: the entry point knows it (Node's peer behind trusted
-   * proxies, or the Lambda event). Required: there is no address every client would share.
+   * proxies, or the Lambda event). Required: there is no address every client would share. The app
+   * counts an IPv6 address by its /64 (`limitKeyOf`).
    */
   clientAddress: (c: Context) => string;
   /**
@@ -85,7 +87,8 @@ export function createApp(deps: AppDeps) {
     throw new TypeError('createApp: clientAddress must be a function of the request that names the client');
   }
   const app = new OpenAPIHono();
-  const clientAddress = deps.clientAddress;
+  // What every limit counts a client under: its address, an IPv6 one by its /64 (domain/limit-key.ts).
+  const clientAddress = (c: Context) => limitKeyOf(deps.clientAddress(c));
 
   app.onError((err, c) => {
     if (err instanceof ServiceError) {

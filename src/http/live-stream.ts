@@ -64,13 +64,7 @@ export function streamChanges<T>(c: Context, options: LiveStreamOptions<T>): Res
       if (!cursor || stream.aborted) return;
       if (last && compareChangeCursors(cursor, last) <= 0) return;
       last = cursor;
-      let data: T | null;
-      try {
-        data = await options.build(signal);
-      } catch (err) {
-        options.log.error({ err, action: signal.action, cursor: signal.cursor }, 'live event could not be built');
-        return;
-      }
+      const data = await buildEvent(options, signal);
       if (data === null || stream.aborted) return;
       await stream.writeSSE({ event: 'change', id: signal.cursor, data: JSON.stringify(data) });
     };
@@ -118,6 +112,16 @@ export function streamChanges<T>(c: Context, options: LiveStreamOptions<T>): Res
   });
 }
 
+/** The subscriber's view of one change; null when it is not for them or could not be built (logged). */
+async function buildEvent<T>(options: LiveStreamOptions<T>, signal: ChangeSignal): Promise<T | null> {
+  try {
+    return await options.build(signal);
+  } catch (err) {
+    options.log.error({ err, action: signal.action, cursor: signal.cursor }, 'live event could not be built');
+    return null;
+  }
+}
+
 function streamBounded<T>(c: Context, options: LiveStreamOptions<T>, bounded: BoundedStream, resumeFrom: ChangeCursor | null): Response {
   return streamSSE(c, async (stream) => {
     const start = resumeFrom ?? parseChangeCursor(await bounded.now());
@@ -140,13 +144,7 @@ function streamBounded<T>(c: Context, options: LiveStreamOptions<T>, bounded: Bo
           const cursor = parseChangeCursor(signal.cursor);
           if (!cursor || compareChangeCursors(cursor, last) <= 0) continue;
           last = cursor;
-          let data: T | null;
-          try {
-            data = await options.build(signal);
-          } catch (err) {
-            options.log.error({ err, action: signal.action, cursor: signal.cursor }, 'live event could not be built');
-            continue;
-          }
+          const data = await buildEvent(options, signal);
           if (data === null || stream.aborted) continue;
           await stream.writeSSE({ event: 'change', id: signal.cursor, data: JSON.stringify(data) });
           sent += 1;

@@ -7,6 +7,7 @@ import type { ServiceDeps } from '../services/context';
 import type { MailSettings } from '../services/mail';
 import type { SitePorts } from '../services/publishing';
 import { handleOfficeDecline } from './alert-office-of-decline';
+import { handleDomainCleanup } from './clean-up-domain';
 import { handleNotifyCrew } from './notify-crew';
 import { handleProvisionSite } from './provision-site';
 import { handlePublishGuestPage } from './publish-guest-page';
@@ -36,6 +37,7 @@ export async function registerJobHandlers(worker: JobWorker, deps: JobDeps): Pro
   if (sites) {
     await worker.work('guest-page.publish', (payload) => handlePublishGuestPage({ ...deps, sites }, payload));
     await worker.work('site.provision', (payload) => handleProvisionSite({ ...deps, sites }, payload));
+    await worker.work('site.cleanup', (payload) => handleDomainCleanup({ ...deps, sites }, payload));
   }
   await worker.work('crew.notify', (payload) => handleNotifyCrew(deps, payload), mail);
   await worker.work('crew.login-link', (payload, job) => handleCrewLoginLink(deps, payload, job), mail);

@@ -19,7 +19,7 @@ import { type Config, ConfigError } from '../config/env';
 import { type App, createApp } from '../http/app';
 import { loadOpsAssets } from '../http/ops/assets/assets';
 import { registerJobHandlers } from '../jobs/register';
-import { type GatewayEventAddressing, lambdaClientAddress } from './lambda-client-address';
+import { type GatewayEventAddressing, gatewaySourceAddress, lambdaClientAddress } from './lambda-client-address';
 import { openRuntime, pingDatabase, type Runtime, type RuntimeOptions } from './runtime';
 import { type WorkerWakeup, workerWakeupFor } from './worker-wakeup';
 
@@ -103,11 +103,19 @@ export async function compose(config: Config, options: ComposeOptions): Promise<
       });
       return { runtime, app, wakeup, close };
     }
+    // Forwarded addresses are CloudFront's only when every request is known to come through it (the
+    // origin secret, checked in lambda.ts); without one anyone may send them, so API Gateway's own peer counts.
+    const forwardedTrusted = config.originSecret !== undefined;
+    if (!forwardedTrusted) {
+      log.warn(
+        'no origin secret (BOSUN_ORIGIN_SECRET or BOSUN_ORIGIN_SECRET_ARN): rate limits count each client by the sourceIp API Gateway saw, and CloudFront-Viewer-Address and X-Forwarded-For are not read',
+      );
+    }
     const app = createApp({
       ...common,
       // Guest sites are CloudFront's on AWS: no local edge.
       edge: null,
-      clientAddress: (c) => lambdaClientAddress(lambdaEventOf(c)),
+      clientAddress: forwardedTrusted ? (c) => lambdaClientAddress(lambdaEventOf(c)) : (c) => gatewaySourceAddress(lambdaEventOf(c)),
       acceptRequestOrigin: false,
       liveStreamMaxMs: LAMBDA_LIVE_STREAM_MS,
     });

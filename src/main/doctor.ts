@@ -40,8 +40,16 @@ export async function runDoctor(
     });
     return doctorReport(checks);
   }
-  // What can be read is read; the signing secret is not needed to check the installation.
-  const readable = await resolveSecrets(unreadable('BOSUN_SECRET_ARN') ? { ...config, secretArn: undefined } : config, options.secrets);
+  // What can be read is read; neither the signing secret nor the origin secret is needed to check the
+  // installation, and one that cannot be read is already a failed check above.
+  const readable = await resolveSecrets(
+    {
+      ...config,
+      ...(unreadable('BOSUN_SECRET_ARN') ? { secretArn: undefined } : {}),
+      ...(unreadable('BOSUN_ORIGIN_SECRET_ARN') ? { originSecretArn: undefined } : {}),
+    },
+    options.secrets,
+  );
   try {
     const result = await run(readable, 'doctor', args);
     checks.push(...((result.json.checks ?? []) as Check[]));

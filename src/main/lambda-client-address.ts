@@ -10,6 +10,10 @@
  *    address it is counted under;
  * 3. the event's `sourceIp` (`requestContext.http.sourceIp` in v2, `requestContext.identity.sourceIp`
  *    in v1): the peer of API Gateway itself.
+ *
+ * That order holds only where every request came through CloudFront (an origin secret is configured):
+ * without one, anyone may send both headers, and `gatewaySourceAddress` — the `sourceIp` alone — is the
+ * client's address.
  */
 import { isIP } from 'node:net';
 
@@ -26,7 +30,7 @@ export type GatewayEventAddressing = {
 export function lambdaClientAddress(event: GatewayEventAddressing): string {
   const viewer = viewerAddress(headerValues(event, 'cloudfront-viewer-address')[0]);
   if (viewer) return viewer;
-  const sourceIp = event.requestContext?.http?.sourceIp ?? event.requestContext?.identity?.sourceIp ?? undefined;
+  const sourceIp = sourceIpOf(event);
   const hops = headerValues(event, 'x-forwarded-for')
     .flatMap((value) => value.split(','))
     .map((hop) => hop.trim())
@@ -37,6 +41,17 @@ export function lambdaClientAddress(event: GatewayEventAddressing): string {
   if (appended && isIP(bare(appended))) return normalise(bare(appended));
   if (sourceIp) return normalise(sourceIp);
   throw new Error('The event names no client address (requestContext.http.sourceIp or requestContext.identity.sourceIp)');
+}
+
+/** The peer API Gateway saw (`sourceIp`), whatever headers the request carries. */
+export function gatewaySourceAddress(event: GatewayEventAddressing): string {
+  const sourceIp = sourceIpOf(event);
+  if (sourceIp) return normalise(sourceIp);
+  throw new Error('The event names no client address (requestContext.http.sourceIp or requestContext.identity.sourceIp)');
+}
+
+function sourceIpOf(event: GatewayEventAddressing): string | undefined {
+  return event.requestContext?.http?.sourceIp ?? event.requestContext?.identity?.sourceIp ?? undefined;
 }
 
 /** `198.51.100.10:46532`, `2001:db8::1:46532` or `[2001:db8::1]:46532` → the address; null when it is none. */

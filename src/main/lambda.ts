@@ -3,20 +3,20 @@
  * server runs, composed for the `lambda-api` role, behind hono/aws-lambda's `handle(app)`. This file
  * only translates events (ADR 0023).
  *
- * The composition is made once per cold start, lazily: the first invocation awaits it, the later
- * ones reuse it. A composition that fails (a missing variable, a database not reachable or not
- * migrated yet) logs one line and answers 503; the next invocation tries again.
- *
- * With an origin secret configured, a request that did not come through CloudFront (no or a wrong
- * `X-Bosun-Origin-Verify`) is answered 403 before the app sees it; the header never reaches the app.
- * So every request the app sees came through CloudFront, and its forwarded client address is
- * CloudFront's (lambda-client-address.ts).
+ * A cold start has two steps, each made once, lazily, and tried again by the next invocation when it
+ * fails (one log line, 503). First the gate: the configuration and the origin secret alone
+ * (`BOSUN_ORIGIN_SECRET`, or `BOSUN_ORIGIN_SECRET_ARN` read by itself). With an origin secret, a request
+ * that did not come through CloudFront (no or a wrong `X-Bosun-Origin-Verify`) is answered 403 there,
+ * before the other secrets are read or the database is opened, so a burst at API Gateway's own URL
+ * costs no database connection. Then the composition (the other secrets, the database, the app), which
+ * only a request that passed the gate awaits. The header never reaches the app: every request the app
+ * sees came through CloudFront, and its forwarded client address is CloudFront's (ADR 0023).
  */
 import type { LambdaClientConfig } from '@aws-sdk/client-lambda';
 import { handle } from 'hono/aws-lambda';
 import pino, { type Logger } from 'pino';
 import { type Config, loadConfig } from '../config/env';
-import { resolveSecrets } from '../config/secrets';
+import { resolveOriginSecret, resolveSecrets, type SecretsOptions } from '../config/secrets';
 import { compose, lambdaSigningSecret } from './compose';
 import { GatewayEventError, normaliseGatewayEvent } from './lambda-event';
 import { ORIGIN_VERIFY_HEADER, originVerified, takeOriginHeader } from './lambda-origin';
@@ -40,21 +40,30 @@ export type LambdaHandler = ((event: unknown, context?: unknown) => Promise<Gate
 
 /**
  * A handler over the configuration `load` gives (by default the environment). Used as is by the
- * exported `handler`; tests give their own configuration.
+ * exported `handler`; tests give their own configuration, and may give the logger and where Secrets
+ * Manager answers.
  */
 export function createLambdaHandler(
   load: () => Config | Promise<Config> = () => loadConfig(),
-  options: { workerClient?: LambdaClientConfig } = {},
+  options: { workerClient?: LambdaClientConfig; log?: Logger; secrets?: SecretsOptions } = {},
 ): LambdaHandler {
-  type Ready = { serve: ReturnType<typeof handle>; close(): Promise<void>; originSecret: string | undefined; log: Logger };
+  type Gate = { config: Config; originSecret: string | undefined; log: Logger };
+  type Ready = { serve: ReturnType<typeof handle>; close(): Promise<void> };
+  let gate: Promise<Gate> | null = null;
   let ready: Promise<Ready> | null = null;
   let fallbackLog: Logger | null = null;
 
-  const coldStart = async (): Promise<Ready> => {
-    // The secrets the configuration names (BOSUN_SECRET_ARN, DATABASE_SECRET_ARN) are read once, here.
-    const config = await resolveSecrets(await load());
+  // Reads nothing but the configuration and the origin secret: no other secret, no database.
+  const openGate = async (): Promise<Gate> => {
+    const config = await resolveOriginSecret(await load(), options.secrets);
+    const log = options.log ?? createLogger(config);
+    return { config, originSecret: config.originSecret, log };
+  };
+
+  const coldStart = async ({ config: gated, log }: Gate): Promise<Ready> => {
+    // The other secrets the configuration names (BOSUN_SECRET_ARN, DATABASE_SECRET_ARN) are read once, here.
+    const config = await resolveSecrets(gated, options.secrets);
     const signingSecret = lambdaSigningSecret(config);
-    const log = createLogger(config);
     const composition = await compose(config, {
       role: 'lambda-api',
       log,
@@ -67,12 +76,19 @@ export function createLambdaHandler(
     // BOSUN_WORKER_FUNCTION the worker is woken before it leaves when the request enqueued jobs.
     const answer: typeof app.fetch = async (request, env, ctx) => settled(await app.fetch(request, env, ctx));
     const fetch = composition.wakeup ? composition.wakeup.wrap(answer) : answer;
-    return {
-      serve: handle({ fetch } as typeof app),
-      close: () => composition.close(),
-      originSecret: config.originSecret,
-      log,
-    };
+    return { serve: handle({ fetch } as typeof app), close: () => composition.close() };
+  };
+
+  /** One step of the cold start, made once; a failure logs one line and is tried again next time. */
+  const once = <T>(current: Promise<T> | null, start: () => Promise<T>, clear: (p: Promise<T>) => void): Promise<T> => {
+    if (current) return current;
+    const starting = start();
+    starting.catch((err: unknown) => {
+      clear(starting);
+      fallbackLog ??= options.log ?? pino(logOptions('info'));
+      fallbackLog.error({ err }, 'Bosun could not start on Lambda');
+    });
+    return starting;
   };
 
   const invoke = async (event: unknown, context?: unknown): Promise<GatewayResult> => {
@@ -83,43 +99,50 @@ export function createLambdaHandler(
       if (!(err instanceof GatewayEventError)) throw err;
       return plainAnswer(400, err.message);
     }
-    if (!ready) {
-      const starting = coldStart();
-      ready = starting;
-      starting.catch((err: unknown) => {
-        // One line, and the next invocation starts again.
-        if (ready === starting) ready = null;
-        fallbackLog ??= pino(logOptions('info'));
-        fallbackLog.error({ err }, 'Bosun could not start on Lambda');
-      });
-    }
-    let current: Ready;
+    gate = once(gate, openGate, (p) => {
+      if (gate === p) gate = null;
+    });
+    let opened: Gate;
     try {
-      current = await ready;
+      opened = await gate;
     } catch {
       return plainAnswer(503, 'Bosun is not available; try again shortly.', normalised.version);
     }
-    const { serve, originSecret } = current;
+    const { originSecret } = opened;
     // The header leaves the event whether or not a secret is configured: the app never sees it.
     const gatewayEvent = normalised.event as { headers?: Record<string, string>; multiValueHeaders?: Record<string, string[]> };
     if (gatewayEvent.headers) gatewayEvent.headers = { ...gatewayEvent.headers };
     if (gatewayEvent.multiValueHeaders) gatewayEvent.multiValueHeaders = { ...gatewayEvent.multiValueHeaders };
     const presented = takeOriginHeader(gatewayEvent);
     if (originSecret !== undefined && !originVerified(originSecret, presented)) {
-      current.log.warn(
+      opened.log.warn(
         { origin: presented === undefined ? 'absent' : 'wrong' },
         `refused a request without CloudFront's ${ORIGIN_VERIFY_HEADER} (the API answers through CloudFront only)`,
       );
       return forbidden(normalised.version);
     }
+    ready = once(
+      ready,
+      () => coldStart(opened),
+      (p) => {
+        if (ready === p) ready = null;
+      },
+    );
+    let current: Ready;
+    try {
+      current = await ready;
+    } catch {
+      return plainAnswer(503, 'Bosun is not available; try again shortly.', normalised.version);
+    }
     // `handle` reads an APIGatewayProxyEvent or APIGatewayProxyEventV2; the event was checked to be one.
-    return (await serve(normalised.event as never, context as never)) as GatewayResult;
+    return (await current.serve(normalised.event as never, context as never)) as GatewayResult;
   };
 
   return Object.assign(invoke, {
     close: async () => {
       const current = ready;
       ready = null;
+      gate = null;
       if (current) await (await current.catch(() => null))?.close();
     },
   });

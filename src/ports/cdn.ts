@@ -59,6 +59,16 @@ export interface Cdn {
    */
   provisionSite(site: CdnSiteToProvision): Promise<CdnProvisioned | null>;
   /**
+   * Makes sure the edge no longer serves the site at `domain`, a domain it left (ADR 0007 addendum):
+   * with one multi-tenant distribution, that the domain is no longer on the site's distribution tenant
+   * (the `site.provision` job moves the tenant to the new domain; a tenant of another site or
+   * distribution is never touched). Resolves when nothing of the site serves the domain; rejects with a
+   * one-line reason while something does. The local edge and a distribution per site have nothing to
+   * release: the local edge forgets a host that is no longer a site's, and a distribution's aliases are
+   * set by hand.
+   */
+  releaseDomain(site: CdnSiteToProvision): Promise<void>;
+  /**
    * The viewer-request function deployed in front of the site (CloudFront: the one associated with its
    * distribution's default cache behavior). Absent on an edge that runs the generated function itself.
    * Rejects when the CDN's API cannot be asked.

@@ -13,7 +13,8 @@ export type JobName =
   | 'crew.remind'
   | 'mail.send'
   | 'guest.remind'
-  | 'site.provision';
+  | 'site.provision'
+  | 'site.cleanup';
 
 /** Payloads carry ids and the tenant id, never objects. */
 export type JobPayload = { tenantId: string; bookingId: string; reason: string };
@@ -33,6 +34,9 @@ export type MailJobPayload = { tenantId: string; mailId?: string; batchId?: stri
 /** The payload of a job about a tenant's guest site (its provisioning at the CDN). */
 export type SiteJobPayload = { tenantId: string; siteId: string; reason: string };
 
+/** The payload of a job that empties a domain a tenant's guest site left (`domain_cleanups`). */
+export type DomainCleanupJobPayload = { tenantId: string; cleanupId: string; reason: string };
+
 /** A scheduled sweep over every tenant (reminders): it names no tenant, only why it runs. */
 export type SweepJobPayload = { reason: string };
 
@@ -47,6 +51,7 @@ export type JobPayloads = {
   'mail.send': MailJobPayload;
   'guest.remind': SweepJobPayload;
   'site.provision': SiteJobPayload;
+  'site.cleanup': DomainCleanupJobPayload;
 };
 
 export type FailedJob = {

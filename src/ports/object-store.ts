@@ -38,6 +38,11 @@ export interface ObjectStore {
   head(bucket: string, key: string): Promise<ObjectInfo | null>;
   /** Removes the object; removing a missing object is not an error. */
   delete(bucket: string, key: string): Promise<void>;
+  /**
+   * The keys of every object in the bucket, sorted; empty for a bucket that holds nothing (or was
+   * never written). What a site leaves behind when it leaves its domain is found this way.
+   */
+  list(bucket: string): Promise<string[]>;
 }
 
 export class InvalidObjectNameError extends Error {

@@ -439,6 +439,34 @@ async function publishPages(
     }
   }
 
+  // 2b. The site moved to another domain while this ran: what was just written under the old domain is
+  // taken back, because that domain's cleanup may have emptied it already (ADR 0007 addendum). Checked
+  // after every write: a move committed later has a cleanup that lists these writes itself.
+  const now = await getGuestSite(deps.db, site.tenantId);
+  if (now?.domain !== site.domain && (changed.length > 0 || notFound.paths.length > 0 || slugWrites.length > 0)) {
+    const moved = new PublishError(
+      'store',
+      new Error(
+        `the site moved from ${site.domain} to ${now?.domain ?? 'nowhere'} while publishing; the move's jobs publish its pages there`,
+      ),
+    );
+    try {
+      for (const { r } of changed) {
+        await store.delete(site.bucket, layout.guestPageKey(r.bookingId));
+        await store.delete(site.bucket, layout.guestCalendarKey(r.bookingId));
+      }
+      if (notFound.paths.length > 0) await store.delete(site.bucket, layout.NOT_FOUND_KEY);
+      if (keyValueStore && slugWrites.length > 0)
+        await keyValueStore.deleteDomainKeys(site.domain, [...new Set(slugWrites.map((w) => w.slug))]);
+    } finally {
+      for (const { r } of changed) {
+        await fail(r.bookingId, moved);
+        tick();
+      }
+    }
+    return ids.map((id) => outcomes.get(id) as PublishOutcome);
+  }
+
   // 3. One invalidation for every path that changed.
   const paths = [...notFound.paths, ...changed.flatMap(({ r }) => layout.guestPageInvalidationPaths(r.bookingId))];
   if (paths.length > 0) {

@@ -9,6 +9,7 @@ import * as pq from '../db/queries/publishing';
 import { getGuestSite } from '../db/queries/tenants';
 import type { CdnProvisioned } from '../ports/cdn';
 import type { Actor, ServiceDeps, TenantContext } from './context';
+import { listPendingDomainCleanups, type PendingDomainCleanup } from './domain-cleanup';
 import { NotFoundError } from './errors';
 import { readSiteCdn, type SiteCdnRecord, type SitePorts, storedSiteCdn } from './publishing';
 
@@ -91,6 +92,8 @@ export type SiteCdnView = {
   distributionTenant: SiteCdnRecord['distributionTenant'] | null;
   provisionFailure: SiteCdnRecord['provisionFailure'] | null;
   status: SiteCdnStatus;
+  /** Domains the site left whose pages and slugs are still being removed (ADR 0007 addendum). */
+  formerDomains: PendingDomainCleanup[];
 };
 
 /** The tenant's guest site at the CDN: its settings, its distribution tenant and its status. Errors: NotFoundError. */
@@ -102,10 +105,10 @@ export async function describeGuestSiteCdn(
 ): Promise<SiteCdnView> {
   const site = await getGuestSite(deps.db, ctx.tenantId);
   if (!site) throw new NotFoundError('The guest site of this tenant');
-  return viewOf(site, mode, tenantSlug);
+  return { ...viewOf(site, mode, tenantSlug), formerDomains: await listPendingDomainCleanups(deps, ctx) };
 }
 
-function viewOf(site: { domain: string; cdn: unknown }, mode: CdnMode, tenantSlug?: string): SiteCdnView {
+function viewOf(site: { domain: string; cdn: unknown }, mode: CdnMode, tenantSlug?: string): Omit<SiteCdnView, 'formerDomains'> {
   const record = readSiteCdn(site.cdn);
   return {
     domain: site.domain,

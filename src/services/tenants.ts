@@ -1,6 +1,7 @@
 /** Tenants (operators), their sites, vessels, crew and staff: the platform operator's and office's set-up. */
 import { z } from 'zod';
 import { insertAuditEntry } from '../db/queries/audit';
+import { insertDomainCleanup, isDomainCleanupPending, lockDomains } from '../db/queries/domain-cleanups';
 import * as people from '../db/queries/people';
 import { listPublishableBookingIds } from '../db/queries/publishing';
 import { bumpTenantFeedGeneration } from '../db/queries/tenant-feed';
@@ -84,8 +85,23 @@ const domainTaken = (domain: string) =>
   new ConflictError(`The domain ${domain} belongs to a tenant already.`, [{ field: 'guestDomain', message: 'is taken' }]);
 
 /**
+ * Refuses a domain whose former site's pages and slugs are still being removed (ADR 0007 addendum):
+ * given now, the new site would serve them until the cleanup ran, or lose its own first pages to it.
+ * Run under `lockDomains`, so a domain being left cannot be taken before its cleanup is recorded.
+ */
+async function assertDomainCleanedUp(tx: Parameters<typeof isDomainCleanupPending>[0], domain: string) {
+  if (await isDomainCleanupPending(tx, domain)) {
+    throw new ConflictError(
+      `The domain ${domain} is not free yet: the pages of the site that had it are still being removed (cleanup pending).`,
+      [{ field: 'guestDomain', message: 'is being cleaned up' }],
+    );
+  }
+}
+
+/**
  * Creates a tenant with its guest site. Errors: ValidationError (a reserved guest domain: the
- * installation's own host, localhost, an IP address), ConflictError (slug or domain taken).
+ * installation's own host, localhost, an IP address), ConflictError (slug or domain taken, or the
+ * domain's former site still being cleaned up).
  */
 export async function createTenant(
   deps: Pick<ServiceDeps, 'db' | 'publicHost'> & Partial<Pick<ServiceDeps, 'jobs' | 'provisionSites'>>,
@@ -95,6 +111,8 @@ export async function createTenant(
   assertGuestDomainAllowed(deps, input.guestDomain);
   try {
     return await deps.db.transaction().execute(async (tx) => {
+      await lockDomains(tx, [input.guestDomain]);
+      await assertDomainCleanedUp(tx, input.guestDomain);
       const tenant = await q.insertTenant(tx, { slug: input.slug, name: input.name, timezone: input.timezone });
       const site = await q.insertSite(tx, tenant.id, { domain: input.guestDomain, role: 'guest' });
       await insertAuditEntry(tx, tenant.id, {
@@ -118,15 +136,24 @@ export async function createTenant(
   }
 }
 
-export type GuestDomainChange = { domain: string; previous: string; changed: boolean; republishing: number };
+export type GuestDomainChange = {
+  domain: string;
+  previous: string;
+  changed: boolean;
+  republishing: number;
+  /** Whether the previous domain's pages and slugs are queued for removal (`site.cleanup`). */
+  cleaningUp: boolean;
+};
 
 /**
  * Moves the tenant's guest site to `guestDomain`, audited, and enqueues in the same transaction a
  * publish of every page the site has (confirmed, completed, and cancelled ones that had a page), so
- * the pages appear at the new host. The old host stops answering at once (the local edge forgets a
- * host within seconds); its objects stay in the store. Same rules as at creation; the same domain
- * again changes nothing. Errors: ValidationError (reserved), ConflictError (another tenant's),
- * NotFoundError (no guest site).
+ * the pages appear at the new host, and a `site.cleanup` of the old domain, which removes the objects
+ * and edge slugs the site left there (ADR 0007 addendum). The old host stops answering at once (the
+ * local edge forgets a host within seconds), and no site is given it until its cleanup has finished.
+ * Same rules as at creation; the same domain again changes nothing. Errors: ValidationError
+ * (reserved), ConflictError (another tenant's, or a domain whose cleanup is pending), NotFoundError
+ * (no guest site).
  */
 export async function changeGuestDomain(
   deps: Pick<ServiceDeps, 'db' | 'jobs' | 'publicHost' | 'provisionSites'>,
@@ -139,22 +166,27 @@ export async function changeGuestDomain(
     return await deps.db.transaction().execute(async (tx) => {
       const site = await q.getGuestSite(tx, ctx.tenantId);
       if (!site) throw new NotFoundError('The guest site of this tenant');
-      if (site.domain === domain) return { domain, previous: site.domain, changed: false, republishing: 0 };
+      if (site.domain === domain) return { domain, previous: site.domain, changed: false, republishing: 0, cleaningUp: false };
+      await lockDomains(tx, [site.domain, domain]);
+      await assertDomainCleanedUp(tx, domain);
       await q.updateSiteDomain(tx, ctx.tenantId, site.id, domain);
+      // What the site leaves under the old domain is removed by a job, before any site may take it.
+      const cleanup = await insertDomainCleanup(tx, ctx.tenantId, { siteId: site.id, domain: site.domain });
+      await deps.jobs.enqueue(tx, 'site.cleanup', { tenantId: ctx.tenantId, cleanupId: cleanup.id, reason: 'site.domain_changed' });
       await insertAuditEntry(tx, ctx.tenantId, {
         actor: ctx.actor,
         action: 'site.domain_changed',
         entityType: 'site',
         entityId: site.id,
         before: { domain: site.domain },
-        after: { domain },
+        after: { domain, cleanupId: cleanup.id },
       });
       await enqueueSiteProvision(deps, tx, ctx.tenantId, site.id, 'site.domain_changed');
       const pages = await listPublishableBookingIds(tx, ctx.tenantId);
       for (const bookingId of pages) {
         await deps.jobs.enqueue(tx, 'guest-page.publish', { tenantId: ctx.tenantId, bookingId, reason: 'site.domain_changed' });
       }
-      return { domain, previous: site.domain, changed: true, republishing: pages.length };
+      return { domain, previous: site.domain, changed: true, republishing: pages.length, cleaningUp: true };
     });
   } catch (err) {
     if (isUnique(err)) throw domainTaken(domain);

@@ -123,6 +123,22 @@ describe.each(adapters)('ObjectStore contract: $name', (adapter) => {
     await expect(h.store.delete('demo.localhost', 'g/gone.html')).resolves.toBeUndefined();
   });
 
+  it('lists every key of one bucket, sorted, and none of a bucket whose name merely starts the same', async () => {
+    const put = (bucket: string, key: string) => h.store.put({ bucket, key, body: key, contentType: HTML, cacheControl: CACHE });
+    await put('list.localhost', 'g/b.html');
+    await put('list.localhost', 'g/a.ics');
+    await put('list.localhost', '404.html');
+    // Another content type keeps a metadata file beside the object on disk: it is not an object.
+    await h.store.put({ bucket: 'list.localhost', key: 'g/c.html', body: 'c', contentType: 'text/plain', cacheControl: 'no-store' });
+    await put('list.localhost2', 'g/other.html');
+    await put('x.list.localhost', 'g/other.html');
+    expect(await h.store.list('list.localhost')).toEqual(['404.html', 'g/a.ics', 'g/b.html', 'g/c.html']);
+    await h.store.delete('list.localhost', 'g/b.html');
+    expect(await h.store.list('list.localhost')).toEqual(['404.html', 'g/a.ics', 'g/c.html']);
+    expect(await h.store.list('never-written.localhost')).toEqual([]);
+    await expect(h.store.list('../list.localhost')).rejects.toThrow(InvalidObjectNameError);
+  });
+
   it('keeps buckets apart: the same key in two sites holds two objects', async () => {
     await h.store.put({ bucket: 'alpha.localhost', key: 'g/same.html', body: 'alpha', contentType: HTML, cacheControl: CACHE });
     await h.store.put({ bucket: 'beta.localhost', key: 'g/same.html', body: 'beta', contentType: HTML, cacheControl: CACHE });

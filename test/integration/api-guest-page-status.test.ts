@@ -48,6 +48,7 @@ beforeAll(async () => {
       get: (bucket, key) => inner.get(bucket, key),
       head: (bucket, key) => inner.head(bucket, key),
       delete: (bucket, key) => inner.delete(bucket, key),
+      list: (bucket) => inner.list(bucket),
     }),
   });
   app = makeApp(t);

@@ -178,6 +178,23 @@ describe('bosun doctor with BOSUN_CDN=cloudfront', () => {
     expect(run.stdout).toMatch(new RegExp(`^\\w+ +site ${DOMAIN.replace(/\./g, '\\.')} function: `, 'm'));
   }, 600_000);
 
+  it('names an origin secret it cannot read as one failing check, and goes on with every other check', async () => {
+    const missing = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bosun-origin-Gone02';
+    const denied = sm.put('bosun-origin', { string: 'Origin-Secret-From-Secrets-Manager-4d2e8b1a' }, { denied: true });
+    for (const [arn, reason] of [
+      [missing, 'not found (ResourceNotFoundException: no such secret in this account and region, or it was deleted)'],
+      [denied, "access denied (AccessDeniedException: the function's role needs secretsmanager:GetSecretValue on it)"],
+    ] as const) {
+      const run = await runBosun(['doctor'], env({ BOSUN_ORIGIN_SECRET_ARN: arn }), 150_000);
+      expect(run.code).toBe(1);
+      expect(run.stderr).not.toMatch(/^bosun: /m);
+      expect(run.stdout).toContain(`PROBLEM  secret BOSUN_ORIGIN_SECRET_ARN: secret ${arn} is not readable: ${reason}\n`);
+      expect(run.stdout).toMatch(/^ok +database: answers; schema is current$/m);
+      expect(run.stdout).toMatch(new RegExp(`^\\w+ +site ${DOMAIN.replace(/\./g, '\\.')} function: `, 'm'));
+      expect(run.stdout + run.stderr).not.toContain('Origin-Secret-From-Secrets-Manager');
+    }
+  }, 600_000);
+
   it("names the database's secret it cannot read, and says the database was not checked", async () => {
     const signing = 'Signing-Secret-From-Secrets-Manager-7f3a9c';
     const signingArn = sm.put('bosun-signing', { string: signing });

@@ -83,6 +83,14 @@ describe('bosun doctor --live in a child process', () => {
     [['--live', 'https://harbor.localhost', '--connect-to', '127.0.0.1:70000'], /--connect-to must name a port between 1 and 65535/],
     [['--connect-to', '127.0.0.1:8443'], /--connect-to is used with --live only/],
     [['--live', 'https://harbor.localhost', '--service-key', 'hunter2'], /--service-key must be a service key \(bsk_…\)/],
+    [
+      ['--live', 'http://harbor.example.com', '--service-key', 'bsk_hunter2hunter2'],
+      /^bosun: Invalid arguments\. \(--service-key is sent only to an https:\/\/ address, or over http:\/\/ to this machine/,
+    ],
+    [
+      ['--live', 'http://harbor.localhost', '--connect-to', '192.0.2.10:80', '--service-key', 'bsk_hunter2hunter2'],
+      /--service-key is sent only to an https:\/\/ address, or over http:\/\/ to this machine \(the URL or --connect-to a loopback address\)/,
+    ],
   ])(
     'refuses doctor %j in one line, before anything is opened',
     async (args, message) => {
@@ -98,4 +106,21 @@ describe('bosun doctor --live in a child process', () => {
     },
     200_000,
   );
+
+  it('refuses to send the key from BOSUN_DOCTOR_SERVICE_KEY over http:// to another machine, before anything is opened', async () => {
+    const dataDir = join(scratch, 'data-env-key');
+    const key = 'bsk_hunter2hunter2fromtheenvironment';
+    const run = await runBosun(
+      ['doctor', '--live', 'http://harbor.example.com', '--connect-to', '198.51.100.20:80'],
+      childEnv({ BOSUN_DATA_DIR: dataDir, BOSUN_LOG_LEVEL: 'silent', BOSUN_DOCTOR_SERVICE_KEY: key }),
+      150_000,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr.split('\n').filter((l) => l.startsWith('bosun: '))).toEqual([
+      'bosun: Invalid arguments. (--service-key is sent only to an https:// address, or over http:// to this machine (the URL or --connect-to a loopback address))',
+    ]);
+    expect(run.stdout).toBe('');
+    expect(existsSync(dataDir)).toBe(false);
+    expect(run.stdout + run.stderr).not.toContain(key);
+  }, 200_000);
 });

@@ -62,6 +62,7 @@ describe('bosun publish', () => {
         get: (b, k) => store.get(b, k),
         head: async () => null,
         delete: (b, k) => store.delete(b, k),
+        list: (b) => store.list(b),
       }),
     });
     try {

@@ -2,7 +2,7 @@
  * The client's address behind a proxy, through a real HTTP server wired as `bosun start` wires it:
  * `X-Forwarded-For` is read only when the peer is a proxy trusted by `BOSUN_TRUSTED_PROXIES`, and
  * then from the right. The API's failure limit and the guest sites' limit on runs of 404s both
- * count by that address.
+ * count by that address (an IPv6 one by its /64).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request, type Server } from 'node:http';
@@ -141,5 +141,21 @@ describe('behind a trusted proxy (BOSUN_TRUSTED_PROXIES=127.0.0.1)', () => {
     const other = { ...client, 'x-forwarded-for': '203.0.113.51' };
     expect((await get(port, '/g/NOPE999', other)).status).toBe(404);
     expect((await get(port, '/g/LIVE123', other)).status).toBe(200);
+  });
+
+  it('counts an IPv6 client by its /64: failing keys from a new address of one network each time are one client', async () => {
+    const from = (address: string) => ({ 'x-service-key': WRONG_KEY, 'x-forwarded-for': address });
+    for (let i = 1; i <= 20; i++) {
+      expect((await get(port, '/api/v1/bookings', from(`2001:db8:aa:1:${i.toString(16)}::${i.toString(16)}`))).status).toBe(401);
+    }
+    expect((await get(port, '/api/v1/bookings', from('2001:db8:aa:1:ffff:ffff:ffff:ffff'))).status).toBe(429);
+    expect((await get(port, '/api/v1/bookings', from('2001:db8:aa:2::1'))).status).toBe(401);
+  });
+
+  it("limits a run of 404s on a guest host by the IPv6 client's /64, served straight from Node's server", async () => {
+    const from = (i: number) => ({ host: 'alpha.localhost', 'x-forwarded-for': `2001:db8:bb:1::${(i + 1).toString(16)}` });
+    for (let i = 0; i < 30; i++) expect((await get(port, `/g/NOPE${String(i).padStart(3, '0')}`, from(i))).status).toBe(404);
+    expect((await get(port, '/g/LIVE123', from(99))).status).toBe(429);
+    expect((await get(port, '/g/LIVE123', { host: 'alpha.localhost', 'x-forwarded-for': '2001:db8:bb:2::1' })).status).toBe(200);
   });
 });

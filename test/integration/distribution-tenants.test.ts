@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudFrontCdn } from '../../src/adapters/cloudfront-cdn';
+import { CloudFrontKeyValueStore } from '../../src/adapters/cloudfront-key-value-store';
 import { FileMailer } from '../../src/adapters/file-mailer';
 import { JOB_NAMES } from '../../src/adapters/pg-boss-job-queue';
 import { commands } from '../../src/cli/commands';
@@ -19,12 +20,14 @@ import { listAudit } from '../../src/services/audit';
 import { createBooking, updateBooking } from '../../src/services/bookings';
 import type { ServiceDeps } from '../../src/services/context';
 import { checkInstallation } from '../../src/services/doctor';
+import { cleanUpFormerDomain } from '../../src/services/domain-cleanup';
 import { type PublishingDeps, publishGuestPage } from '../../src/services/publishing';
 import { provisionGuestSite } from '../../src/services/site-provisioning';
 import { changeGuestDomain, createTenant } from '../../src/services/tenants';
 import { createTestDb, type TestDb } from '../support/db';
 import { bookingInput, makeTenant } from '../support/factories';
 import { FakeCloudFront } from '../support/fake-cloudfront';
+import { FakeKeyValueStore } from '../support/fake-cloudfront-kvs';
 import { openTestSites, type TestSites } from '../support/sites';
 
 const DISTRIBUTION = 'E1PLATFORM0001';
@@ -253,7 +256,7 @@ describe('platform mode: a distribution tenant per guest site', () => {
     expect(out.provisioned?.distributionTenantId).toBe(made?.id);
     const put = cloudfront.requests.filter((r) => r.method === 'PUT').at(-1);
     expect(put?.path).toBe(`/2020-05-31/distribution-tenant/${made?.id}`);
-    expect(put?.headers['if-match']).toBe('E' + String(cloudfront.distributionTenants.indexOf(made as never) + 1) + 'V1');
+    expect(put?.headers['if-match']).toBe(`E${String(cloudfront.distributionTenants.indexOf(made as never) + 1)}V1`);
     expect(put?.body).toContain('<Domains><member><Domain>theta.example.net</Domain></member></Domains>');
     expect(put?.body).toContain('<Value>theta.example.net</Value>');
     expect(made?.domains).toEqual(['theta.example.net']);
@@ -280,5 +283,116 @@ describe('platform mode: a distribution tenant per guest site', () => {
     expect(next[0]?.paths.sort()).toEqual(guestPageInvalidationPaths(id).sort());
     const paths = cloudfront.requests.filter((r) => r.method === 'POST' && r.path.includes('/invalidation')).map((r) => r.path);
     expect(new Set(paths)).toEqual(new Set([`/2020-05-31/distribution-tenant/${tenantId}/invalidation`]));
+  });
+});
+
+describe("platform mode: a domain a site leaves, and tenants that are not the site's own", () => {
+  let kvsServer: FakeKeyValueStore;
+  let kvs: CloudFrontKeyValueStore;
+  beforeAll(async () => {
+    kvsServer = await new FakeKeyValueStore().start();
+    kvsServer.addStore(PLATFORM.cloudFrontPlatform.keyValueStoreArn);
+    kvs = new CloudFrontKeyValueStore({
+      clientConfig: kvsServer.clientConfig(),
+      shared: { keyValueStoreArn: PLATFORM.cloudFrontPlatform.keyValueStoreArn },
+    });
+  });
+  afterAll(async () => {
+    kvs.destroy();
+    await kvsServer.stop();
+  });
+
+  const keysOf = () => Object.fromEntries(kvsServer.stores.get(PLATFORM.cloudFrontPlatform.keyValueStoreArn)?.keys ?? []);
+
+  it('the old domain loses its objects, its slugs in the one store and its cached paths; the cleanup waits for the tenant to leave it', async () => {
+    const withSlugs = { ...publishing, sites: { ...publishing.sites, keyValueStore: kvs } };
+    const a = await makeTenant(deps, 'kappa');
+    const { provisioned } = await provisionGuestSite(publishing, a.tenant.id);
+    const tenantId = provisioned?.distributionTenantId;
+    const id = (await createBooking(t.deps, a.ctx, bookingInput({ friendlySlug: 'kappa-sunset' }) as never)).booking.id;
+    expect(await publishGuestPage(withSlugs, a.tenant.id, id)).toMatchObject({ result: 'published' });
+    expect(keysOf()['kappa.localhost/kappa-sunset']).toBe(id);
+    const stored = await sites.store.list('kappa.localhost');
+    expect(stored.length).toBeGreaterThan(0);
+
+    await changeGuestDomain(deps, a.ctx, { guestDomain: 'kappa-new.localhost' });
+    const cleanup = await t.handle.db
+      .selectFrom('domain_cleanups')
+      .selectAll()
+      .where('domain', '=', 'kappa.localhost')
+      .executeTakeFirstOrThrow();
+    const first = cloudfront.invalidations.length;
+    // The tenant still has the old domain (site.provision has not moved it yet): everything else is done, and the cleanup waits.
+    await expect(cleanUpFormerDomain(withSlugs, a.tenant.id, cleanup.id)).rejects.toThrow(
+      `cleanup of kappa.localhost: distribution tenant ${tenantId} still serves kappa.localhost; the site.provision job moves it to the site's new domain first`,
+    );
+    expect(await sites.store.list('kappa.localhost')).toEqual([]);
+    expect(keysOf()['kappa.localhost/kappa-sunset']).toBeUndefined();
+    const sent = cloudfront.invalidations.slice(first);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ distribution: DISTRIBUTION, distributionTenant: tenantId });
+    expect(sent[0]?.paths.sort()).toEqual(stored.map((k) => `/${k}`).sort());
+    const shown = await siteCdn('kappa');
+    expect(shown.text).toContain(`PROBLEM: 1 failed attempt(s), the last: distribution tenant ${tenantId} still serves kappa.localhost`);
+    expect(shown.exitCode).toBe(1);
+
+    await provisionGuestSite(publishing, a.tenant.id);
+    expect(cloudfront.tenant(tenantId ?? '')?.domains).toEqual(['kappa-new.localhost']);
+    expect(await cleanUpFormerDomain(withSlugs, a.tenant.id, cleanup.id)).toMatchObject({ done: true });
+    // Another operator may now have the domain: a tenant of its own, serving nothing of kappa's.
+    const b = await createTenant(deps, OPERATOR, { slug: 'lambda', name: 'Lambda', guestDomain: 'kappa.localhost', timezone: 'UTC' });
+    const made = await provisionGuestSite(publishing, b.id);
+    expect(made.provisioned?.distributionTenantId).not.toBe(tenantId);
+    expect(await sites.store.list('kappa.localhost')).toEqual([]);
+    expect(keysOf()['kappa.localhost/kappa-sunset']).toBeUndefined();
+  });
+
+  it("a tenant recorded on the site that is another distribution's, or another site's, is never updated", async () => {
+    const a = await makeTenant(deps, 'mu');
+    await provisionGuestSite(publishing, a.tenant.id);
+    const site = await t.handle.db.selectFrom('sites').selectAll().where('tenant_id', '=', a.tenant.id).executeTakeFirstOrThrow();
+    const own = cloudfront.distributionTenants.at(-1);
+    const foreign = {
+      ...(own as NonNullable<typeof own>),
+      id: 'dt_9999ForeignTenantxxxxxxxxxxxxx',
+      arn: 'arn:aws:cloudfront::123456789012:distribution-tenant/dt_9999ForeignTenantxxxxxxxxxxxxx',
+      distributionId: 'E9FOREIGN0001',
+      name: 'someone-elses-shop',
+      domains: ['shop.example.org'],
+      etag: 'E99V1',
+    };
+    cloudfront.distributionTenants.push(foreign);
+    const recordTenant = async (id: string) => {
+      const cdn = { ...(site.cdn as Record<string, unknown>) };
+      cdn.distributionTenant = { ...(cdn.distributionTenant as Record<string, unknown>), id };
+      await t.handle.db
+        .updateTable('sites')
+        .set({ cdn: JSON.stringify(cdn) })
+        .where('id', '=', site.id)
+        .execute();
+    };
+    await recordTenant(foreign.id);
+    await changeGuestDomain(deps, a.ctx, { guestDomain: 'mu-new.localhost' });
+    const puts = () => cloudfront.requests.filter((r) => r.method === 'PUT').length;
+    const before = puts();
+    await expect(provisionGuestSite(publishing, a.tenant.id)).rejects.toThrow(
+      `provision: distribution tenant ${foreign.id} recorded for this site belongs to distribution E9FOREIGN0001, not ${DISTRIBUTION}; it is not updated`,
+    );
+    expect(puts()).toBe(before);
+    expect(foreign.domains).toEqual(['shop.example.org']);
+    expect((await siteCdn('mu')).text).toContain(`belongs to distribution E9FOREIGN0001, not ${DISTRIBUTION}; it is not updated`);
+
+    // Of this distribution, but named for another site.
+    foreign.distributionId = DISTRIBUTION;
+    await expect(provisionGuestSite(publishing, a.tenant.id)).rejects.toThrow(
+      `provision: distribution tenant ${foreign.id} recorded for this site is named someone-elses-shop, not bosun-site-${site.id}; it is not updated`,
+    );
+    expect(puts()).toBe(before);
+    expect(foreign.domains).toEqual(['shop.example.org']);
+
+    // The site's own tenant, recorded again, is moved.
+    await recordTenant(own?.id ?? '');
+    await provisionGuestSite(publishing, a.tenant.id);
+    expect(own?.domains).toEqual(['mu-new.localhost']);
   });
 });

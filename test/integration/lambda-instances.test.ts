@@ -1,7 +1,7 @@
 /**
  * Two Lambda instances are two processes: each imports the bundled API handler (`npm run
  * build:lambda`) in a fresh Node process, with the same BOSUN_SECRET and DATABASE_URL, and answers
- * API Gateway HTTP API (v2) events as CloudFront forwards them. A staff session signed in through one
+ * API Gateway HTTP API (v2) events as CloudFront forwards them (with its origin secret). A staff session signed in through one
  * is accepted by the other, a form token of one by the other (and a forged or missing one by neither),
  * and failures through one count on the other (ADR 0021, 0024). PostgreSQL server only: Lambda never
  * runs the embedded database.
@@ -23,6 +23,8 @@ const PUBLIC_URL = 'https://ops.example.com';
 const API_HOST = 'a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com';
 /** The CloudFront edge server every viewer's request comes through: the peer API Gateway sees. */
 const CLOUDFRONT_IP = '130.176.88.10';
+/** The origin secret CloudFront's API origins send: with it, the viewer's forwarded address is trusted. */
+const ORIGIN_SECRET = 'lambda-instances-origin-secret-0123456789abcdef';
 
 /** The parts of an API Gateway v2 result the test reads. */
 type LambdaResult = {
@@ -116,6 +118,7 @@ function httpApiEvent(
       'x-forwarded-for': `${client}, ${CLOUDFRONT_IP}`,
       'x-forwarded-port': '443',
       'x-forwarded-proto': 'https',
+      'x-bosun-origin-verify': ORIGIN_SECRET,
       ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
       ...options.headers,
     },
@@ -159,6 +162,7 @@ beforeAll(async () => {
   const env = childEnv({
     DATABASE_URL: t.url as string,
     BOSUN_SECRET: 'lambda-instances-signing-secret-0123456789abcdef',
+    BOSUN_ORIGIN_SECRET: ORIGIN_SECRET,
     BOSUN_PUBLIC_URL: PUBLIC_URL,
     BOSUN_LOG_LEVEL: 'warn',
   });

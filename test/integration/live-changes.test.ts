@@ -151,6 +151,7 @@ describe('every committed change reaches the staff stream', () => {
         get: (bucket, key) => store.get(bucket, key),
         head: (bucket, key) => store.head(bucket, key),
         delete: (bucket, key) => store.delete(bucket, key),
+        list: (bucket) => store.list(bucket),
       }),
     });
     try {

@@ -281,6 +281,7 @@ describe.each([
       put: (i) => store.put(i),
       head: (b, k) => store.head(b, k),
       delete: (b, k) => store.delete(b, k),
+      list: (b) => store.list(b),
       get: async (b, k) => {
         const object = await store.get(b, k);
         if (holdNext) {
@@ -352,6 +353,7 @@ describe.each([
       put: (i) => store.put(i),
       head: (b, k) => store.head(b, k),
       delete: (b, k) => store.delete(b, k),
+      list: (b) => store.list(b),
       get: async (b, k) => {
         if (broken) throw new Error('disk unavailable');
         return store.get(b, k);

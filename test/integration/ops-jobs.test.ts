@@ -19,7 +19,7 @@ let office: Browser;
 let other: Browser;
 
 /** A job of `name` that used up its retries with `error`, as the queue leaves one. */
-async function failedJob(name: 'crew.login-link' | 'guest-page.publish', data: Record<string, string>, error: string) {
+async function failedJob(name: 'crew.login-link' | 'guest-page.publish' | 'site.cleanup', data: Record<string, string>, error: string) {
   const id = await t.deps.db.transaction().execute((tx) => t.jobs.enqueue(tx, name, data as never));
   if (!id) throw new Error('not enqueued');
   await t.handle.executeSql(
@@ -75,6 +75,19 @@ describe('failed jobs', () => {
     // The payload's other fields are not shown as stored.
     expect(text).not.toContain('crew.link_requested');
     expect(text).not.toContain('tenantId');
+  });
+
+  it('names a failed cleanup of a former guest domain, with its error', async () => {
+    const id = await failedJob(
+      'site.cleanup',
+      { tenantId: a.tenant.id, cleanupId: '00000000-0000-4000-8000-000000000001', reason: 'site.domain_changed' },
+      'cleanup of old.alpha.example: object store unavailable',
+    );
+    const text = textOf((await office.open('/app/jobs')).html);
+    expect(text).toContain('Remove the guest pages left at a former domain site.cleanup');
+    expect(text).toContain('cleanup of old.alpha.example: object store unavailable');
+    expect(text).not.toContain('00000000-0000-4000-8000-000000000001');
+    await t.handle.executeSql(`delete from pgboss.job where id = $1`, [id]);
   });
 
   it('retries a failed job: it leaves the list and is queued again', async () => {

@@ -76,6 +76,8 @@ describe('settings', () => {
     });
     const page = await owner.open(res.location ?? '');
     expect(textOf(page.html)).toContain('The guest site moved');
+    // No worker runs here: the old domain's cleanup is still pending, and the page says so.
+    expect(textOf(page.html)).toContain('The old domain alpha.localhost is being cleaned up: its guest pages are being removed');
     expect(page.html).toContain('Sunscreen\nA hat</textarea>');
     expect(inputValue(page.html, 'settings-crewReminderHours')).toBe('12');
 
@@ -132,6 +134,10 @@ describe('settings', () => {
     const taken = await owner.submit('/app/settings', { ...FULL, name: 'Not Saved', guestDomain: 'beta.localhost' });
     expect(taken.status).toBe(409);
     expect(fieldError(taken.html, 'settings-guestDomain').message).toBe('is taken');
+    // The site's own former domain, still being cleaned up, is refused too.
+    const cleaning = await owner.submit('/app/settings', { ...FULL, name: 'Not Saved', guestDomain: 'alpha.localhost' });
+    expect(cleaning.status).toBe(409);
+    expect(fieldError(cleaning.html, 'settings-guestDomain').message).toBe('is being cleaned up');
     expect(await getTenantProfile(t.deps, a.ctx)).toEqual(before);
     expect((await getTenantProfile(t.deps, b.ctx)).guestDomain).toBe('beta.localhost');
   });

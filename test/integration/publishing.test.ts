@@ -29,6 +29,7 @@ function failingStore(store: FsObjectStore, state: { failing: boolean; failKey?:
     get: (bucket, key) => store.get(bucket, key),
     head: (bucket, key) => store.head(bucket, key),
     delete: (bucket, key) => store.delete(bucket, key),
+    list: (bucket) => store.list(bucket),
   };
 }
 
@@ -43,6 +44,7 @@ function recordingCdn(inner: Cdn, state: { failInvalidate?: boolean; skipInvalid
     },
     fetch: (site, path) => inner.fetch(site, path),
     provisionSite: (site) => inner.provisionSite(site),
+    releaseDomain: (site) => inner.releaseDomain(site),
   };
   return { cdn, calls };
 }

@@ -21,6 +21,14 @@ import {
 import { insertCalendarEntry, listCalendarEntries, listCalendarEntriesWithVessel } from '../../src/db/queries/calendar';
 import { listChecklistTicksOfBookings } from '../../src/db/queries/crew';
 import {
+  finishDomainCleanup,
+  getDomainCleanup,
+  insertDomainCleanup,
+  listPendingDomainCleanups,
+  listSiteSlugs,
+  recordDomainCleanupFailure,
+} from '../../src/db/queries/domain-cleanups';
+import {
   deleteAssignment,
   deleteUpcomingAssignmentsOfCrewMember,
   getCrewEvent,
@@ -44,6 +52,7 @@ import {
   listVessels,
   reactivateCrewMember,
 } from '../../src/db/queries/people';
+import { upsertFriendlySlug } from '../../src/db/queries/publishing';
 import { bumpTenantFeedGeneration, getTenantFeedGeneration } from '../../src/db/queries/tenant-feed';
 import { getGuestSite, listSites } from '../../src/db/queries/tenants';
 import { createBookingSchema } from '../../src/services/booking-schemas';
@@ -453,5 +462,21 @@ describe("query functions never change tenant A's rows for tenant B", () => {
     expect(await getVesselBySlug(t.handle.db, A, 'alpha-only')).toMatchObject({ name: 'Alpha Only' });
     expect(await getCrewMemberByEmail(t.handle.db, A, a.captain.email)).toMatchObject({ id: a.captain.id, name: 'Casey Captain' });
     await expectAUnchanged();
+  });
+
+  it('domain cleanups: getDomainCleanup, listPendingDomainCleanups, recordDomainCleanupFailure, finishDomainCleanup and listSiteSlugs', async () => {
+    const site = await getGuestSite(t.handle.db, A);
+    if (!site) throw new Error('tenant A has no guest site');
+    const cleanup = await insertDomainCleanup(t.handle.db, A, { siteId: site.id, domain: 'alpha-old.localhost' });
+    await upsertFriendlySlug(t.handle.db, A, site.id, 'alpha-sunset', aOnly, now());
+    aRows = await tenantRows(t.handle, A);
+    expect(await getDomainCleanup(t.handle.db, B, cleanup.id)).toBeUndefined();
+    expect(await listPendingDomainCleanups(t.handle.db, B)).toEqual([]);
+    expect(await listSiteSlugs(t.handle.db, B, site.id)).toEqual([]);
+    await recordDomainCleanupFailure(t.handle.db, B, cleanup.id, 'bravo error', now());
+    await finishDomainCleanup(t.handle.db, B, cleanup.id, now(), 5);
+    await expectAUnchanged();
+    expect(await listPendingDomainCleanups(t.handle.db, A)).toMatchObject([{ id: cleanup.id, failures: 0, last_error: null }]);
+    expect(await listSiteSlugs(t.handle.db, A, site.id)).toEqual(['alpha-sunset']);
   });
 });

@@ -91,6 +91,34 @@ describe('BOSUN_SECRET_ARN', () => {
     expect(sm.readsOf(arn)).toBe(2);
   });
 
+  it('reads a secret again once it was fixed: a value judged unusable is not kept', async () => {
+    const arn = sm.put('bosun-fixed-later', { string: 'too-short' });
+    const config = loadConfig({ BOSUN_SECRET_ARN: arn });
+    expect(await configError(resolveSecrets(config, options()))).toBe(
+      `BOSUN_SECRET_ARN: secret ${arn} does not hold a valid value: it must be at least 32 characters (it has 9)`,
+    );
+    // The operator fixes the secret; the same process starts again (a warm instance's next cold start).
+    sm.update(arn, { string: SIGNING });
+    expect((await resolveSecrets(config, options())).secret).toBe(SIGNING);
+    expect(sm.readsOf(arn)).toBe(2);
+    // Once usable it is kept: a third start asks no more.
+    expect((await resolveSecrets(config, options())).secret).toBe(SIGNING);
+    expect(sm.readsOf(arn)).toBe(2);
+  });
+
+  it('judges one secret named by two variables by each one, keeping neither judgement for the other', async () => {
+    const rds = rdsSecret();
+    const arn = sm.put('bosun-shared', { string: rds });
+    // A JSON RDS secret is a fine database secret and no signing secret.
+    const both = loadConfig({ DATABASE_SECRET_ARN: arn, BOSUN_SECRET_ARN: arn });
+    const checks = await checkSecrets(both, options());
+    expect(checks.map((c) => [c.variable, c.ok])).toEqual([
+      ['BOSUN_SECRET_ARN', false],
+      ['DATABASE_SECRET_ARN', true],
+    ]);
+    expect(JSON.stringify(checks)).not.toContain('"pw"');
+  });
+
   it.each([
     ['a short value', { string: 'too-short' }, 'it must be at least 32 characters (it has 9)'],
     ['only spaces', { string: ' '.repeat(40) }, 'it must be at least 32 characters (it has 0)'],

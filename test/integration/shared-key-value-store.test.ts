@@ -45,4 +45,34 @@ describe('the shared KeyValueStore of platform mode', () => {
     });
     expect(cloudFront.requests).toHaveLength(0);
   });
+
+  it('deletes the slugs a site wrote under a domain it left, and only those, in all-or-nothing updates', async () => {
+    await kvs.putKeys({ domain: 'old.example.com' }, [
+      { key: 'avery-sunset', value: 'AAAA111' },
+      { key: 'former-slug', value: 'AAAA111' },
+    ]);
+    await kvs.putKeys({ domain: 'new.example.com' }, [{ key: 'avery-sunset', value: 'AAAA111' }]);
+    await kvs.putKeys({ domain: 'old.example.com.evil.net' }, [{ key: 'avery-sunset', value: 'CCCC333' }]);
+    // A slug never written under the domain is no error: the site's every slug is named.
+    await kvs.deleteDomainKeys('old.example.com', ['avery-sunset', 'former-slug', 'never-written']);
+    expect(Object.fromEntries(server.stores.get(ARN)?.keys ?? [])).toEqual({
+      'new.example.com/avery-sunset': 'AAAA111',
+      'old.example.com.evil.net/avery-sunset': 'CCCC333',
+    });
+    const last = server.updates().at(-1);
+    expect(JSON.parse(last?.body ?? '{}')).toEqual({
+      Deletes: [{ Key: 'old.example.com/avery-sunset' }, { Key: 'old.example.com/former-slug' }, { Key: 'old.example.com/never-written' }],
+    });
+  });
+
+  it("leaves a site's own store (single mode) as it is: it goes with the site to its new domain", async () => {
+    const own = new CloudFrontKeyValueStore({ clientConfig: server.clientConfig() });
+    try {
+      const before = server.requests.length;
+      await own.deleteDomainKeys('old.example.com', ['avery-sunset']);
+      expect(server.requests).toHaveLength(before);
+    } finally {
+      own.destroy();
+    }
+  });
 });

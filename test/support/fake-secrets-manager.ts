@@ -3,11 +3,11 @@
  * GetSecretValue over awsJson1_1 (`POST /`, `X-Amz-Target: secretsmanager.GetSecretValue`, a JSON body
  * `{SecretId}`), answering as Secrets Manager does — `{ARN, Name, SecretString, VersionId, VersionStages,
  * CreatedDate}`, or an error `{__type, message}` with status 400. A secret is found by its full ARN or its
- * name; one can be set to deny access. Every request is recorded.
+ * name; one can be set to deny access, and given a new value. Every request is recorded.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LocalHttpServer, readBody } from './local-http-server';
 
 export type FakeSecret = { arn: string; name: string; secretString?: string; secretBinary?: Buffer; denied?: boolean };
 export type SecretsRequest = { target: string; body: Record<string, unknown>; authorization: string };
@@ -17,23 +17,16 @@ const JSON_TYPE = 'application/x-amz-json-1.1';
 export class FakeSecretsManager {
   readonly requests: SecretsRequest[] = [];
   readonly #secrets = new Map<string, FakeSecret>();
-  readonly #server = createServer((req, res) => {
-    this.#handle(req, res).catch(() => {
-      res.statusCode = 500;
-      res.end();
-    });
-  });
+  readonly #http = new LocalHttpServer((req, res) => this.#handle(req, res));
   endpoint = '';
 
   async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
-    this.endpoint = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    this.endpoint = await this.#http.start();
     return this;
   }
 
   stop(): Promise<void> {
-    this.#server.closeAllConnections();
-    return new Promise((resolve) => this.#server.close(() => resolve()));
+    return this.#http.stop();
   }
 
   /**
@@ -51,18 +44,29 @@ export class FakeSecretsManager {
     return arn;
   }
 
+  /** Gives the secret at `arn` a new value, as PutSecretValue does (its ARN stays). */
+  update(arn: string, value: { string: string } | { binary: Buffer }): void {
+    const secret = this.#secrets.get(arn);
+    if (!secret) throw new Error(`no secret ${arn}`);
+    this.#secrets.set(arn, {
+      arn,
+      name: secret.name,
+      ...('string' in value ? { secretString: value.string } : { secretBinary: value.binary }),
+      ...(secret.denied ? { denied: true } : {}),
+    });
+  }
+
   /** How many GetSecretValue calls asked for `arn`. */
   readsOf(arn: string): number {
     return this.requests.filter((r) => r.target === 'secretsmanager.GetSecretValue' && r.body.SecretId === arn).length;
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const received = await readBody(req);
     const target = String(req.headers['x-amz-target'] ?? '');
     let body: Record<string, unknown> = {};
     try {
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+      body = JSON.parse(received.toString('utf8') || '{}');
     } catch {
       return this.#error(res, 'SerializationException', 'Malformed JSON');
     }

@@ -6,9 +6,9 @@
  * JSON body `{message}` with the error's HTTP status, as SES answers.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ParsedMail, simpleParser } from 'mailparser';
+import { LocalHttpServer, readBody } from './local-http-server';
 
 export type SesSendRequest = {
   /** The request's JSON body as SES would read it. */
@@ -28,23 +28,16 @@ export class FakeSesV2 {
   refused = 0;
   /** While set, every SendEmail is answered with this error. */
   failWith: SesError | null = null;
-  readonly #server = createServer((req, res) => {
-    this.#handle(req, res).catch(() => {
-      res.statusCode = 500;
-      res.end();
-    });
-  });
+  readonly #http = new LocalHttpServer((req, res) => this.#handle(req, res));
   endpoint = '';
 
   async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
-    this.endpoint = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    this.endpoint = await this.#http.start();
     return this;
   }
 
   stop(): Promise<void> {
-    this.#server.closeAllConnections();
-    return new Promise((resolve) => this.#server.close(() => resolve()));
+    return this.#http.stop();
   }
 
   /** Every accepted message, parsed as a mail client would. */
@@ -53,15 +46,14 @@ export class FakeSesV2 {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const received = await readBody(req);
     if (req.method !== 'POST' || req.url !== '/v2/email/outbound-emails')
       return this.#error(res, { type: 'NotFoundException', status: 404, message: `No route for ${req.method} ${req.url}` });
     if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 '))
       return this.#error(res, { type: 'MissingAuthenticationTokenException', status: 403, message: 'Missing Authentication Token' });
     let body: SesSendRequest['body'];
     try {
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      body = JSON.parse(received.toString('utf8'));
     } catch {
       return this.#error(res, { type: 'BadRequestException', status: 400, message: 'Malformed JSON' });
     }

@@ -4,7 +4,7 @@
  * right), else the gateway's peer. Nothing a client sends changes the address it is counted under.
  */
 import { describe, expect, it } from 'vitest';
-import { lambdaClientAddress, viewerAddress } from '../../src/main/lambda-client-address';
+import { gatewaySourceAddress, lambdaClientAddress, viewerAddress } from '../../src/main/lambda-client-address';
 
 const CLOUDFRONT_EDGE = '130.176.9.80';
 
@@ -98,5 +98,23 @@ describe('the gateway peer', () => {
   it('must be there: an event without any address is refused, never counted as a shared "unknown"', () => {
     expect(() => lambdaClientAddress({ headers: {}, requestContext: {} })).toThrow(/names no client address/);
     expect(() => lambdaClientAddress({})).toThrow(/names no client address/);
+  });
+});
+
+describe('without an origin secret: the gateway peer alone', () => {
+  it('reads neither header, so a caller at API Gateway cannot choose the address it is counted under', () => {
+    const forged = { 'cloudfront-viewer-address': '192.0.2.1:443', 'x-forwarded-for': `192.0.2.2, 192.0.2.3, ${CLOUDFRONT_EDGE}` };
+    expect(gatewaySourceAddress(v2(forged, '203.0.113.60'))).toBe('203.0.113.60');
+    expect(
+      gatewaySourceAddress(v1({ 'CloudFront-Viewer-Address': ['192.0.2.1:443'], 'X-Forwarded-For': ['192.0.2.2'] }, '203.0.113.60')),
+    ).toBe('203.0.113.60');
+    expect(gatewaySourceAddress(v2(forged, '2001:DB8::9'))).toBe('2001:db8::9');
+    expect(gatewaySourceAddress(v2(forged, '::ffff:203.0.113.61'))).toBe('203.0.113.61');
+  });
+
+  it('must be there', () => {
+    expect(() => gatewaySourceAddress({ headers: { 'x-forwarded-for': '192.0.2.1' }, requestContext: {} })).toThrow(
+      /names no client address/,
+    );
   });
 });

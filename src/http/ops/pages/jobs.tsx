@@ -24,6 +24,8 @@ const JOB_LABELS: Record<string, string> = {
   'office.crew-declined': 'Tell the office of a decline',
   'crew.remind': 'Remind crew before departure',
   'guest.remind': 'Remind guests before departure',
+  'site.provision': 'Make the guest site at the CDN',
+  'site.cleanup': 'Remove the guest pages left at a former domain',
 };
 
 const FailedJobs: FC<{ jobs: FailedJobView[]; zone: string; csrf: string; notice: string | null }> = ({ jobs, zone, csrf, notice }) => (

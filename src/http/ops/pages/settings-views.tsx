@@ -40,7 +40,9 @@ export const SettingsForm: FC<{
   notice: string | null;
   defaultChecklist: readonly string[];
   defaultReminderHours: number;
-}> = ({ state, csrf, notice, defaultChecklist, defaultReminderHours }) => (
+  /** Domains the guest site left whose pages are still being removed (ADR 0007 addendum). */
+  formerDomains?: readonly { domain: string; since: string; error: string | null }[];
+}> = ({ state, csrf, notice, defaultChecklist, defaultReminderHours, formerDomains = [] }) => (
   <>
     <SettingsTabs current="general" />
     <Notice text={notice} />
@@ -79,6 +81,12 @@ export const SettingsForm: FC<{
       </fieldset>
       <fieldset>
         <legend>Guest pages</legend>
+        {formerDomains.map((d) => (
+          <p class="notice" role="status">
+            The old domain {d.domain} is being cleaned up: its guest pages are being removed, and no site can use it until that is done.
+            {d.error ? ` The last attempt failed (${d.error}); it is tried again.` : ''}
+          </p>
+        ))}
         <div class="grid">
           <TextField
             form="settings"

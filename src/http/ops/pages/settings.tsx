@@ -6,6 +6,7 @@
 import { type Context, Hono } from 'hono';
 import { DEFAULT_CHECKLIST } from '../../../services/crew';
 import { DEFAULT_REMINDER_HOURS } from '../../../services/crew-reminders';
+import { listPendingDomainCleanups } from '../../../services/domain-cleanup';
 import { ValidationError } from '../../../services/errors';
 import {
   changeGuestDomain,
@@ -26,7 +27,7 @@ import { SETTINGS_FIELDS, SettingsForm } from './settings-views';
 const NOTICES: Record<string, string> = {
   saved: 'Settings saved.',
   unchanged: 'Nothing changed.',
-  moved: 'Settings saved. The guest site moved; its pages are being published at the new domain.',
+  moved: 'Settings saved. The guest site moved; its pages are being published at the new domain, and removed from the old one.',
 };
 
 const lines = (text: string | undefined) =>
@@ -63,6 +64,7 @@ export function createSettingsPages(deps: OpsSurfaceDeps) {
 
   const settingsPage = async (c: Context<OpsEnv>, state: FormState | null, status: 200 | 409 | 422 = 200) => {
     const profile = await getTenantProfile(deps, staffContext(c));
+    const formerDomains = await listPendingDomainCleanups(deps, staffContext(c));
     return c.html(
       <AppPage title="Settings" chrome={pageChrome(c, await deps.assets(), 'settings', { live: true })}>
         <SettingsForm
@@ -71,6 +73,7 @@ export function createSettingsPages(deps: OpsSurfaceDeps) {
           notice={noticeFor(NOTICES, c.req.query('done'))}
           defaultChecklist={DEFAULT_CHECKLIST}
           defaultReminderHours={DEFAULT_REMINDER_HOURS}
+          formerDomains={formerDomains}
         />
       </AppPage>,
       status,

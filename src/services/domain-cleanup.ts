@@ -1,0 +1,108 @@
+/**
+ * A guest domain a site left, emptied (ADR 0007 addendum): the `site.cleanup` job that moving a site
+ * enqueues removes every object under the old domain's prefix and the slugs the site wrote under it at
+ * the edge, drops them from the edge's caches, and checks that the CDN no longer serves the site there.
+ * Until it has finished, the domain is given to no site (`services/tenants.ts`), so nobody's guests are
+ * ever shown another operator's pages. A failure is recorded on the cleanup and the site, audited, and
+ * thrown, so the job retries with back-off and `bosun jobs` lists it once retries are spent.
+ */
+import { insertAuditEntry } from '../db/queries/audit';
+import * as dq from '../db/queries/domain-cleanups';
+import { getGuestSite } from '../db/queries/tenants';
+import { describeError } from '../db/safe-errors';
+import * as layout from '../publish/site-layout';
+import type { Actor, ServiceDeps, TenantContext } from './context';
+import { readSiteCdn, type SitePorts } from './publishing';
+
+/** The cleanup runs as a job: its outcomes are the system's. */
+const CLEANUP_ACTOR: Actor = { kind: 'system', id: 'site.cleanup' };
+
+export type DomainCleanupDeps = Pick<ServiceDeps, 'db' | 'clock'> & { sites: SitePorts };
+
+export type DomainCleanupResult = { domain: string; objectsRemoved: number; slugsRemoved: number; done: boolean };
+
+/**
+ * Empties the domain of cleanup `cleanupId` of the tenant: lists and deletes every object of the
+ * domain's bucket, deletes the site's slugs under the domain from a shared key value store, invalidates
+ * the objects' paths, checks the CDN serves the site there no more (`Cdn.releaseDomain`), and lists the
+ * bucket again; then marks the cleanup finished (audited `site.domain_cleaned`), which frees the domain.
+ * Idempotent: a finished or unknown cleanup does nothing; every step may run again. A failure is
+ * recorded (`site.domain_cleanup_failed`, one line) and thrown.
+ */
+export async function cleanUpFormerDomain(deps: DomainCleanupDeps, tenantId: string, cleanupId: string): Promise<DomainCleanupResult> {
+  const cleanup = await dq.getDomainCleanup(deps.db, tenantId, cleanupId);
+  if (!cleanup || cleanup.finished_at !== null) {
+    return { domain: cleanup?.domain ?? '', objectsRemoved: 0, slugsRemoved: 0, done: false };
+  }
+  const domain = cleanup.domain;
+  const bucket = layout.siteBucket(domain);
+  const { store, cdn, keyValueStore } = deps.sites;
+  let objectsRemoved = 0;
+  try {
+    const keys = await store.list(bucket);
+    for (const key of keys) {
+      await store.delete(bucket, key);
+      objectsRemoved++;
+    }
+    const slugs = await dq.listSiteSlugs(deps.db, tenantId, cleanup.site_id);
+    if (keyValueStore) await keyValueStore.deleteDomainKeys(domain, slugs);
+    const site = await getGuestSite(deps.db, tenantId);
+    const record = readSiteCdn(site?.id === cleanup.site_id ? site.cdn : {});
+    const cdnSite = { domain, distributionId: record.distributionId, distributionTenantId: record.distributionTenant?.id };
+    if (keys.length > 0) {
+      try {
+        await cdn.invalidate(cdnSite, keys.map(layout.objectPath), `cleanup:${cleanup.id}`);
+      } catch (err) {
+        // A site that never had a distribution or tenant was never served by CloudFront: nothing is cached.
+        const unconfigured = (err as { name?: string }).name === 'CdnConfigurationError';
+        if (!unconfigured || cdnSite.distributionId || cdnSite.distributionTenantId) throw err;
+      }
+    }
+    await cdn.releaseDomain({ siteId: cleanup.site_id, domain, distributionTenantId: cdnSite.distributionTenantId });
+    // A publish that read the site before it moved may have written since the listing: go again.
+    const left = await store.list(bucket);
+    if (left.length > 0)
+      throw new Error(`${left.length} objects appeared under ${domain} while it was being emptied; removed at the next attempt`);
+    await deps.db.transaction().execute(async (tx) => {
+      await dq.finishDomainCleanup(tx, tenantId, cleanup.id, deps.clock.now(), objectsRemoved);
+      await insertAuditEntry(tx, tenantId, {
+        actor: CLEANUP_ACTOR,
+        action: 'site.domain_cleaned',
+        entityType: 'site',
+        entityId: cleanup.site_id,
+        after: { domain, objectsRemoved: cleanup.objects_removed + objectsRemoved, slugsRemoved: keyValueStore ? slugs.length : 0 },
+      });
+    });
+    return { domain, objectsRemoved, slugsRemoved: keyValueStore ? slugs.length : 0, done: true };
+  } catch (err) {
+    const error = describeError(err).replace(/\s+/g, ' ').slice(0, 500);
+    await deps.db.transaction().execute(async (tx) => {
+      await dq.recordDomainCleanupFailure(tx, tenantId, cleanup.id, error, deps.clock.now());
+      if (cleanup.last_error !== error) {
+        await insertAuditEntry(tx, tenantId, {
+          actor: CLEANUP_ACTOR,
+          action: 'site.domain_cleanup_failed',
+          entityType: 'site',
+          entityId: cleanup.site_id,
+          after: { domain, error },
+        });
+      }
+    });
+    throw new Error(`cleanup of ${domain}: ${error}`, { cause: err });
+  }
+}
+
+export type PendingDomainCleanup = {
+  domain: string;
+  /** When the site left the domain (ISO 8601). */
+  since: string;
+  failures: number;
+  /** The last attempt's one-line failure, or null. */
+  error: string | null;
+};
+
+/** The domains the tenant's site left whose cleanup is still pending, oldest first. */
+export async function listPendingDomainCleanups(deps: Pick<ServiceDeps, 'db'>, ctx: TenantContext): Promise<PendingDomainCleanup[]> {
+  const rows = await dq.listPendingDomainCleanups(deps.db, ctx.tenantId);
+  return rows.map((r) => ({ domain: r.domain, since: r.created_at.toISOString(), failures: r.failures, error: r.last_error }));
+}
