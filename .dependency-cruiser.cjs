@@ -106,6 +106,17 @@ module.exports = {
       to: { path: '^infra/|node_modules/(aws-cdk-lib|constructs)/' },
     },
     {
+      name: 'heavy-packages-load-on-use',
+      comment:
+        'the AWS SDK, mailparser, nodemailer and esbuild are loaded by import() where the configuration uses them, so `bosun` and a default `bosun start` never load them (ADR 0029); types alone may be imported',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: {
+        path: 'node_modules/(@aws-sdk|mailparser|nodemailer|esbuild)/',
+        dependencyTypesNot: ['type-only', 'type-import', 'dynamic-import'],
+      },
+    },
+    {
       name: 'infra-takes-only-the-site-layout',
       comment: 'infra/ takes from the app only what CloudFront must agree with: the generated edge function, the site layout and the origin header',
       severity: 'error',

@@ -1,8 +1,9 @@
 /**
- * The resident memory of an idle `bosun start`: the real entry point as a child process on a free
- * port with its own data folder, read from /proc once it has answered /healthz and settled.
+ * How fast `bosun` starts and how much it holds: `bosun start`, the real entry point as a child process on
+ * a free port with its own data folder, timed from its spawn to its first answer of /healthz, its resident
+ * memory read from /proc once it has settled; and `bosun --help` against a bare `node -e 0` (ADR 0029).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
@@ -42,14 +43,17 @@ function vmRssBytes(pid: number): number {
   return Number(kib) * 1024;
 }
 
-/** One start: its resident memory once settled (bytes) and the time from spawning it to /healthz's 200. */
-export type StartFigures = { rss: number; healthzMs: number };
+/** One `bosun start`: milliseconds from its spawn to its first 200 from /healthz, and its idle RSS in bytes. */
+export type StartFigures = { healthyMs: number; rssBytes: number };
 
 /**
  * Starts `bosun start` on an empty data folder, waits for /healthz and `settleMs`, reads its RSS and
  * stops it; then does the same again on the now-filled folder (a restart). Returns both.
  */
-export async function measureIdleRss(cleanup: Cleanup, options: { databaseUrl?: string; settleMs: number }) {
+export async function measureIdleRss(
+  cleanup: Cleanup,
+  options: { databaseUrl?: string; settleMs: number },
+): Promise<{ firstStart: StartFigures; restart: StartFigures }> {
   const dataDir = makeTempDir(cleanup, 'bosun-bench-rss-');
   const firstStart = await measureOnce(cleanup, dataDir, options);
   const restart = await measureOnce(cleanup, dataDir, options);
@@ -77,14 +81,37 @@ async function measureOnce(cleanup: Cleanup, dataDir: string, options: { databas
       throw new Error(`bosun start exited (${child.exitCode ?? child.signalCode}) before answering: ${stderr.trim()}`);
     }
     if (Date.now() > deadline) throw new Error(`bosun start did not answer /healthz within 60 s: ${stderr.trim()}`);
-    await sleep(50);
+    await sleep(20);
   }
-  const healthzMs = performance.now() - spawned;
+  const healthyMs = performance.now() - spawned;
   await sleep(options.settleMs);
   const rss = vmRssBytes(pid);
   await stopChild(child);
   if (child.exitCode !== 0) {
     process.stderr.write(`bench: bosun start ended with ${child.exitCode ?? child.signalCode} on SIGTERM (expected 0): ${stderr.trim()}\n`);
   }
-  return { rss, healthzMs };
+  return { healthyMs, rssBytes: rss };
+}
+
+/** Wall time of each command, in milliseconds: `runs` rounds, the commands alternating within each. */
+export function timeCommands(commands: Record<string, string[]>, runs: number): Record<string, number[]> {
+  const times: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
+  // Each command once before timing: the build of a stale bundle and a cold disk cache are not what is measured.
+  for (const [name, args] of Object.entries(commands)) runCommand(name, args);
+  for (let round = 0; round < runs; round++) {
+    for (const [name, args] of Object.entries(commands)) times[name]?.push(runCommand(name, args));
+  }
+  return times;
+}
+
+function runCommand(name: string, args: string[]): number {
+  const started = performance.now();
+  const run = spawnSync(process.execPath, args, {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  const ms = performance.now() - started;
+  if (run.status !== 0) throw new Error(`${name} exited with ${run.status ?? run.signal}: ${run.stderr.toString('utf8').trim()}`);
+  return ms;
 }

@@ -15,20 +15,12 @@
  */
 
 import { createHash } from 'node:crypto';
-import {
+import type {
   CloudFrontClient,
-  type CloudFrontClientConfig,
-  CreateDistributionTenantCommand,
-  CreateInvalidationCommand,
-  CreateInvalidationForDistributionTenantCommand,
-  type DistributionTenant,
-  GetDistributionConfigCommand,
+  CloudFrontClientConfig,
+  DistributionTenant,
   GetDistributionTenantByDomainCommand,
   GetDistributionTenantCommand,
-  GetFunctionCommand,
-  GetInvalidationCommand,
-  GetInvalidationForDistributionTenantCommand,
-  UpdateDistributionTenantCommand,
 } from '@aws-sdk/client-cloudfront';
 import type { Cdn, CdnAnswer, CdnProvisioned, CdnSite, CdnSiteToProvision, DeployedFunction } from '../ports/cdn';
 import { SITE_PREFIX_PARAMETER, sitePrefix } from '../publish/site-layout';
@@ -78,13 +70,17 @@ type Target = {
   status(id: string): Promise<string | undefined>;
 };
 type InFlight = { id: string; count: number; target: Target };
+type CloudFrontSdk = typeof import('@aws-sdk/client-cloudfront');
 
 export class CdnConfigurationError extends Error {
   override name = 'CdnConfigurationError';
 }
 
 export class CloudFrontCdn implements Cdn {
-  private readonly client: CloudFrontClient;
+  /** The SDK and the client, loaded and made on first use (ADR 0029). */
+  #api: Promise<{ sdk: CloudFrontSdk; client: CloudFrontClient }> | undefined;
+  #client: CloudFrontClient | undefined;
+  #destroyed = false;
   private readonly batches = new Map<string, Batch>();
   private readonly inFlight = new Map<string, InFlight[]>();
   private readonly queue = new Map<string, Promise<void>>();
@@ -94,12 +90,21 @@ export class CloudFrontCdn implements Cdn {
   private readonly maxWaitMs: number;
 
   constructor(private readonly options: CloudFrontCdnOptions = {}) {
-    // CloudFront's API lives in us-east-1 whatever the distribution serves.
-    this.client = new CloudFrontClient({ region: 'us-east-1', ...options.clientConfig });
     this.windowMs = options.batchWindowMs ?? 100;
     this.maxPaths = options.maxPathsInFlight ?? 3000;
     this.pollMs = options.pollIntervalMs ?? 2000;
     this.maxWaitMs = options.maxWaitMs ?? 15 * 60_000;
+  }
+
+  private api(): Promise<{ sdk: CloudFrontSdk; client: CloudFrontClient }> {
+    this.#api ??= import('@aws-sdk/client-cloudfront').then((sdk) => {
+      // CloudFront's API lives in us-east-1 whatever the distribution serves.
+      const client = new sdk.CloudFrontClient({ region: 'us-east-1', ...this.options.clientConfig });
+      if (this.#destroyed) client.destroy();
+      this.#client = client;
+      return { sdk, client };
+    });
+    return this.#api;
   }
 
   invalidate(site: CdnSite, paths: readonly string[], changeRef: string): Promise<void> {
@@ -143,17 +148,20 @@ export class CloudFrontCdn implements Cdn {
         seed: tenant,
         label: `distribution tenant ${tenant}`,
         create: async (reference, items) => {
-          const out = await this.client.send(
-            new CreateInvalidationForDistributionTenantCommand({
+          const { sdk, client } = await this.api();
+          const out = await client.send(
+            new sdk.CreateInvalidationForDistributionTenantCommand({
               Id: tenant,
               InvalidationBatch: { CallerReference: reference, Paths: { Quantity: items.length, Items: items } },
             }),
           );
           return { id: out.Invalidation?.Id, status: out.Invalidation?.Status };
         },
-        status: async (id) =>
-          (await this.client.send(new GetInvalidationForDistributionTenantCommand({ DistributionTenantId: tenant, Id: id }))).Invalidation
-            ?.Status,
+        status: async (id) => {
+          const { sdk, client } = await this.api();
+          return (await client.send(new sdk.GetInvalidationForDistributionTenantCommand({ DistributionTenantId: tenant, Id: id })))
+            .Invalidation?.Status;
+        },
       };
     }
     const distribution = site.distributionId;
@@ -168,16 +176,19 @@ export class CloudFrontCdn implements Cdn {
       seed: distribution,
       label: distribution,
       create: async (reference, items) => {
-        const out = await this.client.send(
-          new CreateInvalidationCommand({
+        const { sdk, client } = await this.api();
+        const out = await client.send(
+          new sdk.CreateInvalidationCommand({
             DistributionId: distribution,
             InvalidationBatch: { CallerReference: reference, Paths: { Quantity: items.length, Items: items } },
           }),
         );
         return { id: out.Invalidation?.Id, status: out.Invalidation?.Status };
       },
-      status: async (id) =>
-        (await this.client.send(new GetInvalidationCommand({ DistributionId: distribution, Id: id }))).Invalidation?.Status,
+      status: async (id) => {
+        const { sdk, client } = await this.api();
+        return (await client.send(new sdk.GetInvalidationCommand({ DistributionId: distribution, Id: id }))).Invalidation?.Status;
+      },
     };
   }
 
@@ -196,14 +207,15 @@ export class CloudFrontCdn implements Cdn {
   async deployedFunction(site: CdnSite): Promise<DeployedFunction> {
     const distributionId = this.options.platform?.distributionId ?? site.distributionId;
     if (!distributionId) return { found: false, distributionId: '', problem: `the site ${site.domain} has no CloudFront distribution id` };
-    const config = await this.client.send(new GetDistributionConfigCommand({ Id: distributionId }));
+    const { sdk, client } = await this.api();
+    const config = await client.send(new sdk.GetDistributionConfigCommand({ Id: distributionId }));
     const associations = config.DistributionConfig?.DefaultCacheBehavior?.FunctionAssociations?.Items ?? [];
     const arn = associations.find((a) => a.EventType === 'viewer-request')?.FunctionARN;
     if (!arn) return { found: false, distributionId, problem: `distribution ${distributionId} runs no function on viewer requests` };
     // arn:aws:cloudfront::{account}:function/{name}
     const name = arn.slice(arn.lastIndexOf('/') + 1);
     try {
-      const fn = await this.client.send(new GetFunctionCommand({ Name: name, Stage: 'LIVE' }));
+      const fn = await client.send(new sdk.GetFunctionCommand({ Name: name, Stage: 'LIVE' }));
       return { found: true, distributionId, name, arn, code: fn.FunctionCode ?? new Uint8Array(0) };
     } catch (err) {
       if ((err as { name?: string }).name !== 'NoSuchFunctionExists') throw err;
@@ -217,7 +229,8 @@ export class CloudFrontCdn implements Cdn {
 
   destroy(): void {
     for (const batch of this.batches.values()) if (batch.timer) clearTimeout(batch.timer);
-    this.client.destroy();
+    this.#destroyed = true;
+    this.#client?.destroy();
   }
 
   /** Sends the target's gathered batch, after any batch already being sent for it. */
@@ -338,9 +351,10 @@ export class CloudFrontCdn implements Cdn {
       Enabled: true,
     };
     const name = tenantName(site.siteId);
+    const { sdk, client } = await this.api();
     for (let attempt = 0; ; attempt++) {
       const recorded = site.distributionTenantId
-        ? await this.findTenant(() => new GetDistributionTenantCommand({ Identifier: site.distributionTenantId }))
+        ? await this.findTenant((sdk) => new sdk.GetDistributionTenantCommand({ Identifier: site.distributionTenantId }))
         : null;
       // The worker may update any tenant of the account: one found by the id recorded is touched only
       // when it is this distribution's and bears this site's name, as one found by its domain.
@@ -348,11 +362,11 @@ export class CloudFrontCdn implements Cdn {
       const found = recorded ?? (await this.ownTenantByDomain(site.domain, name, platform.distributionId));
       try {
         if (!found) {
-          const out = await this.client.send(new CreateDistributionTenantCommand({ ...wanted, Name: name }));
+          const out = await client.send(new sdk.CreateDistributionTenantCommand({ ...wanted, Name: name }));
           return provisioned(out.DistributionTenant);
         }
         if (servesAsWanted(found.tenant, site.domain, parameter)) return provisioned(found.tenant);
-        const out = await this.client.send(new UpdateDistributionTenantCommand({ ...wanted, Id: found.tenant.Id, IfMatch: found.etag }));
+        const out = await client.send(new sdk.UpdateDistributionTenantCommand({ ...wanted, Id: found.tenant.Id, IfMatch: found.etag }));
         return provisioned(out.DistributionTenant);
       } catch (err) {
         const code = (err as { name?: string }).name;
@@ -360,7 +374,7 @@ export class CloudFrontCdn implements Cdn {
         const again = code === 'EntityAlreadyExists' || code === 'PreconditionFailed' || code === 'CNAMEAlreadyExists';
         if (!again || attempt >= 2) throw this.explain(err, site.domain, name);
         if (code === 'EntityAlreadyExists' && !site.distributionTenantId) {
-          const byName = await this.findTenant(() => new GetDistributionTenantCommand({ Identifier: name }));
+          const byName = await this.findTenant((sdk) => new sdk.GetDistributionTenantCommand({ Identifier: name }));
           if (byName) site = { ...site, distributionTenantId: byName.tenant.Id };
         }
       }
@@ -377,7 +391,7 @@ export class CloudFrontCdn implements Cdn {
   async releaseDomain(site: CdnSiteToProvision): Promise<void> {
     const platform = this.options.platform;
     if (!platform) return;
-    const found = await this.findTenant(() => new GetDistributionTenantByDomainCommand({ Domain: site.domain }));
+    const found = await this.findTenant((sdk) => new sdk.GetDistributionTenantByDomainCommand({ Domain: site.domain }));
     if (!found) return;
     const { tenant } = found;
     if (tenant.DistributionId !== platform.distributionId || tenant.Name !== tenantName(site.siteId)) return;
@@ -388,7 +402,7 @@ export class CloudFrontCdn implements Cdn {
 
   /** The site's tenant by its domain, when it is this distribution's and named for this site. */
   private async ownTenantByDomain(domain: string, name: string, distributionId: string) {
-    const found = await this.findTenant(() => new GetDistributionTenantByDomainCommand({ Domain: domain }));
+    const found = await this.findTenant((sdk) => new sdk.GetDistributionTenantByDomainCommand({ Domain: domain }));
     if (!found) return null;
     if (found.tenant.DistributionId === distributionId && found.tenant.Name === name) return found;
     throw new Error(
@@ -398,10 +412,11 @@ export class CloudFrontCdn implements Cdn {
 
   /** A tenant and its ETag, or null when CloudFront has none such. */
   private async findTenant(
-    command: () => GetDistributionTenantCommand | GetDistributionTenantByDomainCommand,
+    command: (sdk: CloudFrontSdk) => GetDistributionTenantCommand | GetDistributionTenantByDomainCommand,
   ): Promise<{ tenant: DistributionTenant; etag: string | undefined } | null> {
+    const { sdk, client } = await this.api();
     try {
-      const out = await this.client.send(command() as GetDistributionTenantCommand);
+      const out = await client.send(command(sdk) as GetDistributionTenantCommand);
       return out.DistributionTenant ? { tenant: out.DistributionTenant, etag: out.ETag } : null;
     } catch (err) {
       if ((err as { name?: string }).name === 'EntityNotFound') return null;

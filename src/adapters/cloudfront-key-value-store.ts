@@ -13,20 +13,8 @@
  * With `shared` (platform mode, ADR 0027) every site's keys go to the one store of the multi-tenant
  * distribution, each under its site's domain (`sharedSlugKey`), and a site's own setting is not read.
  */
-// The KeyValueStore API is signed with SigV4A; the SDK finds this signer once it is loaded.
-import '@aws-sdk/signature-v4a';
-import {
-  CloudFrontClient,
-  type CloudFrontClientConfig,
-  DescribeKeyValueStoreCommand as DescribeKeyValueStoreByNameCommand,
-  paginateListKeyValueStores,
-} from '@aws-sdk/client-cloudfront';
-import {
-  CloudFrontKeyValueStoreClient,
-  type CloudFrontKeyValueStoreClientConfig,
-  DescribeKeyValueStoreCommand,
-  UpdateKeysCommand,
-} from '@aws-sdk/client-cloudfront-keyvaluestore';
+import type { CloudFrontClient, CloudFrontClientConfig } from '@aws-sdk/client-cloudfront';
+import type { CloudFrontKeyValueStoreClient, CloudFrontKeyValueStoreClientConfig } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import type { EdgeKeyValueEntry, EdgeKeyValueStore, EdgeKeyValueStoreSite } from '../ports/edge-key-value-store';
 import { KEY_VALUE_STORE_ARN, KEY_VALUE_STORE_ID, KEY_VALUE_STORE_NAME } from '../publish/edge-function';
 import { sharedSlugKey } from '../publish/site-layout';
@@ -57,9 +45,16 @@ export class KeyValueStoreConfigurationError extends Error {
   override name = 'KeyValueStoreConfigurationError';
 }
 
+type CloudFrontSdk = typeof import('@aws-sdk/client-cloudfront');
+type KeyValueStoreSdk = typeof import('@aws-sdk/client-cloudfront-keyvaluestore');
+
 export class CloudFrontKeyValueStore implements EdgeKeyValueStore {
-  private readonly client: CloudFrontKeyValueStoreClient;
-  private readonly cloudFront: CloudFrontClient;
+  /** Each API's SDK and client, loaded and made on first use (ADR 0029). */
+  #keyValueStore: Promise<{ sdk: KeyValueStoreSdk; client: CloudFrontKeyValueStoreClient }> | undefined;
+  #cloudFront: Promise<{ sdk: CloudFrontSdk; client: CloudFrontClient }> | undefined;
+  readonly #clients: { destroy(): void }[] = [];
+  #destroyed = false;
+  private readonly options: CloudFrontKeyValueStoreOptions;
   private readonly batchSize: number;
   private readonly maxConflictRetries: number;
   private readonly shared: { keyValueStoreArn: string } | undefined;
@@ -69,10 +64,7 @@ export class CloudFrontKeyValueStore implements EdgeKeyValueStore {
   private readonly arns = new Map<string, Promise<string>>();
 
   constructor(options: CloudFrontKeyValueStoreOptions = {}) {
-    // The API is global (its endpoint comes from the ARN); a region is still needed to build the client.
-    this.client = new CloudFrontKeyValueStoreClient({ region: 'us-east-1', ...options.clientConfig });
-    // CloudFront's API lives in us-east-1 whatever the distribution serves.
-    this.cloudFront = new CloudFrontClient({ region: 'us-east-1', ...options.cloudFrontClientConfig });
+    this.options = options;
     this.batchSize = options.batchSize ?? 50;
     this.maxConflictRetries = options.maxConflictRetries ?? 5;
     this.shared = options.shared;
@@ -107,8 +99,38 @@ export class CloudFrontKeyValueStore implements EdgeKeyValueStore {
   }
 
   destroy(): void {
-    this.client.destroy();
-    this.cloudFront.destroy();
+    this.#destroyed = true;
+    for (const client of this.#clients) client.destroy();
+  }
+
+  private made<T extends { destroy(): void }>(client: T): T {
+    if (this.#destroyed) client.destroy();
+    this.#clients.push(client);
+    return client;
+  }
+
+  /** The KeyValueStore API (the keys). */
+  private keyValueStoreApi(): Promise<{ sdk: KeyValueStoreSdk; client: CloudFrontKeyValueStoreClient }> {
+    this.#keyValueStore ??= Promise.all([
+      // The KeyValueStore API is signed with SigV4A; the SDK finds this signer once it is loaded.
+      import('@aws-sdk/signature-v4a'),
+      import('@aws-sdk/client-cloudfront-keyvaluestore'),
+    ]).then(([, sdk]) => ({
+      sdk,
+      // The API is global (its endpoint comes from the ARN); a region is still needed to build the client.
+      client: this.made(new sdk.CloudFrontKeyValueStoreClient({ region: 'us-east-1', ...this.options.clientConfig })),
+    }));
+    return this.#keyValueStore;
+  }
+
+  /** CloudFront's own API, which finds a store's ARN from its name or id. */
+  private cloudFrontApi(): Promise<{ sdk: CloudFrontSdk; client: CloudFrontClient }> {
+    this.#cloudFront ??= import('@aws-sdk/client-cloudfront').then((sdk) => ({
+      sdk,
+      // CloudFront's API lives in us-east-1 whatever the distribution serves.
+      client: this.made(new sdk.CloudFrontClient({ region: 'us-east-1', ...this.options.cloudFrontClientConfig })),
+    }));
+    return this.#cloudFront;
   }
 
   private enqueue(setting: string, arn: string, change: Change): Promise<void> {
@@ -145,8 +167,9 @@ export class CloudFrontKeyValueStore implements EdgeKeyValueStore {
   }
 
   private async lookUp(domain: string, setting: string): Promise<string> {
+    const { sdk, client } = await this.cloudFrontApi();
     try {
-      const out = await this.cloudFront.send(new DescribeKeyValueStoreByNameCommand({ Name: setting }));
+      const out = await client.send(new sdk.DescribeKeyValueStoreCommand({ Name: setting }));
       const arn = out.KeyValueStore?.ARN;
       if (!arn) throw new Error(`DescribeKeyValueStore of ${setting} answered without an ARN`);
       return arn;
@@ -155,7 +178,7 @@ export class CloudFrontKeyValueStore implements EdgeKeyValueStore {
     }
     // The console shows a store's id as well as its name; DescribeKeyValueStore takes only the name.
     if (STORE_ID.test(setting)) {
-      for await (const page of paginateListKeyValueStores({ client: this.cloudFront }, {})) {
+      for await (const page of sdk.paginateListKeyValueStores({ client }, {})) {
         const store = page.KeyValueStoreList?.Items?.find((s) => s.Id === setting);
         if (store?.ARN) return store.ARN;
       }
@@ -167,6 +190,7 @@ export class CloudFrontKeyValueStore implements EdgeKeyValueStore {
   }
 
   private async send(arn: string, change: Change): Promise<void> {
+    const { sdk, client } = await this.keyValueStoreApi();
     const items = change.puts ?? change.deletes ?? [];
     for (let start = 0; start < items.length; start += this.batchSize) {
       const slice = { start, end: start + this.batchSize };
@@ -176,7 +200,7 @@ export class CloudFrontKeyValueStore implements EdgeKeyValueStore {
       for (let attempt = 0; ; attempt++) {
         const etag = this.etags.get(arn) ?? (await this.describe(arn));
         try {
-          const out = await this.client.send(new UpdateKeysCommand({ KvsARN: arn, IfMatch: etag, ...batch }));
+          const out = await client.send(new sdk.UpdateKeysCommand({ KvsARN: arn, IfMatch: etag, ...batch }));
           if (out.ETag) this.etags.set(arn, out.ETag);
           break;
         } catch (err) {
@@ -189,7 +213,8 @@ export class CloudFrontKeyValueStore implements EdgeKeyValueStore {
   }
 
   private async describe(arn: string): Promise<string> {
-    const out = await this.client.send(new DescribeKeyValueStoreCommand({ KvsARN: arn }));
+    const { sdk, client } = await this.keyValueStoreApi();
+    const out = await client.send(new sdk.DescribeKeyValueStoreCommand({ KvsARN: arn }));
     if (!out.ETag) throw new Error(`DescribeKeyValueStore of ${arn} answered without an ETag`);
     this.etags.set(arn, out.ETag);
     return out.ETag;

@@ -9,18 +9,24 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { MailArchive, Mailer, MailMessage, SentMail } from '../ports/mailer';
 import { type MailerOptions, toNodemailerMessage, transportOptions } from './nodemailer-message';
 
 export class FileMailer implements Mailer, MailArchive {
-  readonly #transport;
+  /** nodemailer, loaded at the first message (ADR 0029): a process that sends none never loads it. */
+  #transport: Promise<Transporter> | undefined;
 
   constructor(
     readonly dir: string,
-    options: MailerOptions = {},
-  ) {
-    this.#transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows', ...transportOptions(options) });
+    private readonly options: MailerOptions = {},
+  ) {}
+
+  private transport(): Promise<Transporter> {
+    this.#transport ??= import('nodemailer').then((nodemailer) =>
+      nodemailer.default.createTransport({ streamTransport: true, buffer: true, newline: 'windows', ...transportOptions(this.options) }),
+    );
+    return this.#transport;
   }
 
   /** The mail folder of a data folder: `{dataDir}/mail`. */
@@ -29,7 +35,7 @@ export class FileMailer implements Mailer, MailArchive {
   }
 
   async send(message: MailMessage): Promise<SentMail> {
-    const info = await this.#transport.sendMail(toNodemailerMessage(message));
+    const info = await (await this.transport()).sendMail(toNodemailerMessage(message));
     const raw = info.message;
     if (!Buffer.isBuffer(raw)) throw new Error('the stream transport did not return the message as a buffer');
     // Mail carries sign-in links: only the owner of the data folder may read it.
@@ -61,7 +67,7 @@ export class FileMailer implements Mailer, MailArchive {
   }
 
   async close(): Promise<void> {
-    this.#transport.close();
+    (await this.#transport)?.close();
   }
 }
 

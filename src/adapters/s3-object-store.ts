@@ -6,15 +6,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  paginateListObjectsV2,
-  S3Client,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { assertObjectName, type ObjectInfo, type ObjectStore, type PutObjectInput, type StoredObject } from '../ports/object-store';
 
@@ -61,22 +53,39 @@ export function parseS3Url(raw: string): S3Location {
   return { bucket: bucket.data, prefix, region, endpoint, forcePathStyle: parsedStyle ? parsedStyle.data : endpoint !== undefined };
 }
 
+type S3Sdk = typeof import('@aws-sdk/client-s3');
+
+/** The SDK is loaded on first use (ADR 0029): a process that never reaches S3 never loads it. */
+let loadingSdk: Promise<S3Sdk> | undefined;
+const loadSdk = () => (loadingSdk ??= import('@aws-sdk/client-s3'));
+
 export class S3ObjectStore implements ObjectStore {
-  private readonly client: S3Client;
+  #connecting: Promise<{ sdk: S3Sdk; client: S3Client }> | undefined;
+  #client: S3Client | undefined;
+  #destroyed = false;
 
   constructor(
     private readonly location: S3Location,
-    clientConfig: Partial<S3ClientConfig> = {},
-  ) {
-    this.client = new S3Client({
-      ...(location.region ? { region: location.region } : {}),
-      forcePathStyle: location.forcePathStyle,
-      ...(location.endpoint ? { endpoint: location.endpoint } : {}),
-      // Checksums only where S3 requires them: S3-compatible servers often reject the newer headers.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      ...clientConfig,
+    private readonly clientConfig: Partial<S3ClientConfig> = {},
+  ) {}
+
+  /** The SDK and the client, made on first use. */
+  private connect(): Promise<{ sdk: S3Sdk; client: S3Client }> {
+    this.#connecting ??= loadSdk().then((sdk) => {
+      const client = new sdk.S3Client({
+        ...(this.location.region ? { region: this.location.region } : {}),
+        forcePathStyle: this.location.forcePathStyle,
+        ...(this.location.endpoint ? { endpoint: this.location.endpoint } : {}),
+        // Checksums only where S3 requires them: S3-compatible servers often reject the newer headers.
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+        ...this.clientConfig,
+      });
+      if (this.#destroyed) client.destroy();
+      this.#client = client;
+      return { sdk, client };
     });
+    return this.#connecting;
   }
 
   /** Where a site's object lives in the shared bucket. */
@@ -88,8 +97,9 @@ export class S3ObjectStore implements ObjectStore {
   async put(input: PutObjectInput): Promise<{ etag: string; sha256: string }> {
     const body = typeof input.body === 'string' ? Buffer.from(input.body, 'utf8') : Buffer.from(input.body);
     const hash = createHash('sha256').update(body).digest('hex');
-    const out = await this.client.send(
-      new PutObjectCommand({
+    const { sdk, client } = await this.connect();
+    const out = await client.send(
+      new sdk.PutObjectCommand({
         Bucket: this.location.bucket,
         Key: this.keyOf(input.bucket, input.key),
         Body: body,
@@ -103,8 +113,9 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async get(bucket: string, key: string): Promise<StoredObject | null> {
+    const { sdk, client } = await this.connect();
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: this.keyOf(bucket, key) }));
+      const out = await client.send(new sdk.GetObjectCommand({ Bucket: this.location.bucket, Key: this.keyOf(bucket, key) }));
       const body = Buffer.from((await out.Body?.transformToByteArray()) ?? new Uint8Array());
       return {
         key,
@@ -123,8 +134,9 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async head(bucket: string, key: string): Promise<ObjectInfo | null> {
+    const { sdk, client } = await this.connect();
     try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.keyOf(bucket, key) }));
+      const out = await client.send(new sdk.HeadObjectCommand({ Bucket: this.location.bucket, Key: this.keyOf(bucket, key) }));
       return {
         key,
         size: out.ContentLength ?? 0,
@@ -141,20 +153,23 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async delete(bucket: string, key: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.keyOf(bucket, key) }));
+    const { sdk, client } = await this.connect();
+    await client.send(new sdk.DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.keyOf(bucket, key) }));
   }
 
   async list(bucket: string): Promise<string[]> {
     const folder = this.keyOf(bucket, 'x').slice(0, -1);
+    const { sdk, client } = await this.connect();
     const keys: string[] = [];
-    for await (const page of paginateListObjectsV2({ client: this.client }, { Bucket: this.location.bucket, Prefix: folder })) {
+    for await (const page of sdk.paginateListObjectsV2({ client }, { Bucket: this.location.bucket, Prefix: folder })) {
       for (const item of page.Contents ?? []) if (item.Key?.startsWith(folder)) keys.push(item.Key.slice(folder.length));
     }
     return keys.sort();
   }
 
   destroy(): void {
-    this.client.destroy();
+    this.#destroyed = true;
+    this.#client?.destroy();
   }
 }
 

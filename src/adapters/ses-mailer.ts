@@ -8,8 +8,8 @@
  * nodemailer leaves Message-ID and Date out of the DKIM signature for that reason. The answer records
  * SES's MessageId; `messageId` stays Bosun's, as the Mailer port says.
  */
-import { SESv2Client, type SESv2ClientConfig, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { SESv2Client, SESv2ClientConfig } from '@aws-sdk/client-sesv2';
+import type { Transporter } from 'nodemailer';
 import type { Mailer, MailMessage, SentMail } from '../ports/mailer';
 import { type MailerOptions, toNodemailerMessage, transportOptions } from './nodemailer-message';
 
@@ -31,27 +31,38 @@ export type SesLocation = { region: string; endpoint?: string | undefined; confi
 const FINAL_REFUSALS = new Set(['MessageRejected', 'BadRequestException']);
 
 export class SesMailer implements Mailer {
-  readonly #client: SESv2Client;
-  readonly #transport: Transporter;
+  /** The SDK, nodemailer and the client, loaded and made at the first message (ADR 0029). */
+  #connecting: Promise<{ client: SESv2Client; transport: Transporter }> | undefined;
   readonly #configurationSet: string | undefined;
 
-  constructor(location: SesLocation, options: MailerOptions & { clientConfig?: SESv2ClientConfig } = {}) {
-    this.#client = new SESv2Client({
-      region: location.region,
-      ...(location.endpoint ? { endpoint: location.endpoint } : {}),
-      // Bounded waits so a silent endpoint fails the job (and it retries) instead of holding a worker.
-      requestHandler: { connectionTimeout: 10_000, requestTimeout: 30_000 },
-      ...options.clientConfig,
-    });
+  constructor(
+    private readonly location: SesLocation,
+    private readonly options: MailerOptions & { clientConfig?: SESv2ClientConfig } = {},
+  ) {
     this.#configurationSet = location.configurationSet;
-    this.#transport = nodemailer.createTransport({
-      SES: { sesClient: this.#client, SendEmailCommand },
-      ...transportOptions(options),
+  }
+
+  private connect(): Promise<{ client: SESv2Client; transport: Transporter }> {
+    this.#connecting ??= Promise.all([import('@aws-sdk/client-sesv2'), import('nodemailer')]).then(([sdk, nodemailer]) => {
+      const client = new sdk.SESv2Client({
+        region: this.location.region,
+        ...(this.location.endpoint ? { endpoint: this.location.endpoint } : {}),
+        // Bounded waits so a silent endpoint fails the job (and it retries) instead of holding a worker.
+        requestHandler: { connectionTimeout: 10_000, requestTimeout: 30_000 },
+        ...this.options.clientConfig,
+      });
+      const transport = nodemailer.default.createTransport({
+        SES: { sesClient: client, SendEmailCommand: sdk.SendEmailCommand },
+        ...transportOptions(this.options),
+      });
+      return { client, transport };
     });
+    return this.#connecting;
   }
 
   async send(message: MailMessage): Promise<SentMail> {
-    const info = await this.#transport
+    const { transport } = await this.connect();
+    const info = await transport
       .sendMail({
         ...toNodemailerMessage(message),
         ...(this.#configurationSet ? { ses: { ConfigurationSetName: this.#configurationSet } } : {}),
@@ -70,7 +81,8 @@ export class SesMailer implements Mailer {
   }
 
   async close(): Promise<void> {
-    this.#transport.close();
-    this.#client.destroy();
+    const made = await this.#connecting;
+    made?.transport.close();
+    made?.client.destroy();
   }
 }

@@ -8,7 +8,7 @@
  * A message counts as sent only when the server accepted every recipient. With `dkim`, every message is
  * signed (nodemailer's DKIM signer) before it leaves.
  */
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Mailer, MailMessage, SentMail } from '../ports/mailer';
 import { type MailerOptions, toNodemailerMessage, transportOptions } from './nodemailer-message';
 
@@ -16,23 +16,33 @@ import { type MailerOptions, toNodemailerMessage, transportOptions } from './nod
 export const DEFAULT_MAX_CONNECTIONS = 5;
 
 export class SmtpMailer implements Mailer {
-  readonly #transport: Transporter;
+  /** nodemailer and its pool, loaded and made at the first message (ADR 0029). */
+  #transport: Promise<Transporter> | undefined;
 
-  constructor(url: string, options: MailerOptions = {}) {
-    this.#transport = nodemailer.createTransport({
-      url,
-      pool: true,
-      maxConnections: DEFAULT_MAX_CONNECTIONS,
-      // Bounded waits so a silent server fails the job (and it retries) instead of holding a worker.
-      connectionTimeout: 30_000,
-      greetingTimeout: 30_000,
-      socketTimeout: 60_000,
-      ...transportOptions(options),
-    });
+  constructor(
+    private readonly url: string,
+    private readonly options: MailerOptions = {},
+  ) {}
+
+  private transport(): Promise<Transporter> {
+    this.#transport ??= import('nodemailer').then((nodemailer) =>
+      nodemailer.default.createTransport({
+        url: this.url,
+        pool: true,
+        maxConnections: DEFAULT_MAX_CONNECTIONS,
+        // Bounded waits so a silent server fails the job (and it retries) instead of holding a worker.
+        connectionTimeout: 30_000,
+        greetingTimeout: 30_000,
+        socketTimeout: 60_000,
+        ...transportOptions(this.options),
+      }),
+    );
+    return this.#transport;
   }
 
   async send(message: MailMessage): Promise<SentMail> {
-    const info = await this.#transport.sendMail(toNodemailerMessage(message)).catch((err: unknown) => {
+    const transport = await this.transport();
+    const info = await transport.sendMail(toNodemailerMessage(message)).catch((err: unknown) => {
       // Only the recipient's final refusal (a 5xx reply to RCPT TO, RFC 5321 §4.2.1: an address the
       // server does not know) settles the message. A refused login, sender or size is the
       // installation's to fix, and retrying after that fix delivers it (nodemailer's own `permanent`
@@ -48,7 +58,7 @@ export class SmtpMailer implements Mailer {
   }
 
   async close(): Promise<void> {
-    this.#transport.close();
+    (await this.#transport)?.close();
   }
 }
 

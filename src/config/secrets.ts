@@ -7,7 +7,7 @@
  * stops start-up with one line naming the variable, the ARN and the reason (ADR 0025).
  * No secret value is ever part of an error or a log line.
  */
-import { GetSecretValueCommand, SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
 import { type Config, ConfigError, SECRET_ARN } from './env';
 
 export type SecretsOptions = {
@@ -67,6 +67,8 @@ function reasonOf(err: unknown): string {
 }
 
 async function fetchSecret(arn: string, options: SecretsOptions): Promise<Read> {
+  // Loaded only by a process configured with a secret's ARN (ADR 0029).
+  const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
   const client = new SecretsManagerClient({
     region: regionOf(arn),
     requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },

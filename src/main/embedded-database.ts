@@ -85,7 +85,7 @@ function defaultEntry(): string {
 }
 
 function runChild(entry: string, dir: string): Promise<void> {
-  // TypeScript sources run through tsx, as bin/bosun.js runs them (found from here, whatever the working
+  // TypeScript sources (the tests run src as it is) go through tsx (found from here, whatever the working
   // directory); built JavaScript runs as it is.
   const loader = entry.endsWith('.ts') ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : [];
   return new Promise((resolve, reject) => {

@@ -3,7 +3,6 @@
  * the mail folder holds it (no SMTP) — the message as it went out, parsed into its headers and its
  * text part. The HTML part is never shown in the dashboard: the `.eml` itself can be downloaded.
  */
-import { simpleParser } from 'mailparser';
 import { z } from 'zod';
 import * as q from '../db/queries/mail';
 import type { MailArchive } from '../ports/mailer';
@@ -60,6 +59,8 @@ export async function readArchivedMessage(
 ): Promise<ArchivedMessage | null> {
   const raw = await readSentMessage(deps, ctx, id);
   if (!raw) return null;
+  // mailparser is loaded when the office first reads a message, not at every start (ADR 0029).
+  const { simpleParser } = await import('mailparser');
   const mail = await simpleParser(raw, { skipHtmlToText: true, skipImageLinks: true, skipTextLinks: true, skipTextToHtml: true });
   const text = mail.text ?? '';
   const html = typeof mail.html === 'string' ? mail.html : '';
