@@ -91,7 +91,13 @@ describe('the bosun bundle', () => {
       }
       // Every build renamed its files into place; none left its working folder behind.
       expect(readdirSync(join(project, 'dist'))).toEqual(['app']);
-      expect(readdirSync(join(project, 'dist', 'app')).sort()).toEqual(['cli.mjs', 'cli.mjs.map', 'fingerprint']);
+      expect(readdirSync(join(project, 'dist', 'app')).sort()).toEqual([
+        'cli.mjs',
+        'cli.mjs.map',
+        'create-database.mjs',
+        'create-database.mjs.map',
+        'fingerprint',
+      ]);
     },
     SLOW,
   );
