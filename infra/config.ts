@@ -66,13 +66,14 @@ const schema = z
           .min(120, 'must be at least 120 (the worker stops taking jobs a minute before its end)')
           .max(900, "must be at most 900 (Lambda's limit)")
           .default(900),
-        // Each API instance holds one or two database connections: 20 stay well inside a t4g.micro's ~80.
+        // An open live page holds an instance at most half the time (streams of 10 s, 10 s apart) and two
+        // database connections while it does; 30 instances hold at most 60 of a t4g.micro's ~80 (ADR 0028).
         apiReservedConcurrency: z
           .number()
           .int()
           .min(1, 'must be at least 1 (0 would stop the API)')
           .max(1000, 'must be at most 1000')
-          .default(20),
+          .default(30),
       })
       .prefault({}),
     api: z

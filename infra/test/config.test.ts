@@ -17,7 +17,7 @@ describe('the deployment configuration', () => {
       stackName: undefined,
     });
     expect(minimal.database).toEqual({ instanceType: 't4g.micro', storageGiB: 20, maxStorageGiB: 100, multiAz: false, backupDays: 7 });
-    expect(minimal.functions).toEqual({ apiMemoryMiB: 1024, workerMemoryMiB: 1024, workerTimeoutSeconds: 900, apiReservedConcurrency: 20 });
+    expect(minimal.functions).toEqual({ apiMemoryMiB: 1024, workerMemoryMiB: 1024, workerTimeoutSeconds: 900, apiReservedConcurrency: 30 });
     expect(minimal.api).toEqual({ rateLimit: 50, burstLimit: 100 });
     expect(minimal.stackName).toBe('Bosun');
   });

@@ -266,7 +266,7 @@ describe.each(modes)('the %s-mode stack', (mode) => {
     const [, api] = resourceOf(json, 'AWS::Lambda::Function', 'Api');
     const [, worker] = resourceOf(json, 'AWS::Lambda::Function', 'Worker');
     expect(api.Properties.ReservedConcurrentExecutions).toBe(config.functions.apiReservedConcurrency);
-    expect(config.functions.apiReservedConcurrency).toBe(20);
+    expect(config.functions.apiReservedConcurrency).toBe(30);
     // The worker runs one invocation at a time from its schedule; it is not a public surface.
     expect(worker.Properties.ReservedConcurrentExecutions).toBeUndefined();
     const [httpApiId] = resourceOf(json, 'AWS::ApiGatewayV2::Api', 'HttpApi');
