@@ -264,6 +264,8 @@ export class BosunStack extends Stack {
       certificate: acm.Certificate.fromCertificateArn(this, 'PlatformCertificate', config.platform.certificateArn),
       minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
       defaultBehavior: appBehavior,
+      // The stage throttle is one limit for all clients; a web ACL can limit each (ADR 0028).
+      ...(config.api.webAclArn ? { webAclId: config.api.webAclArn } : {}),
     });
 
     // --- Guest sites: the bucket with the site's prefix as origin path, the function, the 404 page,
@@ -296,6 +298,7 @@ export class BosunStack extends Stack {
         defaultBehavior: guestBehavior(`/${sitePrefix(single.domain)}`),
         additionalBehaviors: appBehaviors,
         errorResponses: notFound,
+        ...(config.api.webAclArn ? { webAclId: config.api.webAclArn } : {}),
       });
     } else {
       guestDistribution = new cloudfront.Distribution(this, 'GuestDistribution', {
@@ -303,6 +306,7 @@ export class BosunStack extends Stack {
         defaultBehavior: guestBehavior(`/{{${SITE_PREFIX_PARAMETER}}}`),
         additionalBehaviors: appBehaviors,
         errorResponses: notFound,
+        ...(config.api.webAclArn ? { webAclId: config.api.webAclArn } : {}),
       });
       // CloudFront SaaS Manager: the L2 construct has no multi-tenant settings yet; set them on the
       // resource and drop what a multi-tenant distribution refuses (it takes these from its tenants

@@ -66,13 +66,14 @@ const schema = z
           .min(120, 'must be at least 120 (the worker stops taking jobs a minute before its end)')
           .max(900, "must be at most 900 (Lambda's limit)")
           .default(900),
-        // Each API instance holds one or two database connections: 20 stay well inside a t4g.micro's ~80.
+        // An open live page holds an instance at most half the time (streams of 10 s, 10 s apart) and two
+        // database connections while it does; 30 instances hold at most 60 of a t4g.micro's ~80 (ADR 0028).
         apiReservedConcurrency: z
           .number()
           .int()
           .min(1, 'must be at least 1 (0 would stop the API)')
           .max(1000, 'must be at most 1000')
-          .default(20),
+          .default(30),
       })
       .prefault({}),
     api: z
@@ -80,6 +81,15 @@ const schema = z
         // Requests per second API Gateway passes on, steadily, and at once; more are answered 429.
         rateLimit: z.number().int().min(1, 'must be at least 1').max(10000, 'must be at most 10000').default(50),
         burstLimit: z.number().int().min(1, 'must be at least 1').max(5000, 'must be at most 5000').default(100),
+        // An AWS WAF web ACL of CloudFront scope (made in us-east-1, e.g. with a rate-based rule per client)
+        // put on every distribution the API is reached through; absent, none (it costs money; ADR 0028).
+        webAclArn: z
+          .string()
+          .regex(
+            /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[A-Za-z0-9_-]{1,128}\/[0-9a-f-]{36}$/,
+            'must be the ARN of a CloudFront-scope AWS WAF web ACL (us-east-1, global/webacl/NAME/ID)',
+          )
+          .optional(),
       })
       .prefault({}),
   })

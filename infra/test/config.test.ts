@@ -17,7 +17,7 @@ describe('the deployment configuration', () => {
       stackName: undefined,
     });
     expect(minimal.database).toEqual({ instanceType: 't4g.micro', storageGiB: 20, maxStorageGiB: 100, multiAz: false, backupDays: 7 });
-    expect(minimal.functions).toEqual({ apiMemoryMiB: 1024, workerMemoryMiB: 1024, workerTimeoutSeconds: 900, apiReservedConcurrency: 20 });
+    expect(minimal.functions).toEqual({ apiMemoryMiB: 1024, workerMemoryMiB: 1024, workerTimeoutSeconds: 900, apiReservedConcurrency: 30 });
     expect(minimal.api).toEqual({ rateLimit: 50, burstLimit: 100 });
     expect(minimal.stackName).toBe('Bosun');
   });
@@ -65,6 +65,11 @@ describe('the deployment configuration', () => {
     ['a zero rate limit', (c) => (c.api.rateLimit = 0), 'api.rateLimit: must be at least 1'],
     ['a burst over what API Gateway takes', (c) => (c.api.burstLimit = 10001), 'api.burstLimit: must be at most 5000'],
     ['a misspelt throttle field', (c) => (c.api.rate = 10), 'unknown field api.rate'],
+    [
+      'a regional web ACL',
+      (c) => (c.api.webAclArn = 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/bosun/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b'),
+      'api.webAclArn: must be the ARN of a CloudFront-scope AWS WAF web ACL (us-east-1, global/webacl/NAME/ID)',
+    ],
     ['no mail section', (c) => delete c.mail, 'mail: is required'],
     ['no account', (c) => delete c.account, 'account: is required'],
     [

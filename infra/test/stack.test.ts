@@ -14,7 +14,7 @@ import { GUEST_SITE_HEADERS, guestPageKey, NOT_FOUND_KEY, SITE_CACHE_CONTROL, si
 import { buildApp } from '../app';
 import { APP_PATHS } from '../bosun-stack';
 import { parseDeploymentConfig } from '../config';
-import { exampleInput, referencedIds, resolveText, resourceOf, resourcesOf, standInFunctions, synthesize } from './support';
+import { exampleInput, referencedIds, resolveText, resourceOf, resourcesOf, SINGLE, standInFunctions, synthesize } from './support';
 
 // CloudFront's managed policies, by their fixed ids (AWS documents these values).
 const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
@@ -266,7 +266,7 @@ describe.each(modes)('the %s-mode stack', (mode) => {
     const [, api] = resourceOf(json, 'AWS::Lambda::Function', 'Api');
     const [, worker] = resourceOf(json, 'AWS::Lambda::Function', 'Worker');
     expect(api.Properties.ReservedConcurrentExecutions).toBe(config.functions.apiReservedConcurrency);
-    expect(config.functions.apiReservedConcurrency).toBe(20);
+    expect(config.functions.apiReservedConcurrency).toBe(30);
     // The worker runs one invocation at a time from its schedule; it is not a public surface.
     expect(worker.Properties.ReservedConcurrentExecutions).toBeUndefined();
     const [httpApiId] = resourceOf(json, 'AWS::ApiGatewayV2::Api', 'HttpApi');
@@ -280,6 +280,9 @@ describe.each(modes)('the %s-mode stack', (mode) => {
       DefaultRouteSettings: { ThrottlingRateLimit: config.api.rateLimit, ThrottlingBurstLimit: config.api.burstLimit },
     });
     expect(config.api).toEqual({ rateLimit: 50, burstLimit: 100 });
+    // No AWS WAF web ACL unless configured: it costs money.
+    for (const [, d] of resourcesOf(json, 'AWS::CloudFront::Distribution'))
+      expect(d.Properties.DistributionConfig.WebACLId).toBeUndefined();
   });
 
   it('keeps PostgreSQL on RDS in the isolated subnets with generated credentials, open to the functions only, and reaches Secrets Manager privately', () => {
@@ -501,4 +504,19 @@ describe('the API limits of another configuration', () => {
       ThrottlingBurstLimit: 30,
     });
   });
+
+  it.each(['platform', 'single'] as const)(
+    'puts a configured AWS WAF web ACL on every distribution the API is reached through (%s)',
+    (mode) => {
+      const webAclArn = 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/bosun-per-client/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
+      const input = mode === 'single' ? { ...exampleInput(), mode, single: SINGLE } : exampleInput();
+      input.api = { webAclArn };
+      const outdir = mkdtempSync(join(tmpdir(), 'bosun-infra-out-'));
+      const { stack } = buildApp(parseDeploymentConfig(input), { outdir, functionCode: standInFunctions(), validate: false });
+      const distributions = resourcesOf(Template.fromStack(stack).toJSON(), 'AWS::CloudFront::Distribution');
+      expect(distributions.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['AppDistribution', 'GuestDistribution']);
+      expect(distributions).toHaveLength(2);
+      for (const [, d] of distributions) expect(d.Properties.DistributionConfig.WebACLId).toBe(webAclArn);
+    },
+  );
 });

@@ -54,29 +54,21 @@ const publishArgsSchema = z
   })
   .refine((v) => Boolean(v.booking) !== Boolean(v.all), { message: 'or --all is required, not both', path: ['booking'] });
 
+/** An http(s) address with no user, path, query or fragment: what `--live` takes. */
+function isSiteAddress(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const u = new URL(text);
+  return (
+    (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password && /^\/?$/.test(u.pathname) && !u.search && !u.hash
+  );
+}
+
 /** A host name, an IPv4 address or a bracketed IPv6 address, then a port: curl's `--connect-to` target. */
 const CONNECT_TO = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?):(\d{1,5})$/;
 
 const doctorArgsSchema = z
   .strictObject({
-    live: z
-      .string()
-      .refine((v) => {
-        try {
-          const u = new URL(v);
-          return (
-            (u.protocol === 'https:' || u.protocol === 'http:') &&
-            !u.username &&
-            !u.password &&
-            /^\/?$/.test(u.pathname) &&
-            !u.search &&
-            !u.hash
-          );
-        } catch {
-          return false;
-        }
-      }, "must be a guest site's address, like https://charters.example.com (no path)")
-      .optional(),
+    live: z.string().refine(isSiteAddress, "must be a guest site's address, like https://charters.example.com (no path)").optional(),
     serviceKey: z
       .string()
       .regex(/^bsk_[A-Za-z0-9_-]{8,190}$/, 'must be a service key (bsk_…)')
@@ -97,20 +89,25 @@ const doctorArgsSchema = z
   .refine((v) => v.live !== undefined || v.connectTo === undefined, { message: 'is used with --live only', path: ['connectTo'] })
   .refine((v) => v.live !== undefined || v.serviceKey === undefined, { message: 'is used with --live only', path: ['serviceKey'] })
   // The key goes in a header: only over TLS to a server that proves to be the site, or to this machine.
-  .refine((v) => v.serviceKey === undefined || v.live === undefined || keyMayGoTo(v.live, v.connectTo), {
+  .refine((v) => typeof v.serviceKey !== 'string' || typeof v.live !== 'string' || keyMayGoTo(v.live, v.connectTo), {
     message: 'is sent only to an https:// address, or over http:// to this machine (the URL or --connect-to a loopback address)',
     path: ['serviceKey'],
   });
 
 /**
  * Whether doctor may send a service key to `live` (connecting to `connectTo` when given): over https,
- * where curl checks the certificate against the URL's host whichever address it connects to; or to a
- * loopback address (127.0.0.0/8, ::1, localhost and names under it), which never leaves the machine.
+ * where the certificate is checked against the URL's host whichever address the connection goes to; or
+ * over http to a literal loopback address or exactly `localhost` (`isLoopbackHost`), never to a name
+ * that DNS answers. True when `live` or `connectTo` did not parse: zod runs this check after a field's
+ * own check failed, and that field's message is the one to show.
  */
-function keyMayGoTo(live: string, connectTo: { host: string } | undefined): boolean {
+function keyMayGoTo(live: string, connectTo: unknown): boolean {
+  if (!isSiteAddress(live)) return true;
   const url = new URL(live);
   if (url.protocol === 'https:') return true;
-  return isLoopbackHost(connectTo ? connectTo.host : url.hostname);
+  if (connectTo === undefined) return isLoopbackHost(url.hostname);
+  if (typeof connectTo !== 'object' || connectTo === null || !('host' in connectTo) || typeof connectTo.host !== 'string') return true;
+  return isLoopbackHost(connectTo.host);
 }
 
 /** `bosun doctor`'s arguments, parsed before anything is opened: a wrong one is one line naming it. */

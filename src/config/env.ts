@@ -251,6 +251,50 @@ export type CloudFrontPlatform = { distributionId: string; keyValueStoreArn: str
  */
 export type DkimSigning = { domainName: string; keySelector: string; privateKey: string };
 
+/**
+ * Variables whose value a configuration error may repeat: none of them holds a secret. Every other
+ * variable is secret-bearing or may become so (a new one starts here), and its value is never repeated:
+ * errors end up in logs (the Lambda's among them).
+ */
+const PLAIN_VARIABLES = new Set([
+  'PORT',
+  'BOSUN_DATA_DIR',
+  'DATABASE_SECRET_ARN',
+  'BOSUN_DATABASE_TLS',
+  'BOSUN_CDN',
+  'BOSUN_CLOUDFRONT_DISTRIBUTION_ID',
+  'BOSUN_CLOUDFRONT_KEY_VALUE_STORE_ARN',
+  'BOSUN_CLOUDFRONT_CONNECTION_GROUP_ID',
+  'BOSUN_MAIL_FROM',
+  'BOSUN_SECRET_ARN',
+  'BOSUN_ORIGIN_SECRET_ARN',
+  'BOSUN_LOG_LEVEL',
+  'BOSUN_TRUSTED_PROXIES',
+  'BOSUN_DKIM_DOMAIN',
+  'BOSUN_DKIM_SELECTOR',
+  'BOSUN_DKIM_PRIVATE_KEY_FILE',
+  'BOSUN_WORKER_FUNCTION',
+  'BOSUN_DEMO',
+]);
+
+/** URL variables whose user, password, path, query and fragment may carry a secret: shown as scheme and host only. */
+const URL_VARIABLES = new Set(['DATABASE_URL', 'SMTP_URL', 'BOSUN_MAIL', 'BOSUN_OBJECT_STORE', 'BOSUN_PUBLIC_URL']);
+
+/**
+ * ` (got "…")` for the end of a configuration error about `name`: the value itself for a plain variable;
+ * for a URL variable its scheme and host, with `***` for any user and password and `/…` for the rest,
+ * and nothing when it does not parse as a URL with a host (a password could sit anywhere in it); for any
+ * other variable (`BOSUN_SECRET`, `BOSUN_ORIGIN_SECRET`, …) nothing at all.
+ */
+export function gotValue(name: string, value: string | undefined): string {
+  if (PLAIN_VARIABLES.has(name)) return ` (got ${JSON.stringify(value ?? '')})`;
+  if (!URL_VARIABLES.has(name) || value === undefined || !URL.canParse(value)) return '';
+  const u = new URL(value);
+  if (!u.host || !/^[a-z0-9.[\]:-]+$/i.test(u.host)) return '';
+  const rest = (u.pathname !== '' && u.pathname !== '/') || u.search || u.hash ? '/…' : '';
+  return ` (got ${JSON.stringify(`${u.protocol}//${u.username || u.password ? '***@' : ''}${u.host}${rest}`)})`;
+}
+
 /** Parses the environment; throws `ConfigError` with one line for the first wrong variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // An empty variable is treated as absent, as shells and .env files often leave them.
@@ -259,7 +303,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = String(issue?.path[0] ?? 'environment');
-    throw new ConfigError(`${name}: ${issue?.message ?? 'is invalid'} (got ${JSON.stringify(env[name] ?? '')})`);
+    throw new ConfigError(`${name}: ${issue?.message ?? 'is invalid'}${gotValue(name, env[name])}`);
   }
   const e = parsed.data;
   const exclusive = (a: keyof typeof e, b: keyof typeof e, why: string) => {
@@ -344,7 +388,7 @@ function loadDkim(e: z.infer<typeof schema>): DkimSigning | undefined {
   }
   const file = resolve(e.BOSUN_DKIM_PRIVATE_KEY_FILE ?? '');
   const refuse = (what: string) =>
-    new ConfigError(`BOSUN_DKIM_PRIVATE_KEY_FILE: ${what} (got ${JSON.stringify(e.BOSUN_DKIM_PRIVATE_KEY_FILE ?? '')})`);
+    new ConfigError(`BOSUN_DKIM_PRIVATE_KEY_FILE: ${what}${gotValue('BOSUN_DKIM_PRIVATE_KEY_FILE', e.BOSUN_DKIM_PRIVATE_KEY_FILE)}`);
   let pem: string;
   try {
     pem = readFileSync(file, 'utf8');

@@ -11,7 +11,7 @@
  * Another tenant's domain is refused by the database (sites' domains are unique).
  */
 
-import { ipv6Groups, limitKeyOf } from './limit-key';
+import { isLoopbackAddress } from './ip';
 
 /** `host` as sites store it: lower case, without a trailing dot or port brackets. */
 export function normalizeHost(host: string): string {
@@ -39,15 +39,11 @@ export function reservedHostProblem(host: string, publicHost: string): string | 
 }
 
 /**
- * True for a host that is this machine: `localhost` and names under it (RFC 6761; curl resolves them
- * to the loopback address itself), 127.0.0.0/8, `::1` and `::ffff:127.…` (bracketed or not).
+ * True for a host that is this machine whatever DNS says: a literal loopback address (127.0.0.0/8, `::1`,
+ * 127.0.0.0/8 mapped into IPv6; bracketed or not) or exactly `localhost`, which the hosts file answers.
+ * Not a name under it (`harbor.localhost`) nor `localhost.`: Node's resolver (getaddrinfo) sends those to
+ * DNS, whose answer, or a search domain, could point anywhere.
  */
 export function isLoopbackHost(host: string): boolean {
-  const h = normalizeHost(host);
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  // 127.0.0.0/8, also mapped into IPv6.
-  if (/^127(\.\d{1,3}){3}$/.test(limitKeyOf(h))) return true;
-  const groups = ipv6Groups(h);
-  if (!groups) return false;
-  return groups.slice(0, 7).every((g) => g === 0) && groups[7] === 1;
+  return host.toLowerCase() === 'localhost' || isLoopbackAddress(host);
 }

@@ -48,8 +48,12 @@ export type BoundedStream = {
   now: () => Promise<string>;
 };
 
-/** How soon a browser reconnects to a bounded stream that ended. */
-export const BOUNDED_RETRY_MS = 1000;
+/**
+ * How soon a browser reconnects to a bounded stream that ended: as long as the stream itself may last
+ * on Lambda, so that an open page holds an API instance at most half the time (ADR 0028, addendum of
+ * the hardened surface). A change committed meanwhile is replayed on reconnecting, at most this late.
+ */
+export const BOUNDED_RETRY_MS = 10_000;
 
 export function streamChanges<T>(c: Context, options: LiveStreamOptions<T>): Response {
   // Proxies (nginx) must pass events on as they come.

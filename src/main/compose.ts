@@ -56,9 +56,11 @@ const ROLES: Record<Role, RoleSetup> = {
 
 /**
  * How long a live stream lives on Lambda: a buffered response is sent when it ends, so a stream
- * answers what it has and ends; the browser reconnects with `Last-Event-ID` (ADR 0019, 0023).
+ * answers what it has and ends; the browser reconnects with `Last-Event-ID` after `BOUNDED_RETRY_MS`
+ * (ADR 0019, 0023). 10 s streaming and 10 s apart: an open page holds an instance half the time at most,
+ * which the API's reserved concurrency counts on (ADR 0028, addendum of the hardened surface).
  */
-export const LAMBDA_LIVE_STREAM_MS = 20_000;
+export const LAMBDA_LIVE_STREAM_MS = 10_000;
 
 export async function compose(config: Config, options: ComposeOptions): Promise<Composition> {
   const setup = ROLES[options.role];

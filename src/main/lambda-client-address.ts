@@ -16,6 +16,7 @@
  * client's address.
  */
 import { isIP } from 'node:net';
+import { canonicalAddress } from '../domain/ip';
 
 /** The parts of an API Gateway event this reads. */
 export type GatewayEventAddressing = {
@@ -38,15 +39,15 @@ export function lambdaClientAddress(event: GatewayEventAddressing): string {
   // API Gateway's own entry: the peer it saw.
   if (sourceIp && hops.length > 0 && sameAddress(hops[hops.length - 1] ?? '', sourceIp)) hops.pop();
   const appended = hops[hops.length - 1];
-  if (appended && isIP(bare(appended))) return normalise(bare(appended));
-  if (sourceIp) return normalise(sourceIp);
+  if (appended && isIP(bare(appended))) return canonicalAddress(bare(appended));
+  if (sourceIp) return canonicalAddress(sourceIp);
   throw new Error('The event names no client address (requestContext.http.sourceIp or requestContext.identity.sourceIp)');
 }
 
 /** The peer API Gateway saw (`sourceIp`), whatever headers the request carries. */
 export function gatewaySourceAddress(event: GatewayEventAddressing): string {
   const sourceIp = sourceIpOf(event);
-  if (sourceIp) return normalise(sourceIp);
+  if (sourceIp) return canonicalAddress(sourceIp);
   throw new Error('The event names no client address (requestContext.http.sourceIp or requestContext.identity.sourceIp)');
 }
 
@@ -59,11 +60,11 @@ export function viewerAddress(value: string | undefined): string | null {
   const text = value?.trim();
   if (!text) return null;
   const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(text);
-  if (bracketed?.[1]) return isIP(bracketed[1]) === 6 ? normalise(bracketed[1]) : null;
+  if (bracketed?.[1]) return isIP(bracketed[1]) === 6 ? canonicalAddress(bracketed[1]) : null;
   const colon = text.lastIndexOf(':');
-  if (colon > 0 && /^\d{1,5}$/.test(text.slice(colon + 1)) && isIP(text.slice(0, colon))) return normalise(text.slice(0, colon));
+  if (colon > 0 && /^\d{1,5}$/.test(text.slice(colon + 1)) && isIP(text.slice(0, colon))) return canonicalAddress(text.slice(0, colon));
   // Without a port.
-  return isIP(text) ? normalise(text) : null;
+  return isIP(text) ? canonicalAddress(text) : null;
 }
 
 /** Every value of a header, whatever its case (v1 keeps the case the client sent; v2 lowercases). */
@@ -81,12 +82,5 @@ function bare(hop: string): string {
 }
 
 function sameAddress(a: string, b: string): boolean {
-  return normalise(bare(a)) === normalise(b);
-}
-
-/** One spelling per address: lower case, and an IPv4 address mapped into IPv6 as IPv4. */
-function normalise(address: string): string {
-  const lower = address.toLowerCase();
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(lower);
-  return mapped?.[1] ?? lower;
+  return canonicalAddress(bare(a)) === canonicalAddress(b);
 }

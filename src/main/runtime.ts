@@ -20,7 +20,7 @@ import { parseS3Url, S3ObjectStore } from '../adapters/s3-object-store';
 import { SesMailer } from '../adapters/ses-mailer';
 import { SmtpMailer } from '../adapters/smtp-mailer';
 import { closeDataFolder } from '../config/data-folder';
-import { type Config, ConfigError } from '../config/env';
+import { type Config, ConfigError, gotValue } from '../config/env';
 import { type DbHandle, openPglite, openPostgres } from '../db/client';
 import { migrateToLatest, requireCurrentSchema } from '../db/migrate';
 import { reservedHostProblem } from '../domain/hosts';
@@ -205,7 +205,7 @@ export function openSitePorts(
     try {
       store = new S3ObjectStore(parseS3Url(config.objectStore));
     } catch (err) {
-      throw new ConfigError(`BOSUN_OBJECT_STORE: ${(err as Error).message} (got ${JSON.stringify(config.objectStore)})`);
+      throw new ConfigError(`BOSUN_OBJECT_STORE: ${(err as Error).message}${gotValue('BOSUN_OBJECT_STORE', config.objectStore)}`);
     }
   } else {
     store = new FsObjectStore(join(config.dataDir, 'objects'), { defaultCacheControl: SITE_CACHE_CONTROL });

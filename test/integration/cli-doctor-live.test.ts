@@ -2,7 +2,7 @@
  * `bosun doctor --live` as a user runs it: the real CLI in a child process against a running `bosun
  * start` (its local edge serves the guest site; on the embedded database doctor runs in that server,
  * over its control socket), behind a proxy with CloudFront's cache behaviors. The service key comes
- * from BOSUN_DOCTOR_SERVICE_KEY. A proxy that strips X-Service-Key is named and doctor exits 1. Wrong
+ * from BOSUN_DOCTOR_SERVICE_KEY, and goes over http:// only to a literal loopback address or `localhost`. A proxy that strips X-Service-Key is named and doctor exits 1. Wrong
  * arguments are refused before anything is opened, one line each.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -103,6 +103,34 @@ describe('bosun doctor --live in a child process', () => {
       expect(run.stdout).toBe('');
       expect(existsSync(dataDir)).toBe(false);
       expect(run.stderr).not.toContain('hunter2');
+    },
+    200_000,
+  );
+
+  it.each([
+    [['--live', 'charters.example.com'], "--live must be a guest site's address, like https://charters.example.com (no path)"],
+    [['--live', 'http://harbor.example.com', '--connect-to', 'foo'], '--connect-to must be HOST:PORT, like 127.0.0.1:8443'],
+    [['--live', 'http://harbor.example.com', '--connect-to', '127.0.0.1:0'], '--connect-to must name a port between 1 and 65535'],
+    [
+      ['--live', 'http://harbor.localhost'],
+      '--service-key is sent only to an https:// address, or over http:// to this machine (the URL or --connect-to a loopback address)',
+    ],
+    [['--live', 'http://harbor.example.com', '--connect-to', 'localhost.:80'], '--connect-to must be HOST:PORT, like 127.0.0.1:8443'],
+  ])(
+    'with BOSUN_DOCTOR_SERVICE_KEY set, refuses doctor %j in its own one line, before anything is opened',
+    async (args, message) => {
+      const dataDir = join(scratch, `data-env-${Math.random().toString(36).slice(2)}`);
+      const key = 'bsk_hunter2hunter2fromtheenvironment';
+      const run = await runBosun(
+        ['doctor', ...args],
+        childEnv({ BOSUN_DATA_DIR: dataDir, BOSUN_LOG_LEVEL: 'silent', BOSUN_DOCTOR_SERVICE_KEY: key }),
+        150_000,
+      );
+      expect(run.code).toBe(1);
+      expect(run.stderr.split('\n').filter((l) => l.startsWith('bosun: '))).toEqual([`bosun: Invalid arguments. (${message})`]);
+      expect(run.stdout).toBe('');
+      expect(existsSync(dataDir)).toBe(false);
+      expect(run.stdout + run.stderr).not.toContain(key);
     },
     200_000,
   );

@@ -27,8 +27,11 @@ describe('doctor --live with a service key', () => {
     { live: 'https://charters.example.com' },
     { live: 'https://charters.example.com', connectTo: '203.0.113.9:443' },
     { live: 'https://charters.example.com', connectTo: 'd111111abcdef8.cloudfront.net:443' },
-    { live: 'http://harbor.localhost' },
     { live: 'http://localhost:8080' },
+    { live: 'http://LOCALHOST:8080' },
+    { live: 'http://127.3.2.1:8080' },
+    { live: 'http://[::ffff:127.0.0.1]:8080' },
+    { live: 'http://harbor.localhost', connectTo: '127.0.0.1:8080' },
     { live: 'http://127.0.0.1:8080' },
     { live: 'http://[::1]:8080' },
     { live: 'http://harbor.example.com', connectTo: '127.0.0.1:8443' },
@@ -46,10 +49,42 @@ describe('doctor --live with a service key', () => {
     { live: 'http://127.0.0.1', connectTo: '10.0.0.5:80' },
     { live: 'http://localhost', connectTo: '[2001:db8::1]:80' },
     { live: 'http://harbor.example.com', connectTo: 'localhost.example.com:80' },
+    // Names under localhost, and localhost with a trailing dot, go to DNS from Node's resolver.
+    { live: 'http://harbor.localhost' },
+    { live: 'http://a.localhost:8080' },
+    { live: 'http://localhost.:8080' },
+    { live: 'http://harbor.example.com', connectTo: 'harbor.localhost:8080' },
+    { live: 'http://harbor.example.com', connectTo: 'a.b.localhost:8080' },
+    { live: 'http://harbor.example.com', connectTo: '127.1:8080' },
+    { live: 'http://harbor.example.com', connectTo: '[::ffff:10.0.0.1]:8080' },
   ])('refuses to send it to %j', (args) => {
     expect(refusal({ ...args, serviceKey: KEY })).toBe(
       '--service-key is sent only to an https:// address, or over http:// to this machine (the URL or --connect-to a loopback address)',
     );
+  });
+
+  // zod runs the check of where the key may go after a field's own check failed: each of these is the
+  // field's own one-line message, never a TypeError from reading a value that did not parse.
+  it.each([
+    [{ live: 'charters.example.com' }, "--live must be a guest site's address, like https://charters.example.com (no path)"],
+    [{ live: 'not a url' }, "--live must be a guest site's address, like https://charters.example.com (no path)"],
+    [{ live: 'http://' }, "--live must be a guest site's address, like https://charters.example.com (no path)"],
+    [{ live: 'ftp://harbor.localhost' }, "--live must be a guest site's address, like https://charters.example.com (no path)"],
+    [{ live: 'http://harbor.example.com/g/ABC' }, "--live must be a guest site's address, like https://charters.example.com (no path)"],
+    [{ live: 'http://harbor.example.com', connectTo: 'foo' }, '--connect-to must be HOST:PORT, like 127.0.0.1:8443'],
+    [{ live: 'http://harbor.example.com', connectTo: '' }, '--connect-to must be HOST:PORT, like 127.0.0.1:8443'],
+    [{ live: 'http://harbor.example.com', connectTo: 'localhost.:80' }, '--connect-to must be HOST:PORT, like 127.0.0.1:8443'],
+    [{ live: 'http://harbor.example.com', connectTo: '[::1:80' }, '--connect-to must be HOST:PORT, like 127.0.0.1:8443'],
+    [{ live: 'http://harbor.example.com', connectTo: '127.0.0.1:0' }, '--connect-to must name a port between 1 and 65535'],
+    [{ live: 'http://harbor.example.com', connectTo: '127.0.0.1:65536' }, '--connect-to must name a port between 1 and 65535'],
+    [{ live: 'http://harbor.example.com', connectTo: '127.0.0.1:99999' }, '--connect-to must name a port between 1 and 65535'],
+    [
+      { live: 'charters.example.com', connectTo: 'foo' },
+      "--live must be a guest site's address, like https://charters.example.com (no path); --connect-to must be HOST:PORT, like 127.0.0.1:8443",
+    ],
+    [{ connectTo: '127.0.0.1:0' }, '--connect-to must name a port between 1 and 65535; --service-key is used with --live only'],
+  ])('refuses %j with its own message', (args, message) => {
+    expect(refusal({ ...args, serviceKey: KEY })).toBe(message);
   });
 
   it('checks the site over http:// without a key, wherever it is', () => {

@@ -89,20 +89,28 @@ describe('isLoopbackHost', () => {
   it.each([
     'localhost',
     'LOCALHOST',
-    'harbor.localhost',
-    'localhost.',
     '127.0.0.1',
     '127.1.2.3',
+    '127.255.255.255',
     '::1',
     '[::1]',
     '0:0:0:0:0:0:0:1',
     '::ffff:127.0.0.1',
+    '[::ffff:127.0.0.1]',
+    '::ffff:7f00:1',
+    '[::FFFF:7F00:1]',
   ])('takes %j for this machine', (host) => {
     expect(isLoopbackHost(host)).toBe(true);
   });
 
   it.each([
     'example.com',
+    // Names Node's resolver sends to DNS: whatever DNS or a search domain answers, not this machine.
+    'harbor.localhost',
+    'a.localhost',
+    'localhost.',
+    'localhost..',
+    ' localhost',
     'localhost.example.com',
     'mylocalhost',
     '128.0.0.1',
@@ -113,9 +121,14 @@ describe('isLoopbackHost', () => {
     '1::1',
     '::ffff:10.0.0.1',
     '127.0.0',
+    // Shorthand IPv4 a resolver may or may not read as an address: refused rather than guessed.
+    '127.1',
+    '127.0.0.256',
+    '0127.0.0.1',
     '2130706433',
+    '::ffff:a00:1',
     '0x7f.1',
-  ])('takes %j for another machine', (host) => {
+  ])('does not take %j for this machine', (host) => {
     expect(isLoopbackHost(host)).toBe(false);
   });
 });
