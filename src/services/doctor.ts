@@ -5,6 +5,7 @@
 
 import { sql } from 'kysely';
 import { modeText, type OpenEntry } from '../config/data-folder';
+import { gotValue } from '../config/env';
 import { listPendingMigrations } from '../db/migrate';
 import { listOverlapsKeptFromBefore } from '../db/queries/bookings';
 import { listFailingGuestPages, listPendingGuestPages } from '../db/queries/publishing';
@@ -107,7 +108,7 @@ export function checkConfiguration(setUp: SetUp): Check[] {
   if (!setUp.publicUrl.startsWith('https://')) {
     need(
       'BOSUN_PUBLIC_URL',
-      `is ${setUp.publicUrl}; behind CloudFront it must be the installation's https:// address (sign-in links and form origins are built from it)`,
+      `is not https${gotValue('BOSUN_PUBLIC_URL', setUp.publicUrl)}; behind CloudFront it must be the installation's https:// address (sign-in links and form origins are built from it)`,
     );
   }
   if (!setUp.secret && !setUp.secretArn) {

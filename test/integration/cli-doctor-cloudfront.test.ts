@@ -158,7 +158,9 @@ describe('bosun doctor with BOSUN_CDN=cloudfront', () => {
   it('names every piece a CloudFront set-up lacks, one line each, and still checks the sites', async () => {
     const run = await runBosun(['doctor'], env({ BOSUN_PUBLIC_URL: 'http://ops.example.com', SMTP_URL: '', BOSUN_SECRET: '' }), 150_000);
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/^PROBLEM {2}configuration BOSUN_PUBLIC_URL: is http:\/\/ops\.example\.com; behind CloudFront it must be/m);
+    expect(run.stdout).toMatch(
+      /^PROBLEM {2}configuration BOSUN_PUBLIC_URL: is not https \(got "http:\/\/ops\.example\.com"\); behind CloudFront it must be/m,
+    );
     expect(run.stdout).toMatch(/^PROBLEM {2}configuration BOSUN_SECRET_ARN: neither BOSUN_SECRET_ARN nor BOSUN_SECRET is set/m);
     expect(run.stdout).toMatch(/^PROBLEM {2}configuration SMTP_URL: neither SMTP_URL nor BOSUN_MAIL is set/m);
     expect(run.stdout).toMatch(/^ok +database: answers; schema is current$/m);

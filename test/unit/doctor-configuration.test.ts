@@ -60,8 +60,19 @@ describe('doctor: a complete configuration', () => {
     );
     expect(checks.map((c) => c.detail)).toEqual([
       expect.stringMatching(/set BOSUN_OBJECT_STORE=s3:\/\/BUCKET\/PREFIX\?region=REGION$/),
-      expect.stringMatching(/^is http:\/\/ops\.example\.com; behind CloudFront it must be the installation's https:\/\/ address/),
+      expect.stringMatching(
+        /^is not https \(got "http:\/\/ops\.example\.com"\); behind CloudFront it must be the installation's https:\/\/ address/,
+      ),
     ]);
     for (const c of checks) expect(c.detail).not.toContain('\n');
+  });
+
+  it('never repeats a user, password or path given in the public URL', () => {
+    const checks = checkConfiguration(
+      loadConfig({ ...complete, BOSUN_PUBLIC_URL: 'http://ops:hunter2-secret@ops.example.com/x?token=abc' }),
+    );
+    const detail = checks.map((c) => c.detail).join('\n');
+    expect(detail).toContain('is not https (got "http://***@ops.example.com/…")');
+    for (const leak of ['hunter2-secret', 'ops:', 'token=abc']) expect(detail).not.toContain(leak);
   });
 });
