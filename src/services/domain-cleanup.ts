@@ -22,9 +22,9 @@ export type DomainCleanupDeps = Pick<ServiceDeps, 'db' | 'clock'> & { sites: Sit
 export type DomainCleanupResult = { domain: string; objectsRemoved: number; slugsRemoved: number; done: boolean };
 
 /**
- * Empties the domain of cleanup `cleanupId` of the tenant: lists and deletes every object of the
- * domain's bucket, deletes the site's slugs under the domain from a shared key value store, invalidates
- * the objects' paths, checks the CDN serves the site there no more (`Cdn.releaseDomain`), and lists the
+ * Empties the domain of cleanup `cleanupId` of the tenant: lists the domain's bucket, records the
+ * objects' paths on the cleanup, deletes every object, deletes the site's slugs under the domain from a
+ * shared key value store, invalidates every path recorded by this attempt or an earlier one, checks the CDN serves the site there no more (`Cdn.releaseDomain`), and lists the
  * bucket again; then marks the cleanup finished (audited `site.domain_cleaned`), which frees the domain.
  * Idempotent: a finished or unknown cleanup does nothing; every step may run again. A failure is
  * recorded (`site.domain_cleanup_failed`, one line) and thrown.
@@ -40,6 +40,9 @@ export async function cleanUpFormerDomain(deps: DomainCleanupDeps, tenantId: str
   let objectsRemoved = 0;
   try {
     const keys = await store.list(bucket);
+    // Recorded before anything is deleted: an attempt that deletes and then fails to invalidate leaves
+    // a bucket that lists nothing, and the retry must still drop those paths (cached for a year).
+    const paths = await dq.addPathsToInvalidate(deps.db, tenantId, cleanup.id, keys.map(layout.objectPath));
     for (const key of keys) {
       await store.delete(bucket, key);
       objectsRemoved++;
@@ -49,9 +52,9 @@ export async function cleanUpFormerDomain(deps: DomainCleanupDeps, tenantId: str
     const site = await getGuestSite(deps.db, tenantId);
     const record = readSiteCdn(site?.id === cleanup.site_id ? site.cdn : {});
     const cdnSite = { domain, distributionId: record.distributionId, distributionTenantId: record.distributionTenant?.id };
-    if (keys.length > 0) {
+    if (paths.length > 0) {
       try {
-        await cdn.invalidate(cdnSite, keys.map(layout.objectPath), `cleanup:${cleanup.id}`);
+        await cdn.invalidate(cdnSite, paths, `cleanup:${cleanup.id}`);
       } catch (err) {
         // A site that never had a distribution or tenant was never served by CloudFront: nothing is cached.
         const unconfigured = (err as { name?: string }).name === 'CdnConfigurationError';

@@ -10,6 +10,7 @@ import { FileMailer } from '../../src/adapters/file-mailer';
 import { PgBossJobQueue } from '../../src/adapters/pg-boss-job-queue';
 import { commands } from '../../src/cli/commands';
 import { registerJobHandlers } from '../../src/jobs/register';
+import type { Cdn } from '../../src/ports/cdn';
 import type { ObjectStore } from '../../src/ports/object-store';
 import { siteBucket } from '../../src/publish/site-layout';
 import { listAudit } from '../../src/services/audit';
@@ -217,5 +218,37 @@ describe('a guest domain a site leaves', () => {
     expect(JSON.stringify(outcome)).toContain('the site moved from fathom.localhost to fathom-new.localhost while publishing');
     expect(await sites.store.list(siteBucket('fathom.localhost'))).toEqual([]);
     expect((await visit('fathom.localhost', `/g/${id}`)).status).not.toBe(200);
+  });
+
+  it('an invalidation that failed after the deletes is made by the retry, so the next owner never serves the old page', async () => {
+    const h = await makeTenant(t.deps, 'hawser');
+    const id = (await createBooking(t.deps, h.ctx, bookingInput() as never)).booking.id;
+    expect(await publishGuestPage(sites.deps, h.tenant.id, id)).toMatchObject({ result: 'published' });
+    // The edge has the page cached (for a year behind CloudFront).
+    expect((await visit('hawser.localhost', `/g/${id}`)).body).toContain(id);
+    await changeGuestDomain(t.deps, h.ctx, { guestDomain: 'hawser-new.localhost' });
+    const [row] = await pendingCleanups('hawser.localhost');
+    if (!row) throw new Error('no cleanup recorded');
+    // The CDN refuses the first invalidation (throttled), after every object was deleted.
+    let refusals = 1;
+    const cdn: Cdn = {
+      invalidate: async (site, paths, ref) => {
+        if (refusals-- > 0) throw new Error('Rate exceeded (test)');
+        await sites.edge.invalidate(site, paths, ref);
+      },
+      fetch: (site, path) => sites.edge.fetch(site, path),
+      provisionSite: () => sites.edge.provisionSite(),
+      releaseDomain: () => sites.edge.releaseDomain(),
+    };
+    const deps = { ...t.deps, sites: { ...sites.deps.sites, cdn } };
+    await expect(cleanUpFormerDomain(deps, h.tenant.id, row.id)).rejects.toThrow('cleanup of hawser.localhost: Rate exceeded (test)');
+    expect(await sites.store.list(siteBucket('hawser.localhost'))).toEqual([]);
+    expect(await pendingCleanups('hawser.localhost')).toHaveLength(1);
+    expect(await cleanUpFormerDomain(deps, h.tenant.id, row.id)).toMatchObject({ done: true });
+    // Another operator given the domain serves none of the former site's pages.
+    await createTenant(t.deps, OPERATOR, { slug: 'ketch', name: 'Ketch', guestDomain: 'hawser.localhost', timezone: 'UTC' });
+    const seen = await visit('hawser.localhost', `/g/${id}`);
+    expect(seen.status).toBe(404);
+    expect(seen.body).not.toContain(id);
   });
 });
