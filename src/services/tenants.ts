@@ -164,7 +164,9 @@ export async function changeGuestDomain(
   assertGuestDomainAllowed(deps, domain);
   try {
     return await deps.db.transaction().execute(async (tx) => {
-      const site = await q.getGuestSite(tx, ctx.tenantId);
+      // The site's row first, then its domains: of two moves at once the second reads the domain the
+      // first moved it to, and leaves that one (not the domain the first already left).
+      const site = await q.getGuestSiteForUpdate(tx, ctx.tenantId);
       if (!site) throw new NotFoundError('The guest site of this tenant');
       if (site.domain === domain) return { domain, previous: site.domain, changed: false, republishing: 0, cleaningUp: false };
       await lockDomains(tx, [site.domain, domain]);
