@@ -6,9 +6,11 @@
  * ever shown another operator's pages. A failure is recorded on the cleanup and the site, audited, and
  * thrown, so the job retries with back-off and `bosun jobs` lists it once retries are spent.
  */
+
+import type { Tx } from '../db/client';
 import { insertAuditEntry } from '../db/queries/audit';
 import * as dq from '../db/queries/domain-cleanups';
-import { getGuestSite } from '../db/queries/tenants';
+import { getGuestSite, listTenants } from '../db/queries/tenants';
 import { describeError } from '../db/safe-errors';
 import * as layout from '../publish/site-layout';
 import type { Actor, ServiceDeps, TenantContext } from './context';
@@ -93,6 +95,62 @@ export async function cleanUpFormerDomain(deps: DomainCleanupDeps, tenantId: str
     });
     throw new Error(`cleanup of ${domain}: ${error}`, { cause: err });
   }
+}
+
+/**
+ * Queues `site.cleanup` of one cleanup in `tx`, keyed by the cleanup's id: while one is queued, queueing
+ * it again (a move, the sweep, a provisioning) adds nothing (the queue's `short` policy).
+ */
+export async function enqueueDomainCleanup(jobs: ServiceDeps['jobs'], tx: Tx, tenantId: string, cleanupId: string, reason: string) {
+  await jobs.enqueue(tx, 'site.cleanup', { tenantId, cleanupId, reason }, { singletonKey: `site.cleanup:${cleanupId}` });
+}
+
+/**
+ * How long a pending cleanup is left to its own job's retries (8, with back-off: about 8.5 minutes)
+ * before the sweep queues it again.
+ */
+export const CLEANUP_IDLE_MS = 15 * 60_000;
+
+/**
+ * Queues again every pending cleanup of every tenant that has not been attempted for `CLEANUP_IDLE_MS`
+ * (or never was, since): one whose job spent its retries (e.g. its distribution tenant was still on the
+ * domain) or was archived would otherwise keep its domain from every site for good. Returns how many
+ * were queued (one already queued is not queued twice).
+ */
+export async function requeueIdleDomainCleanups(
+  deps: Pick<ServiceDeps, 'db' | 'jobs' | 'clock'>,
+  reason = 'site.cleanup-sweep',
+): Promise<number> {
+  const idleSince = deps.clock.now().getTime() - CLEANUP_IDLE_MS;
+  let queued = 0;
+  for (const tenant of await listTenants(deps.db)) {
+    const pending = await dq.listPendingDomainCleanups(deps.db, tenant.id);
+    const idle = pending.filter((c) => (c.last_error_at ?? c.created_at).getTime() <= idleSince);
+    if (idle.length === 0) continue;
+    await deps.db.transaction().execute(async (tx) => {
+      for (const c of idle) await enqueueDomainCleanup(deps.jobs, tx, tenant.id, c.id, reason);
+    });
+    queued += idle.length;
+  }
+  return queued;
+}
+
+/**
+ * Queues again every pending cleanup of the tenant's site `siteId`, at once: called when `site.provision`
+ * has moved the site's distribution tenant, the step a cleanup in platform mode waits for.
+ */
+export async function requeueSiteDomainCleanups(
+  deps: Pick<ServiceDeps, 'db' | 'jobs'>,
+  tenantId: string,
+  siteId: string,
+  reason: string,
+): Promise<number> {
+  const pending = (await dq.listPendingDomainCleanups(deps.db, tenantId)).filter((c) => c.site_id === siteId);
+  if (pending.length === 0) return 0;
+  await deps.db.transaction().execute(async (tx) => {
+    for (const c of pending) await enqueueDomainCleanup(deps.jobs, tx, tenantId, c.id, reason);
+  });
+  return pending.length;
 }
 
 export type PendingDomainCleanup = {
