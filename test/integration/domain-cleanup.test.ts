@@ -222,6 +222,33 @@ describe('a guest domain a site leaves', () => {
     expect((await visit('fathom.localhost', `/g/${id}`)).status).not.toBe(200);
   });
 
+  it("a stale publish takes back only its own writes, not the next owner's 404 page", async () => {
+    const p = await makeTenant(t.deps, 'painter');
+    const id = (await createBooking(t.deps, p.ctx, bookingInput() as never)).booking.id;
+    let ownerPage = '';
+    // The publish stores its 404 page; before its guest page, the site moves, the old domain is emptied,
+    // and another operator takes it and publishes (its own 404 page).
+    beforePut = async () => {
+      beforePut = async () => {
+        await changeGuestDomain(t.deps, p.ctx, { guestDomain: 'painter-new.localhost' });
+        const [row] = await pendingCleanups('painter.localhost');
+        if (!row) throw new Error('no cleanup recorded');
+        expect(await cleanUpFormerDomain({ ...t.deps, sites: sites.deps.sites }, p.tenant.id, row.id)).toMatchObject({ done: true });
+        const q = await makeTenant(t.deps, 'quay');
+        await changeGuestDomain(t.deps, q.ctx, { guestDomain: 'painter.localhost' });
+        const qid = (await createBooking(t.deps, q.ctx, bookingInput() as never)).booking.id;
+        expect(await publishGuestPage(sites.deps, q.tenant.id, qid)).toMatchObject({ result: 'published' });
+        ownerPage = (await sites.store.get(siteBucket('painter.localhost'), '404.html'))?.body.toString() ?? '';
+        expect(ownerPage).toContain('quay Charters');
+      };
+    };
+    const outcome = await publishGuestPage(sites.deps, p.tenant.id, id).catch((err: Error) => ({ result: 'failed', error: err.message }));
+    expect(JSON.stringify(outcome)).toContain('the site moved from painter.localhost to painter-new.localhost while publishing');
+    expect(await sites.store.list(siteBucket('painter.localhost'))).not.toContain(`g/${id}.html`);
+    // The next owner's 404 page is still stored, as it wrote it.
+    expect((await sites.store.get(siteBucket('painter.localhost'), '404.html'))?.body.toString()).toBe(ownerPage);
+  });
+
   it('a cleanup whose job spent its retries is queued again by the sweep, once, and frees the domain', async () => {
     const k = await makeTenant(t.deps, 'kedge');
     const id = (await createBooking(t.deps, k.ctx, bookingInput() as never)).booking.id;
