@@ -7,6 +7,7 @@ import { defineConfig } from 'vitest/config';
 // Suites that need a PostgreSQL server itself (two connections, or two processes, to one database) run
 // only in the postgres project: PGlite has one owner.
 const SERVER_ONLY = [
+  'test/integration/domain-move-race.test.ts',
   'test/integration/failure-limits-instances.test.ts',
   'test/integration/lambda-bundle.test.ts',
   'test/integration/lambda-instances.test.ts',

@@ -32,7 +32,15 @@ export const JOB_NAMES: readonly JobName[] = [
   'guest.remind',
   'site.provision',
   'site.cleanup',
+  'site.cleanup-sweep',
 ];
+
+/**
+ * Queues whose `singletonKey` is kept: pg-boss's `short` policy holds at most one queued job per key
+ * (a retrying or running one aside), so a cleanup queued again by a sweep or a provisioning is never
+ * queued twice. Every other queue is `standard`.
+ */
+const SHORT_QUEUES: ReadonlySet<JobName> = new Set(['site.cleanup']);
 
 export type JobQueueOptions = {
   /** Run maintenance and monitoring (the process that works the jobs); off for one-shot commands. */
@@ -556,6 +564,7 @@ async function createQueues(boss: PgBoss, handle: DbHandle, options: JobQueueOpt
   for (const name of JOB_NAMES) {
     const policy = {
       name,
+      policy: SHORT_QUEUES.has(name) ? ('short' as const) : ('standard' as const),
       retryLimit: options.retryLimit ?? 8,
       retryDelay: options.retryDelaySeconds ?? 2,
       retryBackoff: true,

@@ -12,6 +12,7 @@ import * as m0008 from './migrations/0008-tenant-feed';
 import * as m0009 from './migrations/0009-guest-mail';
 import * as m0010 from './migrations/0010-failure-limits';
 import * as m0011 from './migrations/0011-domain-cleanups';
+import * as m0012 from './migrations/0012-cleanup-paths';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '0009-guest-mail': m0009,
   '0010-failure-limits': m0010,
   '0011-domain-cleanups': m0011,
+  '0012-cleanup-paths': m0012,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

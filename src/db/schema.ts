@@ -330,6 +330,8 @@ export interface DomainCleanupsTable {
   last_error: string | null;
   last_error_at: Timestamp | null;
   failures: ColumnType<number, number | undefined, number>;
+  /** Paths to drop from the edge's caches before the cleanup may finish (migration 0012). */
+  paths_to_invalidate: ColumnType<string[], string[] | undefined, string[]>;
 }
 
 /** One limit's window of one client address (ADR 0024); not a tenant's data. */

@@ -16,6 +16,7 @@ import { handleCrewLoginLink } from './send-crew-login-link';
 import { handleCrewReminders, REMINDER_CRON } from './send-crew-reminders';
 import { handleSendMail } from './send-mail';
 import { handleStaffLoginLink } from './send-staff-login-link';
+import { DOMAIN_CLEANUP_SWEEP_CRON, handleDomainCleanupSweep } from './sweep-domain-cleanups';
 
 /**
  * What job handlers may use: the services' dependencies and the ports of side effects. Without
@@ -38,6 +39,8 @@ export async function registerJobHandlers(worker: JobWorker, deps: JobDeps): Pro
     await worker.work('guest-page.publish', (payload) => handlePublishGuestPage({ ...deps, sites }, payload));
     await worker.work('site.provision', (payload) => handleProvisionSite({ ...deps, sites }, payload));
     await worker.work('site.cleanup', (payload) => handleDomainCleanup({ ...deps, sites }, payload));
+    await worker.work('site.cleanup-sweep', (payload) => handleDomainCleanupSweep(deps, payload));
+    await worker.schedule('site.cleanup-sweep', DOMAIN_CLEANUP_SWEEP_CRON, { reason: 'schedule' });
   }
   await worker.work('crew.notify', (payload) => handleNotifyCrew(deps, payload), mail);
   await worker.work('crew.login-link', (payload, job) => handleCrewLoginLink(deps, payload, job), mail);

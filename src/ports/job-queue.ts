@@ -14,7 +14,8 @@ export type JobName =
   | 'mail.send'
   | 'guest.remind'
   | 'site.provision'
-  | 'site.cleanup';
+  | 'site.cleanup'
+  | 'site.cleanup-sweep';
 
 /** Payloads carry ids and the tenant id, never objects. */
 export type JobPayload = { tenantId: string; bookingId: string; reason: string };
@@ -37,7 +38,7 @@ export type SiteJobPayload = { tenantId: string; siteId: string; reason: string 
 /** The payload of a job that empties a domain a tenant's guest site left (`domain_cleanups`). */
 export type DomainCleanupJobPayload = { tenantId: string; cleanupId: string; reason: string };
 
-/** A scheduled sweep over every tenant (reminders): it names no tenant, only why it runs. */
+/** A scheduled sweep over every tenant (reminders, pending cleanups): it names no tenant, only why it runs. */
 export type SweepJobPayload = { reason: string };
 
 /** Each job name's payload. */
@@ -52,6 +53,7 @@ export type JobPayloads = {
   'guest.remind': SweepJobPayload;
   'site.provision': SiteJobPayload;
   'site.cleanup': DomainCleanupJobPayload;
+  'site.cleanup-sweep': SweepJobPayload;
 };
 
 export type FailedJob = {

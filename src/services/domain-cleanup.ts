@@ -6,9 +6,11 @@
  * ever shown another operator's pages. A failure is recorded on the cleanup and the site, audited, and
  * thrown, so the job retries with back-off and `bosun jobs` lists it once retries are spent.
  */
+
+import type { Tx } from '../db/client';
 import { insertAuditEntry } from '../db/queries/audit';
 import * as dq from '../db/queries/domain-cleanups';
-import { getGuestSite } from '../db/queries/tenants';
+import { getGuestSite, listTenants } from '../db/queries/tenants';
 import { describeError } from '../db/safe-errors';
 import * as layout from '../publish/site-layout';
 import type { Actor, ServiceDeps, TenantContext } from './context';
@@ -22,9 +24,9 @@ export type DomainCleanupDeps = Pick<ServiceDeps, 'db' | 'clock'> & { sites: Sit
 export type DomainCleanupResult = { domain: string; objectsRemoved: number; slugsRemoved: number; done: boolean };
 
 /**
- * Empties the domain of cleanup `cleanupId` of the tenant: lists and deletes every object of the
- * domain's bucket, deletes the site's slugs under the domain from a shared key value store, invalidates
- * the objects' paths, checks the CDN serves the site there no more (`Cdn.releaseDomain`), and lists the
+ * Empties the domain of cleanup `cleanupId` of the tenant: lists the domain's bucket, records the
+ * objects' paths on the cleanup, deletes every object, deletes the site's slugs under the domain from a
+ * shared key value store, invalidates every path recorded by this attempt or an earlier one, checks the CDN serves the site there no more (`Cdn.releaseDomain`), and lists the
  * bucket again; then marks the cleanup finished (audited `site.domain_cleaned`), which frees the domain.
  * Idempotent: a finished or unknown cleanup does nothing; every step may run again. A failure is
  * recorded (`site.domain_cleanup_failed`, one line) and thrown.
@@ -40,6 +42,9 @@ export async function cleanUpFormerDomain(deps: DomainCleanupDeps, tenantId: str
   let objectsRemoved = 0;
   try {
     const keys = await store.list(bucket);
+    // Recorded before anything is deleted: an attempt that deletes and then fails to invalidate leaves
+    // a bucket that lists nothing, and the retry must still drop those paths (cached for a year).
+    const paths = await dq.addPathsToInvalidate(deps.db, tenantId, cleanup.id, keys.map(layout.objectPath));
     for (const key of keys) {
       await store.delete(bucket, key);
       objectsRemoved++;
@@ -49,9 +54,9 @@ export async function cleanUpFormerDomain(deps: DomainCleanupDeps, tenantId: str
     const site = await getGuestSite(deps.db, tenantId);
     const record = readSiteCdn(site?.id === cleanup.site_id ? site.cdn : {});
     const cdnSite = { domain, distributionId: record.distributionId, distributionTenantId: record.distributionTenant?.id };
-    if (keys.length > 0) {
+    if (paths.length > 0) {
       try {
-        await cdn.invalidate(cdnSite, keys.map(layout.objectPath), `cleanup:${cleanup.id}`);
+        await cdn.invalidate(cdnSite, paths, `cleanup:${cleanup.id}`);
       } catch (err) {
         // A site that never had a distribution or tenant was never served by CloudFront: nothing is cached.
         const unconfigured = (err as { name?: string }).name === 'CdnConfigurationError';
@@ -90,6 +95,62 @@ export async function cleanUpFormerDomain(deps: DomainCleanupDeps, tenantId: str
     });
     throw new Error(`cleanup of ${domain}: ${error}`, { cause: err });
   }
+}
+
+/**
+ * Queues `site.cleanup` of one cleanup in `tx`, keyed by the cleanup's id: while one is queued, queueing
+ * it again (a move, the sweep, a provisioning) adds nothing (the queue's `short` policy).
+ */
+export async function enqueueDomainCleanup(jobs: ServiceDeps['jobs'], tx: Tx, tenantId: string, cleanupId: string, reason: string) {
+  await jobs.enqueue(tx, 'site.cleanup', { tenantId, cleanupId, reason }, { singletonKey: `site.cleanup:${cleanupId}` });
+}
+
+/**
+ * How long a pending cleanup is left to its own job's retries (8, with back-off: about 8.5 minutes)
+ * before the sweep queues it again.
+ */
+export const CLEANUP_IDLE_MS = 15 * 60_000;
+
+/**
+ * Queues again every pending cleanup of every tenant that has not been attempted for `CLEANUP_IDLE_MS`
+ * (or never was, since): one whose job spent its retries (e.g. its distribution tenant was still on the
+ * domain) or was archived would otherwise keep its domain from every site for good. Returns how many
+ * were queued (one already queued is not queued twice).
+ */
+export async function requeueIdleDomainCleanups(
+  deps: Pick<ServiceDeps, 'db' | 'jobs' | 'clock'>,
+  reason = 'site.cleanup-sweep',
+): Promise<number> {
+  const idleSince = deps.clock.now().getTime() - CLEANUP_IDLE_MS;
+  let queued = 0;
+  for (const tenant of await listTenants(deps.db)) {
+    const pending = await dq.listPendingDomainCleanups(deps.db, tenant.id);
+    const idle = pending.filter((c) => (c.last_error_at ?? c.created_at).getTime() <= idleSince);
+    if (idle.length === 0) continue;
+    await deps.db.transaction().execute(async (tx) => {
+      for (const c of idle) await enqueueDomainCleanup(deps.jobs, tx, tenant.id, c.id, reason);
+    });
+    queued += idle.length;
+  }
+  return queued;
+}
+
+/**
+ * Queues again every pending cleanup of the tenant's site `siteId`, at once: called when `site.provision`
+ * has moved the site's distribution tenant, the step a cleanup in platform mode waits for.
+ */
+export async function requeueSiteDomainCleanups(
+  deps: Pick<ServiceDeps, 'db' | 'jobs'>,
+  tenantId: string,
+  siteId: string,
+  reason: string,
+): Promise<number> {
+  const pending = (await dq.listPendingDomainCleanups(deps.db, tenantId)).filter((c) => c.site_id === siteId);
+  if (pending.length === 0) return 0;
+  await deps.db.transaction().execute(async (tx) => {
+    for (const c of pending) await enqueueDomainCleanup(deps.jobs, tx, tenantId, c.id, reason);
+  });
+  return pending.length;
 }
 
 export type PendingDomainCleanup = {

@@ -203,11 +203,11 @@ async function step<T>(name: PublishStep, run: () => Promise<T>): Promise<T> {
 }
 
 /** Stores the site's not-found page when it differs; returns the paths that changed. */
-async function ensureNotFoundPage(deps: PublishingDeps, site: GuestSite): Promise<{ paths: string[]; ref: string }> {
+async function ensureNotFoundPage(deps: PublishingDeps, site: GuestSite): Promise<{ paths: string[]; ref: string; hash: string }> {
   const html = renderNotFoundPage({ name: site.tenantName, settings: site.settings });
   const hash = sha256(html);
   const head = await deps.sites.store.head(site.bucket, layout.NOT_FOUND_KEY);
-  if (head?.sha256 === hash) return { paths: [], ref: '' };
+  if (head?.sha256 === hash) return { paths: [], ref: '', hash };
   await deps.sites.store.put({
     bucket: site.bucket,
     key: layout.NOT_FOUND_KEY,
@@ -215,7 +215,7 @@ async function ensureNotFoundPage(deps: PublishingDeps, site: GuestSite): Promis
     contentType: layout.PAGE_CONTENT_TYPE,
     cacheControl: layout.SITE_CACHE_CONTROL,
   });
-  return { paths: [layout.objectPath(layout.NOT_FOUND_KEY)], ref: `404:${head?.sha256 ?? '-'}>${hash}` };
+  return { paths: [layout.objectPath(layout.NOT_FOUND_KEY)], ref: `404:${head?.sha256 ?? '-'}>${hash}`, hash };
 }
 
 /** Fetches the page's public path through the edge and compares what it serves with what was rendered. */
@@ -291,7 +291,7 @@ async function publishPages(
     });
   };
 
-  let notFound: { paths: string[]; ref: string };
+  let notFound: { paths: string[]; ref: string; hash: string };
   try {
     notFound = await step('store', () => ensureNotFoundPage(deps, site));
   } catch (err) {
@@ -455,7 +455,10 @@ async function publishPages(
         await store.delete(site.bucket, layout.guestPageKey(r.bookingId));
         await store.delete(site.bucket, layout.guestCalendarKey(r.bookingId));
       }
-      if (notFound.paths.length > 0) await store.delete(site.bucket, layout.NOT_FOUND_KEY);
+      // The 404 page only while it is still this run's: the domain's next site may have written its own
+      // since. What remains (slugs, the moment between head and delete): ADR 0007 addendum.
+      if (notFound.paths.length > 0 && (await store.head(site.bucket, layout.NOT_FOUND_KEY))?.sha256 === notFound.hash)
+        await store.delete(site.bucket, layout.NOT_FOUND_KEY);
       if (keyValueStore && slugWrites.length > 0)
         await keyValueStore.deleteDomainKeys(site.domain, [...new Set(slugWrites.map((w) => w.slug))]);
     } finally {

@@ -12,6 +12,7 @@ import { isGuestLogoUrl, isGuestPhone, MAX_LOGO_CHARS } from '../domain/branding
 import { isIpAddress, reservedHostProblem } from '../domain/hosts';
 import { isValidTimeZone } from '../domain/time';
 import type { Actor, ServiceDeps, TenantContext } from './context';
+import { enqueueDomainCleanup } from './domain-cleanup';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { revokeStaffAccessIn } from './staff-access';
 import { optionalLine, singleLine } from './text-fields';
@@ -164,7 +165,9 @@ export async function changeGuestDomain(
   assertGuestDomainAllowed(deps, domain);
   try {
     return await deps.db.transaction().execute(async (tx) => {
-      const site = await q.getGuestSite(tx, ctx.tenantId);
+      // The site's row first, then its domains: of two moves at once the second reads the domain the
+      // first moved it to, and leaves that one (not the domain the first already left).
+      const site = await q.getGuestSiteForUpdate(tx, ctx.tenantId);
       if (!site) throw new NotFoundError('The guest site of this tenant');
       if (site.domain === domain) return { domain, previous: site.domain, changed: false, republishing: 0, cleaningUp: false };
       await lockDomains(tx, [site.domain, domain]);
@@ -172,7 +175,7 @@ export async function changeGuestDomain(
       await q.updateSiteDomain(tx, ctx.tenantId, site.id, domain);
       // What the site leaves under the old domain is removed by a job, before any site may take it.
       const cleanup = await insertDomainCleanup(tx, ctx.tenantId, { siteId: site.id, domain: site.domain });
-      await deps.jobs.enqueue(tx, 'site.cleanup', { tenantId: ctx.tenantId, cleanupId: cleanup.id, reason: 'site.domain_changed' });
+      await enqueueDomainCleanup(deps.jobs, tx, ctx.tenantId, cleanup.id, 'site.domain_changed');
       await insertAuditEntry(tx, ctx.tenantId, {
         actor: ctx.actor,
         action: 'site.domain_changed',

@@ -8,12 +8,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudFrontCdn } from '../../src/adapters/cloudfront-cdn';
 import { CloudFrontKeyValueStore } from '../../src/adapters/cloudfront-key-value-store';
 import { FileMailer } from '../../src/adapters/file-mailer';
 import { JOB_NAMES } from '../../src/adapters/pg-boss-job-queue';
 import { commands } from '../../src/cli/commands';
+import { handleProvisionSite } from '../../src/jobs/provision-site';
 import { registerJobHandlers } from '../../src/jobs/register';
 import { guestPageInvalidationPaths } from '../../src/publish/site-layout';
 import { listAudit } from '../../src/services/audit';
@@ -336,8 +338,19 @@ describe("platform mode: a domain a site leaves, and tenants that are not the si
     expect(shown.text).toContain(`PROBLEM: 1 failed attempt(s), the last: distribution tenant ${tenantId} still serves kappa.localhost`);
     expect(shown.exitCode).toBe(1);
 
-    await provisionGuestSite(publishing, a.tenant.id);
+    // The cleanup's job spent its retries before the tenant moved: the provisioning that moves it queues the cleanup again.
+    const queued = () =>
+      sql<{ state: string }>`select state from pgboss.job where name = 'site.cleanup' and data->>'cleanupId' = ${cleanup.id}`
+        .execute(t.handle.db)
+        .then((r) => r.rows.map((row) => row.state).sort());
+    await sql`update pgboss.job set state = 'failed' where name = 'site.cleanup' and data->>'cleanupId' = ${cleanup.id}`.execute(
+      t.handle.db,
+    );
+    expect(await queued()).toEqual(['failed']);
+    const site = await t.handle.db.selectFrom('sites').select('id').where('tenant_id', '=', a.tenant.id).executeTakeFirstOrThrow();
+    await handleProvisionSite(publishing, { tenantId: a.tenant.id, siteId: site.id, reason: 'site.domain_changed' });
     expect(cloudfront.tenant(tenantId ?? '')?.domains).toEqual(['kappa-new.localhost']);
+    expect(await queued()).toEqual(['created', 'failed']);
     expect(await cleanUpFormerDomain(withSlugs, a.tenant.id, cleanup.id)).toMatchObject({ done: true });
     // Another operator may now have the domain: a tenant of its own, serving nothing of kappa's.
     const b = await createTenant(deps, OPERATOR, { slug: 'lambda', name: 'Lambda', guestDomain: 'kappa.localhost', timezone: 'UTC' });

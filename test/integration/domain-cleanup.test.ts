@@ -5,16 +5,19 @@
  * tenant is given d while its cleanup is pending; tenant B, given d afterwards, never sees A's pages;
  * a cleanup that fails is recorded, shown by `bosun site cdn`, and retried by the queue.
  */
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileMailer } from '../../src/adapters/file-mailer';
 import { PgBossJobQueue } from '../../src/adapters/pg-boss-job-queue';
 import { commands } from '../../src/cli/commands';
 import { registerJobHandlers } from '../../src/jobs/register';
+import { DOMAIN_CLEANUP_SWEEP_CRON, handleDomainCleanupSweep } from '../../src/jobs/sweep-domain-cleanups';
+import type { Cdn } from '../../src/ports/cdn';
 import type { ObjectStore } from '../../src/ports/object-store';
 import { siteBucket } from '../../src/publish/site-layout';
 import { listAudit } from '../../src/services/audit';
 import { createBooking } from '../../src/services/bookings';
-import { cleanUpFormerDomain } from '../../src/services/domain-cleanup';
+import { CLEANUP_IDLE_MS, cleanUpFormerDomain } from '../../src/services/domain-cleanup';
 import { ConflictError } from '../../src/services/errors';
 import { publishGuestPage } from '../../src/services/publishing';
 import { changeGuestDomain, createTenant } from '../../src/services/tenants';
@@ -217,5 +220,106 @@ describe('a guest domain a site leaves', () => {
     expect(JSON.stringify(outcome)).toContain('the site moved from fathom.localhost to fathom-new.localhost while publishing');
     expect(await sites.store.list(siteBucket('fathom.localhost'))).toEqual([]);
     expect((await visit('fathom.localhost', `/g/${id}`)).status).not.toBe(200);
+  });
+
+  it("a stale publish takes back only its own writes, not the next owner's 404 page", async () => {
+    const p = await makeTenant(t.deps, 'painter');
+    const id = (await createBooking(t.deps, p.ctx, bookingInput() as never)).booking.id;
+    let ownerPage = '';
+    // The publish stores its 404 page; before its guest page, the site moves, the old domain is emptied,
+    // and another operator takes it and publishes (its own 404 page).
+    beforePut = async () => {
+      beforePut = async () => {
+        await changeGuestDomain(t.deps, p.ctx, { guestDomain: 'painter-new.localhost' });
+        const [row] = await pendingCleanups('painter.localhost');
+        if (!row) throw new Error('no cleanup recorded');
+        expect(await cleanUpFormerDomain({ ...t.deps, sites: sites.deps.sites }, p.tenant.id, row.id)).toMatchObject({ done: true });
+        const q = await makeTenant(t.deps, 'quay');
+        await changeGuestDomain(t.deps, q.ctx, { guestDomain: 'painter.localhost' });
+        const qid = (await createBooking(t.deps, q.ctx, bookingInput() as never)).booking.id;
+        expect(await publishGuestPage(sites.deps, q.tenant.id, qid)).toMatchObject({ result: 'published' });
+        ownerPage = (await sites.store.get(siteBucket('painter.localhost'), '404.html'))?.body.toString() ?? '';
+        expect(ownerPage).toContain('quay Charters');
+      };
+    };
+    const outcome = await publishGuestPage(sites.deps, p.tenant.id, id).catch((err: Error) => ({ result: 'failed', error: err.message }));
+    expect(JSON.stringify(outcome)).toContain('the site moved from painter.localhost to painter-new.localhost while publishing');
+    expect(await sites.store.list(siteBucket('painter.localhost'))).not.toContain(`g/${id}.html`);
+    // The next owner's 404 page is still stored, as it wrote it.
+    expect((await sites.store.get(siteBucket('painter.localhost'), '404.html'))?.body.toString()).toBe(ownerPage);
+  });
+
+  it('a cleanup whose job spent its retries is queued again by the sweep, once, and frees the domain', async () => {
+    const k = await makeTenant(t.deps, 'kedge');
+    const id = (await createBooking(t.deps, k.ctx, bookingInput() as never)).booking.id;
+    expect(await publishGuestPage(sites.deps, k.tenant.id, id)).toMatchObject({ result: 'published' });
+    await changeGuestDomain(t.deps, k.ctx, { guestDomain: 'kedge-new.localhost' });
+    const [row] = await pendingCleanups('kedge.localhost');
+    if (!row) throw new Error('no cleanup recorded');
+    const jobsOf = () =>
+      sql<{ state: string }>`select state from pgboss.job where name = 'site.cleanup' and data->>'cleanupId' = ${row.id}`
+        .execute(t.handle.db)
+        .then((r) => r.rows.map((j) => j.state).sort());
+    // Its attempts failed until the retries were spent (pg-boss archives such a job after 12 hours).
+    failDeletes = 1;
+    await expect(cleanUpFormerDomain({ ...t.deps, sites: sites.deps.sites }, k.tenant.id, row.id)).rejects.toThrow(
+      /object store unavailable/,
+    );
+    await sql`update pgboss.job set state = 'failed' where name = 'site.cleanup' and data->>'cleanupId' = ${row.id}`.execute(t.handle.db);
+    const sweep = () => handleDomainCleanupSweep(t.deps, { reason: 'schedule' });
+    // A cleanup attempted a moment ago is left to its own retries.
+    await sweep();
+    expect(await jobsOf()).toEqual(['failed']);
+    // Idle for longer than the retries take, it is queued again: by two sweeps, once.
+    t.clock.set(new Date(t.clock.now().getTime() + CLEANUP_IDLE_MS));
+    await sweep();
+    await sweep();
+    expect(await jobsOf()).toEqual(['created', 'failed']);
+    await startWorker();
+    await eventually(async () => (await pendingCleanups('kedge.localhost')).length === 0, 'the swept cleanup finished');
+    for (const w of workers.splice(0)) await w.stop();
+    expect(await sites.store.list(siteBucket('kedge.localhost'))).toEqual([]);
+    const free = await createTenant(t.deps, OPERATOR, {
+      slug: 'kedge2',
+      name: 'Kedge Two',
+      guestDomain: 'kedge.localhost',
+      timezone: 'UTC',
+    });
+    expect(free.guestDomain).toBe('kedge.localhost');
+    // The sweep is scheduled wherever cleanups are worked.
+    const schedules = await sql<{ name: string; cron: string }>`select name, cron from pgboss.schedule`.execute(t.handle.db);
+    expect(schedules.rows).toContainEqual({ name: 'site.cleanup-sweep', cron: DOMAIN_CLEANUP_SWEEP_CRON });
+  }, 90_000);
+
+  it('an invalidation that failed after the deletes is made by the retry, so the next owner never serves the old page', async () => {
+    const h = await makeTenant(t.deps, 'hawser');
+    const id = (await createBooking(t.deps, h.ctx, bookingInput() as never)).booking.id;
+    expect(await publishGuestPage(sites.deps, h.tenant.id, id)).toMatchObject({ result: 'published' });
+    // The edge has the page cached (for a year behind CloudFront).
+    expect((await visit('hawser.localhost', `/g/${id}`)).body).toContain(id);
+    await changeGuestDomain(t.deps, h.ctx, { guestDomain: 'hawser-new.localhost' });
+    const [row] = await pendingCleanups('hawser.localhost');
+    if (!row) throw new Error('no cleanup recorded');
+    // The CDN refuses the first invalidation (throttled), after every object was deleted.
+    let refusals = 1;
+    const cdn: Cdn = {
+      invalidate: async (site, paths, ref) => {
+        if (refusals-- > 0) throw new Error('Rate exceeded (test)');
+        await sites.edge.invalidate(site, paths, ref);
+      },
+      fetch: (site, path) => sites.edge.fetch(site, path),
+      provisionSite: () => sites.edge.provisionSite(),
+      releaseDomain: () => sites.edge.releaseDomain(),
+    };
+    const deps = { ...t.deps, sites: { ...sites.deps.sites, cdn } };
+    await expect(cleanUpFormerDomain(deps, h.tenant.id, row.id)).rejects.toThrow('cleanup of hawser.localhost: Rate exceeded (test)');
+    expect(await sites.store.list(siteBucket('hawser.localhost'))).toEqual([]);
+    expect(await pendingCleanups('hawser.localhost')).toHaveLength(1);
+    expect(await cleanUpFormerDomain(deps, h.tenant.id, row.id)).toMatchObject({ done: true });
+    // Another operator given the domain serves none of the former site's pages.
+    await createTenant(t.deps, OPERATOR, { slug: 'ketch', name: 'Ketch', guestDomain: 'hawser.localhost', timezone: 'UTC' });
+    const seen = await visit('hawser.localhost', `/g/${id}`);
+    expect(seen.status).toBe(404);
+    expect(seen.body).not.toContain(id);
   });
 });

@@ -153,8 +153,8 @@ describe('the Lambda bundles', () => {
     expect(first.failed).toBe(0);
     expect(first.byName['guest-page.publish']).toEqual({ completed: 1, failed: 0 });
     expect(first.stoppedBy).toBe('empty');
-    // The first look at the schedules enqueues both sweeps, and the drain runs them.
-    expect([...first.scheduled].sort()).toEqual(['crew.remind', 'guest.remind']);
+    // The first look at the schedules enqueues every sweep, and the drain runs them.
+    expect([...first.scheduled].sort()).toEqual(['crew.remind', 'guest.remind', 'site.cleanup-sweep']);
     // Nothing is left but a sweep whose cron time may have come in between.
     expect(second.byName['guest-page.publish']).toBeUndefined();
     expect(second).toMatchObject({ failed: 0, completed: second.scheduled.length, stoppedBy: 'empty' });

@@ -51,6 +51,25 @@ export async function listPendingDomainCleanups(q: Queryable, tenantId: string) 
     .execute();
 }
 
+/**
+ * Adds `paths` to what the cleanup must invalidate before it finishes, and returns every path recorded
+ * so far: recorded before the objects are deleted, so a retry knows them once the bucket lists nothing.
+ */
+export async function addPathsToInvalidate(q: Queryable, tenantId: string, id: string, paths: readonly string[]): Promise<string[]> {
+  const row = await q
+    .updateTable('domain_cleanups')
+    .set({
+      paths_to_invalidate: sql<
+        string[]
+      >`array(select distinct p from unnest(paths_to_invalidate || ${sql.val([...paths])}::text[]) as p order by p)`,
+    })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .returning('paths_to_invalidate')
+    .executeTakeFirstOrThrow();
+  return row.paths_to_invalidate;
+}
+
 export async function recordDomainCleanupFailure(q: Queryable, tenantId: string, id: string, error: string, at: Date) {
   await q
     .updateTable('domain_cleanups')

@@ -40,6 +40,21 @@ export async function getGuestSite(q: Queryable, tenantId: string) {
     .executeTakeFirst();
 }
 
+/**
+ * The tenant's guest site, its row locked until the transaction ends: a change of its domain reads the
+ * domain it leaves only once no other change of it is under way (READ COMMITTED re-reads the row).
+ */
+export async function getGuestSiteForUpdate(q: Queryable, tenantId: string) {
+  return q
+    .selectFrom('sites')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('role', '=', 'guest')
+    .orderBy('created_at')
+    .forUpdate()
+    .executeTakeFirst();
+}
+
 /** Moves a tenant's site to another domain (unique across sites: a taken one fails on `sites_domain_key`). */
 export async function updateSiteDomain(q: Queryable, tenantId: string, siteId: string, domain: string) {
   await q.updateTable('sites').set({ domain }).where('tenant_id', '=', tenantId).where('id', '=', siteId).execute();
