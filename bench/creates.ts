@@ -214,18 +214,6 @@ async function insertBookingWrites(f: Fixture, n: number, keyId: string): Promis
   await f.deps.db.transaction().execute(async (tx) => {
     await tx.executeQuery(CompiledQuery.raw(INSERT_BOOKING, values));
     await tx.executeQuery(
-      CompiledQuery.raw(`${INSERT_AUDIT}, ($1, 'key', $2, $7, 'booking', $4, null, null)`, [
-        f.tenantId,
-        keyId,
-        'booking.created',
-        id,
-        null,
-        after,
-        'booking.confirmed',
-      ]),
-    );
-    await f.jobs.enqueue(tx, 'guest-page.publish', { tenantId: f.tenantId, bookingId: id, reason: 'booking.created' });
-    await tx.executeQuery(
       CompiledQuery.raw(INSERT_MAIL, [
         mailId,
         f.tenantId,
@@ -236,17 +224,24 @@ async function insertBookingWrites(f: Fixture, n: number, keyId: string): Promis
         `<${mailId}@localhost>`,
       ]),
     );
+    // The booking's entries and the mail's in one statement, its two jobs in another, as the service writes them.
     await tx.executeQuery(
-      CompiledQuery.raw(INSERT_AUDIT, [
+      CompiledQuery.raw(`${INSERT_AUDIT}, ($1, 'key', $2, $7, 'booking', $4, null, null), ($1, 'key', $2, $8, 'booking', $4, null, $9)`, [
         f.tenantId,
         keyId,
-        'mail.queued',
+        'booking.created',
         id,
         null,
+        after,
+        'booking.confirmed',
+        'mail.queued',
         JSON.stringify({ mail: mailId, kind: 'guest.confirmation' }),
       ]),
     );
-    await f.jobs.enqueue(tx, 'mail.send', { tenantId: f.tenantId, mailId, reason: 'guest.confirmation' });
+    await f.jobs.enqueueAll(tx, [
+      { name: 'guest-page.publish', payload: { tenantId: f.tenantId, bookingId: id, reason: 'booking.created' } },
+      { name: 'mail.send', payload: { tenantId: f.tenantId, mailId, reason: 'guest.confirmation' } },
+    ]);
   });
 }
 
