@@ -42,6 +42,9 @@ function uniqueViolation(err: unknown): string | null {
 /** An overlap with a booking kept from before the rule, found inside a transaction and named after it. */
 class KeptOverlap extends Error {}
 
+/** The Idempotency-Key of a create holds a live record of another request, found when storing its own. */
+class IdempotencyKeyTaken extends Error {}
+
 /** True for the no-overlap constraint's refusal (exclusion violation), on either engine, or a KeptOverlap. */
 function overlapViolation(err: unknown): boolean {
   if (err instanceof KeptOverlap) return true;
@@ -348,8 +351,9 @@ export async function createBooking(
         await enqueueFollowUps(deps, tx, ctx, { before: null, after: record, reason: 'booking.created', crewRelevant: false }, pending);
         // The booking's entries, the mail's, and every job: two statements (ADR 0003: in this transaction).
         await writePending(deps, tx, tenantId, pending);
-        if (idempotency) {
-          await insertIdempotencyRecord(tx, tenantId, { ...idempotency, status: 201, body: out }, now);
+        if (idempotency && !(await insertIdempotencyRecord(tx, tenantId, { ...idempotency, status: 201, body: out }, now))) {
+          // A concurrent request with the same key committed first: this one is rolled back.
+          throw new IdempotencyKeyTaken();
         }
         return out;
       });
@@ -363,7 +367,7 @@ export async function createBooking(
       }
       const constraint = uniqueViolation(err);
       if (constraint === 'bookings_pkey' && !input.id && attempt < MAX_ID_ATTEMPTS) continue;
-      if (constraint === 'idempotency_records_pkey' && idempotency) {
+      if ((err instanceof IdempotencyKeyTaken || constraint === 'idempotency_records_pkey') && idempotency) {
         // A concurrent request with the same key won: answer as it did.
         const again = await replayIdempotent(deps, tenantId, idempotency);
         if (again) return again;
