@@ -3,6 +3,7 @@
  * through the same database handle in the same process, with the same concurrency; and, to show
  * what the writes themselves cost, the rows a create writes in one transaction without the API.
  */
+import { randomUUID } from 'node:crypto';
 import { Agent, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
@@ -84,6 +85,9 @@ async function serveApp(cleanup: Cleanup, f: Fixture): Promise<number> {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
     s.once('error', reject);
   });
+  // The client's sockets idle while the other paths run (longer than Node's 5 s on a loaded machine): a
+  // socket the server closed meanwhile would be reused and reset. Keep them open for the run.
+  (server as Server).keepAliveTimeout = 10 * 60_000;
   cleanup.defer('stop the HTTP server', () => {
     const http = server as Server;
     http.closeAllConnections();
@@ -192,21 +196,52 @@ async function insertRawBooking(f: Fixture, n: number): Promise<void> {
 }
 
 const INSERT_AUDIT = `insert into audit_log (tenant_id, actor_kind, actor_id, action, entity_type, entity_id, before, after)
-  values ($1, 'key', $2, $3, 'booking', $4, null, $5)`;
+  values ($1, 'key', $2, $3, 'booking', $4, $5, $6)`;
+
+const INSERT_MAIL = `insert into outgoing_mail (id, tenant_id, kind, dedupe_key, recipient, recipient_name, booking_id, message_id,
+  content, automatic, created_at, updated_at) values ($1, $2, 'guest.confirmation', $3, $4, $5, $6, $7, '{}', true, now(), now())`;
 
 /**
- * What a create writes, without its reads or the HTTP layer: the booking, its two audit entries
- * (the first with a staff view of about the API's size) and its job, in one transaction.
+ * What a create writes, without its reads or the HTTP layer, statement for statement as the service
+ * writes it: the booking, its audit entries (the first with a staff view of about the API's size), the
+ * guest's queued confirmation with its audit entry, and the jobs of both, in one transaction.
  */
 async function insertBookingWrites(f: Fixture, n: number, keyId: string): Promise<void> {
   const id = generateBookingId();
   const values = rawBookingValues(f, n, id);
   const after = JSON.stringify({ id, status: 'confirmed', values, guestPageUrl: `http://bench.localhost:8080/g/${id}`, crew: [] });
+  const mailId = randomUUID();
   await f.deps.db.transaction().execute(async (tx) => {
     await tx.executeQuery(CompiledQuery.raw(INSERT_BOOKING, values));
-    await tx.executeQuery(CompiledQuery.raw(INSERT_AUDIT, [f.tenantId, keyId, 'booking.created', id, after]));
-    await tx.executeQuery(CompiledQuery.raw(INSERT_AUDIT, [f.tenantId, keyId, 'booking.confirmed', id, null]));
-    await f.jobs.enqueue(tx, 'guest-page.publish', { tenantId: f.tenantId, bookingId: id, reason: 'booking.created' });
+    await tx.executeQuery(
+      CompiledQuery.raw(INSERT_MAIL, [
+        mailId,
+        f.tenantId,
+        `guest.confirmation:${id}:v1`,
+        `avery${n}@example.com`,
+        `Avery Guest ${n}`,
+        id,
+        `<${mailId}@localhost>`,
+      ]),
+    );
+    // The booking's entries and the mail's in one statement, its two jobs in another, as the service writes them.
+    await tx.executeQuery(
+      CompiledQuery.raw(`${INSERT_AUDIT}, ($1, 'key', $2, $7, 'booking', $4, null, null), ($1, 'key', $2, $8, 'booking', $4, null, $9)`, [
+        f.tenantId,
+        keyId,
+        'booking.created',
+        id,
+        null,
+        after,
+        'booking.confirmed',
+        'mail.queued',
+        JSON.stringify({ mail: mailId, kind: 'guest.confirmation' }),
+      ]),
+    );
+    await f.jobs.enqueueAll(tx, [
+      { name: 'guest-page.publish', payload: { tenantId: f.tenantId, bookingId: id, reason: 'booking.created' } },
+      { name: 'mail.send', payload: { tenantId: f.tenantId, mailId, reason: 'guest.confirmation' } },
+    ]);
   });
 }
 

@@ -55,27 +55,30 @@ const rows: Row[] = [];
 const notes: string[] = [];
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
+/** The goals of the creates section: a create against its own writes, and those writes against one INSERT. */
+const API_OVER_WRITES_GOAL = 0.8;
+const WRITES_OVER_RAW_GOAL = 0.4;
+
 function addCreates(engine: Engine, r: CreatesResult) {
-  const ratio = r.api.perSecond / r.raw.perSecond;
-  rows.push({
-    engine,
-    metric: `booking creates/s, API (c=${r.plan.concurrency})`,
-    value: `${r.api.perSecond.toFixed(0)}/s`,
-    reference: `${r.raw.perSecond.toFixed(0)}/s raw INSERT`,
-    ratio: `${ratio.toFixed(2)}×`,
-    goal: `≥ ${GOAL}× ${ratio >= GOAL ? 'met' : 'MISSED'}`,
-  });
-  rows.push({
-    engine,
-    metric: `its writes alone, 1 tx (c=${r.plan.concurrency})`,
-    value: `${r.writes.perSecond.toFixed(0)}/s`,
-    reference: `${r.raw.perSecond.toFixed(0)}/s raw INSERT`,
-    ratio: `${(r.writes.perSecond / r.raw.perSecond).toFixed(2)}×`,
-    goal: '—',
-  });
+  const ratioRow = (metric: string, value: number, reference: string, referenceRate: number, goal: number): Row => {
+    const ratio = value / referenceRate;
+    return {
+      engine,
+      metric: `${metric} (c=${r.plan.concurrency})`,
+      value: `${value.toFixed(0)}/s`,
+      reference: `${referenceRate.toFixed(0)}/s ${reference}`,
+      ratio: `${ratio.toFixed(2)}×`,
+      goal: `≥ ${goal}× ${ratio >= goal ? 'met' : 'MISSED'}`,
+    };
+  };
+  rows.push(
+    ratioRow('booking creates/s, API', r.api.perSecond, 'raw INSERT', r.raw.perSecond, GOAL),
+    ratioRow('booking creates/s, API', r.api.perSecond, 'its writes, 1 tx', r.writes.perSecond, API_OVER_WRITES_GOAL),
+    ratioRow('its writes alone, 1 tx', r.writes.perSecond, 'raw INSERT', r.raw.perSecond, WRITES_OVER_RAW_GOAL),
+  );
   notes.push(
     `${engine}: ${r.api.count} creates each way in ${r.plan.rounds} alternating rounds after ${r.plan.warmup} warm-up; API ${describeLatency(r.api)}; ` +
-      `raw ${describeLatency(r.raw)}; writes alone ${describeLatency(r.writes)}; API / writes alone ${(r.api.perSecond / r.writes.perSecond).toFixed(2)}×`,
+      `raw ${describeLatency(r.raw)}; writes alone ${describeLatency(r.writes)}`,
   );
 }
 

@@ -5,11 +5,12 @@
  * A running job holds a lease that its process renews; a job whose lease lapsed was abandoned by a
  * process that died and is retried at once by a supervising process (ADR 0016).
  */
+import { randomUUID } from 'node:crypto';
 import cronParser from 'cron-parser';
 import PgBoss from 'pg-boss';
 import { type DbHandle, executorFor, type Tx } from '../db/client';
 import { describeError } from '../db/safe-errors';
-import type { FailedJob, JobHandler, JobName, JobPayloads, JobQueue, JobWorker, RunningJob } from '../ports/job-queue';
+import type { FailedJob, JobHandler, JobName, JobPayloads, JobQueue, JobSpec, JobWorker, RunningJob } from '../ports/job-queue';
 
 export const JOB_SCHEMA = 'pgboss';
 
@@ -251,9 +252,23 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
       db: executorFor(tx),
       ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
     } as PgBoss.SendOptions);
-    if (id && this.workers.has(name) && (this.options.wakeWorkers ?? true)) this.wakeAfterCommit(name, id);
-    if (id) this.options.onEnqueued?.(name);
+    if (id) this.enqueued(name, id);
     return id;
+  }
+
+  async enqueueAll(tx: Tx, jobs: readonly JobSpec[]): Promise<string[]> {
+    if (jobs.length === 0) return [];
+    // pg-boss's multi-row insert: the queue's policy (retries, expiry, retention) applies as with `send`.
+    const rows = jobs.map((job) => ({ id: randomUUID(), name: job.name, data: job.payload }));
+    await this.boss.insert(rows, { db: executorFor(tx) } as PgBoss.InsertOptions);
+    for (const row of rows) this.enqueued(row.name, row.id);
+    return rows.map((row) => row.id);
+  }
+
+  /** After job `id` of `name` is inserted (its transaction may yet roll back). */
+  private enqueued(name: JobName, id: string): void {
+    if (this.workers.has(name) && (this.options.wakeWorkers ?? true)) this.wakeAfterCommit(name, id);
+    this.options.onEnqueued?.(name);
   }
 
   /**

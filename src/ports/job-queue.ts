@@ -56,6 +56,9 @@ export type JobPayloads = {
   'site.cleanup-sweep': SweepJobPayload;
 };
 
+/** One job to enqueue: its name and that name's payload. */
+export type JobSpec = { [N in JobName]: { name: N; payload: JobPayloads[N] } }[JobName];
+
 export type FailedJob = {
   id: string;
   name: string;
@@ -79,6 +82,11 @@ export type RunningJob = {
 export interface JobQueue {
   /** Inserts the job inside `tx`; returns its id. `singletonKey`, when set, keeps one pending job per key. */
   enqueue<N extends JobName>(tx: Tx, name: N, payload: JobPayloads[N], options?: { singletonKey?: string }): Promise<string | null>;
+  /**
+   * Inserts every job of `jobs` inside `tx` in one statement, in the order given (a change that causes
+   * several jobs pays one round trip for them); returns their ids in that order. No singleton keys.
+   */
+  enqueueAll(tx: Tx, jobs: readonly JobSpec[]): Promise<string[]>;
   /** Failed jobs (retries used up) with their last error, newest first; with `tenantId`, only that tenant's. */
   listFailed(limit?: number, filter?: { tenantId?: string }): Promise<FailedJob[]>;
   /**

@@ -5,7 +5,6 @@
 import { createHash } from 'node:crypto';
 import type { Updateable } from 'kysely';
 import type { Tx } from '../db/client';
-import { insertAuditEntries } from '../db/queries/audit';
 import * as q from '../db/queries/bookings';
 import { getCrewEvent } from '../db/queries/events';
 import { getIdempotencyRecord, insertIdempotencyRecord } from '../db/queries/idempotency';
@@ -30,6 +29,7 @@ import type { CreateBookingInput, PatchBookingInput } from './booking-schemas';
 import type { ServiceDeps, TenantContext } from './context';
 import { ConflictError, NotFoundError, OverlapError, PreconditionFailedError, ServiceError, ValidationError } from './errors';
 import { queueGuestFollowUps } from './guest-mail-follow-ups';
+import { type PendingWrites, pendingWrites, writePending } from './pending-writes';
 
 const MAX_ID_ATTEMPTS = 8;
 
@@ -41,6 +41,9 @@ function uniqueViolation(err: unknown): string | null {
 
 /** An overlap with a booking kept from before the rule, found inside a transaction and named after it. */
 class KeptOverlap extends Error {}
+
+/** The Idempotency-Key of a create holds a live record of another request, found when storing its own. */
+class IdempotencyKeyTaken extends Error {}
 
 /** True for the no-overlap constraint's refusal (exclusion violation), on either engine, or a KeptOverlap. */
 function overlapViolation(err: unknown): boolean {
@@ -235,13 +238,15 @@ function audited(view: StaffBookingView): Omit<StaffBookingView, 'guestPage'> {
 /**
  * Jobs that follow a change of a booking, given the booking before the change (null: just created)
  * and after it: the guest page whenever guests can see it, crew when assigned, and the guest mail
- * that follows (`queueGuestFollowUps`: confirmation, change, cancellation).
+ * that follows (`queueGuestFollowUps`: confirmation, change, cancellation). The jobs and audit entries
+ * go to `pending`, which the change writes last, with its own entries (`writePending`).
  */
 async function enqueueFollowUps(
   deps: ServiceDeps,
   tx: Tx,
   ctx: TenantContext,
   change: { before: BookingRecord | null; after: BookingRecord; reason: string; crewRelevant: boolean },
+  pending: PendingWrites,
 ) {
   const { tenantId } = ctx;
   const { before, after, reason } = change;
@@ -251,12 +256,12 @@ async function enqueueFollowUps(
   const guestVisible =
     status === 'confirmed' || status === 'completed' || (status === 'cancelled' && previous !== null && previous !== 'hold');
   if (guestVisible) {
-    await deps.jobs.enqueue(tx, 'guest-page.publish', { tenantId, bookingId, reason });
+    pending.jobs.push({ name: 'guest-page.publish', payload: { tenantId, bookingId, reason } });
   }
   if (change.crewRelevant && (await getCrewEvent(tx, tenantId, bookingId))) {
-    await deps.jobs.enqueue(tx, 'crew.notify', { tenantId, bookingId, reason });
+    pending.jobs.push({ name: 'crew.notify', payload: { tenantId, bookingId, reason } });
   }
-  await queueGuestFollowUps(deps, tx, ctx, before, after);
+  await queueGuestFollowUps(deps, tx, ctx, before, after, pending);
 }
 
 export function hashRequest(parts: unknown): string {
@@ -339,13 +344,16 @@ export async function createBooking(
         // and so cannot exist before it; nor a guest page, which its job publishes after the commit.
         const record = buildRecord(deps, row, vessel, vessel.guest_domain, [], null);
         const out = result(record);
-        await insertAuditEntries(tx, tenantId, [
+        const pending = pendingWrites([
           { actor: ctx.actor, action: 'booking.created', entityType: 'booking', entityId: id, after: audited(out.booking) },
           ...(status === 'confirmed' ? [{ actor: ctx.actor, action: 'booking.confirmed', entityType: 'booking', entityId: id }] : []),
         ]);
-        await enqueueFollowUps(deps, tx, ctx, { before: null, after: record, reason: 'booking.created', crewRelevant: false });
-        if (idempotency) {
-          await insertIdempotencyRecord(tx, tenantId, { ...idempotency, status: 201, body: out }, now);
+        await enqueueFollowUps(deps, tx, ctx, { before: null, after: record, reason: 'booking.created', crewRelevant: false }, pending);
+        // The booking's entries, the mail's, and every job: two statements (ADR 0003: in this transaction).
+        await writePending(deps, tx, tenantId, pending);
+        if (idempotency && !(await insertIdempotencyRecord(tx, tenantId, { ...idempotency, status: 201, body: out }, now))) {
+          // A concurrent request with the same key committed first: this one is rolled back.
+          throw new IdempotencyKeyTaken();
         }
         return out;
       });
@@ -359,7 +367,7 @@ export async function createBooking(
       }
       const constraint = uniqueViolation(err);
       if (constraint === 'bookings_pkey' && !input.id && attempt < MAX_ID_ATTEMPTS) continue;
-      if (constraint === 'idempotency_records_pkey' && idempotency) {
+      if ((err instanceof IdempotencyKeyTaken || constraint === 'idempotency_records_pkey') && idempotency) {
         // A concurrent request with the same key won: answer as it did.
         const again = await replayIdempotent(deps, tenantId, idempotency);
         if (again) return again;
@@ -606,7 +614,7 @@ export async function updateBooking(
       const after = await loadRecord(deps, tx, tenantId, id);
       if (!after) throw new Error(`booking ${id} vanished inside its own transaction`);
       const out = result(after.record);
-      await insertAuditEntries(tx, tenantId, [
+      const pending = pendingWrites([
         {
           actor: ctx.actor,
           action: 'booking.updated',
@@ -618,7 +626,8 @@ export async function updateBooking(
         ...(status !== b.status ? [{ actor: ctx.actor, action: `booking.${status}`, entityType: 'booking', entityId: id }] : []),
       ]);
       const crewRelevant = status !== b.status || vesselChanged || timed;
-      await enqueueFollowUps(deps, tx, ctx, { before: b, after: after.record, reason: 'booking.updated', crewRelevant });
+      await enqueueFollowUps(deps, tx, ctx, { before: b, after: after.record, reason: 'booking.updated', crewRelevant }, pending);
+      await writePending(deps, tx, tenantId, pending);
       return out;
     });
   } catch (err) {

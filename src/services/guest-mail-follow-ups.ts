@@ -5,12 +5,12 @@
  * of the booking before and after the change; a change of something only staff see queues nothing.
  */
 import type { Tx } from '../db/client';
-import { insertAuditEntry } from '../db/queries/audit';
 import { withdrawUnsentMail } from '../db/queries/mail';
 import { type GuestMailSnapshot, guestFollowUps } from '../domain/guest-follow-ups';
 import { type BookingRecord, viewBookingForGuest } from '../domain/visibility';
 import type { ServiceDeps, TenantContext } from './context';
 import { queueMail } from './mail';
+import type { PendingWrites } from './pending-writes';
 
 /** The fields guest mail is decided on, read from the guest view of `record` (never from the record itself). */
 export function guestMailSnapshot(record: BookingRecord): GuestMailSnapshot {
@@ -38,7 +38,8 @@ export function guestMailSnapshot(record: BookingRecord): GuestMailSnapshot {
 
 /**
  * Queues, inside `tx`, the guest mail that follows booking `after` (which was `before`, or is new when
- * `before` is null): to the booking's guest, automatic. Returns the ids of the mail queued (none when
+ * `before` is null): to the booking's guest, automatic. The audit entries and jobs go to `pending`,
+ * which the caller writes with its own (`writePending`). Returns the ids of the mail queued (none when
  * nothing follows, or the mail of this version was queued already).
  */
 export async function queueGuestFollowUps(
@@ -47,18 +48,25 @@ export async function queueGuestFollowUps(
   ctx: TenantContext,
   before: BookingRecord | null,
   after: BookingRecord,
+  pending: PendingWrites,
 ): Promise<string[]> {
-  await withdrawStale(deps, tx, ctx, before, after);
+  await withdrawStale(deps, tx, ctx, before, after, pending);
   const queued: string[] = [];
   for (const mail of guestFollowUps(before && guestMailSnapshot(before), guestMailSnapshot(after))) {
-    const id = await queueMail(deps, tx, ctx, {
-      kind: mail.kind,
-      dedupeKey: mail.dedupeKey,
-      to: { name: after.guestName, address: after.guestEmail },
-      bookingId: after.id,
-      content: mail.content,
-      automatic: true,
-    });
+    const id = await queueMail(
+      deps,
+      tx,
+      ctx,
+      {
+        kind: mail.kind,
+        dedupeKey: mail.dedupeKey,
+        to: { name: after.guestName, address: after.guestEmail },
+        bookingId: after.id,
+        content: mail.content,
+        automatic: true,
+      },
+      pending,
+    );
     if (id) queued.push(id);
   }
   return queued;
@@ -69,7 +77,7 @@ export async function queueGuestFollowUps(
  * cancellation once a charter is cancelled; the confirmation and changes once the guest's address is
  * corrected (a confirmation of the booking as it now is follows, to the new address); the reminder of
  * the old departure once it moved (the sweep queues one for the new time). Each withdrawal is
- * audited; its row says why.
+ * audited (in `pending`); its row says why.
  */
 async function withdrawStale(
   deps: Pick<ServiceDeps, 'clock'>,
@@ -77,6 +85,7 @@ async function withdrawStale(
   ctx: TenantContext,
   before: BookingRecord | null,
   after: BookingRecord,
+  pending: PendingWrites,
 ): Promise<void> {
   if (!before) return;
   const cancelled = after.status === 'cancelled' && before.status !== 'cancelled';
@@ -92,12 +101,6 @@ async function withdrawStale(
   if (kinds.length === 0) return;
   const ids = await withdrawUnsentMail(tx, ctx.tenantId, { bookingId: after.id, kinds, reason, now: deps.clock.now() });
   for (const id of ids) {
-    await insertAuditEntry(tx, ctx.tenantId, {
-      actor: ctx.actor,
-      action: 'mail.withdrawn',
-      entityType: 'booking',
-      entityId: after.id,
-      after: { mail: id },
-    });
+    pending.audit.push({ actor: ctx.actor, action: 'mail.withdrawn', entityType: 'booking', entityId: after.id, after: { mail: id } });
   }
 }

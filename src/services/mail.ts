@@ -21,6 +21,7 @@ import type { MailAttachment, Mailer } from '../ports/mailer';
 import type { ServiceDeps, TenantContext } from './context';
 import { ConflictError, NotFoundError } from './errors';
 import { parseInput } from './parse-input';
+import type { PendingWrites } from './pending-writes';
 
 export type MailSettings = {
   mailer: Mailer;
@@ -369,14 +370,16 @@ export type QueuedMailSpec = {
 /**
  * Queues a message inside the caller's transaction: its `outgoing_mail` row (status queued), a
  * `mail.queued` audit entry and — unless it belongs to a batch — its `mail.send` job. All three
- * commit or none does. Returns the row's id, or null when a mail with this dedupe key exists already
- * (it is not queued twice).
+ * commit or none does. With `pending`, the entry and the job are added to it, for the caller to write
+ * with its own (`writePending`). Returns the row's id, or null when a mail with this dedupe key exists
+ * already (it is not queued twice).
  */
 export async function queueMail(
   deps: Pick<ServiceDeps, 'jobs' | 'clock' | 'publicHost'>,
   tx: Tx,
   ctx: TenantContext,
   spec: QueuedMailSpec,
+  pending?: PendingWrites,
 ): Promise<string | null> {
   const id = randomUUID();
   const queued = await q.insertQueuedMail(tx, ctx.tenantId, {
@@ -394,13 +397,20 @@ export async function queueMail(
   });
   // A new row, or one withdrawn earlier and now queued again (it keeps its id and Message-ID).
   if (!queued) return null;
-  await insertAuditEntry(tx, ctx.tenantId, {
+  const entry: AuditEntry = {
     actor: ctx.actor,
     action: 'mail.queued',
     ...(spec.bookingId ? { entityType: 'booking', entityId: spec.bookingId } : { entityType: 'mail', entityId: queued }),
     after: { mail: queued, kind: spec.kind, ...(spec.batchId ? { batch: spec.batchId } : {}) },
-  });
-  if (!spec.batchId) await deps.jobs.enqueue(tx, 'mail.send', { tenantId: ctx.tenantId, mailId: queued, reason: spec.kind });
+  };
+  const job = { name: 'mail.send' as const, payload: { tenantId: ctx.tenantId, mailId: queued, reason: spec.kind } };
+  if (pending) {
+    pending.audit.push(entry);
+    if (!spec.batchId) pending.jobs.push(job);
+    return queued;
+  }
+  await insertAuditEntry(tx, ctx.tenantId, entry);
+  if (!spec.batchId) await deps.jobs.enqueue(tx, job.name, job.payload);
   return queued;
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, makeApp, type TestApp } from '../support/app';
-import { createTestDb, type TestDb } from '../support/db';
+import { createTestDb, TEST_NOW, type TestDb } from '../support/db';
 import { auditActions, countWrites } from '../support/db-snapshot';
 import { bookingInput, makeTenant } from '../support/factories';
 
@@ -155,6 +155,29 @@ describe('Idempotency-Key', () => {
     const good = await call(app, 'POST', '/api/v1/bookings', a.serviceKey, bookingInput(), { 'idempotency-key': 'order-3001' });
     expect(good.status).toBe(201);
     expect(good.headers.get('idempotent-replayed')).toBeNull();
+  });
+
+  it('takes a key anew once its record is older than 24 hours, replacing the record', async () => {
+    const first = await call(app, 'POST', '/api/v1/bookings', a.serviceKey, bookingInput(), { 'idempotency-key': 'order-5001' });
+    expect(first.status).toBe(201);
+    // The record was stored at the database's time; a day and an hour later by the service's clock, it lapsed.
+    const later = new Date(Date.now() + 25 * 3_600_000);
+    t.clock.set(later);
+    try {
+      const startsAt = new Date(later.getTime() + 7 * 86_400_000);
+      const body = bookingInput({ startsAt: startsAt.toISOString(), endsAt: new Date(startsAt.getTime() + 3 * 3_600_000).toISOString() });
+      const before = await countWrites(t);
+      const again = await call(app, 'POST', '/api/v1/bookings', a.serviceKey, body, { 'idempotency-key': 'order-5001' });
+      expect(again.status).toBe(201);
+      expect(again.headers.get('idempotent-replayed')).toBeNull();
+      expect(again.json.id).not.toBe(first.json.id);
+      const after = await countWrites(t);
+      expect(after.bookings).toBe(before.bookings + 1);
+      // The lapsed record was replaced, not kept beside the new one.
+      expect(after.idempotency).toBe(before.idempotency);
+    } finally {
+      t.clock.set(TEST_NOW);
+    }
   });
 
   it('stores one booking for five concurrent requests with the same key, and all answer with it', async () => {

@@ -249,6 +249,9 @@ describe('plaintext keys', () => {
         enqueue: async () => {
           throw new Error('job queue unavailable');
         },
+        enqueueAll: async () => {
+          throw new Error('job queue unavailable');
+        },
         listFailed: async () => [],
         retryFailed: async () => false,
         listRunning: async () => [],

@@ -51,18 +51,16 @@ beforeAll(async () => {
   app = makeApp(t, { logs });
   // The same app, but its job queue fails with an error that quotes what it was given, as a driver's
   // error quotes a refused row: the guest's address in its message, the row in its detail.
+  const refuse = async (): Promise<never> => {
+    throw Object.assign(new Error(`duplicate key value violates unique constraint: (guest_email)=(${MARK.email})`), {
+      code: '23505',
+      detail: `Key (guest_email, notes_internal)=(${MARK.email}, ${MARK.internal}) already exists.`,
+      parameters: [MARK.name, MARK.email, MARK.phone, String(MARK.total)],
+    });
+  };
   failing = createApp({
     ...t.deps,
-    jobs: {
-      ...t.deps.jobs,
-      enqueue: async () => {
-        throw Object.assign(new Error(`duplicate key value violates unique constraint: (guest_email)=(${MARK.email})`), {
-          code: '23505',
-          detail: `Key (guest_email, notes_internal)=(${MARK.email}, ${MARK.internal}) already exists.`,
-          parameters: [MARK.name, MARK.email, MARK.phone, String(MARK.total)],
-        });
-      },
-    },
+    jobs: { ...t.deps.jobs, enqueue: refuse, enqueueAll: refuse },
     log: pino(logOptions('trace'), { write: (line: string) => logs.push(line) }),
     ping: async () => {},
     failureLimits: new InMemoryFailureLimits(),
