@@ -167,7 +167,7 @@ export async function changeGuestDomain(
     return await deps.db.transaction().execute(async (tx) => {
       // The site's row first, then its domains: of two moves at once the second reads the domain the
       // first moved it to, and leaves that one (not the domain the first already left).
-      const site = await q.getGuestSiteForUpdate(tx, ctx.tenantId);
+      const site = await q.getGuestSite(tx, ctx.tenantId, { forUpdate: true });
       if (!site) throw new NotFoundError('The guest site of this tenant');
       if (site.domain === domain) return { domain, previous: site.domain, changed: false, republishing: 0, cleaningUp: false };
       await lockDomains(tx, [site.domain, domain]);

@@ -30,29 +30,14 @@ export async function listSites(q: Queryable, tenantId: string) {
   return q.selectFrom('sites').selectAll().where('tenant_id', '=', tenantId).orderBy('domain').execute();
 }
 
-export async function getGuestSite(q: Queryable, tenantId: string) {
-  return q
-    .selectFrom('sites')
-    .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .where('role', '=', 'guest')
-    .orderBy('created_at')
-    .executeTakeFirst();
-}
-
 /**
- * The tenant's guest site, its row locked until the transaction ends: a change of its domain reads the
- * domain it leaves only once no other change of it is under way (READ COMMITTED re-reads the row).
+ * The tenant's guest site. With `forUpdate`, its row is locked until the transaction ends: a change of
+ * its domain reads the domain it leaves only once no other change of it is under way (READ COMMITTED
+ * re-reads the row).
  */
-export async function getGuestSiteForUpdate(q: Queryable, tenantId: string) {
-  return q
-    .selectFrom('sites')
-    .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .where('role', '=', 'guest')
-    .orderBy('created_at')
-    .forUpdate()
-    .executeTakeFirst();
+export async function getGuestSite(q: Queryable, tenantId: string, options: { forUpdate?: boolean } = {}) {
+  const query = q.selectFrom('sites').selectAll().where('tenant_id', '=', tenantId).where('role', '=', 'guest').orderBy('created_at');
+  return (options.forUpdate ? query.forUpdate() : query).executeTakeFirst();
 }
 
 /** Moves a tenant's site to another domain (unique across sites: a taken one fails on `sites_domain_key`). */
