@@ -16,8 +16,10 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = join(ROOT, 'src');
 const DIST = join(ROOT, 'dist');
 const APP = join(DIST, 'app');
-/** Each process Bosun starts, by the name of its bundle: `bosun` itself. */
-/** The CLI, and the child that creates the embedded database beside it (ADR 0030: started from the file beside the running module). */
+/**
+ * Each process Bosun starts, by the name of its bundle: `bosun` itself, and the short-lived child that
+ * creates the embedded database (ADR 0030), started from the file beside the running module.
+ */
 const ENTRIES = { cli: join(SRC, 'main', 'cli.ts'), 'create-database': join(SRC, 'main', 'create-database.ts') };
 const ENTRY = 'cli.mjs';
 const FINGERPRINT = 'fingerprint';
