@@ -49,8 +49,6 @@ export function createLambdaHandler(
 ): LambdaHandler {
   type Gate = { config: Config; originSecret: string | undefined; log: Logger };
   type Ready = { serve: ReturnType<typeof handle>; close(): Promise<void> };
-  let gate: Promise<Gate> | null = null;
-  let ready: Promise<Ready> | null = null;
   let fallbackLog: Logger | null = null;
 
   // Reads nothing but the configuration and the origin secret: no other secret, no database.
@@ -79,17 +77,33 @@ export function createLambdaHandler(
     return { serve: handle({ fetch } as typeof app), close: () => composition.close() };
   };
 
-  /** One step of the cold start, made once; a failure logs one line and is tried again next time. */
-  const once = <T>(current: Promise<T> | null, start: () => Promise<T>, clear: (p: Promise<T>) => void): Promise<T> => {
-    if (current) return current;
-    const starting = start();
-    starting.catch((err: unknown) => {
-      clear(starting);
-      fallbackLog ??= options.log ?? pino(logOptions('info'));
-      fallbackLog.error({ err }, 'Bosun could not start on Lambda');
-    });
-    return starting;
+  /**
+   * One step of the cold start, made once and shared by the invocations that wait for it; a failure
+   * logs one line and is tried again by the next invocation. `take` forgets it (on close).
+   */
+  const step = <A, T>(start: (arg: A) => Promise<T>) => {
+    let current: Promise<T> | null = null;
+    return {
+      get(arg: A): Promise<T> {
+        if (current) return current;
+        const starting = start(arg);
+        current = starting;
+        starting.catch((err: unknown) => {
+          if (current === starting) current = null;
+          fallbackLog ??= options.log ?? pino(logOptions('info'));
+          fallbackLog.error({ err }, 'Bosun could not start on Lambda');
+        });
+        return starting;
+      },
+      take(): Promise<T> | null {
+        const taken = current;
+        current = null;
+        return taken;
+      },
+    };
   };
+  const gate = step<void, Gate>(openGate);
+  const ready = step(coldStart);
 
   const invoke = async (event: unknown, context?: unknown): Promise<GatewayResult> => {
     let normalised: ReturnType<typeof normaliseGatewayEvent>;
@@ -99,15 +113,8 @@ export function createLambdaHandler(
       if (!(err instanceof GatewayEventError)) throw err;
       return plainAnswer(400, err.message);
     }
-    gate = once(gate, openGate, (p) => {
-      if (gate === p) gate = null;
-    });
-    let opened: Gate;
-    try {
-      opened = await gate;
-    } catch {
-      return plainAnswer(503, 'Bosun is not available; try again shortly.', normalised.version);
-    }
+    const opened = await gate.get().catch(() => null);
+    if (!opened) return unavailable(normalised.version);
     const { originSecret } = opened;
     // The header leaves the event whether or not a secret is configured: the app never sees it.
     const gatewayEvent = normalised.event as { headers?: Record<string, string>; multiValueHeaders?: Record<string, string[]> };
@@ -121,28 +128,16 @@ export function createLambdaHandler(
       );
       return forbidden(normalised.version);
     }
-    ready = once(
-      ready,
-      () => coldStart(opened),
-      (p) => {
-        if (ready === p) ready = null;
-      },
-    );
-    let current: Ready;
-    try {
-      current = await ready;
-    } catch {
-      return plainAnswer(503, 'Bosun is not available; try again shortly.', normalised.version);
-    }
+    const current = await ready.get(opened).catch(() => null);
+    if (!current) return unavailable(normalised.version);
     // `handle` reads an APIGatewayProxyEvent or APIGatewayProxyEventV2; the event was checked to be one.
     return (await current.serve(normalised.event as never, context as never)) as GatewayResult;
   };
 
   return Object.assign(invoke, {
     close: async () => {
-      const current = ready;
-      ready = null;
-      gate = null;
+      gate.take();
+      const current = ready.take();
       if (current) await (await current.catch(() => null))?.close();
     },
   });
@@ -158,6 +153,10 @@ export function createLambdaHandler(
 function settled(res: Response): Response {
   const headers = new Headers(res.headers);
   return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+}
+
+function unavailable(version: '1.0' | '2.0'): GatewayResult {
+  return plainAnswer(503, 'Bosun is not available; try again shortly.', version);
 }
 
 function forbidden(version: '1.0' | '2.0'): GatewayResult {
