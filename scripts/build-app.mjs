@@ -6,9 +6,11 @@
 // compares a fingerprint of the sources (each file's path, size and mtime: a few ms) with the one stored beside
 // the bundle and rebuilds first when they differ. A build happens in a folder of its own and its files are
 // renamed into place, the fingerprint last, so a process started meanwhile never loads half a bundle, and a
-// failed build leaves the previous bundle as it was.
+// failed build leaves the previous bundle as it was. Beside the bundles, a new migrated database (`db-template`)
+// that a first start copies; it is made again only when the database creator's bundle or the packages changed.
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -23,6 +25,12 @@ const APP = join(DIST, 'app');
 const ENTRIES = { cli: join(SRC, 'main', 'cli.ts'), 'create-database': join(SRC, 'main', 'create-database.ts') };
 const ENTRY = 'cli.mjs';
 const FINGERPRINT = 'fingerprint';
+/**
+ * A new embedded database made by this build's `create-database`, which a first start copies instead of
+ * running initdb and the migrations (ADR 0030 addendum): `db-template/db`, with `made-by.json` naming the
+ * digest of that bundle (checked again at run time) and of the lockfile (the packages it was made with).
+ */
+const TEMPLATE = 'db-template';
 /** Besides src: what the bundle is built with and from (this script, the packages the client assets take in). */
 const ALSO = [fileURLToPath(import.meta.url), join(ROOT, 'package.json'), join(ROOT, 'package-lock.json')];
 
@@ -119,14 +127,84 @@ export async function buildApp(fingerprint = sourceFingerprint()) {
       sourcesContent: false,
       define: { __BOSUN_OPS_ASSETS__: JSON.stringify(opsAssets) },
     }).catch(refused);
+    const template = makeTemplate(work);
     writeFileSync(join(work, FINGERPRINT), fingerprint);
     mkdirSync(APP, { recursive: true });
+    if (template !== 'kept') placeTemplate(work, template);
     // Each map before its bundle, the fingerprint last: a process that reads the new one finds the new bundles.
     for (const file of [...outputs, FINGERPRINT]) renameSync(join(work, file), join(APP, file));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
   return join(APP, ENTRY);
+}
+
+const digest = (path) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+function readMadeBy(dir) {
+  try {
+    return JSON.parse(readFileSync(join(dir, TEMPLATE, 'made-by.json'), 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The template for the bundles in `work`: `kept` when the installed one was made by the same
+ * `create-database` and packages, else `made` (in `work`) or `none` (it could not be made: a first start
+ * then builds its database as without one, so this only warns).
+ */
+function makeTemplate(work) {
+  const madeBy = { createDatabase: digest(join(work, 'create-database.mjs')), lockfile: digest(join(ROOT, 'package-lock.json')) };
+  const installed = readMadeBy(APP);
+  if (
+    installed?.createDatabase === madeBy.createDatabase &&
+    installed?.lockfile === madeBy.lockfile &&
+    existsSync(join(APP, TEMPLATE, 'db', 'PG_VERSION'))
+  ) {
+    return 'kept';
+  }
+  const dir = join(work, TEMPLATE);
+  mkdirSync(dir);
+  const made = spawnSync(process.execPath, [join(work, 'create-database.mjs'), join(dir, 'db')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  if (made.status !== 0) {
+    const said = (made.stderr ?? '').trim().split('\n').at(-1) || made.error?.message || `it exited with ${made.status ?? made.signal}`;
+    process.stderr.write(`bosun: no database template (a first start will create its database itself): ${said}\n`);
+    rmSync(dir, { recursive: true, force: true });
+    return 'none';
+  }
+  // Readable by the user a service runs as, whoever installed it: it holds no data and no secret, and a
+  // copy is closed to others once it is opened (main/runtime.ts).
+  openToReading(dir);
+  writeFileSync(join(dir, 'made-by.json'), `${JSON.stringify(madeBy)}\n`);
+  return 'made';
+}
+
+function openToReading(dir) {
+  chmodSync(dir, 0o755);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) openToReading(path);
+    else chmodSync(path, 0o644);
+  }
+}
+
+/** Takes the installed template away and, when one was made, renames it into place. */
+function placeTemplate(work, template) {
+  try {
+    renameSync(join(APP, TEMPLATE), join(work, 'old-template'));
+  } catch {
+    // None installed, or another build moved it first.
+  }
+  if (template !== 'made') return;
+  try {
+    renameSync(join(work, TEMPLATE), join(APP, TEMPLATE));
+  } catch {
+    // Another build placed its own meanwhile: made from the same sources, or checked at run time.
+  }
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

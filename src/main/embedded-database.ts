@@ -1,12 +1,15 @@
 /**
  * Creates the embedded database of a data folder when it has none (ADR 0030): it is built and migrated
  * in `db.creating` — for a server by a short-lived child process (`create-database.ts`) — and only once
- * that succeeded is the folder renamed to `db`. A first start that fails or is killed leaves no `db`; the next one
+ * that succeeded is the folder renamed to `db`. When the install made a template of a new database with
+ * this build's `create-database` (scripts/build-app.mjs), it is copied instead, which takes a fraction of
+ * the time and no WebAssembly memory at all. A first start that fails or is killed leaves no `db`; the next one
  * removes what it left and starts over. The caller holds the data lock (ADR 0005): the child works
  * in a folder no other process opens, on its behalf.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -32,7 +35,35 @@ export type CreateOptions = {
   progress?: (line: string) => void;
   /** The child's entry: `create-database` beside this file (tests give another). */
   entry?: string;
+  /**
+   * A database made at install to copy instead (`db` of a template folder, see `installedTemplate`); by
+   * default the one beside the entry, if that entry made it. `null`: always build one.
+   */
+  template?: string | null;
 };
+
+/** The folder beside the `create-database` bundle where the install keeps a new database to copy (ADR 0030 addendum). */
+export const templateFolder = (entry: string) => join(entry, '..', 'db-template');
+
+/** What `made-by.json` of a template records: the digest of the `create-database` bundle that made it. */
+export type TemplateMadeBy = { createDatabase: string };
+
+export const digestOfFile = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+/**
+ * The template's database beside `entry`, if the `create-database` that is there now made it (so its
+ * migrations and job schema are this build's); null when there is none or it is another build's.
+ */
+export function installedTemplate(entry: string = defaultEntry()): string | null {
+  const dir = templateFolder(entry);
+  try {
+    const madeBy = JSON.parse(readFileSync(join(dir, 'made-by.json'), 'utf8')) as TemplateMadeBy;
+    if (madeBy.createDatabase !== digestOfFile(entry)) return null;
+    return existsSync(join(dir, 'db', 'PG_VERSION')) ? join(dir, 'db') : null;
+  } catch {
+    return null;
+  }
+}
 
 /** Builds a new, migrated database with the job queue's schema in `dir`, and closes it. */
 export async function buildDatabase(dir: string): Promise<void> {
@@ -64,10 +95,15 @@ export async function ensureEmbeddedDatabase(dataDir: string, options: CreateOpt
   // Left by a first start that was killed: never opened as a database, so removed whole.
   rmSync(creating, { recursive: true, force: true });
   const started = performance.now();
-  options.progress?.(`Creating the embedded database in ${target} (first start, a few seconds)…`);
+  const entry = options.entry ?? defaultEntry();
+  const template = options.template === undefined ? installedTemplate(entry) : options.template;
+  // A copy of the install's template takes a fraction of a second; initdb and the migrations a few.
+  options.progress?.(`Creating the embedded database in ${target} (first start${template ? '' : ', a few seconds'})…`);
   try {
-    if (options.where === 'apart') await runChild(options.entry ?? defaultEntry(), creating);
-    else await buildDatabase(creating);
+    if (!(template && copyTemplate(template, creating, options.progress))) {
+      if (options.where === 'apart') await runChild(entry, creating);
+      else await buildDatabase(creating);
+    }
     if (!existsSync(join(creating, 'PG_VERSION'))) throw new Error('the new database has no PG_VERSION');
     renameSync(creating, target);
   } catch (err) {
@@ -76,6 +112,21 @@ export async function ensureEmbeddedDatabase(dataDir: string, options: CreateOpt
   }
   options.progress?.(`Created the embedded database in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
   return 'created';
+}
+
+/**
+ * Copies the template into `creating`; false, with nothing left there, when it could not be copied (say,
+ * the install's files are not readable by this user): the database is then built as without one.
+ */
+function copyTemplate(template: string, creating: string, progress?: (line: string) => void): boolean {
+  try {
+    cpSync(template, creating, { recursive: true, errorOnExist: true, force: false });
+    return true;
+  } catch (err) {
+    rmSync(creating, { recursive: true, force: true });
+    progress?.(`The installed database template could not be copied (${(err as Error).message.split('\n')[0]}); building one instead…`);
+    return false;
+  }
 }
 
 /** `create-database` beside this module, as source (run through tsx) or as built JavaScript. */

@@ -4,13 +4,23 @@
  * killed first start left) migrates and answers; a restart opens the existing database and migrates
  * nothing; a creation that fails, however it fails, leaves no database behind and says why in one line.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite } from '../../src/db/client';
 import { listPendingMigrations } from '../../src/db/migrate';
-import { creatingFolder, DatabaseCreationError, databaseFolder, ensureEmbeddedDatabase } from '../../src/main/embedded-database';
+import {
+  buildDatabase,
+  creatingFolder,
+  DatabaseCreationError,
+  databaseFolder,
+  digestOfFile,
+  ensureEmbeddedDatabase,
+  installedTemplate,
+  templateFolder,
+} from '../../src/main/embedded-database';
 import { childEnv, freePort, killAll, type Running, runBosun, startHealthyServer } from '../support/processes';
 
 let root: string;
@@ -22,7 +32,7 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const CREATING_LINE = /^Creating the embedded database in .*\/db \(first start, a few seconds\)…$/m;
+const CREATING_LINE = /^Creating the embedded database in .*\/db \(first start(, a few seconds)?\)…$/m;
 
 async function stop(server: Running) {
   server.child.kill('SIGTERM');
@@ -54,6 +64,8 @@ describe('bosun start on the embedded database', () => {
 
     const first = await startHealthyServer(env, origin);
     expect(first.stdout()).toMatch(CREATING_LINE);
+    // The install made a template with this build's `create-database`: the first start copied it.
+    expect(first.stdout()).toMatch(/\(first start\)…$/m);
     expect(first.stdout()).toMatch(/^Created the embedded database in \d+\.\d s\.$/m);
     const tenants = await runBosun(['tenant', 'list', '--json'], env);
     expect(tenants.code).toBe(0);
@@ -137,4 +149,105 @@ describe('a creation that fails', () => {
       expect(progress).toHaveLength(1);
     });
   }
+});
+
+/**
+ * A template made at install (scripts/build-app.mjs): copied when the `create-database` beside it made
+ * it, never when another build's, and a template that cannot be copied leaves the creation to the child.
+ */
+describe('the database template of the install', () => {
+  let templateDb: string;
+  beforeAll(async () => {
+    // One real database, marked so that a copy of it can be told from a database the child built.
+    templateDb = join(root, 'template-source', 'db');
+    mkdirSync(join(root, 'template-source'));
+    await buildDatabase(templateDb);
+    const handle = await openPglite(templateDb);
+    try {
+      await handle.executeSql('create table template_marker (made text)');
+    } finally {
+      await handle.close();
+    }
+  }, 120_000);
+
+  /**
+   * An install's folder: a `create-database` entry (which, if it runs, builds a stand-in database that
+   * says so) and a template beside it, recorded as made by `madeBy` (the entry's digest unless given).
+   */
+  function install(name: string, madeBy?: string): string {
+    const appDir = join(root, `install-${name}`);
+    mkdirSync(appDir, { recursive: true });
+    const entry = join(appDir, 'create-database.mjs');
+    writeFileSync(
+      entry,
+      `import { mkdirSync, writeFileSync } from 'node:fs'; import { join } from 'node:path';
+       const dir = process.argv[2]; mkdirSync(dir, { recursive: true });
+       writeFileSync(join(dir, 'PG_VERSION'), '17'); writeFileSync(join(dir, 'built-by-child'), '');`,
+    );
+    const template = templateFolder(entry);
+    mkdirSync(template, { recursive: true });
+    spawnSync('cp', ['-a', templateDb, join(template, 'db')]);
+    writeFileSync(join(template, 'made-by.json'), JSON.stringify({ createDatabase: madeBy ?? digestOfFile(entry) }));
+    return entry;
+  }
+
+  async function hasMarker(dataDir: string): Promise<boolean> {
+    const handle = await openPglite(databaseFolder(dataDir));
+    try {
+      const { rows } = await handle.executeSql("select to_regclass('template_marker') is not null as marked");
+      return (rows[0] as { marked: boolean }).marked;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  it('copies the template its create-database made: migrated, with the job schema, and the child never runs', async () => {
+    const entry = install('current');
+    expect(installedTemplate(entry)).toBe(join(templateFolder(entry), 'db'));
+    const dataDir = join(root, 'from-template');
+    const progress: string[] = [];
+    expect(await ensureEmbeddedDatabase(dataDir, { where: 'apart', entry, progress: (line) => progress.push(line) })).toBe('created');
+    expect(progress[0]).toBe(`Creating the embedded database in ${dataDir}/db (first start)…`);
+    expect(existsSync(join(databaseFolder(dataDir), 'built-by-child'))).toBe(false);
+    expect(await hasMarker(dataDir)).toBe(true);
+    const { pending, jobSchema } = await readMigrations(dataDir);
+    expect(pending).toEqual([]);
+    expect(jobSchema).toBeGreaterThan(0);
+    expect(readdirSync(dataDir)).toEqual(['db']);
+    // The template itself is untouched, ready for the next folder.
+    expect(installedTemplate(entry)).not.toBeNull();
+  }, 60_000);
+
+  it("never copies another build's template: a changed create-database builds the database itself", async () => {
+    const entry = install('stale', 'a'.repeat(64));
+    expect(installedTemplate(entry)).toBeNull();
+    const dataDir = join(root, 'stale-template');
+    const progress: string[] = [];
+    await ensureEmbeddedDatabase(dataDir, { where: 'apart', entry, progress: (line) => progress.push(line) });
+    expect(progress[0]).toBe(`Creating the embedded database in ${dataDir}/db (first start, a few seconds)…`);
+    expect(existsSync(join(databaseFolder(dataDir), 'built-by-child'))).toBe(true);
+    // The same for a template whose record is unreadable, or whose database is missing.
+    const breakages: Record<string, (template: string) => void> = {
+      unreadable: (template) => writeFileSync(join(template, 'made-by.json'), '{not json'),
+      'without a database': (template) => rmSync(join(template, 'db', 'PG_VERSION')),
+    };
+    for (const [name, breakIt] of Object.entries(breakages)) {
+      const other = install(name.replaceAll(' ', '-'));
+      breakIt(templateFolder(other));
+      expect(installedTemplate(other), name).toBeNull();
+    }
+  }, 60_000);
+
+  it('builds the database with the child, leaving nothing of the copy, when the template cannot be copied', async () => {
+    const entry = install('uncopyable');
+    // A named pipe cannot be copied (nor read without a writer): the copy fails part-way.
+    const made = spawnSync('mkfifo', [join(templateFolder(entry), 'db', 'zz-pipe')]);
+    expect(made.status).toBe(0);
+    const dataDir = join(root, 'uncopyable-template');
+    const progress: string[] = [];
+    await ensureEmbeddedDatabase(dataDir, { where: 'apart', entry, progress: (line) => progress.push(line) });
+    expect(progress[1]).toMatch(/^The installed database template could not be copied \(.+\); building one instead…$/);
+    expect(readdirSync(databaseFolder(dataDir)).sort()).toEqual(['PG_VERSION', 'built-by-child']);
+    expect(readdirSync(dataDir)).toEqual(['db']);
+  }, 60_000);
 });
