@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PgBossJobQueue } from '../adapters/pg-boss-job-queue';
+import { closeDataFolder } from '../config/data-folder';
 import { openPglite } from '../db/client';
 import { migrateToLatest } from '../db/migrate';
 
@@ -121,6 +122,8 @@ export async function ensureEmbeddedDatabase(dataDir: string, options: CreateOpt
 function copyTemplate(template: string, creating: string, progress?: (line: string) => void): boolean {
   try {
     cpSync(template, creating, { recursive: true, errorOnExist: true, force: false });
+    // The template is readable by all (any service user may copy it); its copy is the data folder's.
+    closeDataFolder(creating);
     return true;
   } catch (err) {
     rmSync(creating, { recursive: true, force: true });

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeDataFolder } from '../../src/config/data-folder';
 import { openPglite } from '../../src/db/client';
 import { listPendingMigrations } from '../../src/db/migrate';
 import {
@@ -187,6 +188,7 @@ describe('the database template of the install', () => {
     const template = templateFolder(entry);
     mkdirSync(template, { recursive: true });
     spawnSync('cp', ['-a', templateDb, join(template, 'db')]);
+    spawnSync('chmod', ['-R', 'go+rX', template]);
     writeFileSync(join(template, 'made-by.json'), JSON.stringify({ createDatabase: madeBy ?? digestOfFile(entry) }));
     return entry;
   }
@@ -208,6 +210,9 @@ describe('the database template of the install', () => {
     const progress: string[] = [];
     expect(await ensureEmbeddedDatabase(dataDir, { where: 'apart', entry, progress: (line) => progress.push(line) })).toBe('created');
     expect(progress[0]).toBe(`Creating the embedded database in ${dataDir}/db (first start)…`);
+    // The template is open to reading; its copy is closed to group and others at once (before PGlite,
+    // which sets modes of its own at every opening, ever opens it).
+    expect(closeDataFolder(databaseFolder(dataDir))).toEqual([]);
     expect(existsSync(join(databaseFolder(dataDir), 'built-by-child'))).toBe(false);
     expect(await hasMarker(dataDir)).toBe(true);
     const { pending, jobSchema } = await readMigrations(dataDir);
