@@ -91,12 +91,8 @@ type LoadedFunction = {
   run: EdgeFunction;
   /** How many times the function asked its key value store, since loaded. */
   kvsReads: number;
-  /**
-   * The uri the function passed on to the origin, by `${method} ${target}`, for runs that read neither
-   * the key value store nor anything of the event the target does not decide; null when the code
-   * may read a clock or random numbers, so no run of it is kept.
-   */
-  outcomes: Map<string, string> | null;
+  /** False when the code may read a clock or random numbers: no run of it is kept. */
+  keepsOutcomes: boolean;
 };
 
 /** An answer of the edge, whichever HTTP stack carries it. */
@@ -117,8 +113,10 @@ const NOT_GUESSES = new Set(['/favicon.ico', '/robots.txt']);
 const COMPRESSIBLE = /^(text\/|application\/(json|javascript|xml)|image\/svg\+xml)/;
 const MIN_COMPRESS_BYTES = 256;
 const MAX_HOSTS = 1000;
-/** Most outcomes kept per site's function (targets come from requests: the oldest go first). */
+/** Most rewrites kept, all sites together (targets come from requests: the oldest go first). */
 const MAX_OUTCOMES = 10_000;
+/** A longer target is run every time: what is kept stays small (10,000 × 512 bytes at most). */
+const MAX_KEPT_TARGET = 512;
 /** Code that names these may answer differently for the same request: its runs are never kept. */
 const IMPURE_CODE = /\b(?:Date|Math|crypto|performance|setTimeout|setInterval|globalThis)\b/;
 
@@ -128,6 +126,11 @@ export class LocalEdge implements Cdn {
   private readonly generation = new Map<string, number>();
   private readonly sites = new Map<string, { site: EdgeSite | null; until: number }>();
   private readonly functions = new Map<string, LoadedFunction>();
+  /**
+   * The uri a site's function passed on, by site, method and target, for runs that read neither the
+   * key value store nor anything of the event the target does not decide; valid while `fn` is loaded.
+   */
+  private readonly outcomes = new Map<string, { fn: LoadedFunction; uri: string }>();
   private readonly maxEntries: number;
   private readonly siteTtlMs: number;
   private readonly revalidateAfterMs: number;
@@ -249,7 +252,7 @@ export class LocalEdge implements Cdn {
       code: site.edgeFunction,
       site,
       kvsReads: 0,
-      outcomes: IMPURE_CODE.test(site.edgeFunction) ? null : new Map(),
+      keepsOutcomes: !IMPURE_CODE.test(site.edgeFunction),
       run: loadEdgeFunction(site.edgeFunction, {
         cloudfront: cloudFrontModule((key) => {
           loaded.kvsReads++;
@@ -267,19 +270,20 @@ export class LocalEdge implements Cdn {
    * it again would give the same uri.
    */
   private keptOutcome(site: EdgeSite, method: string, target: string): string | undefined {
-    return this.loadedFunction(site)?.outcomes?.get(`${method} ${target}`);
+    const kept = this.outcomes.get(outcomeKey(site.domain, method, target));
+    return kept && kept.fn === this.loadedFunction(site) ? kept.uri : undefined;
   }
 
   /** Keeps the uri a run passed on when the run read nothing but the target (no key value store, no header). */
   private keepOutcome(fn: LoadedFunction, key: string, result: unknown, watch: EventWatch, kvsReads: number): void {
-    const outcomes = fn.outcomes;
-    if (!outcomes || watch.readOther || fn.kvsReads !== kvsReads) return;
+    if (watch.readOther || fn.kvsReads !== kvsReads) return;
     const out = result as { uri?: unknown; statusCode?: unknown } | null | undefined;
     if (!out || typeof out.statusCode === 'number' || typeof out.uri !== 'string') return;
-    outcomes.set(key, out.uri);
-    if (outcomes.size > MAX_OUTCOMES) {
-      const oldest = outcomes.keys().next().value;
-      if (oldest !== undefined) outcomes.delete(oldest);
+    this.outcomes.delete(key);
+    this.outcomes.set(key, { fn, uri: out.uri });
+    if (this.outcomes.size > MAX_OUTCOMES) {
+      const oldest = this.outcomes.keys().next().value;
+      if (oldest !== undefined) this.outcomes.delete(oldest);
     }
   }
 
@@ -434,7 +438,7 @@ export class LocalEdge implements Cdn {
     try {
       const fn = this.functionOf(site);
       const event = viewerRequestEvent(method, target, headers, { domain: site.domain });
-      if (!fn.outcomes) {
+      if (!fn.keepsOutcomes || target.length > MAX_KEPT_TARGET) {
         const result = fn.run.handler(event);
         // The handler is async: its promise comes from the function's own realm, so it is used as it is.
         return isThenable(result) ? result : Promise.resolve(result);
@@ -443,7 +447,7 @@ export class LocalEdge implements Cdn {
       const watched = watchEvent(event);
       const kvsReads = fn.kvsReads;
       const result = fn.run.handler(watched.event);
-      const key = `${method} ${target}`;
+      const key = outcomeKey(site.domain, method, target);
       return (isThenable(result) ? result : Promise.resolve(result)).then((value) => {
         this.keepOutcome(fn, key, value, watched.watch, kvsReads);
         return value;
@@ -675,6 +679,7 @@ export class LocalEdge implements Cdn {
 }
 
 const cacheKey = (domain: string, uri: string) => `${domain}${uri}`;
+const outcomeKey = (domain: string, method: string, target: string) => `${method} ${domain} ${target}`;
 
 /** The object key a rewritten path names, or null when it names none. */
 function objectKeyOf(uri: string): string | null {
