@@ -1,11 +1,11 @@
 /**
  * The local edge: serves each tenant's guest site by `Host` header on the main port, as CloudFront
- * would in production. Each request runs the site's generated edge function (the exact code given
- * to CloudFront) in node:vm, with a key value store backed by the friendly-slug table, then reads
- * the object store through an in-memory cache keyed by the rewritten path; a rewrite that followed from
- * the request target alone is kept, so the next request for it skips the function (ADR 0033). Entries stay until they
- * are invalidated (this is the Cdn port's local adapter); ETag / If-None-Match answers 304, and
- * text is compressed with br or gzip. ADR 0008.
+ * would in production. A request runs the site's generated edge function (the exact code given to
+ * CloudFront) in node:vm, with a key value store backed by the friendly-slug table, then reads the
+ * object store through an in-memory cache keyed by the rewritten path. A rewrite that followed from
+ * the request target alone is kept, so the next request for that target skips the run (ADR 0033).
+ * Cache entries stay until they are invalidated (this is the Cdn port's local adapter); ETag /
+ * If-None-Match answers 304, and text is compressed with br or gzip. ADR 0008.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
