@@ -13,7 +13,8 @@
  * A missed goal is printed, never an error; everything started is stopped and removed.
  *
  * `BOSUN_BENCH=dashboard` (a comma-separated list of creates, start, dashboard, guest-sites, crew, mail, assets, lambda)
- * runs only those sections; without it, all of them.
+ * runs only those sections; without it, all of them. `BOSUN_BENCH_EDGE_ONLY=1` runs only the guest-site
+ * section's edge against nginx and bare node:http.
  */
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';

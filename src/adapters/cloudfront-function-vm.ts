@@ -134,6 +134,61 @@ export function viewerRequestEvent(
   };
 }
 
+/** What a run of the handler read of its event beyond what its request target and the site decide. */
+export type EventWatch = { readOther: boolean };
+
+/**
+ * `event` with its parts that vary between requests of one target watched: the headers other than
+ * `host` (always the site's domain), the cookies and the viewer. While `watch.readOther` stays false,
+ * what the run returns follows from the method, the target (uri and query string), the site and the
+ * key value store alone. The function sees the same values as in `event`; it may still change them.
+ */
+export function watchEvent(event: ViewerRequestEvent): { event: ViewerRequestEvent; watch: EventWatch } {
+  const watch: EventWatch = { readOther: false };
+  const seen = () => {
+    watch.readOther = true;
+  };
+  const { request } = event;
+  const headers = new Proxy(request.headers, {
+    get(target, name, receiver) {
+      if (name !== 'host') seen();
+      return Reflect.get(target, name, receiver);
+    },
+    has(target, name) {
+      if (name !== 'host') seen();
+      return Reflect.has(target, name);
+    },
+    ownKeys(target) {
+      seen();
+      return Reflect.ownKeys(target);
+    },
+    getOwnPropertyDescriptor(target, name) {
+      if (name !== 'host') seen();
+      return Reflect.getOwnPropertyDescriptor(target, name);
+    },
+  });
+  const watched = (value: unknown, tell: boolean): PropertyDescriptor => ({
+    get: () => {
+      if (tell) seen();
+      return value;
+    },
+    set: (next: unknown) => {
+      value = next;
+    },
+    enumerable: true,
+    configurable: true,
+  });
+  const watchedRequest = Object.defineProperties(
+    { method: request.method, uri: request.uri, querystring: request.querystring },
+    { headers: watched(headers, false), cookies: watched(request.cookies, true) },
+  ) as ViewerRequest;
+  const watchedEvent = Object.defineProperties(
+    { version: event.version, context: event.context, request: watchedRequest },
+    { viewer: watched(event.viewer, true) },
+  ) as ViewerRequestEvent;
+  return { event: watchedEvent, watch };
+}
+
 /** A plain path needs no parsing; anything else is normalised as a URL would be (dot segments, escapes). */
 const PLAIN_PATH = /^(?:\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*\/?$/;
 

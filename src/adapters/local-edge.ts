@@ -1,10 +1,11 @@
 /**
  * The local edge: serves each tenant's guest site by `Host` header on the main port, as CloudFront
- * would in production. Each request runs the site's generated edge function (the exact code given
- * to CloudFront) in node:vm, with a key value store backed by the friendly-slug table, then reads
- * the object store through an in-memory cache keyed by the rewritten path. Entries stay until they
- * are invalidated (this is the Cdn port's local adapter); ETag / If-None-Match answers 304, and
- * text is compressed with br or gzip. ADR 0008.
+ * would in production. A request runs the site's generated edge function (the exact code given to
+ * CloudFront) in node:vm, with a key value store backed by the friendly-slug table, then reads the
+ * object store through an in-memory cache keyed by the rewritten path. A rewrite that followed from
+ * the request target alone is kept, so the next request for that target skips the run (ADR 0033).
+ * Cache entries stay until they are invalidated (this is the Cdn port's local adapter); ETag /
+ * If-None-Match answers 304, and text is compressed with br or gzip. ADR 0008.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
@@ -16,9 +17,11 @@ import {
   classifyOutcome,
   cloudFrontModule,
   type EdgeFunction,
+  type EventWatch,
   loadEdgeFunction,
   type ViewerRequestOutcome,
   viewerRequestEvent,
+  watchEvent,
 } from './cloudfront-function-vm';
 
 /** A run of 30 unknown pages within a minute from one address is a guess at ids (ADR 0015). */
@@ -81,6 +84,18 @@ type ObjectEntry = {
 };
 type Entry = ObjectEntry | { kind: 'missing'; checkedAt: number };
 
+/** A site's edge function as loaded, with the paths it passed on that followed from the request target alone. */
+type LoadedFunction = {
+  code: string;
+  /** The site the function was last asked for (a site is found anew every `siteTtlMs`, its code most often unchanged). */
+  site: EdgeSite;
+  run: EdgeFunction;
+  /** How many times the function asked its key value store, since loaded. */
+  kvsReads: number;
+  /** False when the code may read a clock or random numbers: no run of it is kept. */
+  keepsOutcomes: boolean;
+};
+
 /** An answer of the edge, whichever HTTP stack carries it. */
 type EdgeReply = { status: number; headers: Readonly<Record<string, string>>; body: Buffer | string | null };
 type IncomingHeaders = IncomingHttpHeaders | Record<string, string>;
@@ -99,13 +114,24 @@ const NOT_GUESSES = new Set(['/favicon.ico', '/robots.txt']);
 const COMPRESSIBLE = /^(text\/|application\/(json|javascript|xml)|image\/svg\+xml)/;
 const MIN_COMPRESS_BYTES = 256;
 const MAX_HOSTS = 1000;
+/** Most rewrites kept, all sites together (targets come from requests: the oldest go first). */
+const MAX_OUTCOMES = 10_000;
+/** A longer target is run every time: what is kept stays small (10,000 × 512 bytes at most). */
+const MAX_KEPT_TARGET = 512;
+/** Code that names these may answer differently for the same request: its runs are never kept. */
+const IMPURE_CODE = /\b(?:Date|Math|crypto|performance|setTimeout|setInterval|globalThis)\b/;
 
 export class LocalEdge implements Cdn {
   private readonly cache = new Map<string, Entry>();
   private readonly pending = new Map<string, Promise<Entry>>();
   private readonly generation = new Map<string, number>();
   private readonly sites = new Map<string, { site: EdgeSite | null; until: number }>();
-  private readonly functions = new Map<string, { code: string; run: EdgeFunction }>();
+  private readonly functions = new Map<string, LoadedFunction>();
+  /**
+   * The uri a site's function passed on, by site, method and target, for runs that read neither the
+   * key value store nor anything of the event the target does not decide; valid while `fn` is loaded.
+   */
+  private readonly outcomes = new Map<string, { fn: LoadedFunction; uri: string }>();
   private readonly maxEntries: number;
   private readonly siteTtlMs: number;
   private readonly revalidateAfterMs: number;
@@ -209,42 +235,95 @@ export class LocalEdge implements Cdn {
     return site;
   }
 
-  private functionOf(site: EdgeSite): EdgeFunction {
+  /** The site's function as loaded, when its code is the site's current code. */
+  private loadedFunction(site: EdgeSite): LoadedFunction | undefined {
     const known = this.functions.get(site.domain);
-    if (known && known.code === site.edgeFunction) return known.run;
-    const run = loadEdgeFunction(site.edgeFunction, {
-      cloudfront: cloudFrontModule((key) => this.options.lookupKey(site.domain, key)),
-    });
-    this.functions.set(site.domain, { code: site.edgeFunction, run });
-    return run;
+    if (!known) return undefined;
+    if (known.site === site) return known;
+    if (known.code !== site.edgeFunction) return undefined;
+    known.site = site;
+    return known;
+  }
+
+  private functionOf(site: EdgeSite): LoadedFunction {
+    const known = this.loadedFunction(site);
+    if (known) return known;
+    const domain = site.domain;
+    const loaded: LoadedFunction = {
+      code: site.edgeFunction,
+      site,
+      kvsReads: 0,
+      keepsOutcomes: !IMPURE_CODE.test(site.edgeFunction),
+      run: loadEdgeFunction(site.edgeFunction, {
+        cloudfront: cloudFrontModule((key) => {
+          loaded.kvsReads++;
+          return this.options.lookupKey(domain, key);
+        }),
+      }),
+    };
+    this.functions.set(domain, loaded);
+    return loaded;
   }
 
   /**
-   * Answers on Node's response; never rejects. A cached page costs two promises: the function's own
-   * and one continuation (on Node 20 every promise is dearer once any AsyncLocalStorage is in use,
-   * as Hono's JSX renderer makes it).
+   * The uri the site's function passed on for this method and target before, when that run read
+   * nothing but the target: the function is deterministic code of the request (ADR 0033), so running
+   * it again would give the same uri.
+   */
+  private keptOutcome(site: EdgeSite, method: string, target: string): string | undefined {
+    const kept = this.outcomes.get(outcomeKey(site.domain, method, target));
+    return kept && kept.fn === this.loadedFunction(site) ? kept.uri : undefined;
+  }
+
+  /** Keeps the uri a run passed on when the run read nothing but the target (no key value store, no header). */
+  private keepOutcome(fn: LoadedFunction, key: string, result: unknown, watch: EventWatch, kvsReads: number): void {
+    if (watch.readOther || fn.kvsReads !== kvsReads) return;
+    const out = result as { uri?: unknown; statusCode?: unknown } | null | undefined;
+    if (!out || typeof out.statusCode === 'number' || typeof out.uri !== 'string') return;
+    this.outcomes.delete(key);
+    this.outcomes.set(key, { fn, uri: out.uri });
+    if (this.outcomes.size > MAX_OUTCOMES) {
+      const oldest = this.outcomes.keys().next().value;
+      if (oldest !== undefined) this.outcomes.delete(oldest);
+    }
+  }
+
+  /**
+   * Answers on Node's response; never rejects. A cached page whose target the function has rewritten
+   * before is answered at once, without a promise (on Node 20 every promise and async resource is
+   * dearer once any AsyncLocalStorage is in use, as Hono's JSX renderer makes it); otherwise the
+   * function runs, which costs its own promise and one continuation.
    */
   private answerNode(site: EdgeSite, req: IncomingMessage, res: ServerResponse): void {
     const method = (req.method ?? 'GET').toUpperCase();
     const target = req.url ?? '/';
+    const kept = this.keptOutcome(site, method, target);
+    if (kept !== undefined) {
+      this.sendWhenReady(res, this.afterRewrite(site, method, req.headers, kept), site, method, target);
+      return;
+    }
     const started = this.start(site, method, target, req.headers);
     if (!('then' in started)) {
       this.send(res, started, site, method, target);
       return;
     }
     started.then(
-      (result) => {
-        const reply = this.afterFunction(site, method, target, req.headers, result);
-        if (!('then' in reply)) return this.send(res, reply, site, method, target);
-        reply.then(
-          (late) => this.send(res, late, site, method, target),
-          (err: unknown) => {
-            this.options.onError?.(err, { domain: site.domain, method, target });
-            this.send(res, this.failure(500, 'The guest site could not answer this request.', method === 'HEAD'), site, method, target);
-          },
-        );
-      },
+      (result) => this.sendWhenReady(res, this.afterFunction(site, method, target, req.headers, result), site, method, target),
       (err: unknown) => this.send(res, this.functionFailed(site, method, target, err), site, method, target),
+    );
+  }
+
+  private sendWhenReady(res: ServerResponse, reply: EdgeReply | Promise<EdgeReply>, site: EdgeSite, method: string, target: string): void {
+    if (!('then' in reply)) {
+      this.send(res, reply, site, method, target);
+      return;
+    }
+    reply.then(
+      (late) => this.send(res, late, site, method, target),
+      (err: unknown) => {
+        this.options.onError?.(err, { domain: site.domain, method, target });
+        this.send(res, this.failure(500, 'The guest site could not answer this request.', method === 'HEAD'), site, method, target);
+      },
     );
   }
 
@@ -332,6 +411,8 @@ export class LocalEdge implements Cdn {
    */
   private async reply(site: EdgeSite, rawMethod: string, target: string, headers: IncomingHeaders): Promise<EdgeReply> {
     const method = rawMethod.toUpperCase();
+    const kept = this.keptOutcome(site, method, target);
+    if (kept !== undefined) return this.afterRewrite(site, method, headers, kept);
     const started = this.start(site, method, target, headers);
     if (!('then' in started)) return started;
     let result: unknown;
@@ -356,9 +437,22 @@ export class LocalEdge implements Cdn {
       return this.failure(400, 'Bad request target.', method === 'HEAD');
     }
     try {
-      const result = this.functionOf(site).handler(viewerRequestEvent(method, target, headers, { domain: site.domain }));
-      // The handler is async: its promise comes from the function's own realm, so it is used as it is.
-      return isThenable(result) ? result : Promise.resolve(result);
+      const fn = this.functionOf(site);
+      const event = viewerRequestEvent(method, target, headers, { domain: site.domain });
+      if (!fn.keepsOutcomes || target.length > MAX_KEPT_TARGET) {
+        const result = fn.run.handler(event);
+        // The handler is async: its promise comes from the function's own realm, so it is used as it is.
+        return isThenable(result) ? result : Promise.resolve(result);
+      }
+      // What the run reads is watched: an outcome of the target alone is kept for the next request.
+      const watched = watchEvent(event);
+      const kvsReads = fn.kvsReads;
+      const result = fn.run.handler(watched.event);
+      const key = outcomeKey(site.domain, method, target);
+      return (isThenable(result) ? result : Promise.resolve(result)).then((value) => {
+        this.keepOutcome(fn, key, value, watched.watch, kvsReads);
+        return value;
+      });
     } catch (err) {
       return this.functionFailed(site, method, target, err);
     }
@@ -392,7 +486,11 @@ export class LocalEdge implements Cdn {
       const body = typeof outcome.response.body === 'string' ? outcome.response.body : (outcome.response.body?.data ?? null);
       return { status: outcome.response.statusCode, headers: out, body: method === 'HEAD' ? null : body };
     }
-    const uri = outcome.request.uri;
+    return this.afterRewrite(site, method, headers, outcome.request.uri);
+  }
+
+  /** The answer for the path the function passed on: at once for a fresh cached copy. */
+  private afterRewrite(site: EdgeSite, method: string, headers: IncomingHeaders, uri: string): EdgeReply | Promise<EdgeReply> {
     const request = {
       head: method === 'HEAD',
       ifNoneMatch: header(headers, 'if-none-match'),
@@ -582,6 +680,7 @@ export class LocalEdge implements Cdn {
 }
 
 const cacheKey = (domain: string, uri: string) => `${domain}${uri}`;
+const outcomeKey = (domain: string, method: string, target: string) => `${method} ${domain} ${target}`;
 
 /** The object key a rewritten path names, or null when it names none. */
 function objectKeyOf(uri: string): string | null {

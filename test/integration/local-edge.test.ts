@@ -179,6 +179,58 @@ describe.each([
     expect((await get(makeEdge(), 'beta.localhost', '/sunset-sail'))?.status).toBe(404);
   });
 
+  it('redirects a friendly slug added to the key value store from the next request on, and follows it when it moves', async () => {
+    const edge = makeEdge();
+    expect((await get(edge, 'alpha.localhost', '/late-slug'))?.status).toBe(404);
+    const slugs = SLUGS['alpha.localhost'] as Record<string, string>;
+    try {
+      slugs['late-slug'] = 'ABC1234';
+      const added = await get(edge, 'alpha.localhost', '/late-slug');
+      expect(added?.status).toBe(301);
+      expect(added?.headers.get('location')).toBe('/g/ABC1234');
+      slugs['late-slug'] = 'DEF5678';
+      expect((await get(edge, 'alpha.localhost', '/late-slug'))?.headers.get('location')).toBe('/g/DEF5678');
+    } finally {
+      delete slugs['late-slug'];
+    }
+  });
+
+  it('runs a function that reads a request header for every request: each gets the page its header chooses', async () => {
+    await put('gamma.localhost', 'en.html', page('english'));
+    await put('gamma.localhost', 'fr.html', page('français'));
+    const byLanguage: EdgeSite = {
+      ...site('gamma.localhost'),
+      edgeFunction: `async function handler(event) {
+  const request = event.request;
+  const language = request.headers['accept-language'];
+  request.uri = language && language.value === 'fr' ? '/fr.html' : '/en.html';
+  return request;
+}`,
+    };
+    const edge = new LocalEdge({ store, findSite: async () => byLanguage, lookupKey: async () => null });
+    for (const [language, text] of [
+      [undefined, 'english'],
+      ['fr', 'français'],
+      [undefined, 'english'],
+      ['fr', 'français'],
+    ] as const) {
+      const res = await get(edge, 'gamma.localhost', '/welcome', language ? { 'accept-language': language } : {});
+      expect(await res?.text(), language ?? 'no language').toBe(page(text));
+    }
+  });
+
+  it("answers with the site's new function as soon as its code changes, for targets answered before too", async () => {
+    await put('alpha.localhost', 'moved.html', page('moved'));
+    let current = site('alpha.localhost');
+    const edge = new LocalEdge({ store, siteTtlMs: 0, findSite: async () => current, lookupKey: async () => null });
+    for (let i = 0; i < 2; i++) expect(await (await get(edge, 'alpha.localhost', '/g/ABC1234'))?.text()).toBe(page('alpha page'));
+    current = {
+      ...current,
+      edgeFunction: "async function handler(event) { event.request.uri = '/moved.html'; return event.request; }",
+    };
+    expect(await (await get(edge, 'alpha.localhost', '/g/ABC1234'))?.text()).toBe(page('moved'));
+  });
+
   it('answers If-None-Match with 304 and no body', async () => {
     const edge = makeEdge();
     const first = await get(edge, 'alpha.localhost', '/g/ABC1234');
@@ -325,6 +377,14 @@ describe.each([
     expect((await get(edge, 'alpha.localhost', '/robots.txt', from('a')))?.status).toBe(404);
     expect((await get(edge, 'alpha.localhost', '/g/NOPE999', from('b')))?.status).toBe(404);
     expect((await get(edge, 'alpha.localhost', '/g/ABC1234', from('b')))?.status).toBe(200);
+  });
+
+  it('limits a run of 404s for one and the same unknown page as for different ones', async () => {
+    const edge = guardedEdge(5);
+    const from = { 'x-test-client': 'c' };
+    for (let i = 0; i < 5; i++) expect((await get(edge, 'alpha.localhost', '/g/NOPE777', from))?.status).toBe(404);
+    expect((await get(edge, 'alpha.localhost', '/g/NOPE777', from))?.status).toBe(429);
+    expect((await get(edge, 'alpha.localhost', '/g/ABC1234', from))?.status).toBe(429);
   });
 
   it('carries the guest-site security headers on every answer, HEAD as GET', async () => {
