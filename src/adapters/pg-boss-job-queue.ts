@@ -261,28 +261,33 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
     // pg-boss's multi-row insert: the queue's policy (retries, expiry, retention) applies as with `send`.
     const rows = jobs.map((job) => ({ id: randomUUID(), name: job.name, data: job.payload }));
     await this.boss.insert(rows, { db: executorFor(tx) } as PgBoss.InsertOptions);
-    for (const row of rows) this.enqueued(row.name, row.id);
+    // The jobs commit together: one of them shows when all do, so one check wakes every queue's workers.
+    const first = rows[0] as (typeof rows)[number];
+    const names = [...new Set(rows.map((row) => row.name))];
+    const toWake = names.filter((name) => this.workers.has(name));
+    if (toWake.length > 0 && (this.options.wakeWorkers ?? true)) this.wakeAfterCommit(first.name, first.id, toWake);
+    for (const row of rows) this.options.onEnqueued?.(row.name);
     return rows.map((row) => row.id);
   }
 
   /** After job `id` of `name` is inserted (its transaction may yet roll back). */
   private enqueued(name: JobName, id: string): void {
-    if (this.workers.has(name) && (this.options.wakeWorkers ?? true)) this.wakeAfterCommit(name, id);
+    if (this.workers.has(name) && (this.options.wakeWorkers ?? true)) this.wakeAfterCommit(name, id, [name]);
     this.options.onEnqueued?.(name);
   }
 
   /**
-   * Wakes the workers of `name` once job `id` is visible, i.e. once the transaction that enqueued it
-   * has committed (on PGlite the check waits for that transaction's session; on a server it is
-   * repeated briefly). A job whose transaction rolled back is never seen, and nothing happens.
+   * Wakes the workers of the queues `wake` once job `id` is visible, i.e. once the transaction that
+   * enqueued it has committed (on PGlite the check waits for that transaction's session; on a server
+   * it is repeated briefly). A job whose transaction rolled back is never seen, and nothing happens.
    */
-  private wakeAfterCommit(name: JobName, id: string): void {
+  private wakeAfterCommit(name: JobName, id: string, wake: readonly JobName[]): void {
     void (async () => {
       for (const delay of COMMIT_CHECKS_MS) {
         await new Promise((resolve) => setTimeout(resolve, delay));
         const { rows } = await this.handle.executeSql(`select 1 from ${JOB_SCHEMA}.job where name = $1 and id = $2`, [name, id]);
         if (rows.length > 0) {
-          this.wakeIdle(name);
+          for (const queue of wake) this.wakeIdle(queue);
           return;
         }
       }
