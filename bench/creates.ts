@@ -23,6 +23,7 @@ import { siteOrigin } from '../src/publish/site-layout';
 import type { ServiceDeps } from '../src/services/context';
 import { KeyCache } from '../src/services/key-cache';
 import { createKey } from '../src/services/keys';
+import { writePending } from '../src/services/pending-writes';
 import { addVessel, createTenant } from '../src/services/tenants';
 import { type Cleanup, combineRuns, percentile, type Run, runBounded } from './support';
 
@@ -202,22 +203,21 @@ async function insertRawBooking(f: Fixture, n: number): Promise<void> {
   }
 }
 
-const INSERT_AUDIT = `insert into audit_log (tenant_id, actor_kind, actor_id, action, entity_type, entity_id, before, after)
-  values ($1, 'key', $2, $3, 'booking', $4, $5, $6)`;
-
 const INSERT_MAIL = `insert into outgoing_mail (id, tenant_id, kind, dedupe_key, recipient, recipient_name, booking_id, message_id,
   content, automatic, created_at, updated_at) values ($1, $2, 'guest.confirmation', $3, $4, $5, $6, $7, '{}', true, now(), now())`;
 
 /**
  * What a create writes, without its reads or the HTTP layer, statement for statement as the service
- * writes it: the booking, its audit entries (the first with a staff view of about the API's size), the
- * guest's queued confirmation with its audit entry, and the jobs of both, in one transaction.
+ * writes it: the booking, the guest's queued confirmation, then its audit entries (the first with a
+ * staff view of about the API's size, then the mail's) and the jobs of both through the service's own
+ * `writePending` (one statement, ADR 0035), in one transaction.
  */
 async function insertBookingWrites(f: Fixture, n: number, keyId: string): Promise<void> {
   const id = generateBookingId();
   const values = rawBookingValues(f, n, id);
-  const after = JSON.stringify({ id, status: 'confirmed', values, guestPageUrl: `http://bench.localhost:8080/g/${id}`, crew: [] });
+  const after = { id, status: 'confirmed', values, guestPageUrl: `http://bench.localhost:8080/g/${id}`, crew: [] };
   const mailId = randomUUID();
+  const actor = { kind: 'key' as const, id: keyId };
   await f.deps.db.transaction().execute(async (tx) => {
     await tx.executeQuery(CompiledQuery.raw(INSERT_BOOKING, values));
     await tx.executeQuery(
@@ -231,24 +231,17 @@ async function insertBookingWrites(f: Fixture, n: number, keyId: string): Promis
         `<${mailId}@localhost>`,
       ]),
     );
-    // The booking's entries and the mail's in one statement, its two jobs in another, as the service writes them.
-    await tx.executeQuery(
-      CompiledQuery.raw(`${INSERT_AUDIT}, ($1, 'key', $2, $7, 'booking', $4, null, null), ($1, 'key', $2, $8, 'booking', $4, null, $9)`, [
-        f.tenantId,
-        keyId,
-        'booking.created',
-        id,
-        null,
-        after,
-        'booking.confirmed',
-        'mail.queued',
-        JSON.stringify({ mail: mailId, kind: 'guest.confirmation' }),
-      ]),
-    );
-    await f.jobs.enqueueAll(tx, [
-      { name: 'guest-page.publish', payload: { tenantId: f.tenantId, bookingId: id, reason: 'booking.created' } },
-      { name: 'mail.send', payload: { tenantId: f.tenantId, mailId, reason: 'guest.confirmation' } },
-    ]);
+    await writePending(f.deps, tx, f.tenantId, {
+      audit: [
+        { actor, action: 'booking.created', entityType: 'booking', entityId: id, after },
+        { actor, action: 'booking.confirmed', entityType: 'booking', entityId: id },
+        { actor, action: 'mail.queued', entityType: 'booking', entityId: id, after: { mail: mailId, kind: 'guest.confirmation' } },
+      ],
+      jobs: [
+        { name: 'guest-page.publish', payload: { tenantId: f.tenantId, bookingId: id, reason: 'booking.created' } },
+        { name: 'mail.send', payload: { tenantId: f.tenantId, mailId, reason: 'guest.confirmation' } },
+      ],
+    });
   });
 }
 
