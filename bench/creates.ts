@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { CompiledQuery } from 'kysely';
+import pg from 'pg';
 import pino from 'pino';
 import { InMemoryFailureLimits } from '../src/adapters/in-memory-failure-limits';
 import { PgBossJobQueue } from '../src/adapters/pg-boss-job-queue';
@@ -20,7 +21,9 @@ import { pingDatabase } from '../src/main/runtime';
 import { systemClock } from '../src/ports/clock';
 import { siteOrigin } from '../src/publish/site-layout';
 import type { ServiceDeps } from '../src/services/context';
+import { KeyCache } from '../src/services/key-cache';
 import { createKey } from '../src/services/keys';
+import { writePending } from '../src/services/pending-writes';
 import { addVessel, createTenant } from '../src/services/tenants';
 import { type Cleanup, combineRuns, percentile, type Run, runBounded } from './support';
 
@@ -30,7 +33,10 @@ export type Engine = 'pglite' | 'postgres';
 export type CreatesPlan = { warmup: number; requests: number; rounds: number; concurrency: number };
 
 /** `raw`: one INSERT per booking (the goal's reference); `writes`: the rows a create writes, in one transaction. */
-export type CreatesResult = { api: Run; raw: Run; writes: Run; plan: CreatesPlan };
+export type CreatesResult = { api: Run; raw: Run; writes: Run; plan: CreatesPlan; statements: Statements };
+
+/** Statements sent to the database per create, on each path (each one a round trip on a server). */
+export type Statements = { api: number; raw: number; writes: number };
 
 const OPERATOR = { kind: 'operator' as const, id: 'bench' };
 const TIMEZONE = 'America/Los_Angeles';
@@ -58,6 +64,8 @@ async function prepare(cleanup: Cleanup, where: { engine: 'pglite'; dir: string 
     clock: systemClock,
     guestOrigin: (domain) => siteOrigin(domain, { https: false, port: 8080 }),
     publicHost: 'localhost',
+    // As `bosun start` builds them: the embedded database's owner remembers the keys it found (ADR 0035).
+    ...(handle.engine === 'pglite' ? { keyCache: new KeyCache() } : {}),
   };
   const tenant = await createTenant(deps, OPERATOR, {
     slug: 'bench',
@@ -195,22 +203,21 @@ async function insertRawBooking(f: Fixture, n: number): Promise<void> {
   }
 }
 
-const INSERT_AUDIT = `insert into audit_log (tenant_id, actor_kind, actor_id, action, entity_type, entity_id, before, after)
-  values ($1, 'key', $2, $3, 'booking', $4, $5, $6)`;
-
 const INSERT_MAIL = `insert into outgoing_mail (id, tenant_id, kind, dedupe_key, recipient, recipient_name, booking_id, message_id,
   content, automatic, created_at, updated_at) values ($1, $2, 'guest.confirmation', $3, $4, $5, $6, $7, '{}', true, now(), now())`;
 
 /**
  * What a create writes, without its reads or the HTTP layer, statement for statement as the service
- * writes it: the booking, its audit entries (the first with a staff view of about the API's size), the
- * guest's queued confirmation with its audit entry, and the jobs of both, in one transaction.
+ * writes it: the booking, the guest's queued confirmation, then its audit entries (the first with a
+ * staff view of about the API's size, then the mail's) and the jobs of both through the service's own
+ * `writePending` (one statement, ADR 0035), in one transaction.
  */
 async function insertBookingWrites(f: Fixture, n: number, keyId: string): Promise<void> {
   const id = generateBookingId();
   const values = rawBookingValues(f, n, id);
-  const after = JSON.stringify({ id, status: 'confirmed', values, guestPageUrl: `http://bench.localhost:8080/g/${id}`, crew: [] });
+  const after = { id, status: 'confirmed', values, guestPageUrl: `http://bench.localhost:8080/g/${id}`, crew: [] };
   const mailId = randomUUID();
+  const actor = { kind: 'key' as const, id: keyId };
   await f.deps.db.transaction().execute(async (tx) => {
     await tx.executeQuery(CompiledQuery.raw(INSERT_BOOKING, values));
     await tx.executeQuery(
@@ -224,25 +231,57 @@ async function insertBookingWrites(f: Fixture, n: number, keyId: string): Promis
         `<${mailId}@localhost>`,
       ]),
     );
-    // The booking's entries and the mail's in one statement, its two jobs in another, as the service writes them.
-    await tx.executeQuery(
-      CompiledQuery.raw(`${INSERT_AUDIT}, ($1, 'key', $2, $7, 'booking', $4, null, null), ($1, 'key', $2, $8, 'booking', $4, null, $9)`, [
-        f.tenantId,
-        keyId,
-        'booking.created',
-        id,
-        null,
-        after,
-        'booking.confirmed',
-        'mail.queued',
-        JSON.stringify({ mail: mailId, kind: 'guest.confirmation' }),
-      ]),
-    );
-    await f.jobs.enqueueAll(tx, [
-      { name: 'guest-page.publish', payload: { tenantId: f.tenantId, bookingId: id, reason: 'booking.created' } },
-      { name: 'mail.send', payload: { tenantId: f.tenantId, mailId, reason: 'guest.confirmation' } },
-    ]);
+    await writePending(f.deps, tx, f.tenantId, {
+      audit: [
+        { actor, action: 'booking.created', entityType: 'booking', entityId: id, after },
+        { actor, action: 'booking.confirmed', entityType: 'booking', entityId: id },
+        { actor, action: 'mail.queued', entityType: 'booking', entityId: id, after: { mail: mailId, kind: 'guest.confirmation' } },
+      ],
+      jobs: [
+        { name: 'guest-page.publish', payload: { tenantId: f.tenantId, bookingId: id, reason: 'booking.created' } },
+        { name: 'mail.send', payload: { tenantId: f.tenantId, mailId, reason: 'guest.confirmation' } },
+      ],
+    });
   });
+}
+
+/**
+ * How many statements `task` sends to the database, counted at the driver (PGlite's `query` and
+ * `exec`; pg's `Client#query`, which the pool and pg-boss use too): BEGIN and COMMIT included.
+ */
+async function countStatements(f: Fixture, task: () => Promise<void>): Promise<number> {
+  let count = 0;
+  const pglite = f.handle.pglite;
+  if (pglite) {
+    const { query, exec } = pglite;
+    pglite.query = ((...args: Parameters<typeof query>) => {
+      count++;
+      return query.apply(pglite, args);
+    }) as typeof query;
+    pglite.exec = ((...args: Parameters<typeof exec>) => {
+      count++;
+      return exec.apply(pglite, args);
+    }) as typeof exec;
+    try {
+      await task();
+    } finally {
+      pglite.query = query;
+      pglite.exec = exec;
+    }
+    return count;
+  }
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const query = proto.query;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    count++;
+    return query.apply(this, args);
+  };
+  try {
+    await task();
+  } finally {
+    proto.query = query;
+  }
+  return count;
 }
 
 /** Measures the three paths on one fresh database; everything it opens is registered with `cleanup`. */
@@ -262,6 +301,11 @@ export async function measureCreates(
   await runBounded(plan.warmup, plan.concurrency, viaApi);
   await runBounded(plan.warmup, plan.concurrency, viaRaw);
   await runBounded(plan.warmup, plan.concurrency, viaWrites);
+  // One create at a time, after the warm-up (a key already used, as for any client but its first request).
+  const SAMPLES = 5;
+  const perCreate = async (task: () => Promise<void>) =>
+    (await countStatements(f, () => runBounded(SAMPLES, 1, task).then(() => undefined))) / SAMPLES;
+  const statements: Statements = { api: await perCreate(viaApi), raw: await perCreate(viaRaw), writes: await perCreate(viaWrites) };
   // Alternating rounds, so a change of load on the machine (or the growing table) weighs on each path alike.
   const rounds: Run[][] = [];
   for (let r = 0; r < plan.rounds; r++) {
@@ -274,10 +318,10 @@ export async function measureCreates(
   }
   const [api, raw, writes] = [0, 1, 2].map((k) => combineRuns(rounds.map((round) => round[k] as Run))) as [Run, Run, Run];
 
-  const expected = 3 * (plan.warmup + plan.rounds * Math.floor(plan.requests / plan.rounds));
+  const expected = 3 * (plan.warmup + SAMPLES + plan.rounds * Math.floor(plan.requests / plan.rounds));
   const { rows } = await f.handle.executeSql('select count(*)::int as n from bookings where tenant_id = $1', [f.tenantId]);
   if (Number(rows[0]?.n) !== expected) throw new Error(`expected ${expected} bookings after the run, found ${rows[0]?.n}`);
-  return { api, raw, writes, plan };
+  return { api, raw, writes, plan, statements };
 }
 
 export function describeLatency(run: Run): string {

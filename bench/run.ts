@@ -80,6 +80,8 @@ function addCreates(engine: Engine, r: CreatesResult) {
   notes.push(
     `${engine}: ${r.api.count} creates each way in ${r.plan.rounds} alternating rounds after ${r.plan.warmup} warm-up; API ${describeLatency(r.api)}; ` +
       `raw ${describeLatency(r.raw)}; writes alone ${describeLatency(r.writes)}`,
+    `${engine}: statements per create, counted at the driver: API ${r.statements.api} (its key's look-up, when not remembered, ` +
+      `the vessel's, BEGIN, the writes, COMMIT), writes alone ${r.statements.writes} (BEGIN, booking, guest mail, audit entries with jobs, COMMIT), raw ${r.statements.raw}`,
   );
 }
 

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import cronParser from 'cron-parser';
+import { CompiledQuery } from 'kysely';
 import PgBoss from 'pg-boss';
 import { type DbHandle, executorFor, type Tx } from '../db/client';
 import { describeError } from '../db/safe-errors';
@@ -115,6 +116,24 @@ const EXTRA_WORKER_POLL_FACTOR = 10;
  */
 export class JobFailure extends Error {
   override name = 'JobFailure';
+}
+
+/**
+ * `command` (pg-boss's job insert, which begins with a WITH clause) with `alongside` as one more
+ * data-modifying CTE in front, its parameters numbered after the command's: one statement, run whole
+ * or not at all. Null when the command does not begin with WITH (another pg-boss): the caller then
+ * sends the two statements apart.
+ */
+export function withStatement(command: { text: string; values: readonly unknown[] }, alongside: CompiledQuery): CompiledQuery | null {
+  const start = /^\s*WITH\s/i.exec(command.text);
+  if (!start) return null;
+  const offset = command.values.length;
+  // Kysely passes every value as a parameter, so `$n` in its text is always a placeholder.
+  const renumbered = alongside.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+  return CompiledQuery.raw(`WITH bosun_alongside AS (${renumbered}), ${command.text.slice(start[0].length)}`, [
+    ...command.values,
+    ...alongside.parameters,
+  ]);
 }
 
 /** How long after an enqueue to look for its commit (ms, cumulative ≈ 0.8 s); polling covers the rest. */
@@ -256,33 +275,60 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
     return id;
   }
 
-  async enqueueAll(tx: Tx, jobs: readonly JobSpec[]): Promise<string[]> {
-    if (jobs.length === 0) return [];
+  async enqueueAll(tx: Tx, jobs: readonly JobSpec[], options: { alongside?: CompiledQuery | undefined } = {}): Promise<string[]> {
+    const alongside = options.alongside;
+    if (jobs.length === 0) {
+      if (alongside) await tx.executeQuery(alongside);
+      return [];
+    }
     // pg-boss's multi-row insert: the queue's policy (retries, expiry, retention) applies as with `send`.
     const rows = jobs.map((job) => ({ id: randomUUID(), name: job.name, data: job.payload }));
-    await this.boss.insert(rows, { db: executorFor(tx) } as PgBoss.InsertOptions);
-    for (const row of rows) this.enqueued(row.name, row.id);
+    if (alongside) {
+      // pg-boss's own command, taken rather than run, with `alongside` as one more CTE of it (ADR 0035).
+      let command: { text: string; values: unknown[] } | undefined;
+      const taking = {
+        executeSql: async (text: string, values?: unknown[]) => {
+          command = { text, values: values ?? [] };
+          return { rows: [] };
+        },
+      };
+      await this.boss.insert(rows, { db: taking } as PgBoss.InsertOptions);
+      const together = command && withStatement(command, alongside);
+      if (together) await tx.executeQuery(together);
+      else {
+        await tx.executeQuery(alongside);
+        await this.boss.insert(rows, { db: executorFor(tx) } as PgBoss.InsertOptions);
+      }
+    } else {
+      await this.boss.insert(rows, { db: executorFor(tx) } as PgBoss.InsertOptions);
+    }
+    // The jobs commit together: one of them shows when all do, so one check wakes every queue's workers.
+    const first = rows[0] as (typeof rows)[number];
+    const names = [...new Set(rows.map((row) => row.name))];
+    const toWake = names.filter((name) => this.workers.has(name));
+    if (toWake.length > 0 && (this.options.wakeWorkers ?? true)) this.wakeAfterCommit(first.name, first.id, toWake);
+    for (const row of rows) this.options.onEnqueued?.(row.name);
     return rows.map((row) => row.id);
   }
 
   /** After job `id` of `name` is inserted (its transaction may yet roll back). */
   private enqueued(name: JobName, id: string): void {
-    if (this.workers.has(name) && (this.options.wakeWorkers ?? true)) this.wakeAfterCommit(name, id);
+    if (this.workers.has(name) && (this.options.wakeWorkers ?? true)) this.wakeAfterCommit(name, id, [name]);
     this.options.onEnqueued?.(name);
   }
 
   /**
-   * Wakes the workers of `name` once job `id` is visible, i.e. once the transaction that enqueued it
-   * has committed (on PGlite the check waits for that transaction's session; on a server it is
-   * repeated briefly). A job whose transaction rolled back is never seen, and nothing happens.
+   * Wakes the workers of the queues `wake` once job `id` is visible, i.e. once the transaction that
+   * enqueued it has committed (on PGlite the check waits for that transaction's session; on a server
+   * it is repeated briefly). A job whose transaction rolled back is never seen, and nothing happens.
    */
-  private wakeAfterCommit(name: JobName, id: string): void {
+  private wakeAfterCommit(name: JobName, id: string, wake: readonly JobName[]): void {
     void (async () => {
       for (const delay of COMMIT_CHECKS_MS) {
         await new Promise((resolve) => setTimeout(resolve, delay));
         const { rows } = await this.handle.executeSql(`select 1 from ${JOB_SCHEMA}.job where name = $1 and id = $2`, [name, id]);
         if (rows.length > 0) {
-          this.wakeIdle(name);
+          for (const queue of wake) this.wakeIdle(queue);
           return;
         }
       }

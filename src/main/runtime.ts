@@ -32,6 +32,7 @@ import type { WebClient } from '../ports/web-client';
 import { GUEST_SITE_HEADERS, SITE_CACHE_CONTROL, siteOrigin } from '../publish/site-layout';
 import { CHANGE_CHANNEL, type ChangeFeed, startChangeFeed } from '../services/change-feed';
 import type { ServiceDeps } from '../services/context';
+import { KeyCache } from '../services/key-cache';
 import type { MailSettings } from '../services/mail';
 import { findEdgeSite, lookupFriendlySlug, type SitePorts } from '../services/publishing';
 import { type ClientAddress, clientAddressResolver } from './client-address';
@@ -151,6 +152,9 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       live: feed.hub,
       // One multi-tenant distribution: each guest site's distribution tenant is made by a job (ADR 0027).
       provisionSites: config.cloudFrontPlatform !== undefined,
+      // The embedded database's owner makes every change to keys, its CLI's included (ADR 0005): it
+      // may remember the keys it found (ADR 0035). A server shares keys with other processes: no cache.
+      ...(handle.engine === 'pglite' ? { keyCache: new KeyCache() } : {}),
     };
     // Both mailers sign with DKIM when it is configured (the key was read once, with the configuration).
     const signing = { dkim: config.dkim };

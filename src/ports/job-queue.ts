@@ -2,6 +2,7 @@
  * JobQueue port: durable background work. `enqueue` takes the open transaction of the change
  * that causes the job, so the job exists if and only if the change committed (ADR 0003).
  */
+import type { CompiledQuery } from 'kysely';
 import type { Tx } from '../db/client';
 
 export type JobName =
@@ -85,8 +86,10 @@ export interface JobQueue {
   /**
    * Inserts every job of `jobs` inside `tx` in one statement, in the order given (a change that causes
    * several jobs pays one round trip for them); returns their ids in that order. No singleton keys.
+   * `alongside`, a data-modifying statement compiled for `tx` (a change's audit entries), runs in that
+   * same statement, or without jobs on its own: an adapter must never drop it (ADR 0035).
    */
-  enqueueAll(tx: Tx, jobs: readonly JobSpec[]): Promise<string[]>;
+  enqueueAll(tx: Tx, jobs: readonly JobSpec[], options?: { alongside?: CompiledQuery | undefined }): Promise<string[]>;
   /** Failed jobs (retries used up) with their last error, newest first; with `tenantId`, only that tenant's. */
   listFailed(limit?: number, filter?: { tenantId?: string }): Promise<FailedJob[]>;
   /**

@@ -4,6 +4,7 @@ import type { Actor } from '../db/queries/audit';
 import type { Clock } from '../ports/clock';
 import type { EventHub } from '../ports/event-hub';
 import type { JobQueue } from '../ports/job-queue';
+import type { KeyCache } from './key-cache';
 
 export type ServiceDeps = {
   db: Db;
@@ -21,6 +22,11 @@ export type ServiceDeps = {
    * with the change. Absent: the edge serves every site as it is (the local edge, a distribution per site).
    */
   provisionSites?: boolean | undefined;
+  /**
+   * Keys found before, remembered by this process: only where it makes every change to keys (the
+   * embedded database's owner, ADR 0005 and 0035). Absent, every request looks its key up.
+   */
+  keyCache?: KeyCache | undefined;
 };
 
 /** The tenant is never optional: every service call names it and the actor. */

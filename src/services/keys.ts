@@ -10,9 +10,12 @@ import * as q from '../db/queries/keys';
 import type { KeyKind } from '../db/schema';
 import type { Actor, ServiceDeps, TenantContext } from './context';
 import { NotFoundError } from './errors';
+import type { KeyCache, Principal } from './key-cache';
 import { parseInput } from './parse-input';
 import { digestOf, newSecret, sameDigest } from './secrets';
 import { singleLine } from './text-fields';
+
+export type { Principal };
 
 export const SCOPES = ['bookings:read', 'bookings:write', 'events:write', 'calendar:write'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -33,8 +36,6 @@ export const createKeySchema = z.strictObject({
     .optional(),
   label: singleLine(100).optional(),
 });
-
-export type Principal = { keyId: string; tenantId: string; kind: KeyKind; scopes: string[] };
 
 /** Creates a key for a tenant; the returned `key` is never stored or shown again. */
 export async function createKey(deps: Pick<ServiceDeps, 'db'>, actor: Actor, tenantId: string, input: z.infer<typeof createKeySchema>) {
@@ -91,8 +92,22 @@ export const revokeKeySchema = z.strictObject({ keyId: z.uuid('must be a key id 
  * Revokes one of the caller's tenant's keys; it fails at once on the next request. Revoking twice is
  * harmless. A key of another tenant is a NotFoundError, exactly as a key that does not exist.
  */
-export async function revokeKey(deps: Pick<ServiceDeps, 'db' | 'clock'>, ctx: TenantContext, input: z.input<typeof revokeKeySchema>) {
+export async function revokeKey(
+  deps: Pick<ServiceDeps, 'db' | 'clock' | 'keyCache'>,
+  ctx: TenantContext,
+  input: z.input<typeof revokeKeySchema>,
+) {
   const { keyId } = parseInput(revokeKeySchema, input);
+  // Forgotten before (a look-up under way stores nothing) and after the commit (nothing read since stays).
+  deps.keyCache?.forget();
+  try {
+    return await revokeKeyInTransaction(deps, ctx, keyId);
+  } finally {
+    deps.keyCache?.forget();
+  }
+}
+
+async function revokeKeyInTransaction(deps: Pick<ServiceDeps, 'db' | 'clock'>, ctx: TenantContext, keyId: string) {
   return deps.db.transaction().execute(async (tx) => {
     const key = await q.getApiKey(tx, ctx.tenantId, keyId);
     if (!key) throw new NotFoundError(`Key ${keyId}`);
@@ -122,17 +137,25 @@ export function keyKindOf(presented: string): KeyKind | null {
   return null;
 }
 
-/** Finds the live key a request presents, or null. Digests are compared in constant time. */
-export async function authenticateKey(db: Db, presented: string): Promise<Principal | null> {
+/**
+ * Finds the live key a request presents, or null. Digests are compared in constant time. With
+ * `cache` (the embedded database's owner only), a key found before is not looked up again.
+ */
+export async function authenticateKey(db: Db, presented: string, cache?: KeyCache): Promise<Principal | null> {
   if (presented.length < PREFIX_LENGTH || presented.length > 200) return null;
-  const candidates = await q.listApiKeysByPrefix(db, presented.slice(0, PREFIX_LENGTH));
   const actual = digestOf(presented);
+  const cacheKey = cache ? actual.toString('hex') : '';
+  const remembered = cache?.get(cacheKey);
+  if (remembered) return remembered;
+  const generation = cache?.generation() ?? 0;
+  const candidates = await q.listApiKeysByPrefix(db, presented.slice(0, PREFIX_LENGTH));
   let found: Principal | null = null;
   for (const c of candidates) {
     if (sameDigest(c.hash, actual) && c.revoked_at === null) {
       found = { keyId: c.id, tenantId: c.tenant_id, kind: c.kind, scopes: c.scopes };
     }
   }
+  if (found) cache?.remember(cacheKey, found, generation);
   return found;
 }
 

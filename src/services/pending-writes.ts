@@ -1,10 +1,10 @@
 /**
- * The audit entries and jobs a change gathers while it writes, written at its end with one statement
- * for the entries and one for the jobs, inside the change's transaction (ADR 0003): a change pays two
- * round trips for them, however many there are. Entries and jobs keep the order they were added in.
+ * The audit entries and jobs a change gathers while it writes, written at its end in one statement,
+ * inside the change's transaction (ADR 0003): a change pays one round trip for them, however many
+ * there are (ADR 0031, 0035). Entries and jobs keep the order they were added in.
  */
 import type { Tx } from '../db/client';
-import { type AuditEntry, insertAuditEntries } from '../db/queries/audit';
+import { type AuditEntry, compileAuditEntries } from '../db/queries/audit';
 import type { JobSpec } from '../ports/job-queue';
 import type { ServiceDeps } from './context';
 
@@ -15,8 +15,15 @@ export function pendingWrites(audit: AuditEntry[] = []): PendingWrites {
   return { audit, jobs: [] };
 }
 
-/** Writes what `pending` gathered inside `tx`; the caller's transaction commits it with the change. */
+/**
+ * Writes what `pending` gathered inside `tx`; the caller's transaction commits it with the change. The
+ * entries go with the jobs, in the job queue's one statement (ADR 0035): one round trip for both.
+ */
 export async function writePending(deps: Pick<ServiceDeps, 'jobs'>, tx: Tx, tenantId: string, pending: PendingWrites): Promise<void> {
-  await insertAuditEntries(tx, tenantId, pending.audit);
-  await deps.jobs.enqueueAll(tx, pending.jobs);
+  const entries = compileAuditEntries(tx, tenantId, pending.audit);
+  if (pending.jobs.length === 0) {
+    if (entries) await tx.executeQuery(entries);
+    return;
+  }
+  await deps.jobs.enqueueAll(tx, pending.jobs, { alongside: entries });
 }

@@ -14,6 +14,7 @@ import type { Clock } from '../../src/ports/clock';
 import { siteOrigin } from '../../src/publish/site-layout';
 import { CHANGE_CHANNEL, type ChangeFeed, startChangeFeed } from '../../src/services/change-feed';
 import type { ServiceDeps } from '../../src/services/context';
+import { KeyCache } from '../../src/services/key-cache';
 import { adminUrl, databaseUrl } from './pg-url';
 
 export type TestDb = {
@@ -91,6 +92,8 @@ export async function createTestDb(options: { liveFeed?: boolean } = {}): Promis
     // The host of makeApp's public URL (http://localhost:8080).
     publicHost: 'localhost',
     live: new InMemoryEventHub(),
+    // As `bosun start` on the embedded database: the keys it found are remembered (ADR 0035).
+    ...(handle.engine === 'pglite' ? { keyCache: new KeyCache() } : {}),
   };
   const feed = options.liveFeed ? await startTestChangeFeed(handle, deps) : null;
   return {

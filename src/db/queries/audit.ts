@@ -1,4 +1,5 @@
 /** The append-only audit log of one tenant. */
+import type { CompiledQuery } from 'kysely';
 import type { Queryable } from '../client';
 import type { ActorKind } from '../schema';
 
@@ -12,8 +13,17 @@ export async function insertAuditEntry(q: Queryable, tenantId: string, e: AuditE
 
 /** Several entries in one statement; their ids follow the order given. */
 export async function insertAuditEntries(q: Queryable, tenantId: string, entries: readonly AuditEntry[]) {
-  if (entries.length === 0) return;
-  await q
+  const statement = compileAuditEntries(q, tenantId, entries);
+  if (statement) await q.executeQuery(statement);
+}
+
+/**
+ * The statement `insertAuditEntries` runs, compiled but not run (undefined for no entries): a change
+ * may send it with its jobs, in one statement (`JobQueue.enqueueAll`'s `alongside`, ADR 0035).
+ */
+export function compileAuditEntries(q: Queryable, tenantId: string, entries: readonly AuditEntry[]): CompiledQuery | undefined {
+  if (entries.length === 0) return undefined;
+  return q
     .insertInto('audit_log')
     .values(
       entries.map((e) => ({
@@ -27,7 +37,7 @@ export async function insertAuditEntries(q: Queryable, tenantId: string, entries
         after: e.after === undefined ? null : JSON.stringify(e.after),
       })),
     )
-    .execute();
+    .compile();
 }
 
 export async function listAuditEntries(q: Queryable, tenantId: string, filter: { entityId?: string; limit: number }) {

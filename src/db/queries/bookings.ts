@@ -130,8 +130,9 @@ export async function getVesselForNewBooking(q: Queryable, tenantId: string, slu
         .select('k.id')
         .where('k.tenant_id', '=', tenantId)
         .whereRef('k.vessel_id', '=', 'v.id')
-        .where('k.overlap_allowed', '=', true)
-        .where('k.status', '!=', 'cancelled')
+        // Spelled as the partial index bookings_kept_overlap_idx is (migration 0014), not as parameters,
+        // so that the planner can prove the index applies whatever plan it makes.
+        .where(sql<boolean>`k.overlap_allowed and k.status <> 'cancelled'`)
         .where('k.blocked_until', '>', times.startsAt)
         .where((k) => k('k.starts_at', '<', sql<Date>`${times.endsAt}::timestamptz + make_interval(mins => v.turnaround_minutes)`))
         .limit(1)
@@ -162,7 +163,8 @@ export async function findOverlappingBooking(
     .where('status', '!=', 'cancelled')
     .where('starts_at', '<', range.blockedUntil)
     .where('blocked_until', '>', range.startsAt);
-  if (options.keptOnly) query = query.where('overlap_allowed', '=', true);
+  // As the partial index bookings_kept_overlap_idx is spelled (migration 0014).
+  if (options.keptOnly) query = query.where(sql<boolean>`overlap_allowed and status <> 'cancelled'`);
   if (options.exceptId) query = query.where('id', '!=', options.exceptId);
   return query.orderBy('starts_at').limit(1).executeTakeFirst();
 }
@@ -174,8 +176,7 @@ export async function listOverlapsKeptFromBefore(q: Queryable, tenantId: string,
     .innerJoin('vessels as v', (j) => j.onRef('v.id', '=', 'b.vessel_id').onRef('v.tenant_id', '=', 'b.tenant_id'))
     .select(['b.id', 'b.starts_at', 'v.slug as vessel_slug'])
     .where('b.tenant_id', '=', tenantId)
-    .where('b.overlap_allowed', '=', true)
-    .where('b.status', '!=', 'cancelled')
+    .where(sql<boolean>`b.overlap_allowed and b.status <> 'cancelled'`)
     .where('b.ends_at', '>', now)
     .orderBy('b.starts_at')
     .limit(50)

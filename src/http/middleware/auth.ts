@@ -50,7 +50,7 @@ export function presentedKey(c: Context): string | undefined {
 }
 
 export function requireKey(
-  deps: Pick<ServiceDeps, 'db' | 'clock'>,
+  deps: Pick<ServiceDeps, 'db' | 'clock' | 'keyCache'>,
   limits: FailureLimits,
   clientAddress: (c: Context) => string,
 ): MiddlewareHandler<{ Variables: AuthVariables }> {
@@ -89,7 +89,7 @@ export function requireKey(
       return refuse(c, 'X-Dashboard-Token takes a dashboard token (bdt_…); send a service key in X-Service-Key.');
     }
     // A valid key is accepted whatever its address did before: only failing keys are refused (ADR 0015).
-    const principal = await authenticateKey(deps.db, credentials.key);
+    const principal = await authenticateKey(deps.db, credentials.key, deps.keyCache);
     if (!principal) return refuse(c, 'The key is unknown or revoked.');
     c.set('principal', principal);
     await recordKeyUse(deps, principal);
