@@ -285,15 +285,16 @@ export class PgBossJobQueue implements JobQueue, JobWorker {
     const rows = jobs.map((job) => ({ id: randomUUID(), name: job.name, data: job.payload }));
     if (alongside) {
       // pg-boss's own command, taken rather than run, with `alongside` as one more CTE of it (ADR 0035).
-      let command: { text: string; values: unknown[] } | undefined;
+      const commands: { text: string; values: unknown[] }[] = [];
       const taking = {
         executeSql: async (text: string, values?: unknown[]) => {
-          command = { text, values: values ?? [] };
+          commands.push({ text, values: values ?? [] });
           return { rows: [] };
         },
       };
       await this.boss.insert(rows, { db: taking } as PgBoss.InsertOptions);
-      const together = command && withStatement(command, alongside);
+      // Only a single command can take the entries along; a pg-boss that sends more is run as it is.
+      const together = commands.length === 1 && commands[0] ? withStatement(commands[0], alongside) : null;
       if (together) await tx.executeQuery(together);
       else {
         await tx.executeQuery(alongside);
