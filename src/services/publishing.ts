@@ -24,7 +24,7 @@ import {
 } from '../publish/edge-function';
 import { renderNotFoundPage } from '../publish/guest-page';
 import { type PageInput, type PageSite, type RenderedPage, renderPageFiles } from '../publish/page-files';
-import { RENDER_CHUNK, renderPagesInPool, warmRenderPool } from '../publish/render-pool';
+import { RENDER_CHUNK, renderPagesInPool, renderPoolSize, renderPoolWorthUsing, warmRenderPool } from '../publish/render-pool';
 import * as layout from '../publish/site-layout';
 import { getBookingForGuest, getBookingsForGuest } from './bookings';
 import type { ServiceDeps, TenantContext } from './context';
@@ -209,7 +209,9 @@ async function renderBatchInPool(site: GuestSite, batch: readonly string[], load
   const chunks: PageInput[][] = [];
   for (let i = 0; i < inputs.length; i += RENDER_CHUNK) chunks.push(inputs.slice(i, i + RENDER_CHUNK));
   const pageSite = pageSiteOf(site);
-  const rendered = await Promise.all(chunks.map((chunk) => renderPagesInPool(pageSite, chunk)));
+  // The main thread renders its share, one chunk in every (workers + 1).
+  const share = renderPoolSize() + 1;
+  const rendered = await Promise.all(chunks.map((chunk, i) => renderPagesInPool(pageSite, chunk, i % share === share - 1)));
   return new Map(rendered.flat().map((r) => [r.bookingId, r]));
 }
 
@@ -322,9 +324,10 @@ async function publishPages(
     });
   };
 
-  // Many pages are rendered in the render pool, its workers loading while the first batch is read;
-  // a few render inline, where starting workers would cost more than it saves (ADR 0032).
-  const usePool = ids.length >= POOL_MIN;
+  // Many pages are rendered in the render pool, its workers loading while the first batch is read,
+  // where a core is free for them; a few render inline, where starting workers costs more than it
+  // saves (ADR 0032).
+  const usePool = ids.length >= POOL_MIN && renderPoolWorthUsing();
   if (usePool) void warmRenderPool();
 
   let notFound: { paths: string[]; ref: string; hash: string };

@@ -258,8 +258,10 @@ describe('bulk republish in the render pool', () => {
     const first = await republishGuestPages(s.deps, p.ctx, { all: true });
     expect(first.published.sort()).toEqual([...ids].sort());
     expect(first.failed).toEqual([]);
-    // The workers rendered them, and stay (idle) for the next bulk publish.
-    expect(renderPoolStatus()).toEqual({ workers: renderPoolSize(), rendered: MANY });
+    // The workers rendered them (the main thread its share, one chunk in every workers + 1), and stay
+    // (idle) for the next bulk publish.
+    expect(renderPoolStatus().workers).toBe(renderPoolSize());
+    expect(renderPoolStatus().rendered).toBeGreaterThan(0);
 
     // The one-page publish renders inline and finds the same bytes: nothing to store.
     for (const id of [ids[0], ids[MANY - 1]] as string[]) {
@@ -279,7 +281,11 @@ describe('bulk republish in the render pool', () => {
     const s = sitesWith();
     const ids: string[] = [];
     for (let i = 0; i < MANY; i++) ids.push((await createBooking(t.deps, u.ctx, bookingInput() as never)).booking.id);
+    // A running pool is used however busy the machine is.
+    await warmRenderPool();
+    const rendered = renderPoolStatus().rendered;
     expect((await republishGuestPages(s.deps, u.ctx, { all: true })).published).toHaveLength(MANY);
+    expect(renderPoolStatus().rendered).toBeGreaterThan(rendered);
     const before = fileIdentities(s, 'untouched.localhost', ids);
 
     const again = await republishGuestPages(s.deps, u.ctx, { all: true });
@@ -304,6 +310,7 @@ describe('bulk republish in the render pool', () => {
     for (let i = 0; i < MANY; i++) ids.push((await createBooking(t.deps, f.ctx, bookingInput() as never)).booking.id);
     const broken = ids[23] as string;
     const s = sitesWith({ wrapStore: (store) => failingStore(store, { failing: true, failKey: `g/${broken.toLowerCase()}.ics` }) });
+    await warmRenderPool();
     const progress: number[] = [];
     const summary = await republishGuestPages(s.deps, f.ctx, { all: true }, { onProgress: (done) => progress.push(done) });
     expect(summary.failed).toEqual([{ bookingId: broken, error: 'store: object store unavailable (test)' }]);
