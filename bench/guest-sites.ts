@@ -8,6 +8,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import pino from 'pino';
@@ -24,6 +25,7 @@ import { registerJobHandlers } from '../src/jobs/register';
 import { listenHttp } from '../src/main/http-server';
 import { pingDatabase } from '../src/main/runtime';
 import { systemClock } from '../src/ports/clock';
+import { closeRenderPool, renderPoolSize, renderPoolStatus } from '../src/publish/render-pool';
 import { GUEST_SITE_HEADERS, guestPageKey, SITE_CACHE_CONTROL, siteBucket, siteOrigin } from '../src/publish/site-layout';
 import { createBooking, updateBooking } from '../src/services/bookings';
 import type { ServiceDeps, TenantContext } from '../src/services/context';
@@ -445,8 +447,9 @@ export async function measurePublishLatency(cleanup: Cleanup, where: Where, opti
 export type Republish = {
   bookings: number;
   /** cpuSeconds: this process's CPU time (all its threads) during the run. */
-  first: { seconds: number; cpuSeconds: number; published: number; unchanged: number; failed: number };
-  second: { seconds: number; cpuSeconds: number; published: number; unchanged: number; failed: number };
+  /** inPool: pages the render pool's workers rendered in the run (ADR 0032). */
+  first: { seconds: number; cpuSeconds: number; published: number; unchanged: number; failed: number; inPool: number };
+  second: { seconds: number; cpuSeconds: number; published: number; unchanged: number; failed: number; inPool: number };
   hits: {
     requests: number;
     hits: number;
@@ -463,6 +466,7 @@ export async function measureRepublish(
   options: { bookings: number; concurrency: number },
 ): Promise<Republish> {
   const site = await openSite(cleanup, where, { worker: false });
+  cleanup.defer('stop the render pool', () => closeRenderPool());
   const ids: string[] = [];
   await runBounded(options.bookings, 4, async (n) => {
     ids[n] = (await createBooking(site.deps, site.ctx, bookingInput(n) as never)).booking.id;
@@ -471,9 +475,11 @@ export async function measureRepublish(
   const republish = async () => {
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
+    const pooled = renderPoolStatus().rendered;
     const s = await republishGuestPages(site.deps, site.ctx, { all: true }, { concurrency: options.concurrency });
     const cpu = process.cpuUsage(cpu0);
     return {
+      inPool: Math.max(0, renderPoolStatus().rendered - pooled),
       seconds: (performance.now() - t0) / 1000,
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
       published: s.published.length,
@@ -661,14 +667,14 @@ export async function benchGuestSites(
     lines.push({
       metric: `republish --all, ${engine.name}, first (all published)`,
       value: `${rate(r.first).toFixed(0)} pages/s`,
-      reference: `${r.first.published} published in ${r.first.seconds.toFixed(2)} s`,
+      reference: `${r.first.published} published in ${r.first.seconds.toFixed(2)} s, CPU ${r.first.cpuSeconds.toFixed(2)} s, ${r.first.inPool} rendered in the pool`,
       goal: `≥ 2,000/s ${verdict(rate(r.first) >= 2000)}`,
     });
     lines.push({
       metric: `republish --all, ${engine.name}, second (all unchanged)`,
       value: `${rate(r.second).toFixed(0)} pages/s`,
-      reference: `${r.second.unchanged} unchanged in ${r.second.seconds.toFixed(2)} s`,
-      goal: `≥ 2,000/s ${verdict(rate(r.second) >= 2000)}`,
+      reference: `${r.second.unchanged} unchanged in ${r.second.seconds.toFixed(2)} s, CPU ${r.second.cpuSeconds.toFixed(2)} s, ${r.second.inPool} rendered in the pool`,
+      goal: `≥ 5,000/s ${verdict(rate(r.second) >= 5000)}`,
     });
     const ratio = r.hits.hits / Math.max(1, r.hits.requests);
     lines.push({
@@ -685,7 +691,9 @@ export async function benchGuestSites(
   }
   if (!edgeOnly)
     notes.push(
-      `republish: ${BOOKINGS} confirmed bookings, republishGuestPages({ all: true }) as \`bosun publish <tenant> --all\` runs it (concurrency 8), files in a temp folder, the local edge`,
+      `republish: ${BOOKINGS} confirmed bookings, republishGuestPages({ all: true }) as \`bosun publish <tenant> --all\` runs it (concurrency 8), files in a temp folder, the local edge; a render pool of ${renderPoolSize()} worker thread(s) beside the main thread, started only when the 1-minute load leaves a core free (ADR 0032; inline until a worker has loaded); CPU is this process's, every thread, in the run; load ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} after it (other work on the machine takes cores from the pool)`,
     );
 
   const header: Line = { metric: 'metric', value: 'value', reference: 'reference', goal: 'goal' };

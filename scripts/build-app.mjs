@@ -19,10 +19,15 @@ const SRC = join(ROOT, 'src');
 const DIST = join(ROOT, 'dist');
 const APP = join(DIST, 'app');
 /**
- * Each process Bosun starts, by the name of its bundle: `bosun` itself, and the short-lived child that
- * creates the embedded database (ADR 0030), started from the file beside the running module.
+ * Each process and thread Bosun starts, by the name of its bundle: `bosun` itself, the short-lived child
+ * that creates the embedded database (ADR 0030), and the render pool's worker thread (ADR 0032), each
+ * started from the file beside the running module.
  */
-const ENTRIES = { cli: join(SRC, 'main', 'cli.ts'), 'create-database': join(SRC, 'main', 'create-database.ts') };
+const ENTRIES = {
+  cli: join(SRC, 'main', 'cli.ts'),
+  'create-database': join(SRC, 'main', 'create-database.ts'),
+  'render-worker': join(SRC, 'publish', 'render-worker.ts'),
+};
 const ENTRY = 'cli.mjs';
 const FINGERPRINT = 'fingerprint';
 /**

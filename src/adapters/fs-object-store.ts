@@ -8,10 +8,26 @@
  * Small objects (guest pages, calendars: a few KB) are written and read with synchronous calls: a
  * thread-pool round trip per call, and concurrent creates contending for one folder, cost several
  * times the write itself. Larger ones go through the thread pool, so the event loop never waits long.
+ * What `head` answers is remembered by the file's identity (inode, size, modification and change
+ * times): every put renames a new file into place, so a file that stats the same holds the same
+ * bytes, and a repeated `head` (a republish finding pages unchanged) costs one `stat`, not a read.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, type Stats, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  type Stats,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
@@ -43,10 +59,18 @@ export type FsObjectStoreOptions = {
   defaultCacheControl?: string | null;
 };
 
+/** How many files' answers `head` remembers; past it, it starts again. */
+const KNOWN_MAX = 100_000;
+
+/** A file's identity: a different file, or the same one written to, stats differently. */
+const identityOf = (s: Stats) => `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+
 export class FsObjectStore implements ObjectStore {
   private readonly defaultCacheControl: string | null;
   /** Folders known to exist, so a put does not ask again. */
   private readonly folders = new Set<string>();
+  /** What `head` answered for a file, by its path, with the identity of the file it answered for. */
+  private readonly known = new Map<string, { identity: string; hash: string; info: Meta | null }>();
 
   constructor(
     private readonly root: string,
@@ -75,15 +99,17 @@ export class FsObjectStore implements ObjectStore {
       }
       // The stale metadata goes first: a reader in between sees the old bytes with what their key implies.
       if (implied) unlinkIfThere(meta);
+      let written: Stats;
       try {
-        writeAtomicallySync(file, body);
+        written = writeAtomicallySync(file, body);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
         // The folder was removed since it was made: make it again.
         mkdirSync(folder, { recursive: true });
-        writeAtomicallySync(file, body);
+        written = writeAtomicallySync(file, body);
       }
       if (!implied) writeAtomicallySync(meta, JSON.stringify(record));
+      this.remember(file, written, hash, implied ? null : record);
     } else {
       await mkdir(folder, { recursive: true });
       if (implied) await rm(meta, { force: true });
@@ -108,11 +134,26 @@ export class FsObjectStore implements ObjectStore {
   async head(bucket: string, key: string): Promise<ObjectInfo | null> {
     const { file, meta } = this.paths(bucket, key);
     const stats = statOrNull(file);
-    if (!stats) return null;
+    if (!stats) {
+      this.known.delete(file);
+      return null;
+    }
+    const known = this.known.get(file);
+    if (known?.identity === identityOf(stats)) return this.describe(key, stats.size, known.hash, known.info, stats);
     const info = readMeta(meta);
     if (info && info.size === stats.size) return this.describe(key, stats.size, info.sha256, info, stats);
     const body = await readBody(file, stats.size);
-    return body && this.describe(key, stats.size, sha256(body), info, stats);
+    if (!body) return null;
+    const hash = sha256(body);
+    // Remembered only when the file did not change while it was read.
+    const after = statOrNull(file);
+    if (after && identityOf(after) === identityOf(stats)) this.remember(file, stats, hash, info);
+    return this.describe(key, stats.size, hash, info, stats);
+  }
+
+  private remember(file: string, stats: Stats, hash: string, info: Meta | null): void {
+    if (this.known.size >= KNOWN_MAX) this.known.clear();
+    this.known.set(file, { identity: identityOf(stats), hash, info });
   }
 
   /** The object's metadata: as recorded beside it, else what its key implies. */
@@ -130,6 +171,7 @@ export class FsObjectStore implements ObjectStore {
 
   async delete(bucket: string, key: string): Promise<void> {
     const { file, meta } = this.paths(bucket, key);
+    this.known.delete(file);
     await rm(file, { force: true });
     await rm(meta, { force: true });
   }
@@ -163,11 +205,20 @@ const PROCESS_TAG = randomBytes(4).toString('hex');
 let written = 0;
 const tempFor = (path: string) => join(dirname(path), `.${basename(path)}.${PROCESS_TAG}-${(written++).toString(36)}.tmp`);
 
-function writeAtomicallySync(path: string, data: Uint8Array | string): void {
+/** Writes the file under a temporary name and renames it into place; returns the written file's stats. */
+function writeAtomicallySync(path: string, data: Uint8Array | string): Stats {
   const temp = tempFor(path);
   try {
-    writeFileSync(temp, data);
-    renameSync(temp, path);
+    const fd = openSync(temp, 'w');
+    try {
+      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      for (let at = 0; at < bytes.byteLength; ) at += writeSync(fd, bytes, at);
+      renameSync(temp, path);
+      // After the rename, which changes the file's change time.
+      return fstatSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   } catch (err) {
     rmSync(temp, { force: true });
     throw err;

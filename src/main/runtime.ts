@@ -29,6 +29,7 @@ import type { EventHub } from '../ports/event-hub';
 import type { FailureLimits } from '../ports/failure-limits';
 import type { MailArchive } from '../ports/mailer';
 import type { WebClient } from '../ports/web-client';
+import { closeRenderPool } from '../publish/render-pool';
 import { GUEST_SITE_HEADERS, SITE_CACHE_CONTROL, siteOrigin } from '../publish/site-layout';
 import { CHANGE_CHANNEL, type ChangeFeed, startChangeFeed } from '../services/change-feed';
 import type { ServiceDeps } from '../services/context';
@@ -183,6 +184,8 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       close: async () => {
         await feed.stop();
         await jobs.stop();
+        // After the jobs: a publish the worker was finishing has rendered what it needs.
+        await closeRenderPool();
         await mail.mailer.close();
         await handle.close();
       },

@@ -22,8 +22,9 @@ import {
   KEY_VALUE_STORE_NAME,
   type PlatformEdgeFunction,
 } from '../publish/edge-function';
-import { renderGuestCalendar } from '../publish/guest-calendar';
-import { renderGuestPage, renderNotFoundPage } from '../publish/guest-page';
+import { renderNotFoundPage } from '../publish/guest-page';
+import { type PageInput, type PageSite, type RenderedPage, renderPageFiles } from '../publish/page-files';
+import { RENDER_CHUNK, renderPagesInPool, renderPoolSize, renderPoolWorthUsing, warmRenderPool } from '../publish/render-pool';
 import * as layout from '../publish/site-layout';
 import { getBookingForGuest, getBookingsForGuest } from './bookings';
 import type { ServiceDeps, TenantContext } from './context';
@@ -164,22 +165,54 @@ type Rendered = {
 
 type GuestBooking = NonNullable<ReturnType<Awaited<ReturnType<typeof getBookingsForGuest>>['get']>>;
 
-/** Renders a booking's page and calendar file, or null when it has none (no such booking, or a hold). */
-function render(deps: PublishingDeps, site: GuestSite, bookingId: string, loaded: GuestBooking | undefined): Rendered | null {
+/** A booking's page input for the renderers, or null when it has no page (no such booking, or a hold). */
+function pageInput(bookingId: string, loaded: GuestBooking | undefined): PageInput | null {
   if (!loaded || loaded.status === 'hold') return null;
-  const tenant = { name: site.tenantName, settings: site.settings };
-  const page = renderGuestPage(loaded.view, tenant);
-  const calendar = renderGuestCalendar(loaded.view, { domain: site.domain, tenantName: site.tenantName }, loaded);
+  return { bookingId, view: loaded.view, revision: { version: loaded.version, updatedAt: loaded.updatedAt } };
+}
+
+const pageSiteOf = (site: GuestSite): PageSite => ({ domain: site.domain, tenant: { name: site.tenantName, settings: site.settings } });
+
+/**
+ * A booking's rendered page, or null when it has none. `files` are its files rendered already (by the
+ * render pool); without them they are rendered here. A page the pool could not render throws its error.
+ */
+function render(
+  deps: PublishingDeps,
+  site: GuestSite,
+  bookingId: string,
+  loaded: GuestBooking | undefined,
+  files?: RenderedPage | undefined,
+): Rendered | null {
+  const input = pageInput(bookingId, loaded);
+  if (!input || !loaded) return null;
+  const f = files ?? renderPageFiles(pageSiteOf(site), input);
+  if ('error' in f) throw new Error(f.error);
   return {
     bookingId,
     version: loaded.version,
     url: layout.guestPageUrl(deps.guestOrigin(site.domain), bookingId),
-    page,
-    pageHash: sha256(page),
-    calendar,
-    calendarHash: sha256(calendar),
+    page: f.page,
+    pageHash: f.pageHash,
+    calendar: f.calendar,
+    calendarHash: f.calendarHash,
     slug: loaded.friendlySlug,
   };
+}
+
+/**
+ * Renders a batch's pages in the render pool, a chunk per worker message (ADR 0032); the pages of
+ * bookings that have none are left out.
+ */
+async function renderBatchInPool(site: GuestSite, batch: readonly string[], loaded: Awaited<ReturnType<typeof loadBatch>>) {
+  const inputs = batch.flatMap((id) => pageInput(id, loaded.bookings.get(id)) ?? []);
+  const chunks: PageInput[][] = [];
+  for (let i = 0; i < inputs.length; i += RENDER_CHUNK) chunks.push(inputs.slice(i, i + RENDER_CHUNK));
+  const pageSite = pageSiteOf(site);
+  // The main thread renders its share, one chunk in every (workers + 1).
+  const share = renderPoolSize() + 1;
+  const rendered = await Promise.all(chunks.map((chunk, i) => renderPagesInPool(pageSite, chunk, i % share === share - 1)));
+  return new Map(rendered.flat().map((r) => [r.bookingId, r]));
 }
 
 /** What publishing a batch of bookings reads from the database, in a few queries for all of them. */
@@ -291,6 +324,12 @@ async function publishPages(
     });
   };
 
+  // Many pages are rendered in the render pool, its workers loading while the first batch is read,
+  // where a core is free for them; a few render inline, where starting workers costs more than it
+  // saves (ADR 0032).
+  const usePool = ids.length >= POOL_MIN && renderPoolWorthUsing();
+  if (usePool) void warmRenderPool();
+
   let notFound: { paths: string[]; ref: string; hash: string };
   try {
     notFound = await step('store', () => ensureNotFoundPage(deps, site));
@@ -306,24 +345,35 @@ async function publishPages(
   const changed: { r: Rendered; ref: string }[] = [];
   const slugWrites: { slug: string; bookingId: string }[] = [];
   const keyValueStore = deps.sites.keyValueStore;
+  // The next batch is read and rendered (in the pool) while this one is stored.
+  const prepare = async (batch: readonly string[]) => {
+    const loaded = await step('render', () => loadBatch(deps, site, batch, keyValueStore !== undefined));
+    return { loaded, files: usePool ? await renderBatchInPool(site, batch, loaded) : new Map<string, RenderedPage>() };
+  };
+  const settle = (batch: readonly string[]) =>
+    prepare(batch).then(
+      (value) => ({ value, error: null }),
+      (error: unknown) => ({ value: null, error }),
+    );
+  let prepared = ids.length > 0 ? settle(ids.slice(0, BATCH)) : null;
   for (let start = 0; start < ids.length; start += BATCH) {
     const batch = ids.slice(start, start + BATCH);
-    let loaded: Awaited<ReturnType<typeof loadBatch>>;
-    try {
-      loaded = await step('render', () => loadBatch(deps, site, batch, keyValueStore !== undefined));
-    } catch (err) {
+    const ready = await (prepared as ReturnType<typeof settle>);
+    prepared = start + BATCH < ids.length ? settle(ids.slice(start + BATCH, start + 2 * BATCH)) : null;
+    if (!ready.value) {
       for (const id of batch) {
-        await fail(id, err);
+        await fail(id, ready.error);
         tick();
       }
       continue;
     }
+    const { loaded, files } = ready.value;
     const slugs: { slug: string; bookingId: string }[] = [];
     const unchanged: PublishOutcome[] = [];
     const changedHere: { r: Rendered; ref: string }[] = [];
     await forEachLimit(batch, options.concurrency, async (bookingId) => {
       try {
-        const r = await step('render', async () => render(deps, site, bookingId, loaded.bookings.get(bookingId)));
+        const r = await step('render', async () => render(deps, site, bookingId, loaded.bookings.get(bookingId), files.get(bookingId)));
         if (!r) {
           outcomes.set(bookingId, { bookingId, result: 'skipped' });
           tick();
@@ -562,6 +612,9 @@ async function publishPages(
 
 /** How many bookings are read, and recorded, together. */
 const BATCH = 250;
+
+/** From how many pages on a publish renders in the render pool. */
+const POOL_MIN = 2 * RENDER_CHUNK;
 
 const MAX_SUPERSEDED = 3;
 

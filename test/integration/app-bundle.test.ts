@@ -8,7 +8,9 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PageInput, type RenderedPage, renderPages } from '../../src/publish/page-files';
 import { childEnv, type Finished, killAll, ROOT, startNode } from '../support/processes';
 
 let project: string;
@@ -97,6 +99,8 @@ describe('the bosun bundle', () => {
         'create-database.mjs',
         'create-database.mjs.map',
         'fingerprint',
+        'render-worker.mjs',
+        'render-worker.mjs.map',
       ]);
     },
     SLOW,
@@ -142,6 +146,53 @@ describe('the bosun bundle', () => {
       expect(mended.stderr).toBe('');
       expect(mended.code).toBe(0);
       expect(mended.stdout).toContain('Bosun, edited: the second change.');
+    },
+    SLOW,
+  );
+});
+
+describe("the render pool's worker in the bundle", () => {
+  it(
+    'loads from dist/app beside the bundle and renders the bytes the sources render',
+    async () => {
+      const built = await bosun('--help');
+      expect(built.code).toBe(0);
+      const site = { domain: 'bundle.localhost', tenant: { name: 'Bundle Charters', settings: { accentColor: '#7a1f5c' } } };
+      const view = {
+        id: 'BNDL2345',
+        status: 'confirmed',
+        guest: { firstName: 'Avery' },
+        partySize: 4,
+        vesselName: 'Jada',
+        meetingPoint: 'Dock C',
+        startsAt: '2027-06-01T17:00:00.000Z',
+        endsAt: '2027-06-01T20:00:00.000Z',
+        timezone: 'America/Los_Angeles',
+        notes: { guest: 'Bring sunscreen' },
+        guestPageUrl: 'http://bundle.localhost/g/BNDL2345',
+      };
+      const inputs: PageInput[] = [
+        { bookingId: 'BNDL2345', view, revision: { version: 3, updatedAt: new Date('2027-05-01T12:00:00Z') } },
+        { bookingId: 'BROKEN22', view: { id: 'BROKEN22' }, revision: { version: 1, updatedAt: new Date('2027-05-01T12:00:00Z') } },
+      ];
+      const worker = new Worker(join(project, 'dist', 'app', 'render-worker.mjs'));
+      try {
+        const answer = await new Promise<{ id: number; results: RenderedPage[] }>((resolve, reject) => {
+          worker.on('error', reject);
+          worker.on('message', (message: { ready?: true; id?: number; results?: RenderedPage[] }) => {
+            if (message.ready) worker.postMessage({ id: 1, site, inputs });
+            else resolve(message as { id: number; results: RenderedPage[] });
+          });
+        });
+        expect(answer.id).toBe(1);
+        const [page, broken] = answer.results;
+        expect(page).toEqual(renderPages(site, inputs)[0]);
+        expect(page && 'page' in page ? page.page : '').toContain('Avery');
+        // A page that cannot render is answered with its error; the others still render.
+        expect(broken).toMatchObject({ bookingId: 'BROKEN22', error: expect.stringContaining('expected') });
+      } finally {
+        await worker.terminate();
+      }
     },
     SLOW,
   );

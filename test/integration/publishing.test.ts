@@ -3,10 +3,14 @@
  * booking and retried until it succeeds; publishing again is harmless; a republish leaves unchanged
  * pages alone and sends one invalidation for the rest.
  */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FsObjectStore } from '../../src/adapters/fs-object-store';
 import type { Cdn } from '../../src/ports/cdn';
 import type { ObjectStore } from '../../src/ports/object-store';
+import { closeRenderPool, renderPoolSize, renderPoolStatus, warmRenderPool } from '../../src/publish/render-pool';
+import { guestCalendarKey, guestPageKey, siteBucket } from '../../src/publish/site-layout';
 import { createBooking, updateBooking } from '../../src/services/bookings';
 import { getGuestPageStatus, type PublishingDeps, publishGuestPage, republishGuestPages } from '../../src/services/publishing';
 import { createTestDb, type TestDb } from '../support/db';
@@ -65,6 +69,7 @@ beforeAll(async () => {
   a = await makeTenant(t.deps, 'alpha');
 });
 afterAll(async () => {
+  await closeRenderPool();
   await t.close();
   for (const s of opened) s.close();
 });
@@ -223,5 +228,95 @@ describe('bulk republish', () => {
     const hold = await newBooking({ status: 'hold' });
     await expect(republishGuestPages(s.deps, a.ctx, { bookingId: hold })).rejects.toThrow(/invalid fields/i);
     await expect(republishGuestPages(s.deps, a.ctx, { bookingId: 'NOSUCH99' })).rejects.toThrow(/not found/);
+  });
+});
+
+describe('bulk republish in the render pool', () => {
+  /** Enough pages that a republish renders them in the pool's workers, not inline. */
+  const MANY = 60;
+
+  /** Each page file's identity on disk: a write (a new file renamed into place) changes it. */
+  function fileIdentities(s: TestSites, domain: string, ids: readonly string[]) {
+    const of = (key: string) => {
+      const st = statSync(join(s.root, siteBucket(domain), ...key.split('/')));
+      return `${st.ino}:${st.mtimeMs}`;
+    };
+    return new Map(ids.map((id) => [id, [of(guestPageKey(id)), of(guestCalendarKey(id))].join(' ')]));
+  }
+
+  it('renders many pages in worker threads as one page renders inline, and shows no money or internal notes', async () => {
+    const p = await makeTenant(t.deps, 'pooled');
+    const s = sitesWith();
+    const ids: string[] = [];
+    for (let i = 0; i < MANY; i++) ids.push((await createBooking(t.deps, p.ctx, bookingInput() as never)).booking.id);
+    await closeRenderPool();
+    // Until a worker has loaded, pages render inline; here the workers are ready first.
+    await warmRenderPool();
+    expect(renderPoolSize()).toBeGreaterThan(0);
+    expect(renderPoolStatus()).toEqual({ workers: renderPoolSize(), rendered: 0 });
+
+    const first = await republishGuestPages(s.deps, p.ctx, { all: true });
+    expect(first.published.sort()).toEqual([...ids].sort());
+    expect(first.failed).toEqual([]);
+    // The workers rendered them (the main thread its share, one chunk in every workers + 1), and stay
+    // (idle) for the next bulk publish.
+    expect(renderPoolStatus().workers).toBe(renderPoolSize());
+    expect(renderPoolStatus().rendered).toBeGreaterThan(0);
+
+    // The one-page publish renders inline and finds the same bytes: nothing to store.
+    for (const id of [ids[0], ids[MANY - 1]] as string[]) {
+      expect((await publishGuestPage(s.deps, p.tenant.id, id)).result).toBe('unchanged');
+    }
+    const html = Buffer.from((await s.edge.fetch({ domain: 'pooled.localhost' }, `/g/${ids[7]}`)).body).toString();
+    expect(html).toContain('Avery');
+    expect(html).toContain('Bring sunscreen');
+    for (const secret of ['840', 'Revenue', 'spare fenders', 'avery@example.com', '555 0100']) expect(html).not.toContain(secret);
+
+    await closeRenderPool();
+    expect(renderPoolStatus().workers).toBe(0);
+  });
+
+  it('writes nothing for unchanged pages, and only the changed page when one booking changes', async () => {
+    const u = await makeTenant(t.deps, 'untouched');
+    const s = sitesWith();
+    const ids: string[] = [];
+    for (let i = 0; i < MANY; i++) ids.push((await createBooking(t.deps, u.ctx, bookingInput() as never)).booking.id);
+    // A running pool is used however busy the machine is.
+    await warmRenderPool();
+    const rendered = renderPoolStatus().rendered;
+    expect((await republishGuestPages(s.deps, u.ctx, { all: true })).published).toHaveLength(MANY);
+    expect(renderPoolStatus().rendered).toBeGreaterThan(rendered);
+    const before = fileIdentities(s, 'untouched.localhost', ids);
+
+    const again = await republishGuestPages(s.deps, u.ctx, { all: true });
+    expect(again.unchanged).toHaveLength(MANY);
+    expect(fileIdentities(s, 'untouched.localhost', ids)).toEqual(before);
+
+    const changed = ids[11] as string;
+    await updateBooking(t.deps, u.ctx, changed, { partySize: 3 }, '*');
+    const third = await republishGuestPages(s.deps, u.ctx, { all: true });
+    expect(third.published).toEqual([changed]);
+    expect(third.unchanged).toHaveLength(MANY - 1);
+    const after = fileIdentities(s, 'untouched.localhost', ids);
+    for (const id of ids) {
+      if (id === changed) expect(after.get(id)).not.toBe(before.get(id));
+      else expect(after.get(id)).toBe(before.get(id));
+    }
+  });
+
+  it("publishes the rest of a batch when one of its pages fails, and records that page's error", async () => {
+    const f = await makeTenant(t.deps, 'onefails');
+    const ids: string[] = [];
+    for (let i = 0; i < MANY; i++) ids.push((await createBooking(t.deps, f.ctx, bookingInput() as never)).booking.id);
+    const broken = ids[23] as string;
+    const s = sitesWith({ wrapStore: (store) => failingStore(store, { failing: true, failKey: `g/${broken.toLowerCase()}.ics` }) });
+    await warmRenderPool();
+    const progress: number[] = [];
+    const summary = await republishGuestPages(s.deps, f.ctx, { all: true }, { onProgress: (done) => progress.push(done) });
+    expect(summary.failed).toEqual([{ bookingId: broken, error: 'store: object store unavailable (test)' }]);
+    expect(summary.published.sort()).toEqual(ids.filter((id) => id !== broken).sort());
+    expect(progress.at(-1)).toBe(MANY);
+    expect((await getGuestPageStatus(t.deps, f.ctx, broken))?.error).toBe('store: object store unavailable (test)');
+    expect((await s.edge.fetch({ domain: 'onefails.localhost' }, `/g/${broken}`)).status).toBe(404);
   });
 });
