@@ -5,7 +5,7 @@
  * together after an edit all run it, a stack trace names the src file, and a syntax error is one readable
  * error with a non-zero exit that leaves the previous bundle as it was.
  */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -57,6 +57,10 @@ describe('the bosun bundle', () => {
       expect(first.code).toBe(0);
       expect(first.stdout).toContain(DESCRIPTION);
       const built = bundle();
+      // Beside it, a new database for first starts, made by the bundled creator (ADR 0030 addendum).
+      const madeBy = join(project, 'dist', 'app', 'db-template', 'made-by.json');
+      const template = { made: readFileSync(madeBy, 'utf8'), at: statSync(madeBy).mtimeMs };
+      expect(JSON.parse(template.made).createDatabase).toMatch(/^[0-9a-f]{64}$/);
 
       // The same sources: the same bundle, not built again.
       const again = await bosun('--help');
@@ -70,6 +74,8 @@ describe('the bosun bundle', () => {
       expect(edited.stdout).toContain('Bosun, edited: the first change.');
       expect(edited.stdout).not.toContain(DESCRIPTION);
       expect(bundle().fingerprint).not.toBe(built.fingerprint);
+      // An edit that leaves the database creator as it was keeps the template as it was.
+      expect({ made: readFileSync(madeBy, 'utf8'), at: statSync(madeBy).mtimeMs }).toEqual(template);
 
       // A bundle removed by hand is built again, though the sources did not change.
       rmSync(join(project, 'dist', 'app', 'cli.mjs'));
@@ -98,6 +104,7 @@ describe('the bosun bundle', () => {
         'cli.mjs.map',
         'create-database.mjs',
         'create-database.mjs.map',
+        'db-template',
         'fingerprint',
         'render-worker.mjs',
         'render-worker.mjs.map',
