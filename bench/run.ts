@@ -14,6 +14,9 @@
  *
  * `BOSUN_BENCH=dashboard` (a comma-separated list of creates, start, dashboard, guest-sites, crew, mail, assets, lambda)
  * runs only those sections; without it, all of them.
+ *
+ * `npm run bench -- --scale` runs the scale bench of `scale.ts` instead (minutes; never part of the run
+ * above, nor of CI): one tenant among 100 operators against the same tenant alone, then grown tenfold.
  */
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +29,7 @@ import { measureIdleRss, type StartFigures, timeCommands } from './idle-rss';
 import { benchLambda } from './lambda';
 import { benchMail } from './mail';
 import { createBenchDatabase, probePostgres } from './postgres';
+import { benchScale } from './scale';
 import { cleanUpOnSignals, makeTempDir, percentile, withCleanup } from './support';
 
 const GOAL = 0.5;
@@ -302,6 +306,11 @@ async function main() {
     .join(' ');
   say(`${process.platform} ${process.arch}, load ${load} at start; loopback HTTP; jobs enqueued in the request's transaction, not worked`);
   say();
+  if (process.argv.includes('--scale')) {
+    await benchScale(say, { withCleanup });
+    say(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    return;
+  }
   const sections = chosenSections(process.env.BOSUN_BENCH);
   if (sections.has('creates')) {
     await benchPglite();
