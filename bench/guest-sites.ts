@@ -108,6 +108,9 @@ export async function openInstallation(
   });
   // Served as `bosun start` serves it: guest hosts reach the edge before the app.
   const server = await listenHttp({ fetch: app.fetch, edge, hostname: '127.0.0.1', port: 0 });
+  // The client's sockets idle while other work runs (a doctor run over many tenants, on a loaded
+  // machine longer than Node's 5 s): a socket the server closed meanwhile would be reused and reset.
+  server.keepAliveTimeout = 10 * 60_000;
   cleanup.defer('stop the HTTP server', () => {
     server.closeAllConnections();
     return new Promise<void>((resolve) => server.close(() => resolve()));

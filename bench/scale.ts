@@ -78,7 +78,14 @@ function runStep<T>(cleanup: Cleanup, step: SeedStep | MeasureStep): Promise<T> 
     child.once('exit', (code) => {
       const line = out.split('\n').find((l) => l.startsWith('RESULT '));
       if (code === 0 && line) resolve(JSON.parse(line.slice('RESULT '.length)) as T);
-      else reject(new Error(`the ${step.step} step exited with ${code}: ${err.trim().slice(-2000)}`));
+      else {
+        // A failure inside PGlite's bundle prints its minified source line: kept out of the message.
+        const said = err
+          .split('\n')
+          .filter((l) => l.length < 400)
+          .join('\n');
+        reject(new Error(`the ${step.step} step exited with ${code}: ${said.trim().slice(-2000)}`));
+      }
     });
   });
 }
