@@ -52,18 +52,25 @@ type Site = {
   port: number;
 };
 
+type Installation = Omit<Site, 'ctx' | 'serviceKey'>;
+
 /**
- * A migrated database with one tenant, its guest site in a folder of objects, the local edge over
- * it and the real application on 127.0.0.1 — as `bosun start` wires them. With `worker`, this
- * process also works the jobs (pg-boss polling, and woken after each commit unless `wake` is false).
+ * A migrated database, a folder of objects, the local edge over it and the real application on
+ * 127.0.0.1 — as `bosun start` wires them, for whatever tenants the database holds. With `worker`,
+ * this process also works the jobs (pg-boss polling, and woken after each commit unless `wake` is
+ * false). `objectsDir` reuses a folder (a seeded installation's); without it, a temp folder.
  */
-export async function openSite(cleanup: Cleanup, where: Where, options: { worker: boolean; wake?: boolean }): Promise<Site> {
+export async function openInstallation(
+  cleanup: Cleanup,
+  where: Where,
+  options: { worker: boolean; wake?: boolean; objectsDir?: string },
+): Promise<Installation> {
   const handle = where.engine === 'pglite' ? await openPglite(where.dir) : await openPostgres(where.url, { max: 10 });
   cleanup.defer('close the database', () => handle.close());
   await migrateToLatest(handle.db);
   const jobs = await PgBossJobQueue.start(handle, { supervise: options.worker, wakeWorkers: options.wake ?? true });
   cleanup.defer('stop the job queue', () => jobs.stop());
-  const objectsDir = makeTempDir(cleanup, 'bosun-bench-objects-');
+  const objectsDir = options.objectsDir ?? makeTempDir(cleanup, 'bosun-bench-objects-');
   // nginx's workers run as another user: they must be able to read the objects.
   chmodSync(objectsDir, 0o755);
   const store = new FsObjectStore(objectsDir, { defaultCacheControl: SITE_CACHE_CONTROL });
@@ -84,10 +91,6 @@ export async function openSite(cleanup: Cleanup, where: Where, options: { worker
     publicHost: 'localhost',
   };
   deps = { ...base, sites: { store, cdn: edge } };
-  const tenant = await createTenant(base, OPERATOR, { slug: 'bench', name: 'Bench Charters', guestDomain: DOMAIN, timezone: TIMEZONE });
-  const ctx = { tenantId: tenant.id, actor: OPERATOR };
-  await addVessel(base, ctx, { slug: 'jada', name: 'Jada', capacity: 12, meetingPoint: 'Dock C', timezone: TIMEZONE });
-  const key = await createKey(base, OPERATOR, tenant.id, { kind: 'service' });
   if (options.worker) {
     const mail = {
       mailer: FileMailer.inDataDir(makeTempDir(cleanup, 'bosun-bench-mail-')),
@@ -103,15 +106,36 @@ export async function openSite(cleanup: Cleanup, where: Where, options: { worker
     ping: () => pingDatabase(handle),
     failureLimits: new InMemoryFailureLimits(),
     clientAddress: (c) => getConnInfo(c).remote.address ?? '127.0.0.1',
-    signingSecret: 'bench-signing-secret-of-at-least-32-characters',
+    signingSecret: BENCH_SIGNING_SECRET,
   });
   // Served as `bosun start` serves it: guest hosts reach the edge before the app.
   const server = await listenHttp({ fetch: app.fetch, edge, hostname: '127.0.0.1', port: 0 });
+  // The client's sockets idle while other work runs (a doctor run over many tenants, on a loaded
+  // machine longer than Node's 5 s): a socket the server closed meanwhile would be reused and reset.
+  server.keepAliveTimeout = 10 * 60_000;
   cleanup.defer('stop the HTTP server', () => {
     server.closeAllConnections();
     return new Promise<void>((resolve) => server.close(() => resolve()));
   });
-  return { handle, jobs, deps, edge, store, objectsDir, ctx, serviceKey: key.key, port: (server.address() as AddressInfo).port };
+  return { handle, jobs, deps, edge, store, objectsDir, port: (server.address() as AddressInfo).port };
+}
+
+/** The application's signing secret in every bench installation (crew feed URLs are signed with it). */
+export const BENCH_SIGNING_SECRET = 'bench-signing-secret-of-at-least-32-characters';
+
+/** An installation (see `openInstallation`) with one tenant, its vessel `jada` and a service key. */
+export async function openSite(cleanup: Cleanup, where: Where, options: { worker: boolean; wake?: boolean }): Promise<Site> {
+  const site = await openInstallation(cleanup, where, options);
+  const tenant = await createTenant(site.deps, OPERATOR, {
+    slug: 'bench',
+    name: 'Bench Charters',
+    guestDomain: DOMAIN,
+    timezone: TIMEZONE,
+  });
+  const ctx = { tenantId: tenant.id, actor: OPERATOR };
+  await addVessel(site.deps, ctx, { slug: 'jada', name: 'Jada', capacity: 12, meetingPoint: 'Dock C', timezone: TIMEZONE });
+  const key = await createKey(site.deps, OPERATOR, tenant.id, { kind: 'service' });
+  return { ...site, ctx, serviceKey: key.key };
 }
 
 /** The n-th booking: one a day from June 2026, 10:00 in the vessel's zone. */
@@ -139,7 +163,7 @@ export function bookingInput(n: number) {
 
 type HttpAnswer = { status: number; headers: Record<string, string | string[] | undefined>; body: string };
 
-function makeClient(cleanup: Cleanup, port: number, sockets: number) {
+export function makeClient(cleanup: Cleanup, port: number, sockets: number) {
   const agent = new Agent({ keepAlive: true, maxSockets: sockets });
   cleanup.defer('close the client sockets', () => agent.destroy());
   return (method: string, path: string, headers: Record<string, string | number>, body?: string) =>
@@ -409,35 +433,45 @@ require('node:http').createServer((req, res) => { res.writeHead(200, headers); r
 
 export type PublishLatency = { samples: number; latenciesMs: number[] };
 
+/** The time of one POST /api/v1/bookings to its 201, and from the 201 to its verified publish being recorded. */
+export type CreateAndLive = { createMs: number; liveMs: number };
+
+/** POSTs one booking through the API and waits (polling every 2 ms, up to 30 s) until its guest page is verified live. */
+export async function createAndWaitLive(
+  site: Pick<Site, 'handle' | 'serviceKey'> & { tenantId: string },
+  call: ReturnType<typeof makeClient>,
+  input: ReturnType<typeof bookingInput>,
+): Promise<CreateAndLive> {
+  const body = JSON.stringify(input);
+  const sent = performance.now();
+  const res = await call(
+    'POST',
+    '/api/v1/bookings',
+    { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-service-key': site.serviceKey },
+    body,
+  );
+  const accepted = performance.now();
+  if (res.status !== 201) throw new Error(`POST /api/v1/bookings answered ${res.status}: ${res.body.slice(0, 300)}`);
+  const id = (JSON.parse(res.body) as { id: string }).id;
+  for (;;) {
+    const row = await getGuestPage(site.handle.db, site.tenantId, id);
+    if (row?.verified_at) break;
+    if (performance.now() - accepted > 30_000)
+      throw new Error(`${id} was not verified live within 30 s (${row?.last_error ?? 'no error recorded'})`);
+    await sleep(2);
+  }
+  return { createMs: accepted - sent, liveMs: performance.now() - accepted };
+}
+
 /** POSTs bookings one at a time and measures from each 201 to its verified publish being recorded. */
 export async function measurePublishLatency(cleanup: Cleanup, where: Where, options: { samples: number; wake: boolean }) {
   const site = await openSite(cleanup, where, { worker: true, wake: options.wake });
   const call = makeClient(cleanup, site.port, 1);
   const latenciesMs: number[] = [];
   for (let n = 0; n < options.samples + 3; n++) {
-    const body = JSON.stringify(bookingInput(n));
-    const res = await call(
-      'POST',
-      '/api/v1/bookings',
-      {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(body),
-        'x-service-key': site.serviceKey,
-      },
-      body,
-    );
-    const accepted = performance.now();
-    if (res.status !== 201) throw new Error(`POST /api/v1/bookings answered ${res.status}: ${res.body.slice(0, 300)}`);
-    const id = (JSON.parse(res.body) as { id: string }).id;
-    for (;;) {
-      const row = await getGuestPage(site.handle.db, site.ctx.tenantId, id);
-      if (row?.verified_at) break;
-      if (performance.now() - accepted > 30_000)
-        throw new Error(`${id} was not verified live within 30 s (${row?.last_error ?? 'no error recorded'})`);
-      await sleep(2);
-    }
+    const { liveMs } = await createAndWaitLive({ ...site, tenantId: site.ctx.tenantId }, call, bookingInput(n));
     // The first few warm the worker, the page renderer and the edge.
-    if (n >= 3) latenciesMs.push(performance.now() - accepted);
+    if (n >= 3) latenciesMs.push(liveMs);
   }
   return { samples: latenciesMs.length, latenciesMs };
 }

@@ -15,6 +15,9 @@
  * `BOSUN_BENCH=dashboard` (a comma-separated list of creates, start, dashboard, guest-sites, crew, mail, assets, lambda)
  * runs only those sections; without it, all of them. `BOSUN_BENCH_EDGE_ONLY=1` runs only the guest-site
  * section's edge against nginx and bare node:http.
+ *
+ * `npm run bench -- --scale` runs the scale bench of `scale.ts` instead (minutes; never part of the run
+ * above, nor of CI): one tenant among 100 operators against the same tenant alone, then grown tenfold.
  */
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +30,7 @@ import { measureIdleRss, type StartFigures, timeCommands } from './idle-rss';
 import { benchLambda } from './lambda';
 import { benchMail } from './mail';
 import { createBenchDatabase, probePostgres } from './postgres';
+import { benchScale } from './scale';
 import { cleanUpOnSignals, makeTempDir, percentile, withCleanup } from './support';
 
 const GOAL = 0.5;
@@ -305,6 +309,11 @@ async function main() {
     .join(' ');
   say(`${process.platform} ${process.arch}, load ${load} at start; loopback HTTP; jobs enqueued in the request's transaction, not worked`);
   say();
+  if (process.argv.includes('--scale')) {
+    await benchScale(say, { withCleanup });
+    say(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    return;
+  }
   const sections = chosenSections(process.env.BOSUN_BENCH);
   if (sections.has('creates')) {
     await benchPglite();

@@ -13,6 +13,7 @@ import * as m0009 from './migrations/0009-guest-mail';
 import * as m0010 from './migrations/0010-failure-limits';
 import * as m0011 from './migrations/0011-domain-cleanups';
 import * as m0012 from './migrations/0012-cleanup-paths';
+import * as m0013 from './migrations/0013-scale-indexes';
 import * as m0014 from './migrations/0014-kept-overlap-index';
 
 const migrations: Record<string, Migration> = {
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '0010-failure-limits': m0010,
   '0011-domain-cleanups': m0011,
   '0012-cleanup-paths': m0012,
+  '0013-scale-indexes': m0013,
   '0014-kept-overlap-index': m0014,
 };
 

@@ -410,6 +410,17 @@ export async function getBookingForCrew(deps: ServiceDeps, ctx: TenantContext, i
 }
 
 /**
+ * `getBookingForCrew` for many bookings of one tenant in a few queries, whatever their number (a crew
+ * member's calendar feed): the crew view of each id that names a booking (ids that name none are absent).
+ */
+export async function getBookingsForCrew(deps: ServiceDeps, ctx: Pick<TenantContext, 'tenantId'>, ids: readonly string[]) {
+  const normalized = [...new Set(ids.map(normalizeBookingId))].filter((id) => BOOKING_ID_PATTERN.test(id));
+  const rows = q.listBookingsByIds(deps.db, ctx.tenantId, normalized);
+  const records = await toRecords(deps, ctx.tenantId, normalized, rows, { guestPages: true });
+  return new Map(records.map((r) => [r.id, viewBookingForCrew(r)]));
+}
+
+/**
  * The guest view of a booking (all its guest page may show), with the facts publishing needs about
  * it: its status, version and friendly slug. NotFoundError when there is no such booking. Read within
  * `tx` when given (a mail rendered inside the transaction that records its attempt).

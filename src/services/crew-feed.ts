@@ -15,7 +15,7 @@ import { getTenantById } from '../db/queries/tenants';
 import type { AssignmentStatus } from '../db/schema';
 import { escapeCalendarText, toCalendarText } from '../domain/ical-text';
 import { formatCharterTime } from '../domain/time';
-import { getBookingForCrew } from './bookings';
+import { getBookingsForCrew } from './bookings';
 import {
   FEED_HISTORY_MS,
   type FeedSettings,
@@ -103,8 +103,16 @@ export async function renderCrewFeed(deps: ServiceDeps, token: string, feed: Fee
     endsAfter: new Date(deps.clock.now().getTime() - FEED_HISTORY_MS),
     limit: 500,
   });
-  const charters = [];
-  for (const r of rows) charters.push({ row: r, view: await getBookingForCrew(deps, ctx, r.booking_id) });
+  // Every charter's crew view in a few queries, not one round of them per charter.
+  const views = await getBookingsForCrew(
+    deps,
+    ctx,
+    rows.map((r) => r.booking_id),
+  );
+  const charters = rows.flatMap((row) => {
+    const view = views.get(row.booking_id);
+    return view ? [{ row, view }] : [];
+  });
 
   const instants = charters.flatMap((c) => [new Date(c.view.startsAt).getTime(), new Date(c.view.endsAt).getTime()]);
   const calendar = ical({

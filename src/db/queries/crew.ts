@@ -10,27 +10,42 @@ export async function listAssignmentsOfCrewMember(
   crewMemberId: string,
   filter: { endsAfter: Date; limit: number },
 ) {
-  return q
-    .selectFrom('assignments as a')
-    .innerJoin('bookings as b', (j) => j.onRef('b.tenant_id', '=', 'a.tenant_id').onRef('b.id', '=', 'a.booking_id'))
-    .select([
-      'a.booking_id',
-      'a.role',
-      'a.status',
-      'a.decline_reason',
-      'a.revision',
-      'a.updated_at',
-      'b.starts_at',
-      'b.version as booking_version',
-      'b.updated_at as booking_updated_at',
-    ])
-    .where('a.tenant_id', '=', tenantId)
-    .where('a.crew_member_id', '=', crewMemberId)
-    .where('b.ends_at', '>', filter.endsAfter)
-    .orderBy('b.starts_at')
-    .orderBy('a.booking_id')
-    .limit(filter.limit)
-    .execute();
+  return (
+    q
+      .selectFrom('assignments as a')
+      // Each assignment's booking by its primary key (`offset 0` keeps the subquery from being merged
+      // into a join the planner may run otherwise): without statistics — PGlite runs no ANALYZE — it
+      // would scan every booking of the tenant once per assignment, which grows with the square of them.
+      .innerJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom('bookings as b')
+            .select(['b.starts_at', 'b.ends_at', 'b.version as booking_version', 'b.updated_at as booking_updated_at'])
+            .whereRef('b.tenant_id', '=', 'a.tenant_id')
+            .whereRef('b.id', '=', 'a.booking_id')
+            .offset(0)
+            .as('b'),
+        (j) => j.onTrue(),
+      )
+      .select([
+        'a.booking_id',
+        'a.role',
+        'a.status',
+        'a.decline_reason',
+        'a.revision',
+        'a.updated_at',
+        'b.starts_at',
+        'b.booking_version',
+        'b.booking_updated_at',
+      ])
+      .where('a.tenant_id', '=', tenantId)
+      .where('a.crew_member_id', '=', crewMemberId)
+      .where('b.ends_at', '>', filter.endsAfter)
+      .orderBy('b.starts_at')
+      .orderBy('a.booking_id')
+      .limit(filter.limit)
+      .execute()
+  );
 }
 
 export async function getAssignment(q: Queryable, tenantId: string, bookingId: string, crewMemberId: string) {
