@@ -9,7 +9,18 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import {
+  constants,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -121,7 +132,7 @@ export async function ensureEmbeddedDatabase(dataDir: string, options: CreateOpt
  */
 function copyTemplate(template: string, creating: string, progress?: (line: string) => void): boolean {
   try {
-    cpSync(template, creating, { recursive: true, errorOnExist: true, force: false });
+    copyFolder(template, creating);
     // The template is readable by all (any service user may copy it); its copy is the data folder's.
     closeDataFolder(creating);
     return true;
@@ -129,6 +140,22 @@ function copyTemplate(template: string, creating: string, progress?: (line: stri
     rmSync(creating, { recursive: true, force: true });
     progress?.(`The installed database template could not be copied (${(err as Error).message.split('\n')[0]}); building one instead…`);
     return false;
+  }
+}
+
+/**
+ * Copies a folder of folders and plain files, and refuses anything else (a link, a pipe, a device) with
+ * an error. By hand rather than `fs.cpSync`, whose native implementation in Node 24 skips a pipe without
+ * a word and ends the whole process, uncatchably, on some errors (a path too long).
+ */
+function copyFolder(from: string, to: string): void {
+  mkdirSync(to, { recursive: true });
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const source = join(from, entry.name);
+    const target = join(to, entry.name);
+    if (entry.isDirectory()) copyFolder(source, target);
+    else if (entry.isFile()) copyFileSync(source, target, constants.COPYFILE_EXCL);
+    else throw new Error(`${source} is not a file or a folder`);
   }
 }
 
