@@ -45,20 +45,18 @@ export type CreateOptions = {
   where: 'apart' | 'here';
   /** Told when a database is created, before (it takes a few seconds) and after. */
   progress?: (line: string) => void;
-  /** The child's entry: `create-database` beside this file (tests give another). */
-  entry?: string;
   /**
-   * A database made at install to copy instead (`db` of a template folder, see `installedTemplate`); by
-   * default the one beside the entry, if that entry made it. `null`: always build one.
+   * The child's entry: `create-database` beside this file (tests give another). The install's template
+   * beside it is copied instead when that entry made it (`installedTemplate`).
    */
-  template?: string | null;
+  entry?: string;
 };
 
 /** The folder beside the `create-database` bundle where the install keeps a new database to copy (ADR 0030 addendum). */
 export const templateFolder = (entry: string) => join(entry, '..', 'db-template');
 
 /** What `made-by.json` of a template records: the digest of the `create-database` bundle that made it. */
-export type TemplateMadeBy = { createDatabase: string };
+type TemplateMadeBy = { createDatabase: string };
 
 export const digestOfFile = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
@@ -108,7 +106,7 @@ export async function ensureEmbeddedDatabase(dataDir: string, options: CreateOpt
   rmSync(creating, { recursive: true, force: true });
   const started = performance.now();
   const entry = options.entry ?? defaultEntry();
-  const template = options.template === undefined ? installedTemplate(entry) : options.template;
+  const template = installedTemplate(entry);
   // A copy of the install's template takes a fraction of a second; initdb and the migrations a few.
   options.progress?.(`Creating the embedded database in ${target} (first start${template ? '' : ', a few seconds'})…`);
   try {
