@@ -414,10 +414,14 @@ export async function getBookingForCrew(deps: ServiceDeps, ctx: TenantContext, i
  * member's calendar feed): the crew view of each id that names a booking (ids that name none are absent).
  */
 export async function getBookingsForCrew(deps: ServiceDeps, ctx: Pick<TenantContext, 'tenantId'>, ids: readonly string[]) {
-  const normalized = [...new Set(ids.map(normalizeBookingId))].filter((id) => BOOKING_ID_PATTERN.test(id));
-  const rows = q.listBookingsByIds(deps.db, ctx.tenantId, normalized);
-  const records = await toRecords(deps, ctx.tenantId, normalized, rows, { guestPages: true });
+  const records = await loadRecordsByIds(deps, ctx.tenantId, ids, { guestPages: true });
   return new Map(records.map((r) => [r.id, viewBookingForCrew(r)]));
+}
+
+/** The records of the ids that name a booking of the tenant, in a few queries whatever their number. */
+async function loadRecordsByIds(deps: ServiceDeps, tenantId: string, ids: readonly string[], options: { guestPages: boolean }) {
+  const normalized = [...new Set(ids.map(normalizeBookingId))].filter((id) => BOOKING_ID_PATTERN.test(id));
+  return toRecords(deps, tenantId, normalized, q.listBookingsByIds(deps.db, tenantId, normalized), options);
 }
 
 /**
@@ -465,9 +469,7 @@ export async function getBookingForGuestKnowingSite(
  * names a booking (ids that name none are absent).
  */
 export async function getBookingsForGuest(deps: ServiceDeps, ctx: Pick<TenantContext, 'tenantId'>, ids: readonly string[]) {
-  const normalized = [...new Set(ids.map(normalizeBookingId))].filter((id) => BOOKING_ID_PATTERN.test(id));
-  const rows = q.listBookingsByIds(deps.db, ctx.tenantId, normalized);
-  const records = await toRecords(deps, ctx.tenantId, normalized, rows, { guestPages: false });
+  const records = await loadRecordsByIds(deps, ctx.tenantId, ids, { guestPages: false });
   return new Map(records.map((r) => [r.id, guestEntry(r)]));
 }
 
